@@ -1,0 +1,52 @@
+# Zhaoxi: `make run` serves the demo, `make test` runs the whole suite.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export FLASK_APP := wsgi.py
+
+.PHONY: run test test-pg bench lint translations messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.runtime $@
+
+# Compiled catalogs are generated, not committed.
+translations: $(VENV)/.runtime
+	$(BIN)/pybabel compile --use-fuzzy -d app/translations
+
+run: $(VENV)/.runtime translations
+	ZHAOXI_ENV=development $(BIN)/flask db upgrade
+	ZHAOXI_ENV=development $(BIN)/flask seed-demo
+	@echo "Zhaoxi is at http://127.0.0.1:$(PORT)  (Ctrl+C stops it)"
+	ZHAOXI_ENV=development $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+test: $(VENV)/.dev translations
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The same suite against a fresh PostgreSQL database (needs a server, see README).
+test-pg: $(VENV)/.dev translations
+	bash .ci/pg-suite
+
+bench: $(VENV)/.dev translations
+	$(BIN)/python bench/rush.py $(BENCH_ARGS)
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Re-extract strings and merge them into the catalogs after changing texts.
+messages: $(VENV)/.dev
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching --no-location
+
+clean:
+	rm -rf $(VENV) instance/*.db .pytest_cache

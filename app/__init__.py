@@ -1,0 +1,130 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, g, request
+from flask_babel import get_locale
+
+from app import database
+from app.extensions import babel, compress, csrf, db, htmx, limiter, login_manager, migrate
+from config import BASE_DIR, Config, config_from_env
+
+
+def create_app(config: type[Config] | None = None, **overrides) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(BASE_DIR / "instance"),
+        template_folder=str(BASE_DIR / "templates"),
+        static_folder=str(BASE_DIR / "static"),
+    )
+    app.config.from_object(config or config_from_env())
+    app.config.update(overrides)
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY must be set outside development and tests.")
+    # Flask-Babel converts naive UTC to this zone when formatting.
+    app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIMEZONE"]
+    Path(app.instance_path).mkdir(exist_ok=True)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_request_hooks(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from app.i18n import select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    htmx.init_app(app)
+    compress.init_app(app)
+    app.config.setdefault("RATELIMIT_DEFAULT", None)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    from app.auth import configure_login
+
+    configure_login(login_manager)
+    with app.app_context():
+        database.configure_engine(db.engine)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.blueprints.account import bp as account_bp
+    from app.blueprints.auth import bp as auth_bp
+    from app.blueprints.public import bp as public_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(account_bp, url_prefix="/me")
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from app.errors import register
+
+    register(app)
+
+
+def register_request_hooks(app: Flask) -> None:
+    from app.i18n import remember_locale
+
+    @app.before_request
+    def _transaction_mode():
+        # SQLite: safe reads use deferred transactions; everything else takes the
+        # write lock up front (see app/database.py).
+        g._db_mode_token = database.set_read_only(request.method in ("GET", "HEAD"))
+
+    @app.teardown_request
+    def _reset_transaction_mode(_exc):
+        token = g.pop("_db_mode_token", None)
+        if token is not None:
+            database._immediate.reset(token)
+
+    @app.after_request
+    def _headers(response):
+        remember_locale(response)
+        response.vary.add("HX-Request")
+        response.vary.add("Cookie")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+            "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+        )
+        return response
+
+
+def register_template_helpers(app: Flask) -> None:
+    from app import formatting
+    from app.notice_texts import notice_text
+
+    app.jinja_env.globals.update(
+        get_locale=get_locale,
+        when=formatting.when,
+        notice_text=notice_text,
+    )
+    app.jinja_env.add_extension("jinja2.ext.do")
+
+    @app.context_processor
+    def _inject():
+        from flask_login import current_user
+
+        from app.services.notifications import unread_count
+
+        unread = unread_count(current_user) if current_user.is_authenticated else 0
+        from app.timeutil import now
+
+        return {"unread_notices": unread, "lang": str(get_locale()), "now_utc": now()}
+
+
+def register_commands(app: Flask) -> None:
+    from app.cli import register
+
+    register(app)

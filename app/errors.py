@@ -1,0 +1,46 @@
+"""Error pages: translated, never a stack trace; htmx requests get a fragment."""
+
+from __future__ import annotations
+
+from flask import render_template
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from app.extensions import db, htmx
+
+MESSAGES = {
+    400: _l("Something in the request was not right. Please go back and try again."),
+    401: _l("Please log in first."),
+    403: _l("Sorry, you cannot open this page."),
+    404: _l("Sorry, this page does not exist."),
+    405: _l("Sorry, this action is not possible here."),
+    413: _l("What you sent is too large."),
+    422: _l("Something in the form was not right. Please check and try again."),
+    429: _l("Too many tries in a short time. Please wait a minute and try again."),
+    500: _l("Sorry, something went wrong on our side. Please try again or ask at the front desk."),
+}
+
+
+def render_error(status: int, message=None):
+    text = message or MESSAGES.get(status, MESSAGES[500])
+    template = "errors/_message.html" if htmx else "errors/page.html"
+    return render_template(template, status=status, message=text), status
+
+
+def register(app) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(_error):
+        return render_error(
+            400, _l("This page had expired. Please go back, reload the page and try again.")
+        )
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException):
+        return render_error(error.code or 500)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        db.session.rollback()
+        app.logger.exception("unhandled error", exc_info=error)
+        return render_error(500)

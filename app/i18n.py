@@ -1,0 +1,56 @@
+"""Choosing the language: ?lang= → the user's saved choice → the lang cookie →
+the browser's Accept-Language → Chinese."""
+
+from __future__ import annotations
+
+from flask import current_app, g, request
+from flask_login import current_user
+
+LANG_COOKIE = "lang"
+
+
+def _supported(value: str | None) -> str | None:
+    if not value:
+        return None
+    value = value.replace("-", "_")
+    for code in current_app.config["LANGUAGES"]:
+        if (
+            value.lower() == code.lower()
+            or value.lower().split("_")[0] == code.lower().split("_")[0]
+        ):
+            return code
+    return None
+
+
+def select_locale() -> str:
+    if not request:
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    chosen = _supported(request.args.get("lang"))
+    if chosen:
+        g.chosen_lang = chosen
+        return chosen
+    if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale:
+        return current_user.locale
+    from_cookie = _supported(request.cookies.get(LANG_COOKIE))
+    if from_cookie:
+        return from_cookie
+    best = request.accept_languages.best_match(["zh", "zh_CN", "zh-CN", "en"])
+    return _supported(best) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def remember_locale(response):
+    chosen = g.pop("chosen_lang", None)
+    if chosen:
+        response.set_cookie(LANG_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax")
+        if getattr(current_user, "is_authenticated", False) and current_user.locale != chosen:
+            from sqlalchemy.exc import SQLAlchemyError
+
+            from app.extensions import db
+
+            try:
+                current_user.locale = chosen
+                db.session.commit()
+            except SQLAlchemyError:
+                # The cookie still remembers the choice; the account can wait.
+                db.session.rollback()
+    return response
