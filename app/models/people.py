@@ -1,0 +1,121 @@
+"""Households, the people in them, and the accounts that act for them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.timeutil import utcnow
+
+
+class Role(StrEnum):
+    RESIDENT = "resident"
+    TEACHER = "teacher"
+    STAFF = "staff"
+    ADMIN = "admin"
+
+
+STAFF_ROLES = frozenset({Role.STAFF, Role.ADMIN})
+
+# Household tags staff may set; they drive the lottery's priority groups and the
+# welfare call list.
+HOUSEHOLD_TAGS = ("独居", "高龄", "留守儿童", "困境儿童", "低保")
+
+
+class Household(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    address: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    members: Mapped[list[Person]] = relationship(back_populates="household", order_by="Person.id")
+    tags: Mapped[list[HouseholdTag]] = relationship(
+        back_populates="household", cascade="all, delete-orphan"
+    )
+
+    @property
+    def tag_names(self) -> list[str]:
+        return sorted(t.tag for t in self.tags)
+
+
+class HouseholdTag(db.Model):
+    __table_args__ = (UniqueConstraint("household_id", "tag"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), index=True)
+    tag: Mapped[str] = mapped_column(String(16))
+
+    household: Mapped[Household] = relationship(back_populates="tags")
+
+
+class Person(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    birth_date: Mapped[date | None]
+    phone: Mapped[str | None] = mapped_column(String(20))
+    member_no: Mapped[str | None] = mapped_column(String(16), unique=True)
+    # Children only: what a teacher must know (allergies, medicines).
+    care_notes: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    household: Mapped[Household] = relationship(back_populates="members")
+    user: Mapped[User | None] = relationship(back_populates="person")
+
+    def age_on(self, day: date) -> int | None:
+        if self.birth_date is None:
+            return None
+        born = self.birth_date
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+    def is_child_on(self, day: date) -> bool:
+        age = self.age_on(day)
+        return age is not None and age < 18
+
+
+class User(UserMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), unique=True)
+    phone: Mapped[str] = mapped_column(String(20), unique=True)
+    role: Mapped[str] = mapped_column(String(16), default=Role.RESIDENT)
+    secret_hash: Mapped[str] = mapped_column(String(256))
+    locale: Mapped[str | None] = mapped_column(String(8))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    person: Mapped[Person] = relationship(back_populates="user")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    @property
+    def household_id(self) -> int:
+        return self.person.household_id
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def uses_pin(self) -> bool:
+        """Residents log in with a 6-digit PIN; teachers and staff with a password."""
+        return self.role == Role.RESIDENT
+
+    def may_act_for(self, person: Person) -> bool:
+        """A user acts for every person in their household; staff act for anyone."""
+        return self.is_staff or person.household_id == self.household_id
+
+
+class LoginAttempt(db.Model):
+    """Failed logins per phone number, so guessing a PIN is slowed, then locked."""
+
+    phone: Mapped[str] = mapped_column(String(20), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failed_at: Mapped[datetime | None]
+    locked_until: Mapped[datetime | None]
