@@ -1,0 +1,40 @@
+"""Dates and times in the reader's language, in the centre's time zone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import format_datetime, get_locale
+from flask_babel.speaklater import LazyString
+
+_PATTERNS = {
+    "zh": {
+        "datetime": "M月d日 EEE HH:mm",
+        "date": "M月d日 EEE",
+        "long_date": "y年M月d日 EEEE",
+        "time": "HH:mm",
+    },
+    "en": {
+        "datetime": "EEE d MMM, HH:mm",
+        "date": "EEE d MMM",
+        "long_date": "EEEE d MMMM y",
+        "time": "HH:mm",
+    },
+}
+
+
+def _pattern(kind: str) -> str:
+    language = str(get_locale() or "zh").split("_")[0]
+    return _PATTERNS.get(language, _PATTERNS["en"])[kind]
+
+
+def when(moment: datetime | None, kind: str = "datetime") -> str:
+    """Format a naive-UTC moment as local time ("11月24日 周二 09:00")."""
+    if moment is None:
+        return ""
+    return format_datetime(moment, _pattern(kind))
+
+
+def lazy_when(moment: datetime, kind: str = "datetime") -> LazyString:
+    """`when`, evaluated when shown: services build messages before a locale is known."""
+    return LazyString(when, moment, kind)

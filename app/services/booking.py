@@ -1,0 +1,276 @@
+"""Booking, cancelling and the waitlist.
+
+A seat is claimed with one conditional UPDATE (`taken < capacity`) inside the
+booking's transaction; no row updated means full. `taken` always equals the number
+of confirmed bookings (for household-unit activities: of households with one), and
+every status change of a booking is itself conditional, so two requests racing on
+the same booking cannot both act.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.models import LIVE_STATUSES, Booking, BookingStatus, Person, Session, SessionStatus, User
+from app.services import eligibility
+from app.services.errors import (
+    AlreadyBooked,
+    BookingError,
+    Conflict,
+    Full,
+    NotAllowed,
+    NotCancellable,
+)
+from app.services.notifications import notify_household
+from app.services.targets import Target
+
+
+def claim_seat(target: Target) -> bool:
+    """Takes one seat if one is free; False when full. Atomic on both databases."""
+    model, row = target.seat_model, target.seat_row
+    result = db.session.execute(
+        update(model)
+        .where(model.id == row.id, model.taken < model.capacity)
+        .values(taken=model.taken + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(row, ["taken"])
+    return result.rowcount == 1
+
+
+def release_seat(target: Target) -> None:
+    model, row = target.seat_model, target.seat_row
+    result = db.session.execute(
+        update(model)
+        .where(model.id == row.id, model.taken > 0)
+        .values(taken=model.taken - 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(row, ["taken"])
+    if result.rowcount != 1:
+        raise RuntimeError(f"seat count of {model.__name__} {row.id} would go below zero")
+
+
+def _household_has_seat(target: Target, household_id: int, exclude_id: int | None = None) -> bool:
+    """For household-unit activities: does another confirmed booking of the family
+    already hold the family's place?"""
+    query = select(Booking.id).where(
+        target.bookings_clause(),
+        Booking.household_id == household_id,
+        Booking.status == BookingStatus.CONFIRMED,
+    )
+    if exclude_id is not None:
+        query = query.where(Booking.id != exclude_id)
+    return db.session.scalar(query.limit(1)) is not None
+
+
+def _needs_seat(target: Target, household_id: int, exclude_id: int | None = None) -> bool:
+    if not target.activity.counts_households:
+        return True
+    return not _household_has_seat(target, household_id, exclude_id)
+
+
+def live_booking(person: Person, target: Target) -> Booking | None:
+    return db.session.scalar(
+        select(Booking).where(
+            Booking.person_id == person.id,
+            target.bookings_clause(),
+            Booking.status.in_(LIVE_STATUSES),
+        )
+    )
+
+
+def overlapping_booking(person: Person, target: Target) -> Booking | None:
+    """Another live booking of the person whose sessions overlap the target's."""
+    intervals = [(s.starts_at, s.ends_at) for s in target.sessions()]
+    if not intervals:
+        return None
+    lo = min(start for start, _ in intervals)
+    hi = max(end for _, end in intervals)
+    rows = db.session.execute(
+        select(Booking, Session)
+        .join(
+            Session,
+            or_(
+                Booking.session_id == Session.id,
+                and_(Booking.session_id.is_(None), Booking.activity_id == Session.activity_id),
+            ),
+        )
+        .where(
+            Booking.person_id == person.id,
+            Booking.status.in_(LIVE_STATUSES),
+            Session.status == SessionStatus.SCHEDULED,
+            Session.starts_at < hi,
+            Session.ends_at > lo,
+        )
+    )
+    for booking, session in rows:
+        same_target = (
+            booking.session_id == target.session.id
+            if target.session is not None
+            else booking.session_id is None and booking.activity_id == target.activity.id
+        )
+        if same_target:
+            continue
+        if any(session.starts_at < end and session.ends_at > start for start, end in intervals):
+            return booking
+    return None
+
+
+def book(person: Person, target: Target, *, by: User, channel: str, now: datetime) -> Booking:
+    """Books `person` on `target`: confirmed when a seat is free, else waitlisted.
+
+    Raises NotAllowed, NotBookable, WindowNotOpen, WindowClosed, NotEligible,
+    AlreadyBooked, Conflict or Full.
+    """
+    eligibility.check_actor(by, person)
+    eligibility.check_bookable(target, now)
+    eligibility.check_window(target, by, now)
+    eligibility.check_person(person, target, now)
+    if live_booking(person, target) is not None:
+        raise AlreadyBooked()
+    clash = overlapping_booking(person, target)
+    if clash is not None:
+        raise Conflict(
+            _l(
+                "%(name)s already has %(title)s at that time.",
+                name=person.name,
+                title=clash.activity.title,
+            )
+        )
+    confirmed = claim_seat(target) if _needs_seat(target, person.household_id) else True
+    if not confirmed and not target.activity.waitlist_enabled:
+        raise Full()
+    booking = Booking(
+        person_id=person.id,
+        household_id=person.household_id,
+        activity_id=target.activity.id,
+        session_id=target.session.id if target.session is not None else None,
+        status=BookingStatus.CONFIRMED if confirmed else BookingStatus.WAITLISTED,
+        channel=channel,
+        booked_by_id=by.id,
+        created_at=now,
+        queued_at=now,
+        confirmed_at=now if confirmed else None,
+    )
+    db.session.add(booking)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # The partial unique index caught a second live booking made at the same time.
+        raise AlreadyBooked() from None
+    return booking
+
+
+def _transition(booking: Booking, from_statuses, values: dict) -> bool:
+    """Changes a booking's status only if it still has one of `from_statuses`."""
+    result = db.session.execute(
+        update(Booking)
+        .where(Booking.id == booking.id, Booking.status.in_(list(from_statuses)))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(booking)
+    return result.rowcount == 1
+
+
+def is_late_cancel(booking: Booking, now: datetime) -> bool:
+    start = Target.of_booking(booking).first_start_after(now)
+    if start is None:
+        return True
+    return now > start - timedelta(hours=booking.activity.cancel_hours)
+
+
+def cancel_booking(booking: Booking, *, by: User, now: datetime) -> list[Booking]:
+    """Cancels a booking; a freed seat goes to the waitlist at once.
+
+    Returns the bookings promoted. Raises NotAllowed or NotCancellable.
+    """
+    if not (by.is_staff or by.household_id == booking.household_id):
+        raise NotAllowed()
+    was_confirmed = booking.status == BookingStatus.CONFIRMED
+    late = is_late_cancel(booking, now)
+    changed = _transition(
+        booking,
+        LIVE_STATUSES,
+        {
+            "status": BookingStatus.CANCELLED,
+            "cancelled_at": now,
+            "cancelled_by_id": by.id,
+            "late_cancel": late,
+        },
+    )
+    if not changed:
+        raise NotCancellable()
+    target = Target.of_booking(booking)
+    if was_confirmed and _needs_seat(target, booking.household_id, exclude_id=booking.id):
+        release_seat(target)
+        return promote_waitlist(target, now=now)
+    return []
+
+
+def waitlist_queue(target: Target) -> list[Booking]:
+    return list(
+        db.session.scalars(
+            select(Booking)
+            .where(target.bookings_clause(), Booking.status == BookingStatus.WAITLISTED)
+            .order_by(Booking.queued_at, Booking.id)
+        )
+    )
+
+
+def promote_waitlist(target: Target, *, now: datetime) -> list[Booking]:
+    """Fills free seats from the waitlist in order, skipping anyone no longer
+    eligible (they keep their place). Returns the bookings confirmed."""
+    try:
+        eligibility.check_bookable(target, now)
+    except BookingError:
+        return []
+    promoted: list[Booking] = []
+    for candidate in waitlist_queue(target):
+        if target.seats_left() <= 0 and _needs_seat(target, candidate.household_id, candidate.id):
+            break
+        try:
+            eligibility.check_person(candidate.person, target, now)
+        except BookingError:
+            continue
+        if overlapping_booking(candidate.person, target) is not None:
+            continue
+        needs_seat = _needs_seat(target, candidate.household_id, candidate.id)
+        if needs_seat and not claim_seat(target):
+            break
+        if not _transition(
+            candidate,
+            [BookingStatus.WAITLISTED],
+            {"status": BookingStatus.CONFIRMED, "confirmed_at": now},
+        ):
+            if needs_seat:
+                release_seat(target)
+            continue
+        notify_household("promoted", candidate, now)
+        promoted.append(candidate)
+    return promoted
+
+
+def waitlist_position(booking: Booking) -> int | None:
+    """1 for the first in the queue; None when the booking is not waitlisted."""
+    if booking.status != BookingStatus.WAITLISTED:
+        return None
+    from sqlalchemy import func
+
+    ahead = db.session.scalar(
+        select(func.count(Booking.id)).where(
+            Target.of_booking(booking).bookings_clause(),
+            Booking.status == BookingStatus.WAITLISTED,
+            or_(
+                Booking.queued_at < booking.queued_at,
+                and_(Booking.queued_at == booking.queued_at, Booking.id < booking.id),
+            ),
+        )
+    )
+    return ahead + 1

@@ -1,0 +1,197 @@
+"""What the catalogue pages show: the week's sessions with seats and queues, and a
+card per bookable target with the viewer's household's bookings on it.
+
+Views pass these finished values to templates; templates never query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import (
+    LIVE_STATUSES,
+    Activity,
+    ActivityStatus,
+    Audience,
+    Booking,
+    BookingStatus,
+    Person,
+    Session,
+    SessionStatus,
+    User,
+)
+from app.services.booking import waitlist_position
+from app.services.targets import Target
+from app.timeutil import local_date, local_day_bounds
+
+AUDIENCE_FILTERS = {
+    "elder": (Audience.ELDER, Audience.ALL),
+    "child": (Audience.CHILD, Audience.ALL),
+    "family": (Audience.FAMILY,),
+}
+
+
+@dataclass
+class Filters:
+    category: str | None = None
+    audience: str | None = None
+    weekday: int | None = None  # ISO weekday, 1 = Monday, in the centre's zone
+    free_only: bool = False
+
+
+@dataclass
+class Entry:
+    activity: Activity
+    session: Session
+    seats_left: int
+    waitlist_length: int
+
+    @property
+    def is_full(self) -> bool:
+        return self.seats_left <= 0
+
+
+def _waitlist_lengths(keys: set[tuple[int, int | None]]) -> dict[tuple[int, int | None], int]:
+    if not keys:
+        return {}
+    activity_ids = {a for a, _ in keys}
+    rows = db.session.execute(
+        select(Booking.activity_id, Booking.session_id, func.count(Booking.id))
+        .where(Booking.activity_id.in_(activity_ids), Booking.status == BookingStatus.WAITLISTED)
+        .group_by(Booking.activity_id, Booking.session_id)
+    )
+    return {(a, s): n for a, s, n in rows}
+
+
+def week_entries(now: datetime, filters: Filters, days: int = 7) -> list[Entry]:
+    """Sessions from today (centre time) for `days` days, with seats and queue lengths."""
+    start, _ = local_day_bounds(local_date(now))
+    end = start + timedelta(days=days)
+    query = (
+        select(Session)
+        .join(Activity)
+        .options(selectinload(Session.activity).selectinload(Activity.teacher))
+        .where(
+            Activity.status == ActivityStatus.PUBLISHED,
+            Session.status == SessionStatus.SCHEDULED,
+            Session.ends_at > now,
+            Session.starts_at >= start,
+            Session.starts_at < end,
+        )
+        .order_by(Session.starts_at, Activity.title)
+    )
+    if filters.category:
+        query = query.where(Activity.category == filters.category)
+    if filters.audience in AUDIENCE_FILTERS:
+        query = query.where(Activity.audience.in_(AUDIENCE_FILTERS[filters.audience]))
+    sessions = list(db.session.scalars(query))
+    if filters.weekday:
+        sessions = [s for s in sessions if local_date(s.starts_at).isoweekday() == filters.weekday]
+    keys = {(s.activity_id, None if s.activity.is_series else s.id) for s in sessions}
+    queues = _waitlist_lengths(keys)
+    entries = []
+    for s in sessions:
+        target = Target(s.activity, None if s.activity.is_series else s)
+        key = (s.activity_id, None if s.activity.is_series else s.id)
+        entry = Entry(s.activity, s, target.seats_left(), queues.get(key, 0))
+        if filters.free_only and entry.is_full:
+            continue
+        entries.append(entry)
+    return entries
+
+
+@dataclass
+class MemberState:
+    person: Person
+    booking: Booking | None
+    position: int | None
+
+
+@dataclass
+class Card:
+    """One bookable thing (a session, or a whole series) as the viewer sees it."""
+
+    target: Target
+    seats_left: int
+    waitlist_length: int
+    members: list[MemberState] = field(default_factory=list)
+    message: str | None = None
+    message_kind: str = "info"
+
+    @property
+    def dom_id(self) -> str:
+        if self.target.session is not None:
+            return f"card-session-{self.target.session.id}"
+        return f"card-series-{self.target.activity.id}"
+
+    @property
+    def bookable_members(self) -> list[Person]:
+        return [m.person for m in self.members if m.booking is None]
+
+
+def card_for(target: Target, viewer: User | None, members: list[Person]) -> Card:
+    queue = target.count(BookingStatus.WAITLISTED)
+    card = Card(target, target.seats_left(), queue)
+    if viewer is None or not members:
+        return card
+    bookings = {
+        b.person_id: b
+        for b in db.session.scalars(
+            select(Booking).where(
+                target.bookings_clause(),
+                Booking.person_id.in_([m.id for m in members]),
+                Booking.status.in_(LIVE_STATUSES),
+            )
+        )
+    }
+    for person in members:
+        booking = bookings.get(person.id)
+        card.members.append(
+            MemberState(person, booking, waitlist_position(booking) if booking else None)
+        )
+    return card
+
+
+def upcoming_sessions(activity: Activity, now: datetime, limit: int = 12) -> list[Session]:
+    return list(
+        db.session.scalars(
+            select(Session)
+            .where(
+                Session.activity_id == activity.id,
+                Session.status == SessionStatus.SCHEDULED,
+                Session.ends_at > now,
+            )
+            .order_by(Session.starts_at)
+            .limit(limit)
+        )
+    )
+
+
+def household_bookings(user: User, now: datetime) -> list[tuple[Booking, int | None]]:
+    """The household's live bookings that are not over yet, soonest first, with
+    waitlist positions."""
+    bookings = list(
+        db.session.scalars(
+            select(Booking)
+            .options(
+                selectinload(Booking.activity),
+                selectinload(Booking.session),
+                selectinload(Booking.person),
+            )
+            .where(Booking.household_id == user.household_id, Booking.status.in_(LIVE_STATUSES))
+        )
+    )
+    result = []
+    for booking in bookings:
+        target = Target.of_booking(booking)
+        end = target.last_end()
+        if end is None or end <= now:
+            continue
+        result.append((booking, waitlist_position(booking)))
+    result.sort(key=lambda pair: Target.of_booking(pair[0]).first_start_after(now) or now)
+    return result

@@ -1,0 +1,226 @@
+"""Fixtures shared by every layer.
+
+The database is a real one: a SQLite file by default, or PostgreSQL when
+TEST_DATABASE_URL points at one (`make test-pg`, CI). The schema is created once
+per run; every test starts from empty tables. The clock is frozen through the
+app's FROZEN_NOW setting (Monday 23 Nov 2026, 10:00 in Shanghai).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime, timedelta
+from itertools import count
+
+import pytest
+from sqlalchemy import text
+
+from app import create_app
+from app.extensions import db
+from app.models import Audience, EnrolmentUnit, Role
+from app.services.residents import add_person, create_household, create_user
+from app.services.schedule import add_session, create_activity
+from config import TestingConfig
+
+FROZEN_NOW = datetime(2026, 11, 23, 2, 0)  # 10:00 in Asia/Shanghai
+PIN = "123456"
+PASSWORD = "teach-and-learn"
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'zhaoxi-test.db'}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    url = _database_url(tmp_path_factory)
+    if os.environ.get("ZHAOXI_REQUIRE_PG") and not url.startswith("postgres"):
+        pytest.exit("ZHAOXI_REQUIRE_PG is set but TEST_DATABASE_URL is not PostgreSQL", 3)
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=_normalise(url))
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        db.session.remove()
+        db.engine.dispose()
+    return _normalise(url)
+
+
+def _normalise(url: str) -> str:
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def _empty_tables() -> None:
+    tables = list(reversed(db.metadata.sorted_tables))
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def app(database_url):
+    app = create_app(
+        TestingConfig,
+        SQLALCHEMY_DATABASE_URI=database_url,
+        FROZEN_NOW=FROZEN_NOW,
+        WTF_CSRF_ENABLED=False,
+    )
+    with app.app_context():
+        yield app
+        db.session.remove()
+        _empty_tables()
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def now(app):
+    return app.config["FROZEN_NOW"]
+
+
+class Factory:
+    """Builds households, people, accounts and classes with sensible defaults."""
+
+    def __init__(self, app):
+        self.app = app
+        self.now = app.config["FROZEN_NOW"]
+        self._seq = count(1)
+
+    def household(self, name="测试家", tags=()):
+        return create_household(name, now=self.now, tags=tags)
+
+    def person(self, household=None, name=None, age=70, birth_date=None, **extra):
+        household = household or self.household()
+        n = next(self._seq)
+        if birth_date is None and age is not None:
+            birth_date = date(self.now.year - age, 1, 1)
+        return add_person(
+            household, name or f"居民{n}", now=self.now, birth_date=birth_date, **extra
+        )
+
+    def user(self, person=None, role=Role.RESIDENT, phone=None, secret=None, age=70):
+        person = person or self.person(age=age)
+        n = next(self._seq)
+        secret = secret or (PIN if role == Role.RESIDENT else PASSWORD)
+        return create_user(
+            person,
+            phone=phone or f"139{n:08d}",
+            secret=secret,
+            role=role,
+            now=self.now,
+            hash_method=self.app.config["PASSWORD_HASH_METHOD"],
+        )
+
+    def resident(self, age=70, household=None):
+        return self.user(self.person(household=household, age=age))
+
+    def activity(
+        self,
+        title="书法班",
+        capacity=10,
+        sessions=1,
+        series=False,
+        start_in=timedelta(days=2),
+        duration=timedelta(minutes=90),
+        every=timedelta(days=7),
+        **fields,
+    ):
+        fields.setdefault("category", "calligraphy")
+        fields.setdefault("audience", Audience.ALL)
+        fields.setdefault("room", "书画室")
+        activity = create_activity(
+            now=self.now,
+            title=title,
+            capacity=capacity,
+            enrolment_unit=EnrolmentUnit.SERIES if series else EnrolmentUnit.SESSION,
+            **fields,
+        )
+        for i in range(sessions):
+            starts = self.now + start_in + i * every
+            add_session(activity, starts, starts + duration)
+        return activity
+
+    def commit(self):
+        db.session.commit()
+
+
+@pytest.fixture
+def make(app):
+    return Factory(app)
+
+
+class Auth:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, user, secret=None):
+        secret = secret or (PIN if user.role == Role.RESIDENT else PASSWORD)
+        return self.client.post("/login", data={"phone": user.phone, "secret": secret})
+
+    def logout(self):
+        return self.client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+def assert_seat_invariant():
+    """`taken` equals the confirmed bookings on every session and series."""
+    rows = db.session.execute(
+        text(
+            """
+        SELECT s.id, s.taken, s.capacity, a.capacity_unit,
+               (SELECT count(*) FROM booking b WHERE b.session_id = s.id AND b.status = 'confirmed'),
+               (SELECT count(DISTINCT b.household_id) FROM booking b WHERE b.session_id = s.id
+                AND b.status = 'confirmed')
+        FROM activity_session s JOIN activity a ON a.id = s.activity_id
+        """
+        )
+    ).all()
+    for session_id, taken, capacity, unit, confirmed, households in rows:
+        expected = households if unit == "household" else confirmed
+        assert taken == expected, f"session {session_id}: taken {taken} != {expected}"
+        assert taken <= capacity
+    rows = db.session.execute(
+        text(
+            """
+        SELECT a.id, a.taken, a.capacity, a.capacity_unit,
+               (SELECT count(*) FROM booking b WHERE b.activity_id = a.id AND b.session_id IS NULL
+                AND b.status = 'confirmed'),
+               (SELECT count(DISTINCT b.household_id) FROM booking b WHERE b.activity_id = a.id
+                AND b.session_id IS NULL AND b.status = 'confirmed')
+        FROM activity a
+        """
+        )
+    ).all()
+    for activity_id, taken, capacity, unit, confirmed, households in rows:
+        expected = households if unit == "household" else confirmed
+        assert taken == expected, f"activity {activity_id}: taken {taken} != {expected}"
+        assert taken <= capacity
+
+
+@pytest.fixture
+def en(app):
+    """Evaluate translated messages in English (the default is Chinese)."""
+    with app.test_request_context("/?lang=en"):
+        yield
