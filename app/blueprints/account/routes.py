@@ -1,0 +1,181 @@
+"""My household, my bookings, my inbox; booking and cancelling."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from app.blueprints.account import bp
+from app.blueprints.account.forms import BookForm, CancelForm, EmptyForm
+from app.blueprints.public.routes import cards_for, get_published_activity
+from app.extensions import db, htmx
+from app.models import Booking, BookingStatus, Channel, Notice, Person, Session
+from app.services import catalogue
+from app.services.auth import household_members
+from app.services.booking import book, cancel_booking, waitlist_position
+from app.services.errors import BookingError
+from app.services.targets import Target
+from app.timeutil import now
+
+
+def channel_for(user) -> str:
+    return Channel.DESK if user.is_staff else Channel.PHONE
+
+
+def booked_message(booking: Booking) -> str:
+    name = booking.person.name
+    if booking.status == BookingStatus.CONFIRMED:
+        return _("%(name)s is booked. See you there!", name=name)
+    return _(
+        "The class is full. %(name)s is on the waiting list, number %(position)s. "
+        "We will tell you here when a place comes free.",
+        name=name,
+        position=waitlist_position(booking),
+    )
+
+
+def _card_response(target: Target, message: str, kind: str, status: int = 200, headers=None):
+    card = catalogue.card_for(target, current_user, household_members(current_user))
+    card.message, card.message_kind = message, kind
+    return render_template("public/_card.html", card=card), status, headers or {}
+
+
+def _page_with_message(activity, message: str, kind: str, status: int):
+    flash(message, kind)
+    return render_template(
+        "public/detail.html",
+        activity=activity,
+        sessions=catalogue.upcoming_sessions(activity, now()),
+        cards=cards_for(activity),
+    ), status
+
+
+@bp.post("/bookings")
+@login_required
+def create_booking():
+    form = BookForm()
+    if not form.validate():
+        abort(422)
+    activity = get_published_activity(form.activity_id.data)
+    session = None
+    if form.session_id.data:
+        session = db.session.get(Session, form.session_id.data)
+        if session is None:
+            abort(404)
+    person = db.session.get(Person, form.person_id.data)
+    if person is None:
+        abort(404)
+    target = None
+    try:
+        target = Target.of(activity, session)
+        booking = book(
+            person, target, by=current_user, channel=channel_for(current_user), now=now()
+        )
+        db.session.commit()
+    except BookingError as refusal:
+        db.session.rollback()
+        if htmx and target is not None:
+            return _card_response(target, str(refusal), "error", refusal.http_status)
+        return _page_with_message(activity, str(refusal), "error", refusal.http_status)
+    message = booked_message(booking)
+    kind = "success" if booking.status == BookingStatus.CONFIRMED else "info"
+    headers = {"X-Booking-Status": booking.status}
+    if htmx:
+        return _card_response(target, message, kind, 200, headers)
+    flash(message, kind)
+    response = redirect(url_for("public.show_activity", activity_id=activity.id), 303)
+    response.headers.update(headers)
+    return response
+
+
+def get_booking(booking_id: int) -> Booking:
+    """The booking, if the current user may act on it (404 / 403 otherwise)."""
+    booking = db.session.get(Booking, booking_id)
+    if booking is None:
+        abort(404)
+    if not (current_user.is_staff or booking.household_id == current_user.household_id):
+        abort(403)
+    return booking
+
+
+@bp.post("/bookings/<int:booking_id>/cancel")
+@login_required
+def cancel(booking_id: int):
+    booking = get_booking(booking_id)
+    form = CancelForm()
+    if not form.validate():
+        abort(422)
+    try:
+        cancel_booking(booking, by=current_user, now=now())
+        db.session.commit()
+        message, kind, status = _("The booking is cancelled."), "success", 200
+        if booking.late_cancel:
+            message = _(
+                "The booking is cancelled. It was close to the start, so it counts as a late cancellation."
+            )
+    except BookingError as refusal:
+        db.session.rollback()
+        message, kind, status = str(refusal), "error", refusal.http_status
+    if htmx:
+        if form.view.data == "card":
+            return _card_response(Target.of_booking(booking), message, kind, status)
+        return render_template(
+            "account/_booking_row.html",
+            booking=booking,
+            position=waitlist_position(booking),
+            cancel_form=CancelForm(),
+            message=message,
+            message_kind=kind,
+        ), status
+    flash(message, kind)
+    return redirect(url_for("account.list_bookings"), 303)
+
+
+@bp.get("/bookings")
+@login_required
+def list_bookings():
+    return render_template(
+        "account/bookings.html",
+        rows=catalogue.household_bookings(current_user, now()),
+        cancel_form=CancelForm(),
+    )
+
+
+@bp.get("/")
+@login_required
+def household():
+    return render_template(
+        "account/household.html",
+        members=household_members(current_user),
+        today=now(),
+    )
+
+
+@bp.get("/inbox")
+@login_required
+def inbox():
+    notices = list(
+        db.session.scalars(
+            select(Notice)
+            .where(Notice.user_id == current_user.id)
+            .order_by(Notice.created_at.desc(), Notice.id.desc())
+            .limit(100)
+        )
+    )
+    return render_template("account/inbox.html", notices=notices, form=EmptyForm())
+
+
+@bp.post("/inbox/read")
+@login_required
+def mark_inbox_read():
+    if not EmptyForm().validate():
+        abort(400)
+    moment = now()
+    for notice in db.session.scalars(
+        select(Notice).where(Notice.user_id == current_user.id, Notice.read_at.is_(None))
+    ):
+        notice.read_at = moment
+    db.session.commit()
+    return redirect(url_for("account.inbox"), 303)

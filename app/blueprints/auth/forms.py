@@ -1,0 +1,24 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, PasswordField, StringField
+from wtforms.validators import DataRequired, Length, Regexp
+
+
+class LoginForm(FlaskForm):
+    phone = StringField(
+        _l("Phone number"),
+        validators=[
+            DataRequired(_l("Please enter your phone number.")),
+            Regexp(r"^[\d\s\-+()]{5,20}$", message=_l("Please enter a phone number using digits.")),
+        ],
+        render_kw={"inputmode": "tel", "autocomplete": "tel"},
+    )
+    secret = PasswordField(
+        _l("PIN (6 digits) or password"),
+        validators=[
+            DataRequired(_l("Please enter your PIN or password.")),
+            Length(max=128),
+        ],
+        render_kw={"autocomplete": "current-password"},
+    )
+    next = HiddenField()

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import refresh
+from flask_login import login_required, login_user, logout_user
+
+from app.blueprints.auth import bp
+from app.blueprints.auth.forms import LoginForm
+from app.extensions import db, limiter
+from app.services.auth import LoginRefused, authenticate
+from app.timeutil import now
+
+
+def _safe_next(target: str | None) -> str | None:
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/"):
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("30 per minute", methods=["POST"])
+def login():
+    form = LoginForm(next=request.args.get("next"))
+    if request.method == "GET":
+        return render_template("auth/login.html", form=form)
+    if not form.validate():
+        return render_template("auth/login.html", form=form), 422
+    try:
+        user = authenticate(
+            form.phone.data, form.secret.data, now=now(), settings=current_app.config
+        )
+    except LoginRefused as refusal:
+        db.session.commit()  # keep the failure count
+        form.secret.errors.append(str(refusal))
+        return render_template("auth/login.html", form=form), refusal.http_status
+    db.session.commit()
+    login_user(user)
+    refresh()
+    flash(_("Welcome, %(name)s.", name=user.person.name), "success")
+    return redirect(_safe_next(form.next.data) or url_for("public.list_activities"))
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("public.list_activities"))

@@ -1,0 +1,71 @@
+"""The catalogue: anyone may look; booking needs a login."""
+
+from __future__ import annotations
+
+from flask import abort, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app.blueprints.public import bp
+from app.blueprints.public.forms import CatalogueFilterForm
+from app.extensions import db, htmx
+from app.models import Activity, ActivityStatus
+from app.services import catalogue
+from app.services.auth import household_members
+from app.services.targets import Target
+from app.timeutil import now
+
+
+@bp.get("/")
+def index():
+    return redirect(url_for("public.list_activities"))
+
+
+@bp.get("/healthz")
+def healthz():
+    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+@bp.get("/classes")
+def list_activities():
+    form = CatalogueFilterForm(request.args)
+    if not form.validate():
+        # Unknown filter values are ignored rather than refused: links get old.
+        form = CatalogueFilterForm(formdata=None)
+    filters = catalogue.Filters(
+        category=form.category.data or None,
+        audience=form.audience.data or None,
+        weekday=form.weekday.data,
+        free_only=bool(form.free.data),
+    )
+    entries = catalogue.week_entries(now(), filters)
+    template = "public/_entries.html" if htmx and htmx.target == "entries" else "public/list.html"
+    return render_template(template, form=form, entries=entries)
+
+
+def get_published_activity(activity_id: int) -> Activity:
+    activity = db.session.get(Activity, activity_id)
+    if activity is None or activity.status != ActivityStatus.PUBLISHED:
+        abort(404)
+    return activity
+
+
+def cards_for(activity: Activity) -> list[catalogue.Card]:
+    members = household_members(current_user) if current_user.is_authenticated else []
+    viewer = current_user if current_user.is_authenticated else None
+    if activity.is_series:
+        return [catalogue.card_for(Target(activity, None), viewer, members)]
+    return [
+        catalogue.card_for(Target(activity, s), viewer, members)
+        for s in catalogue.upcoming_sessions(activity, now())
+    ]
+
+
+@bp.get("/classes/<int:activity_id>")
+def show_activity(activity_id: int):
+    activity = get_published_activity(activity_id)
+    return render_template(
+        "public/detail.html",
+        activity=activity,
+        sessions=catalogue.upcoming_sessions(activity, now()),
+        cards=cards_for(activity),
+    )
