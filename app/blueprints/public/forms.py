@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField
+from wtforms.fields.choices import SelectChoice
 
 from app.models import CATEGORIES
 
@@ -48,17 +49,20 @@ class CatalogueFilterForm(FlaskForm):
 
     category = SelectField(
         _l("Kind of class"),
-        choices=[("", _l("All kinds"))] + [(c, CATEGORY_LABELS[c]) for c in CATEGORIES],
+        choices=[SelectChoice("", _l("All kinds"))]
+        + [SelectChoice(c, CATEGORY_LABELS[c]) for c in CATEGORIES],
         default="",
     )
     audience = SelectField(
         _l("For"),
-        choices=[("", _l("Everyone"))] + list(AUDIENCE_LABELS.items()),
+        choices=[SelectChoice("", _l("Everyone"))]
+        + [SelectChoice(k, v) for k, v in AUDIENCE_LABELS.items()],
         default="",
     )
     weekday = SelectField(
         _l("Day"),
-        choices=[(None, _l("Any day"))] + WEEKDAY_LABELS,
+        choices=[SelectChoice("", _l("Any day"))]
+        + [SelectChoice(str(n), label) for n, label in WEEKDAY_LABELS],
         coerce=_optional_int,
         default=None,
     )

@@ -1,0 +1,94 @@
+"""Every route, every kind of user: who may open what.
+
+A new route fails `test_every_route_is_in_the_matrix` until it is listed here.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from app.extensions import db
+from app.models import Role
+
+ANON, RESIDENT, TEACHER, STAFF, ADMIN = "anonymous", "resident", "teacher", "staff", "admin"
+EVERYONE = (ANON, RESIDENT, TEACHER, STAFF, ADMIN)
+LOGGED_IN = (RESIDENT, TEACHER, STAFF, ADMIN)
+
+
+def _objects(make):
+    """A class, a session, and a booking that belongs to someone else's household."""
+    activity = make.activity(capacity=5)
+    owner = make.resident()
+    from app.models import Channel
+    from app.services.booking import book
+    from app.services.targets import Target
+
+    booking = book(
+        owner.person,
+        Target.of(activity, activity.sessions[0]),
+        by=owner,
+        channel=Channel.PHONE,
+        now=make.now,
+    )
+    return {
+        "activity_id": activity.id,
+        "session_id": activity.sessions[0].id,
+        "booking_id": booking.id,
+        "person_id": owner.person.id,
+    }
+
+
+# endpoint: (method, url template, roles allowed). A role not allowed gets a login
+# redirect (anonymous) or 403/404 (logged in). POSTs are sent empty: allowed roles
+# get past the access check and fail validation (4xx, never 302-to-login or 403).
+MATRIX = {
+    "static": ("GET", "/static/css/site.css", EVERYONE),
+    "public.index": ("GET", "/", EVERYONE),
+    "public.healthz": ("GET", "/healthz", EVERYONE),
+    "public.list_activities": ("GET", "/classes", EVERYONE),
+    "public.show_activity": ("GET", "/classes/{activity_id}", EVERYONE),
+    "auth.login": ("GET", "/login", EVERYONE),
+    "auth.logout": ("POST", "/logout", LOGGED_IN),
+    "account.household": ("GET", "/me/", LOGGED_IN),
+    "account.list_bookings": ("GET", "/me/bookings", LOGGED_IN),
+    "account.inbox": ("GET", "/me/inbox", LOGGED_IN),
+    "account.mark_inbox_read": ("POST", "/me/inbox/read", LOGGED_IN),
+    "account.create_booking": ("POST", "/me/bookings", LOGGED_IN),
+    # Someone else's booking: only staff may cancel it.
+    "account.cancel": ("POST", "/me/bookings/{booking_id}/cancel", (STAFF, ADMIN)),
+}
+
+
+def test_every_route_is_in_the_matrix(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints - set(MATRIX) == set(), "add new routes to MATRIX"
+
+
+def _login_as(role, make, auth):
+    if role == ANON:
+        return
+    user = make.user(role=Role(role), age=45)
+    db.session.commit()
+    response = auth.login(user)
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize("role", EVERYONE)
+@pytest.mark.parametrize("endpoint", sorted(MATRIX))
+def test_access(endpoint, role, make, auth, client):
+    method, template, allowed = MATRIX[endpoint]
+    ids = _objects(make)
+    db.session.commit()
+    _login_as(role, make, auth)
+    url = template.format(**ids)
+    response = client.open(url, method=method)
+    response.close()
+    if role in allowed:
+        assert response.status_code not in (401, 403), f"{role} refused at {url}"
+        if response.status_code == 302:
+            assert "/login" not in response.headers["Location"]
+        assert response.status_code < 500
+    elif role == ANON:
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
+    else:
+        assert response.status_code in (403, 404), f"{role} reached {url}"
