@@ -1,4 +1,4 @@
-"""Flask commands: `flask seed-demo`."""
+"""Flask commands: `flask seed-demo`, `flask run-jobs`."""
 
 from __future__ import annotations
 
@@ -21,3 +21,14 @@ def register(app: Flask) -> None:
         click.echo("Demo logins (phone, PIN/password, role):")
         for line in demo_logins():
             click.echo(line)
+
+    @app.cli.command("run-jobs")
+    @click.option("--only", multiple=True, help="Run just these jobs (by name).")
+    def run_jobs_command(only):
+        """Run the periodic jobs once (safe every minute, on many instances)."""
+        import app.jobs  # noqa: F401  (registers every area's jobs)
+        from app.services.jobs import run_all
+        from app.timeutil import now
+
+        for name, done in run_all(now(), list(only) or None).items():
+            click.echo(f"{name}: {'skipped (another run holds the lock)' if done is None else done}")

@@ -1,0 +1,1 @@
+"""Imports every module that registers periodic jobs with `app.services.jobs.job`."""
