@@ -12,6 +12,7 @@ from app.models.activities import (
     SessionStatus,
     WaitlistPolicy,
 )
+from app.models.attendance import Attendance, AttendanceStatus
 from app.models.bookings import LIVE_STATUSES, Booking, BookingStatus, Channel
 from app.models.notices import AuditEntry, Notice
 from app.models.people import (
@@ -34,6 +35,8 @@ __all__ = [
     "ActivityStatus",
     "Allocation",
     "AuditEntry",
+    "Attendance",
+    "AttendanceStatus",
     "Audience",
     "Booking",
     "BookingStatus",
