@@ -8,14 +8,16 @@ app's FROZEN_NOW setting (Monday 23 Nov 2026, 10:00 in Shanghai).
 
 from __future__ import annotations
 
+import contextvars
 import os
 from datetime import date, datetime, timedelta
 from itertools import count
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
-from app import create_app
+from app import create_app, database
 from app.extensions import db
 from app.models import Audience, EnrolmentUnit, Role
 from app.services.residents import add_person, create_household, create_user
@@ -65,6 +67,16 @@ def _empty_tables() -> None:
     db.session.commit()
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs as in production: its own app context, `g` and database
+    session. What the test set up is committed first, so a view that forgets to
+    commit cannot hide behind the test's own session."""
+
+    def open(self, *args, **kwargs):
+        db.session.commit()
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture
 def app(database_url):
     app = create_app(
@@ -73,9 +85,14 @@ def app(database_url):
         FROZEN_NOW=FROZEN_NOW,
         WTF_CSRF_ENABLED=False,
     )
+    app.test_client_class = IsolatedClient
+    # The test's own session reads without taking SQLite's write lock, so requests
+    # and worker threads are never blocked by the test itself.
+    token = database.set_read_only(True)
     with app.app_context():
         yield app
         db.session.remove()
+        database._immediate.reset(token)
         _empty_tables()
         db.session.remove()
         db.engine.dispose()
@@ -113,7 +130,7 @@ class Factory:
         if birth_date is None and age is not None:
             birth_date = date(self.now.year - age, 1, 1)
         return add_person(
-            household, name or f"居民{n}", now=self.now, birth_date=birth_date, **extra
+            household, name or f"居民{n:03d}", now=self.now, birth_date=birth_date, **extra
         )
 
     def user(self, person=None, role=Role.RESIDENT, phone=None, secret=None, age=70):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_login import login_required, login_user, logout_user
@@ -40,6 +40,8 @@ def login():
         form.secret.errors.append(str(refusal))
         return render_template("auth/login.html", form=form), refusal.http_status
     db.session.commit()
+    # A fresh session per login: nothing of a previous visitor (a kiosk!) carries over.
+    session.clear()
     login_user(user)
     refresh()
     flash(_("Welcome, %(name)s.", name=user.person.name), "success")
@@ -50,5 +52,6 @@ def login():
 @login_required
 def logout():
     logout_user()
+    session.clear()
     flash(_("You have logged out."), "info")
     return redirect(url_for("public.list_activities"))
