@@ -32,4 +32,5 @@ csrf = CSRFProtect()
 babel = Babel()
 htmx = HTMX()
 compress = Compress()
-limiter = Limiter(key_func=get_remote_address, storage_uri="memory://")
+# Storage comes from RATELIMIT_STORAGE_URI (memory by default, REDIS_URL in production).
+limiter = Limiter(key_func=get_remote_address)

@@ -74,6 +74,7 @@ class IsolatedClient(FlaskClient):
 
     def open(self, *args, **kwargs):
         db.session.commit()
+        kwargs.setdefault("buffered", True)  # close the response: teardown runs now
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 
@@ -241,3 +242,26 @@ def en(app):
     """Evaluate translated messages in English (the default is Chinese)."""
     with app.test_request_context("/?lang=en"):
         yield
+
+
+def require_server(name: str, reachable: bool, why: str):
+    """Tests that need a server skip when it is absent, except in CI."""
+    if reachable:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{name} is required in CI: {why}")
+    pytest.skip(f"no {name}: {why}")
+
+
+@pytest.fixture
+def redis_url():
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
+        ok, why = True, ""
+    except redis.exceptions.RedisError as error:
+        ok, why = False, str(error)
+    require_server("Redis", ok, why)
+    return url

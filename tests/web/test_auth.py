@@ -1,0 +1,148 @@
+"""Logging in with phone + PIN; guessing is slowed, then locked."""
+
+from datetime import timedelta
+
+import pytest
+
+from app.models import Role
+
+
+def test_resident_logs_in_with_phone_and_pin(make, auth, client):
+    user = make.resident()
+    make.commit()
+    response = client.post("/login", data={"phone": f"+86 {user.phone}", "secret": "123456"})
+    assert response.status_code == 302
+    assert "欢迎" in client.get("/classes").get_data(as_text=True)
+
+
+def test_teacher_logs_in_with_a_password(make, auth):
+    teacher = make.user(role=Role.TEACHER, age=30)
+    make.commit()
+    assert auth.login(teacher, "teach-and-learn").status_code == 302
+
+
+def test_wrong_pin_is_refused_with_a_message_tied_to_the_field(make, client):
+    user = make.resident()
+    make.commit()
+    response = client.post("/login?lang=en", data={"phone": user.phone, "secret": "000000"})
+    assert response.status_code == 401
+    html = response.get_data(as_text=True)
+    assert "phone number or PIN is not right" in html
+    assert 'aria-describedby="secret-hint secret-error"' in html
+    assert client.get("/me/").status_code == 302  # still logged out
+
+
+def test_empty_form_is_a_422_with_messages(client):
+    response = client.post("/login?lang=en", data={"phone": "", "secret": ""})
+    assert response.status_code == 422
+    assert "Please enter your phone number." in response.get_data(as_text=True)
+
+
+def test_repeated_failures_slow_down_then_lock_the_number(app, make, client, now):
+    user = make.resident()
+    make.commit()
+
+    def attempt(pin, at):
+        app.config["FROZEN_NOW"] = at
+        return client.post("/login", data={"phone": user.phone, "secret": pin})
+
+    for i in range(3):
+        assert attempt("000000", now + timedelta(seconds=i)).status_code == 401
+    # After three failures the next try must wait, even with the right PIN.
+    assert attempt("123456", now + timedelta(seconds=3)).status_code == 429
+    t = now + timedelta(seconds=10)
+    for _ in range(3):
+        t += timedelta(minutes=1)
+        assert attempt("000000", t).status_code == 401
+    # Six failures: locked for 15 minutes, right PIN or not.
+    assert attempt("123456", t + timedelta(minutes=5)).status_code == 429
+    assert attempt("123456", t + timedelta(minutes=16)).status_code == 302
+
+
+def test_a_successful_login_forgets_earlier_failures(app, make, client, now):
+    user = make.resident()
+    make.commit()
+    for _ in range(2):
+        client.post("/login", data={"phone": user.phone, "secret": "000000"})
+    assert client.post("/login", data={"phone": user.phone, "secret": "123456"}).status_code == 302
+    client.post("/logout")
+    for i in range(2):
+        app.config["FROZEN_NOW"] = now + timedelta(minutes=i + 1)
+        assert (
+            client.post("/login", data={"phone": user.phone, "secret": "000000"}).status_code == 401
+        )
+    app.config["FROZEN_NOW"] = now + timedelta(minutes=3)
+    assert client.post("/login", data={"phone": user.phone, "secret": "123456"}).status_code == 302
+
+
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/x", "javascript:alert(1)"]
+)
+def test_login_never_redirects_off_site(make, client, target):
+    user = make.resident()
+    make.commit()
+    response = client.post("/login", data={"phone": user.phone, "secret": "123456", "next": target})
+    assert response.headers["Location"] == "/classes"
+
+
+def test_login_returns_to_the_page_that_asked(make, client):
+    user = make.resident()
+    make.commit()
+    response = client.post(
+        "/login", data={"phone": user.phone, "secret": "123456", "next": "/me/bookings"}
+    )
+    assert response.headers["Location"] == "/me/bookings"
+
+
+def test_logout_leaves_nothing_of_the_previous_visitor(make, auth, client):
+    first, second = make.resident(), make.resident()
+    make.commit()
+    auth.login(first)  # its welcome message is never displayed
+    auth.logout()
+    auth.login(second)
+    page = client.get("/classes").get_data(as_text=True)
+    assert first.person.name not in page and second.person.name in page
+
+
+def test_pins_are_stored_hashed(make):
+    user = make.resident()
+    assert "123456" not in user.secret_hash and user.secret_hash.startswith("pbkdf2:")
+
+
+def _limited_app(database_url, storage_uri):
+    from app import create_app
+    from config import TestingConfig
+
+    return create_app(
+        TestingConfig,
+        SQLALCHEMY_DATABASE_URI=database_url,
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI=storage_uri,
+        WTF_CSRF_ENABLED=False,
+    )
+
+
+def _hammer_login(limited_app, times=31):
+    client = limited_app.test_client()
+    return [
+        client.post("/login", data={"phone": "1", "secret": "x"}).status_code for _ in range(times)
+    ]
+
+
+def test_login_is_rate_limited_per_address(app, database_url):
+    limited = _limited_app(database_url, "memory://")
+    codes = _hammer_login(limited)
+    assert 429 not in codes[:30] and codes[-1] == 429
+
+
+def test_rate_limits_are_kept_in_redis_when_configured(app, database_url, redis_url):
+    """Several app instances behind a proxy count one address together in Redis."""
+    import redis
+
+    store = redis.Redis.from_url(redis_url)
+    store.flushdb()
+    limited = _limited_app(database_url, redis_url)
+    codes = _hammer_login(limited)
+    assert codes[-1] == 429
+    assert store.keys("LIMITS*"), "the counts are not in Redis"
+    store.flushdb()
