@@ -34,7 +34,7 @@ test: $(VENV)/.dev translations
 
 # The same suite against a fresh PostgreSQL database (needs a server, see README).
 test-pg: $(VENV)/.dev translations
-	bash .ci/pg-suite
+	bash .ci/pg-suite $(PYTEST_ARGS)
 
 bench: $(VENV)/.dev translations
 	$(BIN)/python bench/rush.py $(BENCH_ARGS)

@@ -1,0 +1,58 @@
+"""An elder books a class from the phone pages and sees it in "my bookings"."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import check_accessibility, screenshot
+
+TEXT = {
+    "zh-CN": {"login": "登录", "book": "预约", "booked": "已预约", "mine": "我的预约", "title": "书法班"},
+    "en": {"login": "Log in", "book": "Book", "booked": "Booked", "mine": "My bookings", "title": "Calligraphy"},
+}
+
+
+@pytest.fixture(params=["zh-CN", "en"])
+def language(request):
+    return request.param
+
+
+@pytest.fixture(params=[True, False], ids=["js", "nojs"])
+def javascript(request):
+    return request.param
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args, language, javascript):
+    return {**browser_context_args, "locale": language, "java_script_enabled": javascript,
+            "viewport": {"width": 360, "height": 740}}
+
+
+def test_elder_books_calligraphy_and_finds_it_in_my_bookings(page, language, javascript):
+    words = TEXT[language]
+    folder = f"catalogue-{language}-{'js' if javascript else 'nojs'}"
+    page.goto("/classes?audience=elder")
+    screenshot(page, folder, "1-classes")
+    if javascript:
+        check_accessibility(page, "class list")
+    page.get_by_role("link", name=words["title"]).first.click()
+    if javascript:
+        check_accessibility(page, "class page")
+    page.get_by_role("link", name=words["login"]).first.click()
+    page.locator("#phone").fill("13800000003")
+    page.locator("#secret").fill("123456")
+    if javascript:
+        check_accessibility(page, "login")
+    page.locator("form button[type=submit]").click()
+    page.get_by_role("button", name=words["book"]).first.click()
+    card = page.locator(".card").first
+    card.get_by_text(words["booked"], exact=True).wait_for()
+    screenshot(page, folder, "2-booked")
+    page.get_by_role("link", name=words["mine"]).click()
+    assert page.get_by_text(words["title"]).first.is_visible()
+    if javascript:
+        check_accessibility(page, "my bookings")
+    screenshot(page, folder, "3-my-bookings")
+    # Leave the shared test data as it was for the next language.
+    page.locator(".booking form button").first.click()
+    page.get_by_text(words["booked"], exact=True).first.wait_for(state="detached")
