@@ -45,8 +45,8 @@ lint: $(VENV)/.dev
 
 # Re-extract strings and merge them into the catalogs after changing texts.
 messages: $(VENV)/.dev
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot --no-location --sort-output .
-	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching --no-location
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot --no-location --no-wrap --sort-output .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching --ignore-obsolete --no-wrap
 
 clean:
 	rm -rf $(VENV) instance/*.db .pytest_cache

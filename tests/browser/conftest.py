@@ -20,7 +20,9 @@ from app.extensions import db
 from config import TestingConfig
 from tests.conftest import require_server
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM = (
+    os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+)
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 
 
@@ -105,7 +107,9 @@ def check_accessibility(page, label: str) -> None:
 
     results = Axe().run(
         page,
-        options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}},
+        options={
+            "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}
+        },
     )
     bad = [
         f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"

@@ -7,8 +7,20 @@ import pytest
 from tests.browser.conftest import check_accessibility, screenshot
 
 TEXT = {
-    "zh-CN": {"login": "登录", "book": "预约", "booked": "已预约", "mine": "我的预约", "title": "书法班"},
-    "en": {"login": "Log in", "book": "Book", "booked": "Booked", "mine": "My bookings", "title": "Calligraphy"},
+    "zh-CN": {
+        "login": "登录",
+        "book": "预约",
+        "booked": "已预约",
+        "mine": "我的预约",
+        "title": "书法班",
+    },
+    "en": {
+        "login": "Log in",
+        "book": "Book",
+        "booked": "Booked",
+        "mine": "My bookings",
+        "title": "Calligraphy",
+    },
 }
 
 
@@ -24,8 +36,12 @@ def javascript(request):
 
 @pytest.fixture
 def browser_context_args(browser_context_args, language, javascript):
-    return {**browser_context_args, "locale": language, "java_script_enabled": javascript,
-            "viewport": {"width": 360, "height": 740}}
+    return {
+        **browser_context_args,
+        "locale": language,
+        "java_script_enabled": javascript,
+        "viewport": {"width": 360, "height": 740},
+    }
 
 
 def test_elder_books_calligraphy_and_finds_it_in_my_bookings(page, language, javascript):

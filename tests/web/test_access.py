@@ -48,6 +48,7 @@ MATRIX = {
     "public.list_activities": ("GET", "/classes", EVERYONE),
     "public.show_activity": ("GET", "/classes/{activity_id}", EVERYONE),
     "auth.login": ("GET", "/login", EVERYONE),
+    "display.show_board": ("GET", "/display", EVERYONE),
     "auth.logout": ("POST", "/logout", LOGGED_IN),
     "account.household": ("GET", "/me/", LOGGED_IN),
     "account.list_bookings": ("GET", "/me/bookings", LOGGED_IN),
