@@ -119,7 +119,7 @@ class RosterLine:
         return f"roll-{self.person.id}"
 
 
-def _expected_bookings(session: Session) -> list[Booking]:
+def covering_bookings(session: Session) -> list[Booking]:
     """Confirmed bookings that cover this session (term enrolments made before it
     ended, and bookings of this very session)."""
     activity = session.activity
@@ -166,7 +166,7 @@ def roster(session: Session) -> list[RosterLine]:
     """Everyone expected at, on leave from, or walked in to `session`, by name."""
     day = local_date(session.starts_at)
     lines: dict[int, RosterLine] = {}
-    for booking in _expected_bookings(session):
+    for booking in covering_bookings(session):
         lines.setdefault(booking.person_id, RosterLine(booking.person, booking, None))
     leaves = db.session.scalars(
         select(Leave).options(selectinload(Leave.person)).where(Leave.session_id == session.id)
@@ -385,7 +385,7 @@ def add_walk_in(session: Session, person: Person, *, by: User, now: datetime) ->
     """
     check_roster_access(by, session)
     _check_marking_time(session, by, now)
-    booking = next((b for b in _expected_bookings(session) if b.person_id == person.id), None)
+    booking = next((b for b in covering_bookings(session) if b.person_id == person.id), None)
     attendance, _changed = _set_status(
         session, person, AttendanceStatus.PRESENT, by=by, now=now, source="roster", booking=booking
     )
@@ -419,6 +419,18 @@ def coming_sessions_of(booking: Booking, now: datetime, limit: int = 6) -> list[
     else:
         query = query.where(Session.activity_id == booking.activity_id)
     return list(db.session.scalars(query.order_by(Session.starts_at).limit(limit)))
+
+
+def leave_choices(bookings: list[Booking], now: datetime) -> dict[int, list[tuple[Session, bool]]]:
+    """For each confirmed booking, its coming sessions and whether leave is taken."""
+    choices = {}
+    for booking in bookings:
+        if booking.status != BookingStatus.CONFIRMED:
+            continue
+        sessions = coming_sessions_of(booking, now)
+        taken = leave_session_ids([booking.person_id], [s.id for s in sessions])
+        choices[booking.id] = [(s, (booking.person_id, s.id) in taken) for s in sessions]
+    return choices
 
 
 def leave_session_ids(person_ids: list[int], session_ids: list[int]) -> set[tuple[int, int]]:
@@ -529,7 +541,7 @@ def kiosk_today(user: User, now: datetime) -> tuple[list[KioskEntry], list[Kiosk
     booked: list[KioskEntry] = []
     drop_ins: list[KioskEntry] = []
     for session in _today_sessions(now):
-        expected = {b.person_id: b for b in _expected_bookings(session)}
+        expected = {b.person_id: b for b in covering_bookings(session)}
         marks = {
             a.person_id: a
             for a in db.session.scalars(
@@ -552,6 +564,20 @@ def kiosk_today(user: User, now: datetime) -> tuple[list[KioskEntry], list[Kiosk
             elif seats > 0 and person.id == user.person_id:
                 drop_ins.append(entry)
     return booked, drop_ins
+
+
+def kiosk_login_phone(who: str) -> str:
+    """The phone number to log in with: typed as such, or found from the member
+    number on a card (that person's own account)."""
+    who = (who or "").strip()
+    if who[:2].upper() == "ZX":
+        phone = db.session.scalar(
+            select(User.phone)
+            .join(Person, Person.id == User.person_id)
+            .where(Person.member_no == who.upper())
+        )
+        return phone or who.upper()
+    return normalise_phone(who)
 
 
 def _check_kiosk_time(session: Session, now: datetime) -> None:
@@ -628,7 +654,7 @@ def kiosk_check_in(person: Person, session: Session, *, by: User, now: datetime)
     existing = _attendance(session, person)
     if existing is not None and existing.status in PRESENT_STATUSES:
         return CheckIn(existing, True, False)
-    booking = next((b for b in _expected_bookings(session) if b.person_id == person.id), None)
+    booking = next((b for b in covering_bookings(session) if b.person_id == person.id), None)
     dropped_in = False
     if booking is None and existing is None:
         booking = drop_in(person, session, by=by, now=now)
