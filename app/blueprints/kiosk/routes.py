@@ -136,7 +136,7 @@ def take_leave(session_id: int):
         None,
     )
     if booking is None:
-        return _respond(_("There is no booking to give up for this session."), "error", 404)
+        return _respond(_("There is no booking to give up for this session."), "error", 409)
     try:
         attendance.take_leave(
             booking, kiosk_session, by=current_user, now=now(), channel=Channel.KIOSK
