@@ -56,6 +56,17 @@ class Config:
     PASSWORD_HASH_METHOD = "scrypt"
     # A frozen clock for tests and demos (naive UTC datetime); None means real time.
     FROZEN_NOW = None
+    # Attendance (issue 3). A confirmed person not marked by NO_SHOW_GRACE_MINUTES
+    # after a session ends is a no-show; NO_SHOW_LIMIT no-shows within
+    # NO_SHOW_WINDOW_DAYS pause online booking for SUSPENSION_DAYS. Teachers may
+    # correct a roster for ATTENDANCE_CORRECTION_DAYS after the session (staff always).
+    # The kiosk opens check-in CHECK_IN_OPENS_MINUTES before a session starts.
+    NO_SHOW_GRACE_MINUTES = int(os.environ.get("NO_SHOW_GRACE_MINUTES", "30"))
+    NO_SHOW_LIMIT = int(os.environ.get("NO_SHOW_LIMIT", "3"))
+    NO_SHOW_WINDOW_DAYS = int(os.environ.get("NO_SHOW_WINDOW_DAYS", "60"))
+    SUSPENSION_DAYS = int(os.environ.get("SUSPENSION_DAYS", "14"))
+    ATTENDANCE_CORRECTION_DAYS = int(os.environ.get("ATTENDANCE_CORRECTION_DAYS", "7"))
+    CHECK_IN_OPENS_MINUTES = int(os.environ.get("CHECK_IN_OPENS_MINUTES", "60"))
     COMPRESS_MIMETYPES = ["text/html", "text/css", "application/javascript", "image/svg+xml"]
 
 

@@ -59,12 +59,18 @@ def register_blueprints(app: Flask) -> None:
     from app.blueprints.account import bp as account_bp
     from app.blueprints.auth import bp as auth_bp
     from app.blueprints.display import bp as display_bp
+    from app.blueprints.kiosk import bp as kiosk_bp
     from app.blueprints.public import bp as public_bp
+    from app.blueprints.teach import bp as teach_bp
+    from app.blueprints.welfare import bp as welfare_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(account_bp, url_prefix="/me")
     app.register_blueprint(display_bp)
+    app.register_blueprint(teach_bp, url_prefix="/teach")
+    app.register_blueprint(kiosk_bp, url_prefix="/kiosk")
+    app.register_blueprint(welfare_bp, url_prefix="/welfare")
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -1,1 +1,3 @@
 """Imports every module that registers periodic jobs with `app.services.jobs.job`."""
+
+import app.services.attendance  # noqa: E402,F401  (no-shows, welfare calls, suspensions)

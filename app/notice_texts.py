@@ -17,6 +17,11 @@ TEXTS = {
         "The booking of %(person)s on %(title)s (%(when)s) was cancelled by the centre."
     ),
     "booked_by_staff": _l("The centre booked %(person)s on %(title)s (%(when)s)."),
+    "suspended": _l(
+        "%(person)s missed %(title)s (%(when)s) and other booked classes without saying so. "
+        "Booking online is paused until %(until)s. The front desk can still book for you, "
+        "and can lift the pause."
+    ),
 }
 
 
@@ -30,4 +35,10 @@ def notice_text(notice) -> str:
     template = TEXTS.get(notice.kind)
     if template is None:
         return str(notice.kind)
-    return str(template) % {"person": params.get("person", ""), "title": title, "when": moment}
+    until = params.get("until")
+    return str(template) % {
+        "person": params.get("person", ""),
+        "title": title,
+        "when": moment,
+        "until": when(datetime.fromisoformat(until), "date") if until else "",
+    }

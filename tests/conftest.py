@@ -235,6 +235,21 @@ def assert_seat_invariant():
         expected = households if unit == "household" else confirmed
         assert taken == expected, f"activity {activity_id}: taken {taken} != {expected}"
         assert taken <= capacity
+    # One date of a term class: drop-ins (the session's `taken`) fit in the seats
+    # not sold for the term plus the seats of enrolled people on leave that day.
+    rows = db.session.execute(
+        text(
+            """
+        SELECT s.id, s.taken, s.capacity - a.taken
+               + (SELECT count(*) FROM "leave" l JOIN booking b ON b.id = l.booking_id
+                  WHERE l.session_id = s.id AND b.session_id IS NULL AND b.status = 'confirmed')
+        FROM activity_session s JOIN activity a ON a.id = s.activity_id
+        WHERE a.enrolment_unit = 'series'
+        """
+        )
+    ).all()
+    for session_id, drop_ins, date_capacity in rows:
+        assert drop_ins <= max(date_capacity, 0), f"series date {session_id}: {drop_ins} drop-ins"
 
 
 @pytest.fixture

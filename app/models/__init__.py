@@ -25,6 +25,7 @@ from app.models.people import (
     Role,
     User,
 )
+from app.models.roll import AttendanceChange, Leave, Suspension, WelfareCall
 
 __all__ = [
     "CATEGORIES",
@@ -36,6 +37,7 @@ __all__ = [
     "Allocation",
     "AuditEntry",
     "Attendance",
+    "AttendanceChange",
     "AttendanceStatus",
     "Audience",
     "Booking",
@@ -45,12 +47,15 @@ __all__ = [
     "EnrolmentUnit",
     "Household",
     "HouseholdTag",
+    "Leave",
     "LoginAttempt",
     "Notice",
     "Person",
     "Role",
     "Session",
     "SessionStatus",
+    "Suspension",
     "User",
     "WaitlistPolicy",
+    "WelfareCall",
 ]

@@ -16,7 +16,16 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.models import LIVE_STATUSES, Booking, BookingStatus, Person, Session, SessionStatus, User
+from app.models import (
+    LIVE_STATUSES,
+    Activity,
+    Booking,
+    BookingStatus,
+    Person,
+    Session,
+    SessionStatus,
+    User,
+)
 from app.services import eligibility
 from app.services.errors import (
     AlreadyBooked,
@@ -27,15 +36,25 @@ from app.services.errors import (
     NotCancellable,
 )
 from app.services.notifications import notify_household
-from app.services.targets import Target
+from app.services.targets import Target, live_leaves_clause
 
 
 def claim_seat(target: Target) -> bool:
     """Takes one seat if one is free; False when full. Atomic on both databases."""
     model, row = target.seat_model, target.seat_row
+    condition = model.taken < model.capacity
+    if target.is_series_date:
+        # One date of a term class: seats not sold for the term, plus seats of
+        # enrolled people on leave that day, minus drop-ins already in.
+        enrolled = select(Activity.taken).where(Activity.id == Session.activity_id)
+        condition = and_(
+            condition,
+            Session.taken + enrolled.scalar_subquery()
+            < Session.capacity + live_leaves_clause(Session.id),
+        )
     result = db.session.execute(
         update(model)
-        .where(model.id == row.id, model.taken < model.capacity)
+        .where(model.id == row.id, condition)
         .values(taken=model.taken + 1)
         .execution_options(synchronize_session=False)
     )
@@ -125,10 +144,11 @@ def overlapping_booking(person: Person, target: Target) -> Booking | None:
 def book(person: Person, target: Target, *, by: User, channel: str, now: datetime) -> Booking:
     """Books `person` on `target`: confirmed when a seat is free, else waitlisted.
 
-    Raises NotAllowed, NotBookable, WindowNotOpen, WindowClosed, NotEligible,
+    Raises NotAllowed, Suspended, NotBookable, WindowNotOpen, WindowClosed, NotEligible,
     AlreadyBooked, Conflict or Full.
     """
     eligibility.check_actor(by, person)
+    eligibility.check_not_suspended(person, by, now)
     eligibility.check_bookable(target, now)
     eligibility.check_window(target, by, now)
     eligibility.check_person(person, target, now)

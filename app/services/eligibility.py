@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
+from app.extensions import db
 from app.formatting import lazy_when
 from app.models import (
     ActivityStatus,
@@ -13,12 +15,14 @@ from app.models import (
     Audience,
     Person,
     SessionStatus,
+    Suspension,
     User,
 )
 from app.services.errors import (
     NotAllowed,
     NotBookable,
     NotEligible,
+    Suspended,
     WindowClosed,
     WindowNotOpen,
 )
@@ -33,6 +37,40 @@ def check_actor(by: User, person: Person) -> None:
     """Raises NotAllowed unless `by` may act for `person`."""
     if not by.may_act_for(person):
         raise NotAllowed()
+
+
+def active_suspension(person: Person, now: datetime) -> Suspension | None:
+    return db.session.scalar(
+        select(Suspension)
+        .where(
+            Suspension.person_id == person.id,
+            Suspension.lifted_at.is_(None),
+            Suspension.starts_at <= now,
+            Suspension.ends_at > now,
+        )
+        .order_by(Suspension.ends_at.desc())
+        .limit(1)
+    )
+
+
+def check_not_suspended(person: Person, by: User, now: datetime) -> None:
+    """Raises Suspended while the person's online booking is paused for no-shows.
+
+    Staff at the desk may still book for them.
+    """
+    if by.is_staff:
+        return
+    suspension = active_suspension(person, now)
+    if suspension is not None:
+        raise Suspended(
+            _l(
+                "%(name)s missed %(count)s booked classes without saying so, so booking "
+                "online is paused until %(when)s. The front desk can still help you.",
+                name=person.name,
+                count=suspension.strikes,
+                when=lazy_when(suspension.ends_at, "date"),
+            )
+        )
 
 
 def check_bookable(target: Target, now: datetime) -> None:

@@ -82,3 +82,24 @@ class NotCancellable(BookingError):
     @staticmethod
     def default_message():
         return _l("This booking has already been cancelled.")
+
+
+class Suspended(BookingError):
+    """Online booking is paused after repeated no-shows."""
+
+    code = "suspended"
+
+
+class NotOnRoster(BookingError):
+    code = "not_on_roster"
+    http_status = 404
+
+    @staticmethod
+    def default_message():
+        return _l("This person is not on the list for this session.")
+
+
+class OutsideTime(BookingError):
+    """Too early or too late for what was asked (check-in, leave, correction)."""
+
+    code = "outside_time"

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, select
 
 from app.extensions import db
-from app.models import Activity, Booking, Session, SessionStatus
+from app.models import Activity, Booking, BookingStatus, Leave, Session, SessionStatus
 from app.services.errors import NotBookable
 
 
@@ -29,6 +29,11 @@ class Target:
     @classmethod
     def of_booking(cls, booking: Booking) -> Target:
         return cls(booking.activity, booking.session)
+
+    @property
+    def is_series_date(self) -> bool:
+        """One date of a term class: drop-ins and one-time waitlisters for that day."""
+        return self.session is not None and self.activity.is_series
 
     @property
     def seat_row(self) -> Activity | Session:
@@ -64,9 +69,36 @@ class Target:
 
     def seats_left(self) -> int:
         row = self.seat_row
+        if self.is_series_date:
+            return max(
+                min(series_date_capacity(self.session) - row.taken, row.capacity - row.taken), 0
+            )
         return max(row.capacity - row.taken, 0)
 
     def count(self, status: str) -> int:
         return db.session.scalar(
             select(func.count(Booking.id)).where(self.bookings_clause(), Booking.status == status)
         )
+
+
+def live_leaves_clause(session_id_column):
+    """SQL count of leaves on a session taken by people still enrolled for the term."""
+    return (
+        select(func.count(Leave.id))
+        .join(Booking, Booking.id == Leave.booking_id)
+        .where(
+            Leave.session_id == session_id_column,
+            Booking.session_id.is_(None),
+            Booking.status == BookingStatus.CONFIRMED,
+        )
+        .scalar_subquery()
+    )
+
+
+def series_date_capacity(session: Session) -> int:
+    """Seats on one date of a term class for people not enrolled for the term:
+    the room's capacity, minus the term enrolments, plus enrolled people on leave."""
+    activity_taken = select(Activity.taken).where(Activity.id == session.activity_id)
+    enrolled = db.session.scalar(activity_taken)
+    leaves = db.session.scalar(select(live_leaves_clause(session.id)))
+    return session.capacity - enrolled + leaves

@@ -30,11 +30,36 @@ def _objects(make):
         channel=Channel.PHONE,
         now=make.now,
     )
+    from app.models import Attendance, Suspension, WelfareCall
+
+    mark = Attendance(
+        session_id=activity.sessions[0].id,
+        person_id=owner.person.id,
+        booking_id=booking.id,
+        status="absent",
+        marked_at=make.now,
+    )
+    db.session.add(mark)
+    db.session.flush()
+    call = WelfareCall(
+        session_id=mark.session_id,
+        person_id=owner.person.id,
+        attendance_id=mark.id,
+        call_date=make.now.date(),
+        created_at=make.now,
+    )
+    suspension = Suspension(
+        person_id=owner.person.id, starts_at=make.now, ends_at=make.now, strikes=3
+    )
+    db.session.add_all([call, suspension])
+    db.session.flush()
     return {
         "activity_id": activity.id,
         "session_id": activity.sessions[0].id,
         "booking_id": booking.id,
         "person_id": owner.person.id,
+        "call_id": call.id,
+        "suspension_id": suspension.id,
     }
 
 
@@ -57,6 +82,44 @@ MATRIX = {
     "account.create_booking": ("POST", "/me/bookings", LOGGED_IN),
     # Someone else's booking: only staff may cancel it.
     "account.cancel": ("POST", "/me/bookings/{booking_id}/cancel", (STAFF, ADMIN)),
+    "account.take_leave": ("POST", "/me/bookings/{booking_id}/leave", (STAFF, ADMIN)),
+    # The roll: teachers see their own sessions only (this one is nobody's), staff all.
+    "teach.today": ("GET", "/teach/", (TEACHER, STAFF, ADMIN)),
+    "teach.my_hours": ("GET", "/teach/hours", (TEACHER, STAFF, ADMIN)),
+    "teach.show_roster": ("GET", "/teach/sessions/{session_id}", (STAFF, ADMIN)),
+    "teach.print_sheet": ("GET", "/teach/sessions/{session_id}/sheet", (STAFF, ADMIN)),
+    "teach.mark_person": (
+        "POST",
+        "/teach/sessions/{session_id}/marks/{person_id}",
+        (STAFF, ADMIN),
+    ),
+    "teach.mark_everyone_present": (
+        "POST",
+        "/teach/sessions/{session_id}/all-present",
+        (STAFF, ADMIN),
+    ),
+    "teach.add_walk_in": ("POST", "/teach/sessions/{session_id}/walk-ins", (STAFF, ADMIN)),
+    "teach.register_walk_in": (
+        "POST",
+        "/teach/sessions/{session_id}/walk-ins/new",
+        (STAFF, ADMIN),
+    ),
+    # The kiosk acts for the logged-in household only.
+    "kiosk.login": ("GET", "/kiosk/login", EVERYONE),
+    "kiosk.today": ("GET", "/kiosk/", LOGGED_IN),
+    "kiosk.check_in": ("POST", "/kiosk/sessions/{session_id}/check-in", LOGGED_IN),
+    "kiosk.take_leave": ("POST", "/kiosk/sessions/{session_id}/leave", LOGGED_IN),
+    "kiosk.finish": ("POST", "/kiosk/done", LOGGED_IN),
+    "welfare.call_list": ("GET", "/welfare/", (STAFF, ADMIN)),
+    "welfare.complete_call": ("POST", "/welfare/calls/{call_id}/done", (STAFF, ADMIN)),
+    "welfare.list_suspensions": ("GET", "/welfare/suspensions", (STAFF, ADMIN)),
+    "welfare.lift_suspension": (
+        "POST",
+        "/welfare/suspensions/{suspension_id}/lift",
+        (STAFF, ADMIN),
+    ),
+    "welfare.volunteer_hours": ("GET", "/welfare/hours", (STAFF, ADMIN)),
+    "welfare.download_hours": ("GET", "/welfare/hours.csv", (STAFF, ADMIN)),
 }
 
 

@@ -20,3 +20,9 @@ class CancelForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """A POST button that still carries the CSRF token."""
+
+
+class LeaveForm(FlaskForm):
+    """请假 for one session of a booking."""
+
+    session_id = IntegerField(validators=[DataRequired(), NumberRange(min=1)])

@@ -8,11 +8,12 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app.blueprints.account import bp
-from app.blueprints.account.forms import BookForm, CancelForm, EmptyForm
+from app.blueprints.account.forms import BookForm, CancelForm, EmptyForm, LeaveForm
 from app.blueprints.public.routes import cards_for, get_published_activity
 from app.extensions import db, htmx
+from app.formatting import when
 from app.models import Booking, BookingStatus, Channel, Notice, Person, Session
-from app.services import catalogue
+from app.services import attendance, catalogue
 from app.services.auth import household_members
 from app.services.booking import book, cancel_booking, waitlist_position
 from app.services.errors import BookingError
@@ -126,6 +127,7 @@ def cancel(booking_id: int):
             booking=booking,
             position=waitlist_position(booking),
             cancel_form=CancelForm(),
+            leave_dates=attendance.leave_choices([booking], now()),
             message=message,
             message_kind=kind,
         ), status
@@ -136,11 +138,51 @@ def cancel(booking_id: int):
 @bp.get("/bookings")
 @login_required
 def list_bookings():
+    rows = catalogue.household_bookings(current_user, now())
     return render_template(
         "account/bookings.html",
-        rows=catalogue.household_bookings(current_user, now()),
+        rows=rows,
         cancel_form=CancelForm(),
+        leave_dates=attendance.leave_choices([b for b, _ in rows], now()),
     )
+
+
+@bp.post("/bookings/<int:booking_id>/leave")
+@login_required
+def take_leave(booking_id: int):
+    booking = get_booking(booking_id)
+    form = LeaveForm()
+    if not form.validate():
+        abort(422)
+    session = db.session.get(Session, form.session_id.data)
+    if session is None:
+        abort(404)
+    try:
+        attendance.take_leave(booking, session, by=current_user, now=now())
+        db.session.commit()
+        message, kind, status = (
+            _(
+                "Leave noted for %(when)s. The seat goes to someone else that day.",
+                when=when(session.starts_at),
+            ),
+            "success",
+            200,
+        )
+    except BookingError as refusal:
+        db.session.rollback()
+        message, kind, status = str(refusal), "error", refusal.http_status
+    if htmx:
+        return render_template(
+            "account/_booking_row.html",
+            booking=booking,
+            position=waitlist_position(booking),
+            cancel_form=CancelForm(),
+            leave_dates=attendance.leave_choices([booking], now()),
+            message=message,
+            message_kind=kind,
+        ), status
+    flash(message, kind)
+    return redirect(url_for("account.list_bookings"), 303)
 
 
 @bp.get("/")

@@ -1,0 +1,31 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, PasswordField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Regexp
+
+
+class KioskLoginForm(FlaskForm):
+    who = StringField(
+        _l("Phone number or member number"),
+        validators=[
+            DataRequired(_l("Please enter your phone number or the number on your card.")),
+            Regexp(
+                r"^[A-Za-z0-9\s\-+()]{4,20}$",
+                message=_l("Please enter your phone number or the number on your card."),
+            ),
+        ],
+        render_kw={"autocomplete": "off", "inputmode": "text"},
+    )
+    pin = PasswordField(
+        _l("PIN (6 digits)"),
+        validators=[DataRequired(_l("Please enter your PIN.")), Length(max=128)],
+        render_kw={"inputmode": "numeric", "autocomplete": "off"},
+    )
+
+
+class PersonForm(FlaskForm):
+    person_id = IntegerField(validators=[DataRequired(), NumberRange(min=1)])
+
+
+class EmptyForm(FlaskForm):
+    """A POST button that still carries the CSRF token."""

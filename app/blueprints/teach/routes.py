@@ -1,0 +1,202 @@
+"""The teacher's day: today's sessions, the roll, walk-ins, the paper sign-in sheet
+and volunteer hours. Staff may open every roster."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.auth import role_required
+from app.blueprints.teach import bp
+from app.blueprints.teach.forms import (
+    STATUS_LABELS,
+    EmptyForm,
+    MarkForm,
+    NewWalkInForm,
+    WalkInForm,
+    WalkInSearchForm,
+)
+from app.extensions import db, htmx
+from app.models import Person, Session
+from app.services import attendance
+from app.services.errors import BookingError
+from app.timeutil import local_date, now
+
+SIGN_IN_BLANK_LINES = 8
+
+
+def get_roster_session(session_id: int) -> Session:
+    """The session, if the current user may take its roll (404 / 403 otherwise)."""
+    session = db.session.get(Session, session_id)
+    if session is None:
+        abort(404)
+    if not attendance.may_take_roster(current_user, session):
+        abort(403)
+    return session
+
+
+def _roster_context(session: Session, **extra) -> dict:
+    lines = attendance.roster(session)
+    return {
+        "session": session,
+        "lines": lines,
+        "tally": attendance.counts(lines),
+        "labels": STATUS_LABELS,
+        "mark_form": EmptyForm(),
+        **extra,
+    }
+
+
+@bp.get("/")
+@role_required("teacher", "staff")
+def today():
+    moment = now()
+    sessions = attendance.teacher_sessions(current_user, moment)
+    day = local_date(moment)
+    return render_template(
+        "teach/today.html",
+        today_sessions=[s for s in sessions if local_date(s.starts_at) == day],
+        week_sessions=[s for s in sessions if local_date(s.starts_at) != day],
+    )
+
+
+@bp.get("/sessions/<int:session_id>")
+@role_required("teacher", "staff")
+def show_roster(session_id: int):
+    session = get_roster_session(session_id)
+    search = WalkInSearchForm(request.args)
+    found = []
+    if search.q.data and search.validate():
+        on_roster = {line.person.id for line in attendance.roster(session)}
+        found = [p for p in attendance.find_residents(search.q.data) if p.id not in on_roster]
+    return render_template(
+        "teach/roster.html",
+        **_roster_context(session),
+        search=search,
+        found=found,
+        walk_in_form=WalkInForm(),
+        new_walk_in_form=NewWalkInForm(),
+    )
+
+
+def _after_change(session: Session, message: str, kind: str, status: int, line=None):
+    """htmx: the changed line (or the whole roll); otherwise back to the roster."""
+    if htmx:
+        context = _roster_context(session, message=message, message_kind=kind)
+        if line is not None:
+            return render_template(
+                "teach/_roll_line.html",
+                **context,
+                line=line,
+                line_message=message,
+                line_message_kind=kind,
+            ), status
+        return render_template("teach/_roll.html", **context), status
+    flash(message, kind)
+    if status >= 400:
+        return render_template(
+            "teach/roster.html",
+            **_roster_context(session),
+            search=WalkInSearchForm(formdata=None),
+            found=[],
+            walk_in_form=WalkInForm(),
+            new_walk_in_form=NewWalkInForm(),
+        ), status
+    return redirect(url_for("teach.show_roster", session_id=session.id), 303)
+
+
+@bp.post("/sessions/<int:session_id>/marks/<int:person_id>")
+@role_required("teacher", "staff")
+def mark_person(session_id: int, person_id: int):
+    session = get_roster_session(session_id)
+    person = db.session.get(Person, person_id)
+    if person is None:
+        abort(404)
+    form = MarkForm()
+    if not form.validate():
+        abort(422)
+    try:
+        attendance.mark_attendance(session, person, form.status.data, by=current_user, now=now())
+        db.session.commit()
+    except BookingError as refusal:
+        db.session.rollback()
+        line = next((x for x in attendance.roster(session) if x.person.id == person.id), None)
+        return _after_change(session, str(refusal), "error", refusal.http_status, line)
+    line = attendance.roster_line(session, person)
+    message = _("%(name)s: %(status)s", name=person.name, status=STATUS_LABELS[line.status])
+    return _after_change(session, message, "success", 200, line)
+
+
+@bp.post("/sessions/<int:session_id>/all-present")
+@role_required("teacher", "staff")
+def mark_everyone_present(session_id: int):
+    session = get_roster_session(session_id)
+    if not EmptyForm().validate():
+        abort(422)
+    try:
+        done = attendance.mark_all_present(session, by=current_user, now=now())
+        db.session.commit()
+    except BookingError as refusal:
+        db.session.rollback()
+        return _after_change(session, str(refusal), "error", refusal.http_status)
+    message = _("%(num)s marked present.", num=done)
+    return _after_change(session, message, "success", 200)
+
+
+@bp.post("/sessions/<int:session_id>/walk-ins")
+@role_required("teacher", "staff")
+def add_walk_in(session_id: int):
+    session = get_roster_session(session_id)
+    form = WalkInForm()
+    if not form.validate():
+        abort(422)
+    person = db.session.get(Person, form.person_id.data)
+    if person is None:
+        abort(404)
+    try:
+        attendance.add_walk_in(session, person, by=current_user, now=now())
+        db.session.commit()
+    except BookingError as refusal:
+        db.session.rollback()
+        return _after_change(session, str(refusal), "error", refusal.http_status)
+    return _after_change(session, _("%(name)s added as present.", name=person.name), "success", 200)
+
+
+@bp.post("/sessions/<int:session_id>/walk-ins/new")
+@role_required("teacher", "staff")
+def register_walk_in(session_id: int):
+    session = get_roster_session(session_id)
+    form = NewWalkInForm()
+    if not form.validate():
+        message = " ".join(str(e) for errors in form.errors.values() for e in errors)
+        return _after_change(session, message or _("Please check the form."), "error", 422)
+    try:
+        mark = attendance.register_walk_in(
+            session, form.name.data.strip(), form.phone.data, by=current_user, now=now()
+        )
+        db.session.commit()
+    except BookingError as refusal:
+        db.session.rollback()
+        return _after_change(session, str(refusal), "error", refusal.http_status)
+    name = db.session.get(Person, mark.person_id).name
+    return _after_change(session, _("%(name)s added as present.", name=name), "success", 200)
+
+
+@bp.get("/sessions/<int:session_id>/sheet")
+@role_required("teacher", "staff")
+def print_sheet(session_id: int):
+    session = get_roster_session(session_id)
+    return render_template(
+        "teach/sheet.html",
+        session=session,
+        lines=attendance.roster(session),
+        blank_lines=range(SIGN_IN_BLANK_LINES),
+    )
+
+
+@bp.get("/hours")
+@role_required("teacher", "staff")
+def my_hours():
+    (hours,) = attendance.volunteer_hours(now(), current_user)
+    return render_template("teach/hours.html", hours=hours)

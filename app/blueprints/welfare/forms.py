@@ -1,0 +1,19 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, TextAreaField
+from wtforms.validators import Length, Optional
+
+
+class DayForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    day = DateField(_l("Day"), validators=[Optional()])
+
+
+class CallDoneForm(FlaskForm):
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=300)])
+
+
+class LiftForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=300)])

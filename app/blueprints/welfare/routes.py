@@ -1,0 +1,119 @@
+"""Staff watch over residents: the welfare call list, booking pauses after
+no-shows, and everyone's volunteer hours (with a CSV download)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.auth import role_required
+from app.blueprints.welfare import bp
+from app.blueprints.welfare.forms import CallDoneForm, DayForm, LiftForm
+from app.extensions import db, htmx
+from app.models import Suspension, WelfareCall
+from app.services import attendance
+from app.services.errors import BookingError
+from app.timeutil import local_date, now
+
+
+def _chosen_day():
+    form = DayForm(request.args)
+    if form.day.data and form.validate():
+        return form, form.day.data
+    return DayForm(formdata=None), local_date(now())
+
+
+@bp.get("/")
+@role_required("staff")
+def call_list():
+    form, day = _chosen_day()
+    return render_template(
+        "welfare/calls.html",
+        form=form,
+        day=day,
+        entries=attendance.welfare_call_list(day),
+        done_form=CallDoneForm(formdata=None),
+    )
+
+
+@bp.post("/calls/<int:call_id>/done")
+@role_required("staff")
+def complete_call(call_id: int):
+    call = db.session.get(WelfareCall, call_id)
+    if call is None:
+        abort(404)
+    form = CallDoneForm()
+    if not form.validate():
+        abort(422)
+    try:
+        attendance.complete_call(call, by=current_user, now=now(), note=form.note.data)
+        db.session.commit()
+    except BookingError as refusal:
+        db.session.rollback()
+        abort(refusal.http_status)
+    if htmx:
+        entry = next(
+            e for e in attendance.welfare_call_list(call.call_date) if e.call.id == call.id
+        )
+        return render_template(
+            "welfare/_call.html", entry=entry, done_form=CallDoneForm(formdata=None)
+        )
+    flash(_("Call to %(name)s marked done.", name=call.person.name), "success")
+    return redirect(url_for("welfare.call_list", day=call.call_date.isoformat()), 303)
+
+
+@bp.get("/suspensions")
+@role_required("staff")
+def list_suspensions():
+    return render_template(
+        "welfare/suspensions.html",
+        suspensions=attendance.active_suspensions(now()),
+        form=LiftForm(formdata=None),
+    )
+
+
+@bp.post("/suspensions/<int:suspension_id>/lift")
+@role_required("staff")
+def lift_suspension(suspension_id: int):
+    suspension = db.session.get(Suspension, suspension_id)
+    if suspension is None:
+        abort(404)
+    form = LiftForm()
+    if not form.validate():
+        abort(422)
+    attendance.lift_suspension(suspension, by=current_user, now=now(), reason=form.reason.data)
+    db.session.commit()
+    flash(_("Online booking is open again for %(name)s.", name=suspension.person.name), "success")
+    return redirect(url_for("welfare.list_suspensions"), 303)
+
+
+@bp.get("/hours")
+@role_required("staff")
+def volunteer_hours():
+    return render_template("welfare/hours.html", rows=attendance.volunteer_hours(now()))
+
+
+@bp.get("/hours.csv")
+@role_required("staff")
+def download_hours():
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(
+        [_("Name"), _("Phone number"), _("Sessions"), _("Hours this month"), _("Hours in total")]
+    )
+    for row in attendance.volunteer_hours(now()):
+        writer.writerow(
+            [row.user.person.name, row.user.phone, row.sessions, row.month_hours, row.total_hours]
+        )
+    # A byte-order mark so spreadsheet programs read the Chinese names correctly.
+    body = "\ufeff" + buffer.getvalue()
+    filename = f"volunteer-hours-{local_date(now()).isoformat()}.csv"
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

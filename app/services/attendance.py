@@ -1,0 +1,1026 @@
+"""Attendance: rosters, marking, walk-ins, kiosk check-in, leave (请假), no-shows,
+suspensions, the welfare call list and volunteer hours.
+
+A roster is everyone expected at a session: confirmed single-session bookings,
+or for a term class the confirmed term enrolments plus that date's drop-ins;
+people on leave stay on it as excused; walk-ins are attendance rows without a
+booking. Every change of a mark writes an AttendanceChange (who, when, from, to).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.formatting import lazy_when
+from app.models import (
+    Activity,
+    ActivityStatus,
+    Attendance,
+    AttendanceChange,
+    AttendanceStatus,
+    Booking,
+    BookingStatus,
+    Channel,
+    Household,
+    HouseholdTag,
+    Leave,
+    Person,
+    Role,
+    Session,
+    SessionStatus,
+    Suspension,
+    User,
+    WelfareCall,
+)
+from app.services import audit, eligibility
+from app.services.auth import normalise_phone
+from app.services.booking import (
+    _needs_seat,
+    cancel_booking,
+    claim_seat,
+    live_booking,
+    overlapping_booking,
+    promote_waitlist,
+)
+from app.services.errors import (
+    AlreadyBooked,
+    BookingError,
+    Conflict,
+    Full,
+    NotAllowed,
+    NotBookable,
+    NotOnRoster,
+    OutsideTime,
+)
+from app.services.jobs import job
+from app.services.notifications import notify_household
+from app.services.residents import add_person, create_household
+from app.services.targets import Target
+from app.timeutil import local_date, local_day_bounds
+
+PRESENT_STATUSES = (AttendanceStatus.PRESENT, AttendanceStatus.LATE)
+WELFARE_TAGS = ("独居", "高龄")
+WELFARE_AGE = 80
+
+
+def _setting(name: str) -> int:
+    return current_app.config[name]
+
+
+# --- who may see and change a roster ---------------------------------------
+
+
+def may_take_roster(user: User, session: Session) -> bool:
+    """Staff, or the teacher of the session's class."""
+    if not user.is_authenticated:
+        return False
+    return user.is_staff or (user.role == Role.TEACHER and session.activity.teacher_id == user.id)
+
+
+def check_roster_access(user: User, session: Session) -> None:
+    """Raises NotAllowed unless `user` may take this session's roster."""
+    if not may_take_roster(user, session):
+        raise NotAllowed(_l("Only the teacher of this class and staff can take its roll."))
+
+
+# --- the roster --------------------------------------------------------------
+
+
+@dataclass
+class RosterLine:
+    person: Person
+    booking: Booking | None
+    attendance: Attendance | None
+    on_leave: bool = False
+    guardian_phones: list[str] = field(default_factory=list)
+    is_child: bool = False
+
+    @property
+    def status(self) -> str | None:
+        if self.attendance is not None:
+            return self.attendance.status
+        return AttendanceStatus.EXCUSED if self.on_leave else None
+
+    @property
+    def is_walk_in(self) -> bool:
+        return self.booking is None
+
+    @property
+    def dom_id(self) -> str:
+        return f"roll-{self.person.id}"
+
+
+def covering_bookings(session: Session) -> list[Booking]:
+    """Confirmed bookings that cover this session (term enrolments made before it
+    ended, and bookings of this very session)."""
+    activity = session.activity
+    covers = Booking.session_id == session.id
+    if activity.is_series:
+        covers = or_(
+            covers,
+            and_(
+                Booking.activity_id == activity.id,
+                Booking.session_id.is_(None),
+                Booking.confirmed_at < session.ends_at,
+            ),
+        )
+    return list(
+        db.session.scalars(
+            select(Booking)
+            .options(selectinload(Booking.person))
+            .where(covers, Booking.status == BookingStatus.CONFIRMED)
+        )
+    )
+
+
+def _guardian_phones(people: list[Person]) -> dict[int, list[str]]:
+    """Phone numbers of the grown-up account holders in each child's household."""
+    household_ids = {p.household_id for p in people}
+    if not household_ids:
+        return {}
+    phones: dict[int, list[str]] = defaultdict(list)
+    rows = db.session.execute(
+        select(Person.household_id, Person.id, User.phone)
+        .join(User, User.person_id == Person.id)
+        .where(Person.household_id.in_(household_ids), User.active.is_(True))
+        .order_by(User.id)
+    )
+    for household_id, person_id, phone in rows:
+        phones[household_id].append((person_id, phone))
+    return {
+        p.id: [phone for pid, phone in phones.get(p.household_id, []) if pid != p.id]
+        for p in people
+    }
+
+
+def roster(session: Session) -> list[RosterLine]:
+    """Everyone expected at, on leave from, or walked in to `session`, by name."""
+    day = local_date(session.starts_at)
+    lines: dict[int, RosterLine] = {}
+    for booking in covering_bookings(session):
+        lines.setdefault(booking.person_id, RosterLine(booking.person, booking, None))
+    leaves = db.session.scalars(
+        select(Leave).options(selectinload(Leave.person)).where(Leave.session_id == session.id)
+    )
+    for leave in leaves:
+        line = lines.setdefault(leave.person_id, RosterLine(leave.person, leave.booking, None))
+        line.on_leave = True
+    marks = db.session.scalars(
+        select(Attendance)
+        .options(selectinload(Attendance.person))
+        .where(Attendance.session_id == session.id)
+    )
+    for mark in marks:
+        line = lines.setdefault(mark.person_id, RosterLine(mark.person, None, None))
+        line.attendance = mark
+    people = [line.person for line in lines.values()]
+    children = [p for p in people if p.is_child_on(day)]
+    phones = _guardian_phones(children)
+    for line in lines.values():
+        line.is_child = line.person.is_child_on(day)
+        line.guardian_phones = phones.get(line.person.id, [])
+    return sorted(lines.values(), key=lambda line: (line.is_walk_in, line.person.name))
+
+
+def roster_line(session: Session, person: Person) -> RosterLine:
+    """One person's line on the roster. Raises NotOnRoster."""
+    for line in roster(session):
+        if line.person.id == person.id:
+            return line
+    raise NotOnRoster()
+
+
+def counts(lines: list[RosterLine]) -> dict[str, int]:
+    tally = {status.value: 0 for status in AttendanceStatus} | {"unmarked": 0}
+    for line in lines:
+        tally[line.status or "unmarked"] += 1
+    return tally
+
+
+# --- marking -----------------------------------------------------------------
+
+
+def _attendance(session: Session, person: Person) -> Attendance | None:
+    return db.session.scalar(
+        select(Attendance).where(
+            Attendance.session_id == session.id, Attendance.person_id == person.id
+        )
+    )
+
+
+def _set_status(
+    session: Session,
+    person: Person,
+    status: str,
+    *,
+    by: User | None,
+    now: datetime,
+    source: str,
+    booking: Booking | None,
+) -> tuple[Attendance, bool]:
+    """Creates or changes the person's mark; returns (attendance, changed).
+    Writes the change to the history. Safe when two requests mark at once."""
+    attendance = _attendance(session, person)
+    if attendance is None:
+        attendance = Attendance(
+            session_id=session.id,
+            person_id=person.id,
+            booking_id=booking.id if booking is not None else None,
+            status=status,
+            checked_in_at=now if status in PRESENT_STATUSES else None,
+            marked_by_id=by.id if by is not None else None,
+            marked_at=now,
+        )
+        try:
+            with db.session.begin_nested():
+                db.session.add(attendance)
+        except IntegrityError:
+            # Someone marked the same person at the same moment: change their row.
+            attendance = _attendance(session, person)
+            if attendance is None:
+                raise
+        else:
+            _record_change(attendance, None, status, by, now, source)
+            return attendance, True
+    previous = attendance.status
+    if previous == status:
+        return attendance, False
+    attendance.status = status
+    if status in PRESENT_STATUSES:
+        attendance.checked_in_at = attendance.checked_in_at or now
+    else:
+        attendance.checked_in_at = None
+    attendance.marked_by_id = by.id if by is not None else None
+    attendance.marked_at = now
+    if attendance.booking_id is None and booking is not None:
+        attendance.booking_id = booking.id
+    db.session.flush()
+    _record_change(attendance, previous, status, by, now, source)
+    return attendance, True
+
+
+def _record_change(attendance, previous, status, by, now, source) -> None:
+    db.session.add(
+        AttendanceChange(
+            attendance_id=attendance.id,
+            from_status=previous,
+            to_status=status,
+            source=source,
+            changed_by_id=by.id if by is not None else None,
+            changed_at=now,
+        )
+    )
+    db.session.flush()
+
+
+def _check_marking_time(session: Session, by: User, now: datetime) -> None:
+    day_start, _ = local_day_bounds(local_date(session.starts_at))
+    if now < day_start:
+        raise OutsideTime(
+            _l(
+                "The roll for this session opens on %(when)s.",
+                when=lazy_when(session.starts_at, "date"),
+            )
+        )
+    limit = session.ends_at + timedelta(days=_setting("ATTENDANCE_CORRECTION_DAYS"))
+    if not by.is_staff and now > limit:
+        raise OutsideTime(
+            _l(
+                "This roll can no longer be changed by teachers. Please ask the staff to correct it."
+            )
+        )
+
+
+def mark_attendance(
+    session: Session, person: Person, status: str, *, by: User, now: datetime
+) -> Attendance:
+    """Marks one person on the roster present / late / absent / excused.
+
+    Raises NotAllowed, OutsideTime or NotOnRoster.
+    """
+    check_roster_access(by, session)
+    if status not in set(AttendanceStatus):
+        raise BookingError(_l("Please choose present, late, absent or excused."))
+    _check_marking_time(session, by, now)
+    line = roster_line(session, person)
+    attendance, _changed = _set_status(
+        session, person, status, by=by, now=now, source="roster", booking=line.booking
+    )
+    return attendance
+
+
+def mark_all_present(session: Session, *, by: User, now: datetime) -> int:
+    """Marks everyone not yet marked (and not on leave) present; returns how many.
+
+    Raises NotAllowed or OutsideTime.
+    """
+    check_roster_access(by, session)
+    _check_marking_time(session, by, now)
+    done = 0
+    for line in roster(session):
+        if line.status is not None:
+            continue
+        _set_status(
+            session,
+            line.person,
+            AttendanceStatus.PRESENT,
+            by=by,
+            now=now,
+            source="roster",
+            booking=line.booking,
+        )
+        done += 1
+    return done
+
+
+def attendance_history(attendance: Attendance) -> list[AttendanceChange]:
+    return list(
+        db.session.scalars(
+            select(AttendanceChange)
+            .where(AttendanceChange.attendance_id == attendance.id)
+            .order_by(AttendanceChange.changed_at, AttendanceChange.id)
+        )
+    )
+
+
+# --- walk-ins ----------------------------------------------------------------
+
+
+def find_residents(query: str, limit: int = 10) -> list[Person]:
+    """People whose phone number (their own or their account's) or name matches."""
+    query = (query or "").strip()
+    if len(query) < 2:
+        return []
+    phone = normalise_phone(query)
+    conditions = [Person.name.contains(query, autoescape=True)]
+    if phone.isdigit():
+        conditions += [
+            Person.phone.contains(phone, autoescape=True),
+            Person.id.in_(
+                select(User.person_id).where(User.phone.contains(phone, autoescape=True))
+            ),
+            Person.member_no == query.upper(),
+        ]
+    return list(
+        db.session.scalars(
+            select(Person).where(or_(*conditions)).order_by(Person.name).limit(limit)
+        )
+    )
+
+
+def add_walk_in(session: Session, person: Person, *, by: User, now: datetime) -> Attendance:
+    """Marks someone who came without a booking as present. Walk-ins count for
+    attendance, not for seats (the teacher let them in).
+
+    Raises NotAllowed or OutsideTime.
+    """
+    check_roster_access(by, session)
+    _check_marking_time(session, by, now)
+    booking = next((b for b in covering_bookings(session) if b.person_id == person.id), None)
+    attendance, _changed = _set_status(
+        session, person, AttendanceStatus.PRESENT, by=by, now=now, source="roster", booking=booking
+    )
+    return attendance
+
+
+def register_walk_in(
+    session: Session, name: str, phone: str | None, *, by: User, now: datetime
+) -> Attendance:
+    """A quick new resident record (own household) for a walk-in, marked present.
+
+    Raises NotAllowed or OutsideTime.
+    """
+    check_roster_access(by, session)
+    _check_marking_time(session, by, now)
+    household = create_household(name, now=now)
+    person = add_person(household, name, now=now, phone=phone or None)
+    return add_walk_in(session, person, by=by, now=now)
+
+
+# --- leave (请假) ------------------------------------------------------------
+
+
+def coming_sessions_of(booking: Booking, now: datetime, limit: int = 6) -> list[Session]:
+    """The next sessions a confirmed booking covers, for choosing a date of leave."""
+    query = select(Session).where(
+        Session.status == SessionStatus.SCHEDULED, Session.starts_at > now
+    )
+    if booking.session_id is not None:
+        query = query.where(Session.id == booking.session_id)
+    else:
+        query = query.where(Session.activity_id == booking.activity_id)
+    return list(db.session.scalars(query.order_by(Session.starts_at).limit(limit)))
+
+
+def leave_choices(bookings: list[Booking], now: datetime) -> dict[int, list[tuple[Session, bool]]]:
+    """For each confirmed booking, its coming sessions and whether leave is taken."""
+    choices = {}
+    for booking in bookings:
+        if booking.status != BookingStatus.CONFIRMED:
+            continue
+        sessions = coming_sessions_of(booking, now)
+        taken = leave_session_ids([booking.person_id], [s.id for s in sessions])
+        choices[booking.id] = [(s, (booking.person_id, s.id) in taken) for s in sessions]
+    return choices
+
+
+def leave_session_ids(person_ids: list[int], session_ids: list[int]) -> set[tuple[int, int]]:
+    if not person_ids or not session_ids:
+        return set()
+    rows = db.session.execute(
+        select(Leave.person_id, Leave.session_id).where(
+            Leave.person_id.in_(person_ids), Leave.session_id.in_(session_ids)
+        )
+    )
+    return {(p, s) for p, s in rows}
+
+
+def take_leave(
+    booking: Booking, session: Session, *, by: User, now: datetime, channel: str = Channel.PHONE
+) -> Leave:
+    """请假: the person cannot come to `session`. A single-session booking is
+    cancelled (its seat goes to the waitlist at once); a term enrolment frees that
+    one date's seat for a drop-in or a one-time waitlisted person.
+
+    Raises NotAllowed, NotBookable, OutsideTime, AlreadyBooked (leave already taken).
+    """
+    if not (by.is_staff or by.household_id == booking.household_id):
+        raise NotAllowed()
+    if booking.status != BookingStatus.CONFIRMED:
+        raise NotBookable(_l("Only a confirmed place can be given up for one day."))
+    covers = (
+        booking.session_id == session.id
+        if booking.session_id is not None
+        else booking.activity_id == session.activity_id
+    )
+    if not covers or session.status != SessionStatus.SCHEDULED:
+        raise NotBookable(_l("This booking does not cover that session."))
+    if session.starts_at <= now:
+        raise OutsideTime(_l("This session has already started, so leave can no longer be taken."))
+    leave = Leave(
+        session_id=session.id,
+        person_id=booking.person_id,
+        booking_id=booking.id,
+        channel=channel,
+        created_by_id=by.id,
+        created_at=now,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(leave)
+    except IntegrityError:
+        raise AlreadyBooked(_l("Leave for this session has already been taken.")) from None
+    _set_status(
+        session,
+        booking.person,
+        AttendanceStatus.EXCUSED,
+        by=by,
+        now=now,
+        source="leave",
+        booking=booking,
+    )
+    if booking.session_id is not None:
+        cancel_booking(booking, by=by, now=now)
+    else:
+        promote_waitlist(Target(booking.activity, session), now=now)
+    return leave
+
+
+# --- the kiosk ---------------------------------------------------------------
+
+
+@dataclass
+class KioskEntry:
+    session: Session
+    person: Person
+    booking: Booking | None
+    attendance: Attendance | None
+    on_leave: bool
+    seats_left: int = 0
+
+    @property
+    def checked_in(self) -> bool:
+        return self.attendance is not None and self.attendance.status in PRESENT_STATUSES
+
+
+def _today_sessions(now: datetime) -> list[Session]:
+    start, end = local_day_bounds(local_date(now))
+    return list(
+        db.session.scalars(
+            select(Session)
+            .join(Activity)
+            .options(selectinload(Session.activity))
+            .where(
+                Activity.status == ActivityStatus.PUBLISHED,
+                Session.status == SessionStatus.SCHEDULED,
+                Session.starts_at >= start,
+                Session.starts_at < end,
+                Session.ends_at > now,
+            )
+            .order_by(Session.starts_at)
+        )
+    )
+
+
+def kiosk_today(user: User, now: datetime) -> tuple[list[KioskEntry], list[KioskEntry]]:
+    """Today's sessions of the kiosk user's household: (booked, open for drop-in)."""
+    members = list(
+        db.session.scalars(
+            select(Person).where(Person.household_id == user.household_id).order_by(Person.id)
+        )
+    )
+    booked: list[KioskEntry] = []
+    drop_ins: list[KioskEntry] = []
+    for session in _today_sessions(now):
+        expected = {b.person_id: b for b in covering_bookings(session)}
+        marks = {
+            a.person_id: a
+            for a in db.session.scalars(
+                select(Attendance).where(Attendance.session_id == session.id)
+            )
+        }
+        leaves = leave_session_ids([m.id for m in members], [session.id])
+        seats = Target(session.activity, session).seats_left()
+        for person in members:
+            entry = KioskEntry(
+                session,
+                person,
+                expected.get(person.id),
+                marks.get(person.id),
+                (person.id, session.id) in leaves,
+                seats,
+            )
+            if entry.booking is not None or entry.attendance is not None or entry.on_leave:
+                booked.append(entry)
+            elif seats > 0 and person.id == user.person_id:
+                drop_ins.append(entry)
+    return booked, drop_ins
+
+
+def kiosk_login_phone(who: str) -> str:
+    """The phone number to log in with: typed as such, or found from the member
+    number on a card (that person's own account)."""
+    who = (who or "").strip()
+    if who[:2].upper() == "ZX":
+        phone = db.session.scalar(
+            select(User.phone)
+            .join(Person, Person.id == User.person_id)
+            .where(Person.member_no == who.upper())
+        )
+        return phone or who.upper()
+    return normalise_phone(who)
+
+
+def _check_kiosk_time(session: Session, now: datetime) -> None:
+    if session.status != SessionStatus.SCHEDULED:
+        raise NotBookable(_l("This session has been cancelled."))
+    opens = session.starts_at - timedelta(minutes=_setting("CHECK_IN_OPENS_MINUTES"))
+    if now < opens:
+        raise OutsideTime(_l("Check-in opens at %(when)s.", when=lazy_when(opens, "time")))
+    if now >= session.ends_at:
+        raise OutsideTime(_l("This session is over."))
+
+
+def drop_in(person: Person, session: Session, *, by: User, now: datetime) -> Booking:
+    """Books a free seat for today's session on the spot (kiosk).
+
+    Raises NotAllowed, Suspended, NotEligible, AlreadyBooked, Conflict or Full.
+    """
+    eligibility.check_actor(by, person)
+    eligibility.check_not_suspended(person, by, now)
+    target = Target(session.activity, session)
+    eligibility.check_person(person, target, now)
+    if live_booking(person, target) is not None:
+        raise AlreadyBooked()
+    clash = overlapping_booking(person, target)
+    if clash is not None:
+        raise Conflict(
+            _l(
+                "%(name)s already has %(title)s at that time.",
+                name=person.name,
+                title=clash.activity.title,
+            )
+        )
+    if _needs_seat(target, person.household_id) and not claim_seat(target):
+        raise Full(_l("Sorry, there is no free seat in this session today."))
+    booking = Booking(
+        person_id=person.id,
+        household_id=person.household_id,
+        activity_id=session.activity_id,
+        session_id=session.id,
+        status=BookingStatus.CONFIRMED,
+        channel=Channel.KIOSK,
+        booked_by_id=by.id,
+        created_at=now,
+        queued_at=now,
+        confirmed_at=now,
+    )
+    db.session.add(booking)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        raise AlreadyBooked() from None
+    return booking
+
+
+@dataclass
+class CheckIn:
+    attendance: Attendance
+    already: bool
+    dropped_in: bool
+
+
+def kiosk_check_in(person: Person, session: Session, *, by: User, now: datetime) -> CheckIn:
+    """签到 at the kiosk: marks the person present with the time. Twice is harmless;
+    without a booking it books a free seat first (drop-in). Only for the kiosk
+    user's own household, staff included.
+
+    Raises NotAllowed, NotBookable, OutsideTime, Full, Suspended, NotEligible.
+    """
+    if person.household_id != by.household_id:
+        raise NotAllowed()
+    if session.activity.status != ActivityStatus.PUBLISHED:
+        raise NotBookable()
+    _check_kiosk_time(session, now)
+    existing = _attendance(session, person)
+    if existing is not None and existing.status in PRESENT_STATUSES:
+        return CheckIn(existing, True, False)
+    booking = next((b for b in covering_bookings(session) if b.person_id == person.id), None)
+    dropped_in = False
+    if booking is None and existing is None:
+        booking = drop_in(person, session, by=by, now=now)
+        dropped_in = True
+    attendance, _changed = _set_status(
+        session,
+        person,
+        AttendanceStatus.PRESENT,
+        by=by,
+        now=now,
+        source="kiosk",
+        booking=booking,
+    )
+    return CheckIn(attendance, False, dropped_in)
+
+
+# --- no-shows, suspensions, the welfare call list ------------------------------
+
+
+def mark_no_shows(now: datetime) -> list[Attendance]:
+    """Marks absent everyone confirmed for a session that ended more than the
+    grace period ago and who has no mark. Idempotent; returns the new marks."""
+    grace = timedelta(minutes=_setting("NO_SHOW_GRACE_MINUTES"))
+    since = now - timedelta(days=_setting("NO_SHOW_WINDOW_DAYS"))
+    sessions = db.session.scalars(
+        select(Session)
+        .options(selectinload(Session.activity))
+        .where(
+            Session.status == SessionStatus.SCHEDULED,
+            Session.ends_at <= now - grace,
+            Session.ends_at > since,
+        )
+        .order_by(Session.ends_at)
+    )
+    marked: list[Attendance] = []
+    for session in sessions:
+        for line in roster(session):
+            if line.status is not None or line.booking is None:
+                continue
+            booking = line.booking
+            if booking.confirmed_at is not None and booking.confirmed_at > session.starts_at:
+                continue
+            attendance, changed = _set_status(
+                session,
+                line.person,
+                AttendanceStatus.ABSENT,
+                by=None,
+                now=now,
+                source="job",
+                booking=booking,
+            )
+            if changed:
+                marked.append(attendance)
+    return marked
+
+
+def _strike_query(now: datetime):
+    since = now - timedelta(days=_setting("NO_SHOW_WINDOW_DAYS"))
+    return (
+        select(Attendance.person_id, Session.ends_at)
+        .join(Session, Session.id == Attendance.session_id)
+        .where(
+            Attendance.status == AttendanceStatus.ABSENT,
+            Attendance.booking_id.is_not(None),
+            Session.status == SessionStatus.SCHEDULED,
+            Session.ends_at > since,
+            Session.ends_at <= now,
+        )
+    )
+
+
+def strikes(person: Person, now: datetime) -> int:
+    """No-shows within the window that came after the person's last suspension
+    (those before it were already counted, or forgiven)."""
+    last = db.session.scalar(
+        select(func.max(Suspension.starts_at)).where(Suspension.person_id == person.id)
+    )
+    rows = db.session.execute(_strike_query(now).where(Attendance.person_id == person.id))
+    return sum(1 for _, ended in rows if last is None or ended > last)
+
+
+def apply_suspensions(now: datetime) -> list[Suspension]:
+    """Pauses online booking for people with too many recent no-shows; tells them."""
+    limit = _setting("NO_SHOW_LIMIT")
+    person_ids = {pid for pid, _ in db.session.execute(_strike_query(now))}
+    created = []
+    for person_id in sorted(person_ids):
+        person = db.session.get(Person, person_id)
+        if eligibility.active_suspension(person, now) is not None:
+            continue
+        count = strikes(person, now)
+        if count < limit:
+            continue
+        suspension = Suspension(
+            person_id=person.id,
+            starts_at=now,
+            ends_at=now + timedelta(days=_setting("SUSPENSION_DAYS")),
+            strikes=count,
+        )
+        db.session.add(suspension)
+        db.session.flush()
+        last_missed = db.session.scalar(
+            select(Booking)
+            .join(Attendance, Attendance.booking_id == Booking.id)
+            .join(Session, Session.id == Attendance.session_id)
+            .where(
+                Attendance.person_id == person.id,
+                Attendance.status == AttendanceStatus.ABSENT,
+            )
+            .order_by(Session.ends_at.desc())
+            .limit(1)
+        )
+        if last_missed is not None:
+            notify_household(
+                "suspended",
+                last_missed,
+                now,
+                until=suspension.ends_at.isoformat(),
+                count=count,
+            )
+        created.append(suspension)
+    return created
+
+
+def lift_suspension(
+    suspension: Suspension, *, by: User, now: datetime, reason: str | None = None
+) -> None:
+    """Staff forgive: online booking is open again at once. Raises NotAllowed."""
+    if not by.is_staff:
+        raise NotAllowed(_l("Only staff can lift a booking pause."))
+    if suspension.lifted_at is not None:
+        return
+    suspension.lifted_at = now
+    suspension.lifted_by_id = by.id
+    suspension.lift_reason = reason or None
+    db.session.flush()
+    audit.record(
+        by,
+        "lift_suspension",
+        suspension,
+        now,
+        before={"ends_at": suspension.ends_at.isoformat()},
+        after={"lifted_at": now.isoformat()},
+        reason=reason,
+    )
+
+
+def active_suspensions(now: datetime) -> list[Suspension]:
+    return list(
+        db.session.scalars(
+            select(Suspension)
+            .options(selectinload(Suspension.person))
+            .where(
+                Suspension.lifted_at.is_(None),
+                Suspension.starts_at <= now,
+                Suspension.ends_at > now,
+            )
+            .order_by(Suspension.ends_at)
+        )
+    )
+
+
+def _is_vulnerable(person: Person, household_tags: set[str], day: date) -> bool:
+    if household_tags & set(WELFARE_TAGS):
+        return True
+    age = person.age_on(day)
+    return age is not None and age >= WELFARE_AGE
+
+
+def add_welfare_calls(now: datetime) -> list[WelfareCall]:
+    """Puts vulnerable residents (独居 / 高龄, or 80+) who missed a booked session
+    on the staff call list for that day. Idempotent."""
+    since = now - timedelta(days=2)
+    rows = db.session.execute(
+        select(Attendance, Session)
+        .join(Session, Session.id == Attendance.session_id)
+        .outerjoin(
+            WelfareCall,
+            and_(
+                WelfareCall.session_id == Attendance.session_id,
+                WelfareCall.person_id == Attendance.person_id,
+            ),
+        )
+        .where(
+            Attendance.status == AttendanceStatus.ABSENT,
+            Attendance.booking_id.is_not(None),
+            Session.ends_at > since,
+            Session.ends_at <= now,
+            WelfareCall.id.is_(None),
+        )
+    ).all()
+    if not rows:
+        return []
+    people = {
+        p.id: p
+        for p in db.session.scalars(
+            select(Person).where(Person.id.in_({a.person_id for a, _ in rows}))
+        )
+    }
+    tags: dict[int, set[str]] = defaultdict(set)
+    for household_id, tag in db.session.execute(
+        select(HouseholdTag.household_id, HouseholdTag.tag).where(
+            HouseholdTag.household_id.in_({p.household_id for p in people.values()})
+        )
+    ):
+        tags[household_id].add(tag)
+    created = []
+    for attendance, session in rows:
+        person = people[attendance.person_id]
+        day = local_date(session.starts_at)
+        if not _is_vulnerable(person, tags[person.household_id], day):
+            continue
+        call = WelfareCall(
+            session_id=session.id,
+            person_id=person.id,
+            attendance_id=attendance.id,
+            call_date=day,
+            created_at=now,
+        )
+        try:
+            with db.session.begin_nested():
+                db.session.add(call)
+        except IntegrityError:
+            continue
+        created.append(call)
+    return created
+
+
+@dataclass
+class CallEntry:
+    call: WelfareCall
+    person: Person
+    session: Session
+    phones: list[str]
+    household_tags: list[str]
+
+
+def welfare_call_list(day: date) -> list[CallEntry]:
+    """The day's calls (and calls still open from earlier days) for people still
+    marked absent; a corrected mark takes them off the list."""
+    calls = db.session.scalars(
+        select(WelfareCall)
+        .join(Attendance, Attendance.id == WelfareCall.attendance_id)
+        .options(
+            selectinload(WelfareCall.person)
+            .selectinload(Person.household)
+            .selectinload(Household.tags),
+            selectinload(WelfareCall.session).selectinload(Session.activity),
+        )
+        .where(
+            Attendance.status == AttendanceStatus.ABSENT,
+            or_(
+                WelfareCall.call_date == day,
+                and_(WelfareCall.call_date < day, WelfareCall.done_at.is_(None)),
+            ),
+        )
+        .order_by(WelfareCall.done_at.is_not(None), WelfareCall.call_date, WelfareCall.id)
+    )
+    entries = []
+    for call in calls:
+        person = call.person
+        account_phones = list(
+            db.session.scalars(
+                select(User.phone)
+                .join(Person, Person.id == User.person_id)
+                .where(Person.household_id == person.household_id)
+            )
+        )
+        phones = [p for p in [person.phone, *account_phones] if p]
+        entries.append(
+            CallEntry(
+                call, person, call.session, list(dict.fromkeys(phones)), person.household.tag_names
+            )
+        )
+    return entries
+
+
+def complete_call(call: WelfareCall, *, by: User, now: datetime, note: str | None) -> None:
+    """Staff mark a welfare call done, with a note. Raises NotAllowed."""
+    if not by.is_staff:
+        raise NotAllowed()
+    before = {"done_at": call.done_at.isoformat() if call.done_at else None}
+    call.done_at = now
+    call.done_by_id = by.id
+    call.note = note or None
+    db.session.flush()
+    audit.record(by, "welfare_call_done", call, now, before=before, after={"note": call.note})
+
+
+# --- volunteer hours -----------------------------------------------------------
+
+
+@dataclass
+class Hours:
+    user: User
+    sessions: int = 0
+    month_minutes: int = 0
+    total_minutes: int = 0
+
+    @property
+    def month_hours(self) -> float:
+        return round(self.month_minutes / 60, 1)
+
+    @property
+    def total_hours(self) -> float:
+        return round(self.total_minutes / 60, 1)
+
+
+def volunteer_hours(now: datetime, user: User | None = None) -> list[Hours]:
+    """Service hours from sessions each teacher ran (held, not cancelled, ended):
+    this local month and in total, per teacher, by name."""
+    local_now = local_date(now)
+    month_start, _ = local_day_bounds(local_now.replace(day=1))
+    query = (
+        select(Session.starts_at, Session.ends_at, Activity.teacher_id)
+        .join(Activity, Activity.id == Session.activity_id)
+        .where(
+            Activity.teacher_id.is_not(None),
+            Session.status == SessionStatus.SCHEDULED,
+            Session.ends_at <= now,
+        )
+    )
+    if user is not None:
+        query = query.where(Activity.teacher_id == user.id)
+    totals: dict[int, Hours] = {}
+    for starts_at, ends_at, teacher_id in db.session.execute(query):
+        if teacher_id not in totals:
+            totals[teacher_id] = Hours(db.session.get(User, teacher_id))
+        minutes = int((ends_at - starts_at).total_seconds() // 60)
+        entry = totals[teacher_id]
+        entry.sessions += 1
+        entry.total_minutes += minutes
+        if starts_at >= month_start:
+            entry.month_minutes += minutes
+    if user is not None and user.id not in totals:
+        totals[user.id] = Hours(user)
+    return sorted(totals.values(), key=lambda h: h.user.person.name)
+
+
+# --- the teacher's day -----------------------------------------------------------
+
+
+def teacher_sessions(user: User, now: datetime, days: int = 7) -> list[Session]:
+    """Sessions from today (centre time) for `days` days: the teacher's own, or
+    every session for staff."""
+    start, _ = local_day_bounds(local_date(now))
+    query = (
+        select(Session)
+        .join(Activity)
+        .options(selectinload(Session.activity))
+        .where(
+            Session.status == SessionStatus.SCHEDULED,
+            Session.starts_at >= start,
+            Session.starts_at < start + timedelta(days=days),
+        )
+        .order_by(Session.starts_at)
+    )
+    if not user.is_staff:
+        query = query.where(Activity.teacher_id == user.id)
+    return list(db.session.scalars(query))
+
+
+@job("no_shows")
+def no_show_job(now: datetime) -> int:
+    """Marks no-shows, then fills the welfare call list and pauses repeat no-shows."""
+    marked = mark_no_shows(now)
+    calls = add_welfare_calls(now)
+    suspensions = apply_suspensions(now)
+    return len(marked) + len(calls) + len(suspensions)

@@ -1,0 +1,429 @@
+"""Attendance rules, called directly: rosters, marking, walk-ins, kiosk check-in,
+leave, no-shows, suspensions, the welfare call list and volunteer hours."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from app.extensions import db
+from app.models import (
+    Booking,
+    BookingStatus,
+    Channel,
+    Notice,
+    Role,
+    Suspension,
+    WelfareCall,
+)
+from app.services import attendance as svc
+from app.services.booking import book
+from app.services.errors import (
+    AlreadyBooked,
+    Full,
+    NotAllowed,
+    NotOnRoster,
+    OutsideTime,
+    Suspended,
+)
+from app.services.jobs import run_all
+from app.services.targets import Target
+from tests.conftest import assert_seat_invariant
+
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
+
+
+def _book(user, activity, when, person=None, session=None):
+    person = person or user.person
+    if session is None and not activity.is_series:
+        session = activity.sessions[0]
+    return book(person, Target.of(activity, session), by=user, channel=Channel.PHONE, now=when)
+
+
+@pytest.fixture
+def teacher(make):
+    return make.user(role=Role.TEACHER, age=45)
+
+
+@pytest.fixture
+def staff(make):
+    return make.user(role=Role.STAFF, age=40)
+
+
+def _past_class(make, teacher, now, people, **kw):
+    """A session that ended yesterday, booked (ten days before) by `people`."""
+    activity = make.activity(start_in=-DAY, teacher_id=teacher.id, **kw)
+    for user in people:
+        _book(user, activity, now - 10 * DAY)
+    return activity
+
+
+# --- rosters and access --------------------------------------------------------
+
+
+def test_only_the_teacher_of_the_class_and_staff_may_take_the_roll(make, now, teacher, staff):
+    activity = make.activity(start_in=HOUR, teacher_id=teacher.id)
+    session = activity.sessions[0]
+    other_teacher = make.user(role=Role.TEACHER, age=50)
+    resident = make.resident()
+    _book(resident, activity, now)
+    assert svc.may_take_roster(teacher, session) and svc.may_take_roster(staff, session)
+    for outsider in (other_teacher, resident):
+        assert not svc.may_take_roster(outsider, session)
+        with pytest.raises(NotAllowed):
+            svc.mark_attendance(session, resident.person, "present", by=outsider, now=now)
+
+
+def test_term_roster_lists_the_enrolled_and_shows_leave_as_excused(make, now, teacher):
+    activity = make.activity(series=True, sessions=3, start_in=2 * HOUR, teacher_id=teacher.id)
+    ann, bob = make.resident(), make.resident()
+    ann_booking = _book(ann, activity, now)
+    _book(bob, activity, now)
+    first, second = activity.sessions[0], activity.sessions[1]
+    svc.take_leave(ann_booking, second, by=ann, now=now)
+    first_lines = {line.person.id: line.status for line in svc.roster(first)}
+    second_lines = {line.person.id: line.status for line in svc.roster(second)}
+    assert first_lines == {ann.person.id: None, bob.person.id: None}
+    assert second_lines == {ann.person.id: "excused", bob.person.id: None}
+
+
+def test_children_notes_and_guardian_phone_are_on_the_roster(make, now, teacher):
+    parent = make.resident(age=38)
+    child = make.person(household=parent.person.household, age=8, care_notes="花生过敏")
+    activity = make.activity(start_in=HOUR, teacher_id=teacher.id)
+    _book(parent, activity, now, person=child)
+    (line,) = svc.roster(activity.sessions[0])
+    assert line.is_child and line.person.care_notes == "花生过敏"
+    assert line.guardian_phones == [parent.phone]
+
+
+# --- marking -------------------------------------------------------------------
+
+
+def test_marking_keeps_who_changed_what_and_when(make, now, teacher, staff):
+    activity = make.activity(start_in=HOUR, teacher_id=teacher.id)
+    resident = make.resident()
+    _book(resident, activity, now)
+    session = activity.sessions[0]
+    mark = svc.mark_attendance(session, resident.person, "late", by=teacher, now=now)
+    assert mark.checked_in_at == now
+    later = now + 10 * timedelta(minutes=1)
+    svc.mark_attendance(session, resident.person, "present", by=staff, now=later)
+    svc.mark_attendance(session, resident.person, "present", by=staff, now=later)  # no change
+    history = svc.attendance_history(mark)
+    assert [(c.from_status, c.to_status, c.changed_by_id, c.changed_at) for c in history] == [
+        (None, "late", teacher.id, now),
+        ("late", "present", staff.id, later),
+    ]
+
+
+def test_teacher_corrects_for_seven_days_staff_any_time(make, now, teacher, staff, app):
+    resident = make.resident()
+    activity = _past_class(make, teacher, now, [resident])
+    session = activity.sessions[0]
+    in_window = session.ends_at + 7 * DAY - HOUR
+    svc.mark_attendance(session, resident.person, "present", by=teacher, now=in_window)
+    too_late = session.ends_at + 7 * DAY + HOUR
+    with pytest.raises(OutsideTime):
+        svc.mark_attendance(session, resident.person, "absent", by=teacher, now=too_late)
+    svc.mark_attendance(session, resident.person, "absent", by=staff, now=too_late + 30 * DAY)
+    app.config["ATTENDANCE_CORRECTION_DAYS"] = 30
+    svc.mark_attendance(session, resident.person, "late", by=teacher, now=too_late)
+
+
+def test_someone_not_on_the_roster_cannot_be_marked(make, now, teacher):
+    activity = make.activity(start_in=HOUR, teacher_id=teacher.id)
+    stranger = make.resident()
+    with pytest.raises(NotOnRoster):
+        svc.mark_attendance(activity.sessions[0], stranger.person, "present", by=teacher, now=now)
+
+
+def test_everyone_present_marks_only_the_unmarked(make, now, teacher):
+    activity = make.activity(series=True, sessions=2, start_in=HOUR, teacher_id=teacher.id)
+    users = [make.resident() for _ in range(3)]
+    bookings = [_book(u, activity, now) for u in users]
+    session = activity.sessions[0]
+    svc.take_leave(bookings[0], session, by=users[0], now=now)
+    svc.mark_attendance(session, users[1].person, "late", by=teacher, now=now)
+    assert svc.mark_all_present(session, by=teacher, now=now) == 1
+    statuses = {line.person.id: line.status for line in svc.roster(session)}
+    assert statuses == {
+        users[0].person.id: "excused",
+        users[1].person.id: "late",
+        users[2].person.id: "present",
+    }
+
+
+def test_walk_ins_count_without_taking_a_seat(make, now, teacher):
+    activity = make.activity(start_in=HOUR, teacher_id=teacher.id, capacity=1)
+    booked = make.resident()
+    _book(booked, activity, now)
+    regular = make.person(name="王阿姨", phone="13800001111")
+    assert svc.find_residents("138 0000 1111") == [regular]
+    assert svc.find_residents("王阿") == [regular]
+    session = activity.sessions[0]
+    svc.add_walk_in(session, regular, by=teacher, now=now)
+    newcomer = svc.register_walk_in(session, "李大爷", "13900002222", by=teacher, now=now)
+    lines = svc.roster(session)
+    assert [line.person.name for line in lines if line.is_walk_in] == ["李大爷", "王阿姨"]
+    assert newcomer.person.phone == "13900002222" and newcomer.status == "present"
+    assert session.taken == 1
+    assert_seat_invariant()
+
+
+# --- the kiosk -----------------------------------------------------------------
+
+
+def test_kiosk_check_in_records_the_time_and_twice_is_harmless(make, now):
+    activity = make.activity(start_in=30 * timedelta(minutes=1))
+    resident = make.resident()
+    _book(resident, activity, now)
+    session = activity.sessions[0]
+    first = svc.kiosk_check_in(resident.person, session, by=resident, now=now)
+    assert first.attendance.status == "present" and first.attendance.checked_in_at == now
+    again = svc.kiosk_check_in(resident.person, session, by=resident, now=now + HOUR / 4)
+    assert again.already and again.attendance.checked_in_at == now
+    assert [c.to_status for c in svc.attendance_history(first.attendance)] == ["present"]
+
+
+def test_kiosk_cannot_check_in_another_household_even_for_staff(make, now, staff):
+    activity = make.activity(start_in=HOUR / 2)
+    neighbour = make.resident()
+    _book(neighbour, activity, now)
+    other = make.resident()
+    for kiosk_user in (other, staff):
+        with pytest.raises(NotAllowed):
+            svc.kiosk_check_in(neighbour.person, activity.sessions[0], by=kiosk_user, now=now)
+    assert svc.roster(activity.sessions[0])[0].attendance is None
+
+
+def test_kiosk_check_in_only_around_the_session(make, now):
+    activity = make.activity(start_in=3 * HOUR)
+    resident = make.resident()
+    _book(resident, activity, now)
+    with pytest.raises(OutsideTime):
+        svc.kiosk_check_in(resident.person, activity.sessions[0], by=resident, now=now)
+
+
+def test_kiosk_drop_in_books_a_free_seat_and_checks_in(make, now):
+    activity = make.activity(start_in=HOUR / 2, capacity=1)
+    walker, late = make.resident(), make.resident()
+    result = svc.kiosk_check_in(walker.person, activity.sessions[0], by=walker, now=now)
+    booking = db.session.get(Booking, result.attendance.booking_id)
+    assert result.dropped_in and booking.channel == Channel.KIOSK
+    assert activity.sessions[0].taken == 1
+    with pytest.raises(Full):
+        svc.kiosk_check_in(late.person, activity.sessions[0], by=late, now=now)
+    assert_seat_invariant()
+
+
+# --- leave (请假) ----------------------------------------------------------------
+
+
+def test_leave_on_a_single_session_frees_the_seat_and_promotes_in_order(make, now):
+    activity = make.activity(capacity=1)
+    holder, first, second = make.resident(), make.resident(), make.resident()
+    booking = _book(holder, activity, now)
+    waiting = [_book(u, activity, now) for u in (first, second)]
+    svc.take_leave(booking, activity.sessions[0], by=holder, now=now)
+    assert booking.status == BookingStatus.CANCELLED
+    assert [b.status for b in waiting] == ["confirmed", "waitlisted"]
+    lines = {line.person.id: line.status for line in svc.roster(activity.sessions[0])}
+    assert lines == {holder.person.id: "excused", first.person.id: None}
+    assert_seat_invariant()
+
+
+def test_leave_on_a_term_class_frees_exactly_one_seat_on_exactly_that_date(make, now):
+    activity = make.activity(series=True, sessions=2, capacity=2, start_in=HOUR / 2)
+    enrolled = [make.resident() for _ in range(2)]
+    bookings = [_book(u, activity, now) for u in enrolled]
+    today, next_week = activity.sessions
+    drop_a, drop_b = make.resident(), make.resident()
+    with pytest.raises(Full):
+        svc.drop_in(drop_a.person, today, by=drop_a, now=now)
+    svc.take_leave(bookings[0], today, by=enrolled[0], now=now)
+    assert Target(activity, today).seats_left() == 1
+    assert Target(activity, next_week).seats_left() == 0
+    svc.drop_in(drop_a.person, today, by=drop_a, now=now)
+    with pytest.raises(Full):
+        svc.drop_in(drop_b.person, today, by=drop_b, now=now)
+    with pytest.raises(Full):
+        svc.drop_in(drop_b.person, next_week, by=drop_b, now=now)
+    assert activity.taken == 2 and bookings[0].status == BookingStatus.CONFIRMED
+    assert_seat_invariant()
+
+
+def test_term_leave_promotes_one_time_waitlisters_for_that_date_in_order(make, now):
+    activity = make.activity(series=True, sessions=2, capacity=1, start_in=DAY)
+    member = make.resident()
+    enrolment = _book(member, activity, now)
+    day = activity.sessions[1]
+    first, second = make.resident(), make.resident()
+    queue = [
+        book(u.person, Target(activity, day), by=u, channel=Channel.PHONE, now=now)
+        for u in (first, second)
+    ]
+    assert [b.status for b in queue] == ["waitlisted", "waitlisted"]
+    svc.take_leave(enrolment, day, by=member, now=now)
+    db.session.expire_all()
+    assert [b.status for b in queue] == ["confirmed", "waitlisted"]
+    assert day.taken == 1
+    assert_seat_invariant()
+
+
+def test_leave_twice_or_after_the_start_is_refused(make, now):
+    activity = make.activity(series=True, sessions=2, start_in=-HOUR / 2, duration=2 * HOUR)
+    member = make.resident()
+    booking = _book(member, activity, now - DAY)
+    started, coming = activity.sessions
+    with pytest.raises(OutsideTime):
+        svc.take_leave(booking, started, by=member, now=now)
+    svc.take_leave(booking, coming, by=member, now=now)
+    with pytest.raises(AlreadyBooked):
+        svc.take_leave(booking, coming, by=member, now=now)
+    stranger = make.resident()
+    with pytest.raises(NotAllowed):
+        svc.take_leave(booking, coming, by=stranger, now=now)
+
+
+# --- no-shows ----------------------------------------------------------------------
+
+
+def test_no_shows_are_marked_after_the_grace_period_only_once(make, now, teacher, app):
+    came, missed, excused = make.resident(), make.resident(), make.resident()
+    activity = make.activity(series=True, sessions=2, start_in=-3 * HOUR, teacher_id=teacher.id)
+    bookings = [_book(u, activity, now - DAY) for u in (came, missed, excused)]
+    session = activity.sessions[0]  # ended at now - 90 min
+    svc.take_leave(bookings[2], session, by=excused, now=now - DAY)
+    svc.mark_attendance(session, came.person, "present", by=teacher, now=session.starts_at)
+    app.config["NO_SHOW_GRACE_MINUTES"] = 120
+    assert svc.mark_no_shows(now) == []
+    app.config["NO_SHOW_GRACE_MINUTES"] = 60
+    (marked,) = svc.mark_no_shows(now)
+    assert marked.person_id == missed.person.id and marked.status == "absent"
+    assert marked.marked_by_id is None
+    assert svc.mark_no_shows(now + HOUR) == []
+    statuses = {line.person.id: line.status for line in svc.roster(session)}
+    assert statuses == {
+        came.person.id: "present",
+        missed.person.id: "absent",
+        excused.person.id: "excused",
+    }
+
+
+def test_a_session_in_the_early_local_morning_goes_on_that_local_days_call_list(make, now):
+    # 07:00–08:00 in Shanghai on 23 Nov is 23:00–24:00 UTC on 22 Nov.
+    elder = make.resident(age=70, household=make.household(tags=("独居",)))
+    activity = make.activity(start_in=-3 * HOUR, duration=HOUR)
+    _book(elder, activity, now - DAY)
+    run_all(now)
+    (call,) = db.session.scalars(db.select(WelfareCall)).all()
+    assert call.call_date == date(2026, 11, 23)
+    assert [e.person.id for e in svc.welfare_call_list(date(2026, 11, 23))] == [elder.person.id]
+    assert svc.welfare_call_list(date(2026, 11, 22)) == []
+
+
+def test_run_jobs_is_idempotent(make, now, teacher):
+    users = [make.resident() for _ in range(2)]
+    _past_class(make, teacher, now, users)
+    first = run_all(now)
+    assert first["no_shows"] == 2
+    assert run_all(now) == {"no_shows": 0}
+    assert run_all(now + HOUR) == {"no_shows": 0}
+
+
+# --- suspension ----------------------------------------------------------------------
+
+
+def _miss(make, now, user, days_ago):
+    activity = make.activity(start_in=-days_ago * DAY)
+    _book(user, activity, now - (days_ago + 5) * DAY)
+    return activity
+
+
+def test_three_no_shows_in_sixty_days_pause_online_booking(make, now, staff, en):
+    resident = make.resident()
+    for days_ago in (50, 20, 3):
+        _miss(make, now, resident, days_ago)
+    run_all(now)
+    suspension = db.session.scalar(db.select(Suspension))
+    assert suspension.person_id == resident.person.id and suspension.strikes == 3
+    assert suspension.ends_at == now + 14 * DAY
+    notice = db.session.scalar(db.select(Notice).where(Notice.kind == "suspended"))
+    assert notice.user_id == resident.id
+    future = make.activity(start_in=3 * DAY)
+    with pytest.raises(Suspended) as refusal:
+        _book(resident, future, now)
+    assert "paused until" in str(refusal.value) and "3" in str(refusal.value)
+    # The desk can still book for them; then staff lift the pause.
+    _book(staff, future, now, person=resident.person)
+    svc.lift_suspension(suspension, by=staff, now=now, reason="生病住院")
+    second = make.activity(start_in=4 * DAY, title="合唱团")
+    _book(resident, second, now)
+    # The strikes already counted do not pause them again.
+    run_all(now + HOUR)
+    assert db.session.scalar(db.select(db.func.count(Suspension.id))) == 1
+
+
+def test_strikes_older_than_the_window_no_longer_count(make, now):
+    resident = make.resident()
+    for days_ago in (75, 20, 3):
+        _miss(make, now, resident, days_ago)
+    run_all(now)
+    assert svc.strikes(resident.person, now) == 2
+    assert db.session.scalar(db.select(Suspension)) is None
+
+
+def test_only_staff_lift_a_pause(make, now):
+    resident = make.resident()
+    suspension = Suspension(
+        person_id=resident.person.id, starts_at=now, ends_at=now + DAY, strikes=3
+    )
+    db.session.add(suspension)
+    db.session.flush()
+    with pytest.raises(NotAllowed):
+        svc.lift_suspension(suspension, by=resident, now=now)
+
+
+# --- the welfare call list -----------------------------------------------------------------
+
+
+def test_vulnerable_no_shows_go_on_the_call_list_until_called(make, now, teacher, staff):
+    alone = make.resident(age=72, household=make.household(tags=("独居",)))
+    old = make.resident(age=84)
+    fine = make.resident(age=66)
+    on_leave = make.resident(age=90)
+    activity = _past_class(make, teacher, now, [alone, old, fine])
+    series = make.activity(series=True, sessions=1, start_in=-DAY)
+    leave_booking = _book(on_leave, series, now - 10 * DAY)
+    svc.take_leave(leave_booking, series.sessions[0], by=on_leave, now=now - 5 * DAY)
+    run_all(now)
+    day = date(2026, 11, 22)
+    entries = svc.welfare_call_list(day)
+    assert {e.person.id for e in entries} == {alone.person.id, old.person.id}
+    entry = next(e for e in entries if e.person.id == alone.person.id)
+    assert alone.phone in entry.phones and entry.session.id == activity.sessions[0].id
+    # Still open on the next day's list until done.
+    assert len(svc.welfare_call_list(day + DAY)) == 2
+    svc.complete_call(entry.call, by=staff, now=now, note="在家，身体不适")
+    assert len(svc.welfare_call_list(day + DAY)) == 1
+    assert entry.call.note == "在家，身体不适" and entry.call.done_by_id == staff.id
+    # A corrected mark (they did come) takes the other one off the list.
+    svc.mark_attendance(activity.sessions[0], old.person, "present", by=teacher, now=now)
+    assert svc.welfare_call_list(day + DAY) == []
+
+
+# --- volunteer hours ------------------------------------------------------------------------
+
+
+def test_volunteer_hours_count_sessions_run_this_month_and_in_total(make, now, teacher):
+    make.activity(
+        start_in=-30 * DAY, sessions=3, every=timedelta(days=7), teacher_id=teacher.id
+    )  # 24 Oct, 31 Oct and 7 Nov, 90 minutes each
+    make.activity(start_in=-DAY, duration=2 * HOUR, teacher_id=teacher.id, title="合唱团")
+    make.activity(start_in=DAY, teacher_id=teacher.id, title="未来")  # not yet run
+    (hours,) = svc.volunteer_hours(now, teacher)
+    assert hours.sessions == 4
+    assert hours.total_minutes == 3 * 90 + 120
+    assert hours.month_minutes == 90 + 120  # 7 Nov and 22 Nov
+    assert (hours.month_hours, hours.total_hours) == (3.5, 6.5)
