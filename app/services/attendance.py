@@ -610,7 +610,7 @@ def drop_in(person: Person, session: Session, *, by: User, now: datetime) -> Boo
                 title=clash.activity.title,
             )
         )
-    if _needs_seat(target, person.household_id) and not claim_seat(target):
+    if _needs_seat(target, person.household_id) and not claim_seat(target, now):
         raise Full(_l("Sorry, there is no free seat in this session today."))
     booking = Booking(
         person_id=person.id,

@@ -39,10 +39,19 @@ from app.services.notifications import notify_household
 from app.services.targets import Target, live_leaves_clause
 
 
-def claim_seat(target: Target) -> bool:
-    """Takes one seat if one is free; False when full. Atomic on both databases."""
+def claim_seat(target: Target, now: datetime | None = None) -> bool:
+    """Takes one seat if one is free; False when full. Atomic on both databases.
+
+    Term classes also count per date (drop-ins use seats the term left free), so a
+    claim on a term class or on one of its dates first locks the activity row:
+    the two kinds of claim then see each other's counts.
+    """
     model, row = target.seat_model, target.seat_row
     condition = model.taken < model.capacity
+    if target.activity.is_series:
+        db.session.execute(
+            select(Activity.id).where(Activity.id == target.activity.id).with_for_update()
+        )
     if target.is_series_date:
         # One date of a term class: seats not sold for the term, plus seats of
         # enrolled people on leave that day, minus drop-ins already in.
@@ -52,6 +61,19 @@ def claim_seat(target: Target) -> bool:
             Session.taken + enrolled.scalar_subquery()
             < Session.capacity + live_leaves_clause(Session.id),
         )
+    elif target.activity.is_series and now is not None:
+        # A new term enrolment needs a seat on every coming date, drop-ins included.
+        full_date = (
+            select(Session.id)
+            .where(
+                Session.activity_id == Activity.id,
+                Session.status == SessionStatus.SCHEDULED,
+                Session.starts_at > now,
+                Session.taken + Activity.taken >= Session.capacity + live_leaves_clause(Session.id),
+            )
+            .exists()
+        )
+        condition = and_(condition, ~full_date)
     result = db.session.execute(
         update(model)
         .where(model.id == row.id, condition)
@@ -163,7 +185,7 @@ def book(person: Person, target: Target, *, by: User, channel: str, now: datetim
                 title=clash.activity.title,
             )
         )
-    confirmed = claim_seat(target) if _needs_seat(target, person.household_id) else True
+    confirmed = claim_seat(target, now) if _needs_seat(target, person.household_id) else True
     if not confirmed and not target.activity.waitlist_enabled:
         raise Full()
     booking = Booking(
@@ -262,7 +284,7 @@ def promote_waitlist(target: Target, *, now: datetime) -> list[Booking]:
         if overlapping_booking(candidate.person, target) is not None:
             continue
         needs_seat = _needs_seat(target, candidate.household_id, candidate.id)
-        if needs_seat and not claim_seat(target):
+        if needs_seat and not claim_seat(target, now):
             break
         if not _transition(
             candidate,

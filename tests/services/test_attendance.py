@@ -427,3 +427,17 @@ def test_volunteer_hours_count_sessions_run_this_month_and_in_total(make, now, t
     assert hours.total_minutes == 3 * 90 + 120
     assert hours.month_minutes == 90 + 120  # 7 Nov and 22 Nov
     assert (hours.month_hours, hours.total_hours) == (3.5, 6.5)
+
+
+def test_a_new_term_enrolment_cannot_push_a_date_with_drop_ins_over_capacity(make, now):
+    activity = make.activity(series=True, sessions=2, capacity=2, start_in=DAY)
+    member = make.resident()
+    _book(member, activity, now)
+    day = activity.sessions[1]
+    dropper, joiner = make.resident(), make.resident()
+    # The term has one unsold seat; a drop-in takes it on the second date.
+    svc.drop_in(dropper.person, day, by=dropper, now=now)
+    late = _book(joiner, activity, now)
+    assert late.status == BookingStatus.WAITLISTED
+    assert activity.taken == 1
+    assert_seat_invariant()
