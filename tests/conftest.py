@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from itertools import count
 
 import pytest
+from flask import has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
@@ -73,7 +74,8 @@ class IsolatedClient(FlaskClient):
     commit cannot hide behind the test's own session."""
 
     def open(self, *args, **kwargs):
-        db.session.commit()
+        if has_app_context():  # not when following a redirect inside a request's context
+            db.session.commit()
         kwargs.setdefault("buffered", True)  # close the response: teardown runs now
         return contextvars.Context().run(super().open, *args, **kwargs)
 

@@ -14,6 +14,7 @@ from app.models.activities import (
 )
 from app.models.attendance import Attendance, AttendanceStatus
 from app.models.bookings import LIVE_STATUSES, Booking, BookingStatus, Channel
+from app.models.kiosk import HelpRequest
 from app.models.notices import AuditEntry, Notice
 from app.models.people import (
     HOUSEHOLD_TAGS,
@@ -45,6 +46,7 @@ __all__ = [
     "CapacityUnit",
     "Channel",
     "EnrolmentUnit",
+    "HelpRequest",
     "Household",
     "HouseholdTag",
     "Leave",

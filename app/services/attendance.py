@@ -570,6 +570,9 @@ def kiosk_login_phone(who: str) -> str:
     """The phone number to log in with: typed as such, or found from the member
     number on a card (that person's own account)."""
     who = (who or "").strip()
+    if who.isdigit() and len(who) <= 7:
+        # The kiosk keypad has digits only: a short number is a member card number.
+        who = f"ZX{int(who):06d}"
     if who[:2].upper() == "ZX":
         phone = db.session.scalar(
             select(User.phone)

@@ -51,9 +51,13 @@ def _objects(make):
     suspension = Suspension(
         person_id=owner.person.id, starts_at=make.now, ends_at=make.now, strikes=3
     )
-    db.session.add_all([call, suspension])
+    from app.models import HelpRequest
+
+    help_request = HelpRequest(user_id=owner.id, created_at=make.now)
+    db.session.add_all([call, suspension, help_request])
     db.session.flush()
     return {
+        "help_request_id": help_request.id,
         "activity_id": activity.id,
         "session_id": activity.sessions[0].id,
         "booking_id": booking.id,
@@ -106,7 +110,22 @@ MATRIX = {
     ),
     # The kiosk acts for the logged-in household only.
     "kiosk.login": ("GET", "/kiosk/login", EVERYONE),
-    "kiosk.today": ("GET", "/kiosk/", LOGGED_IN),
+    "kiosk.start": ("GET", "/kiosk/", EVERYONE),
+    "kiosk.today": ("GET", "/kiosk/me", LOGGED_IN),
+    "kiosk.timeout": ("GET", "/kiosk/timeout", EVERYONE),
+    "kiosk.keep_alive": ("GET", "/kiosk/keep-alive", LOGGED_IN),
+    "kiosk.list_classes": ("GET", "/kiosk/classes", LOGGED_IN),
+    "kiosk.book_class": ("POST", "/kiosk/book", LOGGED_IN),
+    "kiosk.list_bookings": ("GET", "/kiosk/bookings", LOGGED_IN),
+    # Someone else's booking: nobody's slip to print at this kiosk.
+    "kiosk.print_slip": ("GET", "/kiosk/bookings/{booking_id}/slip", ()),
+    "kiosk.call_staff": ("POST", "/kiosk/help", EVERYONE),
+    "kiosk.list_help_requests": ("GET", "/kiosk/help-requests", (STAFF, ADMIN)),
+    "kiosk.resolve_help_request": (
+        "POST",
+        "/kiosk/help-requests/{help_request_id}/done",
+        (STAFF, ADMIN),
+    ),
     "kiosk.check_in": ("POST", "/kiosk/sessions/{session_id}/check-in", LOGGED_IN),
     "kiosk.take_leave": ("POST", "/kiosk/sessions/{session_id}/leave", LOGGED_IN),
     "kiosk.finish": ("POST", "/kiosk/done", LOGGED_IN),

@@ -273,8 +273,8 @@ def test_kiosk_leave_and_drop_in(client, lesson, make, now):
 def test_done_logs_the_kiosk_user_out(client, lesson):
     _kiosk_login(client, lesson["elder"].phone)
     response = client.post("/kiosk/done")
-    assert response.status_code == 303 and response.headers["Location"].endswith("/kiosk/login")
-    after = client.get("/kiosk/")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/kiosk/")
+    after = client.get("/kiosk/me")
     assert after.status_code == 302 and after.headers["Location"].endswith("/kiosk/login")
     assert client.get("/me/bookings").status_code == 302
 

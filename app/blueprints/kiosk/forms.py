@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, PasswordField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Regexp
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 
 class KioskLoginForm(FlaskForm):
@@ -10,17 +10,22 @@ class KioskLoginForm(FlaskForm):
         validators=[
             DataRequired(_l("Please enter your phone number or the number on your card.")),
             Regexp(
-                r"^[A-Za-z0-9\s\-+()]{4,20}$",
+                r"^[A-Za-z0-9\s\-+()]{1,20}$",
                 message=_l("Please enter your phone number or the number on your card."),
             ),
         ],
-        render_kw={"autocomplete": "off", "inputmode": "text"},
+        render_kw={"autocomplete": "off", "inputmode": "numeric"},
     )
     pin = PasswordField(
         _l("PIN (6 digits)"),
         validators=[DataRequired(_l("Please enter your PIN.")), Length(max=128)],
         render_kw={"inputmode": "numeric", "autocomplete": "off"},
     )
+
+
+class KioskBookForm(FlaskForm):
+    activity_id = IntegerField(validators=[DataRequired(), NumberRange(min=1)])
+    session_id = IntegerField(validators=[Optional(), NumberRange(min=1)])
 
 
 class PersonForm(FlaskForm):

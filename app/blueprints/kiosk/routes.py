@@ -1,24 +1,68 @@
-"""The lobby kiosk: log in with phone number (or member card number) and PIN, see
-today's sessions of your household, 签到 / 请假, drop in, then 完成 (log out)."""
+"""The lobby kiosk: a start screen with the week's classes; log in on a big keypad
+with phone number (or member card number) and PIN; see today's sessions of your
+household, 签到 / 请假, drop in, book a class in two taps, print a slip, call staff;
+then 完成 (log out). An idle login is logged out, with or without JavaScript."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import wraps
 
-from flask import abort, current_app, flash, redirect, render_template, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_login import current_user, login_user, logout_user
 
+from app.auth import role_required
 from app.blueprints.kiosk import bp
-from app.blueprints.kiosk.forms import EmptyForm, KioskLoginForm, PersonForm
+from app.blueprints.kiosk.forms import EmptyForm, KioskBookForm, KioskLoginForm, PersonForm
 from app.extensions import db, htmx, limiter
 from app.formatting import when
-from app.models import BookingStatus, Channel, Person, Session
-from app.services import attendance
+from app.models import Activity, Booking, BookingStatus, Channel, HelpRequest, Person, Session
+from app.services import attendance, catalogue
+from app.services import kiosk as kiosk_service
 from app.services.auth import LoginRefused, authenticate
+from app.services.booking import book, waitlist_position
 from app.services.errors import BookingError
+from app.services.targets import Target
 from app.timeutil import now
+
+SEEN_KEY = "kiosk_seen"
+
+
+@bp.before_request
+def _log_out_when_idle():
+    """The safety net behind the browser's "still there?" prompt: a kiosk login
+    left idle is ended on the next touch, even without JavaScript."""
+    if not (current_user.is_authenticated and session.get("kiosk")):
+        return None
+    moment = now()
+    seen = session.get(SEEN_KEY)
+    last = datetime.fromisoformat(seen) if seen else None
+    if kiosk_service.is_idle_too_long(last, moment):
+        logout_user()
+        session.clear()
+        flash(_("You were logged out because nobody touched the screen for a while."), "info")
+        return redirect(url_for("kiosk.start"), 303)
+    session[SEEN_KEY] = moment.isoformat()
+    return None
+
+
+@bp.get("/")
+def start():
+    """The start screen: today's and this week's classes with seats left."""
+    entries = catalogue.week_entries(now(), catalogue.Filters())
+    return render_template(
+        "kiosk/start.html", entries=entries, form=EmptyForm(), idle=_idle_settings()
+    )
+
+
+def _idle_settings() -> dict:
+    return {
+        "prompt": int(kiosk_service.IDLE_PROMPT.total_seconds()),
+        "answer": int(kiosk_service.IDLE_ANSWER.total_seconds()),
+        "limit": int(kiosk_service.IDLE_LIMIT.total_seconds()),
+    }
 
 
 def kiosk_login_required(view):
@@ -66,10 +110,11 @@ def _today_context(message: str | None = None, kind: str = "info") -> dict:
         "message": message,
         "message_kind": kind,
         "form": EmptyForm(),
+        "idle": _idle_settings(),
     }
 
 
-@bp.get("/")
+@bp.get("/me")
 @kiosk_login_required
 def today():
     return render_template("kiosk/today.html", **_today_context())
@@ -158,4 +203,141 @@ def finish():
     logout_user()
     session.clear()
     flash(_("Thank you. See you next time!"), "success")
-    return redirect(url_for("kiosk.login"), 303)
+    return redirect(url_for("kiosk.start"), 303)
+
+
+@bp.get("/timeout")
+def timeout():
+    """Where the idle prompt (or, without JavaScript, a timed refresh) sends an
+    unanswered kiosk: logs out and returns to the start screen."""
+    if current_user.is_authenticated and session.get("kiosk"):
+        logout_user()
+        session.clear()
+        flash(_("You were logged out because nobody touched the screen for a while."), "info")
+    return redirect(url_for("kiosk.start"), 303)
+
+
+@bp.get("/keep-alive")
+@kiosk_login_required
+def keep_alive():
+    """Touches on the page count as activity for the server's idle check too."""
+    return "", 204
+
+
+@bp.get("/classes")
+@kiosk_login_required
+def list_classes():
+    rows = kiosk_service.week_for(current_user.person, now())
+    return render_template("kiosk/classes.html", rows=rows, form=EmptyForm(), idle=_idle_settings())
+
+
+@bp.post("/book")
+@kiosk_login_required
+def book_class():
+    """Books the logged-in resident; the answer page offers the printed slip."""
+    form = KioskBookForm()
+    if not form.validate():
+        abort(422)
+    activity = db.session.get(Activity, form.activity_id.data)
+    session_ = db.session.get(Session, form.session_id.data) if form.session_id.data else None
+    if activity is None or (form.session_id.data and session_ is None):
+        abort(404)
+    try:
+        booking = book(
+            current_user.person,
+            Target.of(activity, session_),
+            by=current_user,
+            channel=Channel.KIOSK,
+            now=now(),
+        )
+        db.session.commit()
+    except BookingError as refusal:
+        db.session.rollback()
+        rows = kiosk_service.week_for(current_user.person, now())
+        flash(str(refusal), "error")
+        return render_template(
+            "kiosk/classes.html", rows=rows, form=EmptyForm(), idle=_idle_settings()
+        ), refusal.http_status
+    return render_template(
+        "kiosk/booked.html",
+        booking=booking,
+        position=waitlist_position(booking),
+        start=Target.of_booking(booking).first_start_after(now()),
+        form=EmptyForm(),
+        idle=_idle_settings(),
+    )
+
+
+@bp.get("/bookings")
+@kiosk_login_required
+def list_bookings():
+    return render_template(
+        "kiosk/bookings.html",
+        rows=catalogue.household_bookings(current_user, now()),
+        form=EmptyForm(),
+        idle=_idle_settings(),
+    )
+
+
+def _own_booking(booking_id: int) -> Booking:
+    booking = db.session.get(Booking, booking_id)
+    if booking is None:
+        abort(404)
+    if booking.household_id != current_user.household_id:
+        abort(403)
+    return booking
+
+
+@bp.get("/bookings/<int:booking_id>/slip")
+@kiosk_login_required
+def print_slip(booking_id: int):
+    booking = _own_booking(booking_id)
+    return render_template(
+        "kiosk/slip.html",
+        booking=booking,
+        position=waitlist_position(booking),
+        start=Target.of_booking(booking).first_start_after(now()),
+        form=EmptyForm(),
+        idle=_idle_settings(),
+    )
+
+
+@bp.post("/help")
+@limiter.limit("6 per minute")
+def call_staff():
+    if not EmptyForm().validate():
+        abort(400)
+    user = current_user if current_user.is_authenticated else None
+    kiosk_service.request_help(user, now())
+    db.session.commit()
+    message = _("Staff have been called and will come to you shortly.")
+    if htmx:
+        return render_template("kiosk/_help_called.html", message=message)
+    flash(message, "success")
+    back = request.referrer if request.referrer and "/kiosk" in request.referrer else None
+    return redirect(back or url_for("kiosk.start"), 303)
+
+
+@bp.get("/help-requests")
+@role_required("staff")
+def list_help_requests():
+    template = "kiosk/_help_requests.html" if htmx else "kiosk/help_requests.html"
+    return render_template(template, requests=kiosk_service.open_help_requests(), form=EmptyForm())
+
+
+@bp.post("/help-requests/<int:request_id>/done")
+@role_required("staff")
+def resolve_help_request(request_id: int):
+    help_request = db.session.get(HelpRequest, request_id)
+    if help_request is None:
+        abort(404)
+    if not EmptyForm().validate():
+        abort(400)
+    try:
+        kiosk_service.resolve_help(help_request, by=current_user, now=now())
+        db.session.commit()
+        flash(_("Marked as helped."), "success")
+    except BookingError as refusal:
+        db.session.rollback()
+        flash(str(refusal), "info")
+    return redirect(url_for("kiosk.list_help_requests"), 303)
