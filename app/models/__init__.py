@@ -25,6 +25,17 @@ from app.models.people import (
     Role,
     User,
 )
+from app.models.programmes import (
+    SLOT_KINDS,
+    ApplicationStatus,
+    LotteryApplication,
+    PickupAttempt,
+    PickupPerson,
+    Programme,
+    ProgrammeKind,
+    ProgrammeSlot,
+    SlotKind,
+)
 
 __all__ = [
     "CATEGORIES",
@@ -53,4 +64,13 @@ __all__ = [
     "SessionStatus",
     "User",
     "WaitlistPolicy",
+    "SLOT_KINDS",
+    "ApplicationStatus",
+    "LotteryApplication",
+    "PickupAttempt",
+    "PickupPerson",
+    "Programme",
+    "ProgrammeKind",
+    "ProgrammeSlot",
+    "SlotKind",
 ]
