@@ -58,11 +58,15 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from app.blueprints.account import bp as account_bp
     from app.blueprints.auth import bp as auth_bp
+    from app.blueprints.door import bp as door_bp
+    from app.blueprints.programmes import bp as programmes_bp
     from app.blueprints.public import bp as public_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(account_bp, url_prefix="/me")
+    app.register_blueprint(programmes_bp, url_prefix="/programmes")
+    app.register_blueprint(door_bp, url_prefix="/door")
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -30,7 +30,20 @@ def _objects(make):
         channel=Channel.PHONE,
         now=make.now,
     )
+    from tests.programme_helpers import afterschool, family
+
+    programme = afterschool(make)
+    guardian, (kid,) = family(make, children=1)
+    from app.services.pickup import add_pickup_person
+
+    pickup = add_pickup_person(
+        kid, name="外婆", phone="1", relation="外婆", by=guardian, now=make.now
+    )
     return {
+        "programme_id": programme.id,
+        "slot_id": programme.slots[0].session_id,
+        "child_id": kid.id,
+        "pickup_id": pickup.id,
         "activity_id": activity.id,
         "session_id": activity.sessions[0].id,
         "booking_id": booking.id,
@@ -56,6 +69,24 @@ MATRIX = {
     "account.create_booking": ("POST", "/me/bookings", LOGGED_IN),
     # Someone else's booking: only staff may cancel it.
     "account.cancel": ("POST", "/me/bookings/{booking_id}/cancel", (STAFF, ADMIN)),
+    "programmes.list_programmes": ("GET", "/programmes/", EVERYONE),
+    "programmes.show_programme": ("GET", "/programmes/{programme_id}", EVERYONE),
+    "programmes.book_days": ("POST", "/programmes/{programme_id}/book", LOGGED_IN),
+    "programmes.apply_days": ("POST", "/programmes/{programme_id}/apply", LOGGED_IN),
+    # Pickup codes are for the child's own household only: not even staff.
+    "programmes.pickup_list": ("GET", "/programmes/children/{child_id}/pickup", ()),
+    "programmes.add_pickup": ("POST", "/programmes/children/{child_id}/pickup", ()),
+    "programmes.remove_pickup": ("POST", "/programmes/pickup/{pickup_id}/remove", ()),
+    "programmes.new_programme": ("GET", "/programmes/staff/new", (STAFF, ADMIN)),
+    "programmes.manage_programme": ("GET", "/programmes/staff/{programme_id}", (STAFF, ADMIN)),
+    "programmes.close_day": ("POST", "/programmes/staff/{programme_id}/close-day", (STAFF, ADMIN)),
+    "programmes.run_draw": ("POST", "/programmes/staff/{programme_id}/draw", (STAFF, ADMIN)),
+    "door.index": ("GET", "/door/", (TEACHER, STAFF, ADMIN)),
+    "door.who_is_here": ("GET", "/door/here", (TEACHER, STAFF, ADMIN)),
+    # A teacher opens only the slots of programmes they teach (not this one).
+    "door.show_session": ("GET", "/door/sessions/{slot_id}", (STAFF, ADMIN)),
+    "door.check_in": ("POST", "/door/sessions/{slot_id}/check-in", (STAFF, ADMIN)),
+    "door.check_out": ("POST", "/door/sessions/{slot_id}/check-out", (STAFF, ADMIN)),
 }
 
 
