@@ -17,6 +17,11 @@ TEXTS = {
         "The booking of %(person)s on %(title)s (%(when)s) was cancelled by the centre."
     ),
     "booked_by_staff": _l("The centre booked %(person)s on %(title)s (%(when)s)."),
+    "lottery_won": _l("Good news: %(person)s won a place in the draw for %(title)s (%(when)s)."),
+    "lottery_waitlisted": _l(
+        "%(person)s was not drawn for %(title)s (%(when)s) and is on the waiting list. "
+        "We will tell you here if a place comes free."
+    ),
 }
 
 

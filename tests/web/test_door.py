@@ -8,9 +8,16 @@ from app.extensions import db
 from app.models import Attendance, PickupAttempt, Role
 from app.services.pickup import add_pickup_person
 from app.services.programmes import book_days
-from tests.programme_helpers import afterschool, family, sessions
+from tests.programme_helpers import (
+    afterschool,
+    family,
+    fresh_locale,  # noqa: F401  (fixture)
+    sessions,
+)
 
 HX = {"HX-Request": "true"}
+
+pytestmark = pytest.mark.usefixtures("fresh_locale")
 
 
 @pytest.fixture
