@@ -209,6 +209,10 @@ def withdraw_application(application: LotteryApplication, *, by: User, now: date
     """Withdraws an application before the draw. Raises NotAllowed or WindowClosed."""
     person = db.session.get(Person, application.person_id)
     eligibility.check_actor(by, person)
+    programme = db.session.get(Programme, application.programme_id)
+    closes_at = programme.activity.closes_at
+    if programme.drawn_at is not None or (closes_at is not None and now >= closes_at):
+        raise WindowClosed(_l("This application can no longer be withdrawn."))
     changed = db.session.execute(
         update(LotteryApplication)
         .where(

@@ -6,9 +6,10 @@ A new route fails `test_every_route_is_in_the_matrix` until it is listed here.
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Role
+from app.models import LotteryApplication, Role
 
 ANON, RESIDENT, TEACHER, STAFF, ADMIN = "anonymous", "resident", "teacher", "staff", "admin"
 EVERYONE = (ANON, RESIDENT, TEACHER, STAFF, ADMIN)
@@ -30,20 +31,24 @@ def _objects(make):
         channel=Channel.PHONE,
         now=make.now,
     )
-    from tests.programme_helpers import afterschool, family
+    from app.services.lottery import apply_days
+    from app.services.pickup import add_pickup_person
+    from tests.programme_helpers import afterschool, family, lottery
 
     programme = afterschool(make)
     guardian, (kid,) = family(make, children=1)
-    from app.services.pickup import add_pickup_person
-
     pickup = add_pickup_person(
         kid, name="外婆", phone="1", relation="外婆", by=guardian, now=make.now
     )
+    drawn = lottery(make, days=1)
+    apply_days(drawn, [(kid, drawn.slots[0].session)], by=guardian, now=make.now)
+    application_id = db.session.scalar(select(LotteryApplication.id))
     return {
         "programme_id": programme.id,
         "slot_id": programme.slots[0].session_id,
         "child_id": kid.id,
         "pickup_id": pickup.id,
+        "application_id": application_id,
         "activity_id": activity.id,
         "session_id": activity.sessions[0].id,
         "booking_id": booking.id,
@@ -77,6 +82,12 @@ MATRIX = {
     "programmes.pickup_list": ("GET", "/programmes/children/{child_id}/pickup", ()),
     "programmes.add_pickup": ("POST", "/programmes/children/{child_id}/pickup", ()),
     "programmes.remove_pickup": ("POST", "/programmes/pickup/{pickup_id}/remove", ()),
+    # Someone else's application: only staff may withdraw it.
+    "programmes.withdraw_application": (
+        "POST",
+        "/programmes/applications/{application_id}/withdraw",
+        (STAFF, ADMIN),
+    ),
     "programmes.new_programme": ("GET", "/programmes/staff/new", (STAFF, ADMIN)),
     "programmes.manage_programme": ("GET", "/programmes/staff/{programme_id}", (STAFF, ADMIN)),
     "programmes.close_day": ("POST", "/programmes/staff/{programme_id}/close-day", (STAFF, ADMIN)),

@@ -230,3 +230,26 @@ def test_guardian_manages_the_pickup_list_and_sees_the_codes(make, auth, client)
     assert client.post(f"/programmes/pickup/{person.id}/remove").status_code == 303
     db.session.expire_all()
     assert person.removed_at is not None
+
+
+def test_an_application_can_be_withdrawn_until_applications_close(make, auth, client, app):
+    programme = lottery(make, days=1)
+    guardian, (kid,) = family(make, children=1)
+    make.commit()
+    auth.login(guardian)
+    client.post(
+        f"/programmes/{programme.id}/apply", data={"pick": _picks([kid], sessions(programme))}
+    )
+    from app.models import LotteryApplication
+
+    application = db.session.query(LotteryApplication).one()
+    page = client.get(f"/programmes/{programme.id}?lang=en").get_data(as_text=True)
+    assert "Withdraw" in page
+    app.config["FROZEN_NOW"] = programme.activity.closes_at
+    late = client.post(f"/programmes/applications/{application.id}/withdraw?lang=en")
+    assert late.status_code == 409 and "can no longer be withdrawn" in late.get_data(as_text=True)
+    app.config["FROZEN_NOW"] = programme.activity.closes_at - timedelta(hours=1)
+    response = client.post(f"/programmes/applications/{application.id}/withdraw")
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert application.status == "withdrawn"

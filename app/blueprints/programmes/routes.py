@@ -29,6 +29,7 @@ from app.models import (
     ActivityStatus,
     Allocation,
     Channel,
+    LotteryApplication,
     Person,
     PickupPerson,
     Programme,
@@ -119,6 +120,7 @@ def _detail_context(programme: Programme, form: BookDaysForm | None = None) -> d
         "grades": programmes.grade_label(programme),
         "applications": applications,
         "slot_labels": programmes.SLOT_LABELS,
+        "empty_form": EmptyForm(),
     }
 
 
@@ -157,7 +159,13 @@ def _pairs(programme: Programme, form: BookDaysForm) -> list[tuple[Person, objec
 def _results(programme: Programme, outcomes, *, applying: bool):
     anything = any(o.status != "refused" for o in outcomes)
     status = 200 if anything else 409
-    context = {"programme": programme, "outcomes": outcomes, "applying": applying}
+    labels = {slot.session_id: programmes.SLOT_LABELS[slot.kind] for slot in programme.slots}
+    context = {
+        "programme": programme,
+        "outcomes": outcomes,
+        "applying": applying,
+        "labels": labels,
+    }
     template = "programmes/_results.html" if htmx else "programmes/results.html"
     return render_template(template, **context), status
 
@@ -279,6 +287,32 @@ def remove_pickup(pickup_id: int):
         abort(refusal.http_status)
     flash(_("%(name)s has been taken off the pickup list.", name=person.name), "success")
     return redirect(url_for("programmes.pickup_list", person_id=child.id), 303)
+
+
+@bp.post("/applications/<int:application_id>/withdraw")
+@login_required
+def withdraw_application(application_id: int):
+    application = db.session.get(LotteryApplication, application_id)
+    if application is None:
+        abort(404)
+    if not (current_user.is_staff or application.household_id == current_user.household_id):
+        abort(403)
+    if not EmptyForm().validate():
+        abort(400)
+    try:
+        lottery.withdraw_application(application, by=current_user, now=now())
+        db.session.commit()
+    except BookingError as refusal:
+        db.session.rollback()
+        flash(str(refusal), "error")
+        programme = get_programme(application.programme_id)
+        return render_template(
+            "programmes/detail.html", **_detail_context(programme)
+        ), refusal.http_status
+    flash(_("The application is withdrawn."), "success")
+    return redirect(
+        url_for("programmes.show_programme", programme_id=application.programme_id), 303
+    )
 
 
 # --- staff ---------------------------------------------------------------------
