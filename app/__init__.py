@@ -59,7 +59,9 @@ def register_blueprints(app: Flask) -> None:
     from app.blueprints.account import bp as account_bp
     from app.blueprints.auth import bp as auth_bp
     from app.blueprints.display import bp as display_bp
+    from app.blueprints.door import bp as door_bp
     from app.blueprints.kiosk import bp as kiosk_bp
+    from app.blueprints.programmes import bp as programmes_bp
     from app.blueprints.public import bp as public_bp
     from app.blueprints.teach import bp as teach_bp
     from app.blueprints.welfare import bp as welfare_bp
@@ -71,6 +73,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(teach_bp, url_prefix="/teach")
     app.register_blueprint(kiosk_bp, url_prefix="/kiosk")
     app.register_blueprint(welfare_bp, url_prefix="/welfare")
+    app.register_blueprint(programmes_bp, url_prefix="/programmes")
+    app.register_blueprint(door_bp, url_prefix="/door")
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -11,6 +11,7 @@ what it reads afterwards (rendering the page) no longer holds the write lock.
 from __future__ import annotations
 
 import contextvars
+from contextlib import contextmanager
 
 from flask import has_request_context
 from sqlalchemy import event
@@ -22,6 +23,16 @@ _immediate = contextvars.ContextVar("zhaoxi_sqlite_immediate", default=True)
 
 def set_read_only(read_only: bool) -> contextvars.Token:
     return _immediate.set(not read_only)
+
+
+@contextmanager
+def read_only_transactions():
+    """Transactions begun inside are deferred reads (scripts and worker threads)."""
+    token = _immediate.set(False)
+    try:
+        yield
+    finally:
+        _immediate.reset(token)
 
 
 @event.listens_for(OrmSession, "after_commit")

@@ -56,9 +56,9 @@ def seed_demo(now: datetime) -> bool:
 
     lin = create_household("林家", now=now)
     xiao = add_person(lin, "林晓", now=now, birth_date=date(1988, 5, 20), phone="13800000002")
-    add_person(lin, "林小雨", now=now, birth_date=date(2016, 9, 1), care_notes="花生过敏")
-    add_person(lin, "林小乐", now=now, birth_date=date(2019, 2, 14))
-    account(xiao, "13800000002")
+    xiaoyu = add_person(lin, "林小雨", now=now, birth_date=date(2016, 9, 1), care_notes="花生过敏")
+    xiaole = add_person(lin, "林小乐", now=now, birth_date=date(2019, 2, 14))
+    lin_account = account(xiao, "13800000002")
 
     zhang = create_household("张家", now=now, tags=("独居", "高龄"))
     guilan = add_person(
@@ -68,8 +68,8 @@ def seed_demo(now: datetime) -> bool:
 
     chen = create_household("陈家", now=now, tags=("留守儿童",))
     meihua = add_person(chen, "陈美华", now=now, birth_date=date(1958, 7, 7), phone="13800000004")
-    add_person(chen, "陈朵朵", now=now, birth_date=date(2017, 4, 18))
-    account(meihua, "13800000004")
+    duoduo = add_person(chen, "陈朵朵", now=now, birth_date=date(2017, 4, 18))
+    chen_account = account(meihua, "13800000004")
 
     staff_home = create_household("中心工作人员", now=now)
     teachers = {}
@@ -238,52 +238,6 @@ def seed_demo(now: datetime) -> bool:
         end=time(11),
     )
 
-    afterschool = create_activity(
-        now=now,
-        title="四点半课堂",
-        title_en="After-school club",
-        category="afterschool",
-        audience=Audience.CHILD,
-        min_age=6,
-        max_age=12,
-        capacity=30,
-        room="阅览室",
-        teacher_id=teachers["刘同学"].id,
-        description="放学后作业辅导与阅读，由大学生志愿者陪伴，18:00前接回。",
-    )
-    generate_weekly(
-        afterschool,
-        first_day=monday,
-        last_day=monday + timedelta(weeks=2, days=6),
-        weekdays=(1, 2, 3, 4, 5),
-        start=time(16, 30),
-        end=time(18),
-    )
-
-    winter = create_activity(
-        now=now,
-        title="寒托班",
-        title_en="Winter holiday childcare",
-        category="childcare",
-        audience=Audience.CHILD,
-        min_age=6,
-        max_age=12,
-        capacity=40,
-        room="活动室一",
-        description="寒假日间托管：上午作业，下午兴趣活动，含午餐。",
-        opens_at=from_local(datetime.combine(monday + timedelta(days=14), time(8))),
-        closes_at=from_local(datetime.combine(monday + timedelta(days=28), time(20))),
-    )
-    winter_start = date(today.year + 1, 1, 18) if today.month >= 6 else date(today.year, 1, 18)
-    generate_weekly(
-        winter,
-        first_day=winter_start,
-        last_day=winter_start + timedelta(days=18),
-        weekdays=(1, 2, 3, 4, 5),
-        start=time(8, 30),
-        end=time(17),
-    )
-
     def event(
         title,
         title_en,
@@ -380,5 +334,13 @@ def seed_demo(now: datetime) -> bool:
         50,
         "医务室",
         description="测血压、血糖，社区医生答疑。",
+    )
+    from app.demo_programmes import seed_programmes
+
+    seed_programmes(
+        now,
+        staff=teachers["赵社工"],
+        teacher=teachers["刘同学"],
+        guardians=[(lin_account, [xiaoyu, xiaole]), (chen_account, [duoduo])],
     )
     return True

@@ -22,6 +22,11 @@ TEXTS = {
         "Booking online is paused until %(until)s. The front desk can still book for you, "
         "and can lift the pause."
     ),
+    "lottery_won": _l("Good news: %(person)s won a place in the draw for %(title)s (%(when)s)."),
+    "lottery_waitlisted": _l(
+        "%(person)s was not drawn for %(title)s (%(when)s) and is on the waiting list. "
+        "We will tell you here if a place comes free."
+    ),
 }
 
 

@@ -26,6 +26,17 @@ from app.models.people import (
     Role,
     User,
 )
+from app.models.programmes import (
+    SLOT_KINDS,
+    ApplicationStatus,
+    LotteryApplication,
+    PickupAttempt,
+    PickupPerson,
+    Programme,
+    ProgrammeKind,
+    ProgrammeSlot,
+    SlotKind,
+)
 from app.models.roll import AttendanceChange, Leave, Suspension, WelfareCall
 
 __all__ = [
@@ -60,4 +71,13 @@ __all__ = [
     "User",
     "WaitlistPolicy",
     "WelfareCall",
+    "SLOT_KINDS",
+    "ApplicationStatus",
+    "LotteryApplication",
+    "PickupAttempt",
+    "PickupPerson",
+    "Programme",
+    "ProgrammeKind",
+    "ProgrammeSlot",
+    "SlotKind",
 ]

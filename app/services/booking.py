@@ -163,8 +163,17 @@ def overlapping_booking(person: Person, target: Target) -> Booking | None:
     return None
 
 
-def book(person: Person, target: Target, *, by: User, channel: str, now: datetime) -> Booking:
-    """Books `person` on `target`: confirmed when a seat is free, else waitlisted.
+def book(
+    person: Person,
+    target: Target,
+    *,
+    by: User,
+    channel: str,
+    now: datetime,
+    waitlist_only: bool = False,
+) -> Booking:
+    """Books `person` on `target`: confirmed when a seat is free, else waitlisted
+    (always waitlisted with `waitlist_only`, for a family that waits together).
 
     Raises NotAllowed, Suspended, NotBookable, WindowNotOpen, WindowClosed, NotEligible,
     AlreadyBooked, Conflict or Full.
@@ -185,7 +194,10 @@ def book(person: Person, target: Target, *, by: User, channel: str, now: datetim
                 title=clash.activity.title,
             )
         )
-    confirmed = claim_seat(target, now) if _needs_seat(target, person.household_id) else True
+    if waitlist_only:
+        confirmed = False
+    else:
+        confirmed = claim_seat(target, now) if _needs_seat(target, person.household_id) else True
     if not confirmed and not target.activity.waitlist_enabled:
         raise Full()
     booking = Booking(

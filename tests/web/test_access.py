@@ -6,9 +6,10 @@ A new route fails `test_every_route_is_in_the_matrix` until it is listed here.
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Role
+from app.models import LotteryApplication, Role
 
 ANON, RESIDENT, TEACHER, STAFF, ADMIN = "anonymous", "resident", "teacher", "staff", "admin"
 EVERYONE = (ANON, RESIDENT, TEACHER, STAFF, ADMIN)
@@ -56,8 +57,25 @@ def _objects(make):
     help_request = HelpRequest(user_id=owner.id, created_at=make.now)
     db.session.add_all([call, suspension, help_request])
     db.session.flush()
+    from app.services.lottery import apply_days
+    from app.services.pickup import add_pickup_person
+    from tests.programme_helpers import afterschool, family, lottery
+
+    programme = afterschool(make)
+    guardian, (kid,) = family(make, children=1)
+    pickup = add_pickup_person(
+        kid, name="外婆", phone="1", relation="外婆", by=guardian, now=make.now
+    )
+    drawn = lottery(make, days=1)
+    apply_days(drawn, [(kid, drawn.slots[0].session)], by=guardian, now=make.now)
+    application_id = db.session.scalar(select(LotteryApplication.id))
     return {
         "help_request_id": help_request.id,
+        "programme_id": programme.id,
+        "slot_id": programme.slots[0].session_id,
+        "child_id": kid.id,
+        "pickup_id": pickup.id,
+        "application_id": application_id,
         "activity_id": activity.id,
         "session_id": activity.sessions[0].id,
         "booking_id": booking.id,
@@ -139,6 +157,30 @@ MATRIX = {
     ),
     "welfare.volunteer_hours": ("GET", "/welfare/hours", (STAFF, ADMIN)),
     "welfare.download_hours": ("GET", "/welfare/hours.csv", (STAFF, ADMIN)),
+    "programmes.list_programmes": ("GET", "/programmes/", EVERYONE),
+    "programmes.show_programme": ("GET", "/programmes/{programme_id}", EVERYONE),
+    "programmes.book_days": ("POST", "/programmes/{programme_id}/book", LOGGED_IN),
+    "programmes.apply_days": ("POST", "/programmes/{programme_id}/apply", LOGGED_IN),
+    # Pickup codes are for the child's own household only: not even staff.
+    "programmes.pickup_list": ("GET", "/programmes/children/{child_id}/pickup", ()),
+    "programmes.add_pickup": ("POST", "/programmes/children/{child_id}/pickup", ()),
+    "programmes.remove_pickup": ("POST", "/programmes/pickup/{pickup_id}/remove", ()),
+    # Someone else's application: only staff may withdraw it.
+    "programmes.withdraw_application": (
+        "POST",
+        "/programmes/applications/{application_id}/withdraw",
+        (STAFF, ADMIN),
+    ),
+    "programmes.new_programme": ("GET", "/programmes/staff/new", (STAFF, ADMIN)),
+    "programmes.manage_programme": ("GET", "/programmes/staff/{programme_id}", (STAFF, ADMIN)),
+    "programmes.close_day": ("POST", "/programmes/staff/{programme_id}/close-day", (STAFF, ADMIN)),
+    "programmes.run_draw": ("POST", "/programmes/staff/{programme_id}/draw", (STAFF, ADMIN)),
+    "door.index": ("GET", "/door/", (TEACHER, STAFF, ADMIN)),
+    "door.who_is_here": ("GET", "/door/here", (TEACHER, STAFF, ADMIN)),
+    # A teacher opens only the slots of programmes they teach (not this one).
+    "door.show_session": ("GET", "/door/sessions/{slot_id}", (STAFF, ADMIN)),
+    "door.check_in": ("POST", "/door/sessions/{slot_id}/check-in", (STAFF, ADMIN)),
+    "door.check_out": ("POST", "/door/sessions/{slot_id}/check-out", (STAFF, ADMIN)),
 }
 
 

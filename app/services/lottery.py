@@ -1,0 +1,467 @@
+"""The lottery for oversubscribed childcare: applications during the window, then a
+seeded draw staff run after it closes.
+
+The draw for each slot is a pure function of (seed, slot id, seats, units): the
+units are sorted by a stable key and shuffled with `random.Random(f"{seed}:{slot}")`,
+so anyone with the published seed and the recorded inputs replays the same result
+(`replay_draw`). Order of allocation on a slot:
+
+1. units from a priority household (tags 留守儿童, 困境儿童, 低保) in draw order;
+2. the newcomer share: up to `newcomer_share`% of the slot's places for units whose
+   children never attended the centre, in draw order;
+3. everyone else in draw order.
+
+A unit is one child, or the siblings whose guardian asked to keep them together:
+it gets as many places as it has children, or none ("both or none"). Winners are
+confirmed, everyone else waitlisted in draw order.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.formatting import lazy_when
+from app.models import (
+    Allocation,
+    ApplicationStatus,
+    Attendance,
+    AttendanceStatus,
+    Booking,
+    BookingStatus,
+    Channel,
+    HouseholdTag,
+    LotteryApplication,
+    Person,
+    Programme,
+    Session,
+    User,
+)
+from app.services import audit, eligibility
+from app.services.booking import claim_seat, live_booking
+from app.services.errors import (
+    AlreadyBooked,
+    BookingError,
+    NotEligible,
+    WindowClosed,
+    WindowNotOpen,
+)
+from app.services.notifications import notify_household
+from app.services.programmes import (
+    LimitReached,
+    Outcome,
+    _limit_message,
+    check_grade,
+    lock_people,
+)
+from app.services.targets import Target
+
+PRIORITY_TAGS = ("留守儿童", "困境儿童", "低保")
+
+
+class AlreadyApplied(BookingError):
+    code = "already_applied"
+
+    @staticmethod
+    def default_message():
+        return _l("This child has already applied for this day.")
+
+
+class DrawNotAllowed(BookingError):
+    code = "draw_not_allowed"
+
+
+# --- applying -------------------------------------------------------------------
+
+
+def applied_days(programme: Programme, person: Person) -> int:
+    from sqlalchemy import func
+
+    return db.session.scalar(
+        select(func.count(LotteryApplication.id)).where(
+            LotteryApplication.programme_id == programme.id,
+            LotteryApplication.person_id == person.id,
+            LotteryApplication.status == ApplicationStatus.APPLIED,
+        )
+    )
+
+
+def _check_application_window(programme: Programme, now: datetime) -> None:
+    activity = programme.activity
+    if activity.allocation != Allocation.LOTTERY:
+        raise NotEligible(_l("This programme is first come, first served: please book instead."))
+    if activity.opens_at is not None and now < activity.opens_at:
+        raise WindowNotOpen(_l("Applications open on %(when)s.", when=lazy_when(activity.opens_at)))
+    if programme.drawn_at is not None or (
+        activity.closes_at is not None and now >= activity.closes_at
+    ):
+        raise WindowClosed(_l("Applications have closed. The places are being drawn."))
+
+
+def apply_days(
+    programme: Programme,
+    pairs: list[tuple[Person, Session]],
+    *,
+    together: bool = False,
+    by: User,
+    now: datetime,
+) -> list[Outcome]:
+    """Records an application per (child, slot); siblings applying together for a
+    slot are drawn as one unit. Refusals are outcomes, one per pair."""
+    _check_application_window(programme, now)
+    lock_people(p for p, _ in pairs)
+    slot_of = {s.session_id: s for s in programme.slots}
+    outcomes: list[Outcome] = []
+    counted: dict[int, int] = {}
+    per_slot = defaultdict(list)
+    for person, session in pairs:
+        per_slot[session.id].append(person)
+    for person, session in sorted(pairs, key=lambda p: (p[1].starts_at, p[1].id, p[0].id)):
+        try:
+            slot = slot_of.get(session.id)
+            target = Target.of(programme.activity, session)
+            if slot is None:
+                raise BookingError()
+            eligibility.check_actor(by, person)
+            eligibility.check_bookable(target, now)
+            eligibility.check_person(person, target, now)
+            check_grade(programme, person, slot.day)
+            if live_booking(person, target) is not None:
+                raise AlreadyBooked()
+            _check_overlap(programme, person, session)
+            if programme.per_child_limit is not None:
+                counted.setdefault(person.id, applied_days(programme, person))
+                if counted[person.id] >= programme.per_child_limit:
+                    raise LimitReached(_limit_message(programme, person))
+            siblings = [p for p in per_slot[session.id] if p.household_id == person.household_id]
+            key = f"h{person.household_id}" if together and len(siblings) > 1 else None
+            _upsert_application(programme, person, session, key, by, now)
+            if programme.per_child_limit is not None:
+                counted[person.id] += 1
+        except BookingError as refusal:
+            outcomes.append(Outcome(person, session, "refused", message=str(refusal)))
+            continue
+        outcomes.append(Outcome(person, session, ApplicationStatus.APPLIED))
+    return outcomes
+
+
+def _check_overlap(programme: Programme, person: Person, session: Session) -> None:
+    """A child cannot apply for a morning and a full day on the same day."""
+    rows = db.session.scalars(
+        select(Session)
+        .join(LotteryApplication, LotteryApplication.session_id == Session.id)
+        .where(
+            LotteryApplication.person_id == person.id,
+            LotteryApplication.status == ApplicationStatus.APPLIED,
+            LotteryApplication.session_id != session.id,
+            Session.starts_at < session.ends_at,
+            Session.ends_at > session.starts_at,
+        )
+    )
+    if next(iter(rows), None) is not None:
+        raise AlreadyApplied(
+            _l("%(name)s has already applied for another slot at that time.", name=person.name)
+        )
+
+
+def _upsert_application(programme, person, session, key, by, now) -> LotteryApplication:
+    existing = db.session.scalar(
+        select(LotteryApplication).where(
+            LotteryApplication.session_id == session.id,
+            LotteryApplication.person_id == person.id,
+        )
+    )
+    if existing is not None:
+        if existing.status == ApplicationStatus.APPLIED:
+            raise AlreadyApplied()
+        existing.status = ApplicationStatus.APPLIED
+        existing.together_key, existing.created_at, existing.applied_by_id = key, now, by.id
+        return existing
+    application = LotteryApplication(
+        programme_id=programme.id,
+        session_id=session.id,
+        person_id=person.id,
+        household_id=person.household_id,
+        together_key=key,
+        applied_by_id=by.id,
+        created_at=now,
+    )
+    savepoint = db.session.begin_nested()
+    db.session.add(application)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        savepoint.rollback()
+        raise AlreadyApplied() from None
+    savepoint.commit()
+    return application
+
+
+def withdraw_application(application: LotteryApplication, *, by: User, now: datetime) -> None:
+    """Withdraws an application before the draw. Raises NotAllowed or WindowClosed."""
+    person = db.session.get(Person, application.person_id)
+    eligibility.check_actor(by, person)
+    programme = db.session.get(Programme, application.programme_id)
+    closes_at = programme.activity.closes_at
+    if programme.drawn_at is not None or (closes_at is not None and now >= closes_at):
+        raise WindowClosed(_l("This application can no longer be withdrawn."))
+    changed = db.session.execute(
+        update(LotteryApplication)
+        .where(
+            LotteryApplication.id == application.id,
+            LotteryApplication.status == ApplicationStatus.APPLIED,
+        )
+        .values(status=ApplicationStatus.WITHDRAWN)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.expire(application)
+    if not changed:
+        raise WindowClosed(_l("This application can no longer be withdrawn."))
+
+
+# --- the draw -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Unit:
+    key: str
+    person_ids: tuple[int, ...]
+    priority: bool
+    newcomer: bool
+
+    @property
+    def size(self) -> int:
+        return len(self.person_ids)
+
+
+@dataclass
+class SlotDraw:
+    winners: list[Unit]
+    waitlist: list[Unit]
+
+    @property
+    def order(self) -> list[int]:
+        """Person ids in draw order: winners first, then the waitlist."""
+        return [p for u in self.winners + self.waitlist for p in u.person_ids]
+
+
+def allocate(
+    seed: str, slot_id: int, seats: int, units: list[Unit], newcomer_share: int
+) -> SlotDraw:
+    """The draw for one slot: a pure function of its arguments."""
+    rng = random.Random(f"{seed}:{slot_id}")
+    ordered = sorted(units, key=lambda u: u.key)
+    rng.shuffle(ordered)
+    drawn = [u for u in ordered if u.priority] + [u for u in ordered if not u.priority]
+    winners: list[Unit] = []
+    left = seats
+
+    def take(unit: Unit) -> None:
+        nonlocal left
+        winners.append(unit)
+        left -= unit.size
+
+    for unit in drawn:
+        if unit.priority and unit.size <= left:
+            take(unit)
+    reserve = seats * newcomer_share // 100
+    newcomers_in = sum(u.size for u in winners if u.newcomer)
+    for unit in drawn:
+        if unit in winners or not unit.newcomer:
+            continue
+        if newcomers_in + unit.size <= reserve and unit.size <= left:
+            take(unit)
+            newcomers_in += unit.size
+    for unit in drawn:
+        if unit not in winners and unit.size <= left:
+            take(unit)
+    waitlist = [u for u in drawn if u not in winners]
+    return SlotDraw(winners, waitlist)
+
+
+def _newcomers(person_ids: set[int]) -> set[int]:
+    """Children who have never attended anything at the centre."""
+    if not person_ids:
+        return set()
+    attended = set(
+        db.session.scalars(
+            select(Attendance.person_id).where(
+                Attendance.person_id.in_(person_ids),
+                Attendance.status.in_([AttendanceStatus.PRESENT, AttendanceStatus.LATE]),
+            )
+        )
+    )
+    return person_ids - attended
+
+
+def _draw_inputs(programme: Programme) -> dict:
+    """What the draw sees, as plain data (recorded in the report for replay)."""
+    applications = list(
+        db.session.scalars(
+            select(LotteryApplication)
+            .where(
+                LotteryApplication.programme_id == programme.id,
+                LotteryApplication.status == ApplicationStatus.APPLIED,
+            )
+            .order_by(LotteryApplication.id)
+        )
+    )
+    households = {a.household_id for a in applications}
+    priority = set(
+        db.session.scalars(
+            select(HouseholdTag.household_id).where(
+                HouseholdTag.household_id.in_(households), HouseholdTag.tag.in_(PRIORITY_TAGS)
+            )
+        )
+    )
+    newcomers = _newcomers({a.person_id for a in applications})
+    slots: dict[str, dict] = {}
+    for application in applications:
+        session = application.session
+        slot = slots.setdefault(
+            str(session.id), {"seats": max(session.capacity - session.taken, 0), "units": {}}
+        )
+        key = application.together_key or f"p{application.person_id}"
+        unit = slot["units"].setdefault(
+            key,
+            {
+                "persons": [],
+                "priority": application.household_id in priority,
+                "newcomer": True,
+            },
+        )
+        unit["persons"].append(application.person_id)
+        unit["newcomer"] = unit["newcomer"] and application.person_id in newcomers
+    return {"newcomer_share": programme.newcomer_share, "slots": slots}
+
+
+def plan_from_inputs(seed: str, inputs: dict) -> dict[int, SlotDraw]:
+    plans = {}
+    for slot_id, slot in inputs["slots"].items():
+        units = [
+            Unit(key, tuple(sorted(u["persons"])), u["priority"], u["newcomer"])
+            for key, u in slot["units"].items()
+        ]
+        plans[int(slot_id)] = allocate(
+            seed, int(slot_id), slot["seats"], units, inputs["newcomer_share"]
+        )
+    return plans
+
+
+def run_draw(programme: Programme, *, by: User, now: datetime, seed: str | None = None) -> dict:
+    """Draws every slot, confirms the winners, waitlists the rest in draw order and
+    notifies every household. Returns the report (also kept on the programme).
+
+    Raises DrawNotAllowed before the window closed or when already drawn.
+    """
+    activity = programme.activity
+    if activity.allocation != Allocation.LOTTERY:
+        raise DrawNotAllowed(_l("This programme does not use a lottery."))
+    if activity.closes_at is not None and now < activity.closes_at:
+        raise DrawNotAllowed(_l("The draw can only run after applications close."))
+    seed = seed or secrets.token_hex(8)
+    claimed = db.session.execute(
+        update(Programme)
+        .where(Programme.id == programme.id, Programme.drawn_at.is_(None))
+        .values(drawn_at=now, draw_seed=seed, drawn_by_id=by.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not claimed:
+        raise DrawNotAllowed(_l("The draw for this programme has already been run."))
+    db.session.expire(programme)
+    inputs = _draw_inputs(programme)
+    plans = plan_from_inputs(seed, inputs)
+    applications = {
+        (a.session_id, a.person_id): a
+        for a in db.session.scalars(
+            select(LotteryApplication).where(
+                LotteryApplication.programme_id == programme.id,
+                LotteryApplication.status == ApplicationStatus.APPLIED,
+            )
+        )
+    }
+    report_slots = {}
+    for slot_id, plan in sorted(plans.items()):
+        session = db.session.get(Session, slot_id)
+        target = Target(activity, session)
+        winners = {p for u in plan.winners for p in u.person_ids}
+        confirmed = waitlisted = 0
+        for rank, person_id in enumerate(plan.order, start=1):
+            application = applications[(slot_id, person_id)]
+            application.draw_rank = rank
+            person = application.person
+            if live_booking(person, target) is not None:
+                application.status = ApplicationStatus.SKIPPED
+                continue
+            won = person_id in winners and claim_seat(target)
+            booking = Booking(
+                person_id=person.id,
+                household_id=person.household_id,
+                activity_id=activity.id,
+                session_id=session.id,
+                status=BookingStatus.CONFIRMED if won else BookingStatus.WAITLISTED,
+                channel=Channel.DESK,
+                booked_by_id=by.id,
+                created_at=now,
+                queued_at=now,
+                confirmed_at=now if won else None,
+            )
+            db.session.add(booking)
+            db.session.flush()
+            application.booking_id = booking.id
+            application.status = ApplicationStatus.WON if won else ApplicationStatus.WAITLISTED
+            if won:
+                confirmed += 1
+            else:
+                waitlisted += 1
+            notify_household("lottery_won" if won else "lottery_waitlisted", booking, now)
+        report_slots[str(slot_id)] = {
+            "starts_at": session.starts_at.isoformat(),
+            "seats": inputs["slots"][str(slot_id)]["seats"],
+            "applicants": len(plan.order),
+            "confirmed": confirmed,
+            "waitlisted": waitlisted,
+            "priority_won": sum(u.size for u in plan.winners if u.priority),
+            "newcomers_won": sum(u.size for u in plan.winners if u.newcomer),
+            "order": plan.order,
+        }
+    report = {"seed": seed, "inputs": inputs, "slots": report_slots}
+    programme.draw_report = report
+    audit.record(by, "lottery_drawn", programme, now, after={"seed": seed})
+    db.session.flush()
+    return report
+
+
+def replay_draw(programme: Programme) -> bool:
+    """Recomputes the recorded draw from its seed and inputs; True when every slot's
+    draw order is the same as recorded."""
+    report = programme.draw_report
+    if not report:
+        return False
+    plans = plan_from_inputs(report["seed"], report["inputs"])
+    return all(
+        plans[int(slot_id)].order == recorded["order"]
+        for slot_id, recorded in report["slots"].items()
+    )
+
+
+def household_applications(programme: Programme, household_id: int) -> list[LotteryApplication]:
+    return list(
+        db.session.scalars(
+            select(LotteryApplication)
+            .join(Session, LotteryApplication.session_id == Session.id)
+            .where(
+                LotteryApplication.programme_id == programme.id,
+                LotteryApplication.household_id == household_id,
+            )
+            .order_by(Session.starts_at, LotteryApplication.person_id)
+        )
+    )

@@ -1,0 +1,830 @@
+"""The opening-minute rush: many residents press "book" the moment a class opens.
+
+Usage (from the repository root):
+
+    make bench                                    # python bench/rush.py $(BENCH_ARGS)
+    .venv/bin/python bench/rush.py                # SQLite, 2 workers, 50 seats, 400 users
+    .venv/bin/python bench/rush.py --db postgresql://postgres@127.0.0.1:5432/postgres
+    make bench BENCH_ARGS="--workers 4 --seats 20 --users 200"
+
+What it does: builds a fresh database (`--db sqlite`: a new temp file;
+`--db postgresql://…`: a new database `zhaoxi_bench_<pid>` on that server, dropped
+at the end), seeds `--users` households of residents plus two sessions, starts the
+app under gunicorn (`--workers` sync workers) and logs every resident in, fetching
+their session cookie and CSRF token, before any clock starts. Then:
+
+1. baseline:   `--concurrency` clients hit GET /healthz for `--duration` seconds;
+2. throughput: `--concurrency` clients book for `--duration` seconds on a session
+               with ample seats, each booking for a person not booked before;
+3. rush:       all `--users` residents book the `--seats`-place session at once.
+
+The client is deliberately light: asyncio streams, a hand-written HTTP/1.1
+request, one connection per request (gunicorn's sync workers close the connection
+after every response anyway). Afterwards the database is checked: confirmed and
+waitlisted bookings on the rush session, overbooking, and whether the stored seat
+counter (`activity_session.taken`) agrees with the confirmed bookings.
+
+Progress goes to stderr; the last line on stdout is one JSON object:
+db, workers, seats, attempts, confirmed, waitlisted, overbooked, errors,
+booking_rps, p50_ms, p99_ms, baseline_rps, ratio, rush_last_answer_s
+(plus taken and counter_mismatch when the seat counter disagrees).
+The exit status is 1 when a correctness target is missed (overbooking, errors, a
+seat counter that disagrees), 0 otherwise; speed targets never fail the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import io
+import json
+import math
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+USER_AGENT = "zhaoxi-bench/1"  # constant: Flask-Login "strong" protection hashes it
+PIN = "246810"
+HASH_METHOD = "pbkdf2:sha256:1000"
+PAIRS_WANTED = 4000  # distinct (user, person) pairs for the throughput phase
+
+REQUEST_TIMEOUT = 30.0  # one request, any phase
+LOGIN_TIMEOUT = 60.0  # the whole login step
+RUSH_TIMEOUT = 60.0  # the whole rush
+TAIL_TIMEOUT = 20.0  # after a timed phase's deadline, for answers still under way
+
+
+def log(message: str) -> None:
+    print(f"[rush] {message}", file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------- client
+
+
+@dataclass(slots=True)
+class Answer:
+    status: int  # 0: no answer (connection error, timeout, garbled response)
+    head: bytes = b""  # status line and headers, as sent
+    body: bytes = b""
+    error: str | None = None
+
+    def header(self, name: str) -> str | None:
+        """The first value of header `name` (case-insensitive), or None."""
+        wanted = name.lower().encode() + b":"
+        for line in self.head.split(b"\r\n")[1:]:
+            if line[: len(wanted)].lower() == wanted:
+                return line[len(wanted) :].strip().decode("latin-1")
+        return None
+
+    def headers(self, name: str) -> list[str]:
+        wanted = name.lower().encode() + b":"
+        return [
+            line[len(wanted) :].strip().decode("latin-1")
+            for line in self.head.split(b"\r\n")[1:]
+            if line[: len(wanted)].lower() == wanted
+        ]
+
+
+def build_request(
+    port: int,
+    method: str,
+    path: str,
+    *,
+    cookies: str = "",
+    form: dict | None = None,
+    extra: tuple[str, ...] = (),
+) -> bytes:
+    lines = [
+        f"{method} {path} HTTP/1.1",
+        f"Host: {HOST}:{port}",
+        f"User-Agent: {USER_AGENT}",
+        "Accept: text/html",
+        "Connection: close",
+        *extra,
+    ]
+    if cookies:
+        lines.append(f"Cookie: {cookies}")
+    body = b""
+    if form is not None:
+        body = urlencode(form).encode()
+        lines.append("Content-Type: application/x-www-form-urlencoded")
+    if body or method == "POST":
+        lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+async def send(port: int, raw: bytes, timeout: float = REQUEST_TIMEOUT) -> Answer:
+    """One request on a fresh connection; reads the answer until the server closes."""
+    writer = None
+    try:
+        async with asyncio.timeout(timeout):
+            reader, writer = await asyncio.open_connection(HOST, port)
+            writer.write(raw)
+            data = await reader.read()  # Connection: close, so EOF ends the answer
+    except (OSError, TimeoutError, asyncio.IncompleteReadError) as exc:
+        return Answer(0, error=f"{type(exc).__name__}: {exc}")
+    finally:
+        if writer is not None:
+            writer.close()
+    head, sep, body = data.partition(b"\r\n\r\n")
+    status_line = head.split(b"\r\n", 1)[0].split(None, 2)
+    if not sep or len(status_line) < 2 or not status_line[0].startswith(b"HTTP/1."):
+        return Answer(0, head, body, error=f"garbled answer ({len(data)} bytes)")
+    try:
+        status = int(status_line[1])
+    except ValueError:
+        return Answer(0, head, body, error="garbled status line")
+    answer = Answer(status, head, body)
+    length = answer.header("Content-Length")
+    if length is not None and length.isdigit() and len(body) < int(length):
+        return Answer(0, head, body, error=f"truncated body: {len(body)} of {length} bytes")
+    return answer
+
+
+# ----------------------------------------------------------------------- residents
+
+
+@dataclass
+class Resident:
+    phone: str
+    person_ids: list[int]  # household members, the account holder first
+    cookies: dict[str, str] = field(default_factory=dict)
+    csrf: str = ""
+
+    @property
+    def cookie_header(self) -> str:
+        return "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+
+    def take_cookies(self, answer: Answer) -> None:
+        for value in answer.headers("Set-Cookie"):
+            pair = value.split(";", 1)[0]
+            name, _, val = pair.partition("=")
+            name = name.strip()
+            if not val or "expires=thu, 01 jan 1970" in value.lower():
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = val.strip()
+
+
+_CSRF_PATTERNS = (
+    re.compile(rb'name="csrf_token"[^>]*?value="([^"]+)"'),
+    re.compile(rb'value="([^"]+)"[^>]*?name="csrf_token"'),
+    re.compile(rb'"X-CSRFToken":\s*"([^"]+)"'),
+)
+
+
+def csrf_from(body: bytes) -> str | None:
+    for pattern in _CSRF_PATTERNS:
+        found = pattern.search(body)
+        if found:
+            return found.group(1).decode()
+    return None
+
+
+async def log_in(port: int, resident: Resident, page: str) -> str | None:
+    """GET /login, POST /login, GET the class page: cookie and CSRF token ready.
+
+    Returns None on success, else what went wrong.
+    """
+    answer = await send(port, build_request(port, "GET", "/login"))
+    if answer.status != 200:
+        return f"GET /login: {answer.status} {answer.error or ''}"
+    resident.take_cookies(answer)
+    token = csrf_from(answer.body)
+    if not token:
+        return "GET /login: no csrf_token"
+    form = {"csrf_token": token, "phone": resident.phone, "secret": PIN, "next": ""}
+    answer = await send(
+        port, build_request(port, "POST", "/login", cookies=resident.cookie_header, form=form)
+    )
+    if answer.status != 302:
+        return f"POST /login: {answer.status} {answer.error or ''}"
+    resident.take_cookies(answer)
+    answer = await send(port, build_request(port, "GET", page, cookies=resident.cookie_header))
+    if answer.status != 200:
+        return f"GET {page}: {answer.status} {answer.error or ''}"
+    resident.take_cookies(answer)
+    token = csrf_from(answer.body)
+    if not token or b'name="person_id"' not in answer.body:
+        return f"GET {page}: no booking form"
+    resident.csrf = token
+    return None
+
+
+def booking_request(
+    port: int, resident: Resident, person_id: int, activity_id: int, session_id: int
+) -> bytes:
+    form = {
+        "csrf_token": resident.csrf,
+        "person_id": person_id,
+        "activity_id": activity_id,
+        "session_id": session_id,
+    }
+    return build_request(
+        port,
+        "POST",
+        "/me/bookings",
+        cookies=resident.cookie_header,
+        form=form,
+        extra=("HX-Request: true", f"HX-Current-URL: http://{HOST}:{port}/classes/{activity_id}"),
+    )
+
+
+def booking_outcome(answer: Answer) -> str:
+    """'confirmed' or 'waitlisted'; anything else is an error description."""
+    if answer.status != 200:
+        return f"HTTP {answer.status}" if answer.status else (answer.error or "no answer")
+    status = answer.header("X-Booking-Status")
+    if status in ("confirmed", "waitlisted"):
+        return status
+    return f"200 without X-Booking-Status ({status!r})"
+
+
+# ---------------------------------------------------------------- CPU accounting
+
+
+class CpuMeter:
+    """Where the CPU went during a phase: this client, the gunicorn workers, the
+    whole machine (Linux /proc; silently reports nothing elsewhere)."""
+
+    TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+    def __init__(self, server_pid: int):
+        self.server_pid = server_pid
+
+    def _server_ticks(self) -> int:
+        pids = [self.server_pid]
+        try:
+            children = Path(f"/proc/{self.server_pid}/task/{self.server_pid}/children")
+            pids += [int(p) for p in children.read_text().split()]
+        except OSError:
+            pass
+        total = 0
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])  # utime + stime
+            except (OSError, IndexError, ValueError):
+                pass
+        return total
+
+    @staticmethod
+    def _machine() -> tuple[int, int]:
+        try:
+            values = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+        except (OSError, ValueError):
+            return 0, 0
+        idle = values[3] + (values[4] if len(values) > 4 else 0)
+        return sum(values), idle
+
+    def __enter__(self):
+        self.t0 = time.perf_counter()
+        self.client0 = time.process_time()
+        self.server0 = self._server_ticks()
+        self.machine0 = self._machine()
+        return self
+
+    def __exit__(self, *exc):
+        wall = time.perf_counter() - self.t0
+        self.client = (time.process_time() - self.client0) / wall
+        self.server = (self._server_ticks() - self.server0) / self.TICK / wall
+        total, idle = self._machine()
+        span = total - self.machine0[0]
+        cores = os.cpu_count() or 1
+        self.busy = (1 - (idle - self.machine0[1]) / span) * cores if span else float("nan")
+        return False
+
+    def __str__(self) -> str:
+        return (
+            f"CPU in cores: client {self.client:.2f}, gunicorn {self.server:.2f}, "
+            f"whole machine {self.busy:.2f} of {os.cpu_count()}"
+        )
+
+
+def listen_overflows() -> int:
+    """The kernel's count of connections dropped because an accept queue was full."""
+    try:
+        lines = Path("/proc/net/netstat").read_text().splitlines()
+    except OSError:
+        return 0
+    for names, values in zip(lines[::2], lines[1::2], strict=False):
+        if names.startswith("TcpExt:"):
+            table = dict(zip(names.split()[1:], values.split()[1:], strict=False))
+            return int(table.get("ListenOverflows", 0))
+    return 0
+
+
+# ------------------------------------------------------------------------- phases
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100)."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+async def baseline_phase(port: int, duration: float, concurrency: int) -> dict:
+    raw = build_request(port, "GET", "/healthz")
+    ok = failed = 0
+
+    async def client(deadline: float) -> None:
+        nonlocal ok, failed
+        while time.perf_counter() < deadline:
+            answer = await send(port, raw)
+            if answer.status == 200:
+                ok += 1
+            else:
+                failed += 1
+
+    start = time.perf_counter()
+    deadline = start + duration
+    tasks = [asyncio.create_task(client(deadline)) for _ in range(concurrency)]
+    done, pending = await asyncio.wait(tasks, timeout=duration + TAIL_TIMEOUT)
+    for task in pending:
+        task.cancel()
+    elapsed = time.perf_counter() - start
+    return {"ok": ok, "failed": failed, "elapsed": elapsed, "rps": ok / elapsed}
+
+
+async def throughput_phase(
+    port: int, duration: float, concurrency: int, jobs: list[tuple[bytes, int]]
+) -> dict:
+    """`jobs`: prepared booking requests, each for a distinct person."""
+    queue = iter(jobs)
+    latencies: list[float] = []
+    outcomes: dict[str, int] = {}
+    exhausted = False
+
+    async def client(deadline: float) -> None:
+        nonlocal exhausted
+        while time.perf_counter() < deadline:
+            job = next(queue, None)
+            if job is None:
+                exhausted = True
+                return
+            t0 = time.perf_counter()
+            answer = await send(port, job[0])
+            latencies.append(time.perf_counter() - t0)
+            outcome = booking_outcome(answer)
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+
+    start = time.perf_counter()
+    deadline = start + duration
+    tasks = [asyncio.create_task(client(deadline)) for _ in range(concurrency)]
+    done, pending = await asyncio.wait(tasks, timeout=duration + TAIL_TIMEOUT)
+    for task in pending:
+        task.cancel()
+    elapsed = time.perf_counter() - start
+    good = outcomes.get("confirmed", 0) + outcomes.get("waitlisted", 0)
+    errors = sum(n for k, n in outcomes.items() if k not in ("confirmed", "waitlisted"))
+    errors += len(pending)  # clients stuck past the hard timeout
+    return {
+        "outcomes": outcomes,
+        "good": good,
+        "errors": errors,
+        "elapsed": elapsed,
+        "rps": good / elapsed,
+        "p50_ms": percentile(latencies, 50) * 1000,
+        "p99_ms": percentile(latencies, 99) * 1000,
+        "exhausted": exhausted,
+    }
+
+
+async def rush_phase(port: int, jobs: list[bytes]) -> dict:
+    answered_at: list[float] = []
+    outcomes: dict[str, int] = {}
+
+    async def press(raw: bytes) -> None:
+        answer = await send(port, raw, timeout=RUSH_TIMEOUT)
+        answered_at.append(time.perf_counter())
+        outcome = booking_outcome(answer)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+
+    start = time.perf_counter()
+    tasks = [asyncio.create_task(press(raw)) for raw in jobs]
+    done, pending = await asyncio.wait(tasks, timeout=RUSH_TIMEOUT)
+    for task in pending:
+        task.cancel()
+    if pending:
+        outcomes["no answer within the rush timeout"] = len(pending)
+    good = outcomes.get("confirmed", 0) + outcomes.get("waitlisted", 0)
+    return {
+        "outcomes": outcomes,
+        "errors": len(jobs) - good,
+        "last_answer_s": (max(answered_at) - start) if answered_at else float("nan"),
+    }
+
+
+# ------------------------------------------------------------------- the database
+
+
+def make_app(db_url: str):
+    sys.path.insert(0, str(ROOT))
+    from app import create_app
+    from config import ProductionConfig, _normalise_db_url
+
+    return create_app(
+        ProductionConfig,
+        SQLALCHEMY_DATABASE_URI=_normalise_db_url(db_url),
+        SECRET_KEY="bench",
+        RATELIMIT_ENABLED=False,
+    )
+
+
+@dataclass
+class World:
+    residents: list[Resident]
+    rush_activity: int
+    rush_session: int
+    flow_activity: int
+    flow_session: int
+
+
+def seed(app, users: int, seats: int, members: int) -> World:
+    """Schema via the migrations, then households, accounts and two sessions."""
+    import logging
+
+    from flask_migrate import upgrade
+    from sqlalchemy import insert
+
+    from app.extensions import db
+    from app.models import Person
+    from app.services.residents import add_person, create_household, create_user
+    from app.services.schedule import add_session, create_activity
+    from app.timeutil import utcnow
+
+    with app.app_context():
+        # Alembic's logging config writes INFO lines to stderr: keep them out of the way.
+        chatter = io.StringIO()
+        try:
+            with contextlib.redirect_stderr(chatter):
+                upgrade(directory=str(ROOT / "migrations"))
+        except BaseException:
+            sys.stderr.write(chatter.getvalue())
+            raise
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+        now = utcnow().replace(microsecond=0)
+        day = now.replace(hour=2, minute=0, second=0)  # 10:00 in Asia/Shanghai
+        rush = create_activity(
+            now=now,
+            title="开班抢位 Opening rush",
+            category="event",
+            audience="all",
+            capacity=seats,
+            room="Hall 1",
+            enrolment_unit="session",
+        )
+        rush_session = add_session(
+            rush, day + timedelta(days=3), day + timedelta(days=3, hours=2), capacity=seats
+        )
+        flow = create_activity(
+            now=now,
+            title="大型讲座 Big lecture",
+            category="event",
+            audience="all",
+            capacity=100_000,
+            room="Square",
+            enrolment_unit="session",
+        )
+        # Another day, so no booking of the one clashes with the other.
+        flow_session = add_session(
+            flow, day + timedelta(days=4), day + timedelta(days=4, hours=2), capacity=100_000
+        )
+        heads = []
+        for i in range(users):
+            household = create_household(f"Bench household {i:04d}", now=now)
+            head = add_person(household, f"Resident {i:04d}", now=now, birth_date=date(1950, 1, 1))
+            create_user(head, phone=f"139{i:08d}", secret=PIN, now=now, hash_method=HASH_METHOD)
+            heads.append(head)
+        rows = [
+            {
+                "household_id": head.household_id,
+                "name": f"Member {i:04d}-{k}",
+                "birth_date": date(1960 + k, 1, 1),
+                "created_at": now,
+            }
+            for i, head in enumerate(heads)
+            for k in range(1, members)
+        ]
+        if rows:
+            db.session.execute(insert(Person), rows)
+        db.session.commit()
+        by_household: dict[int, list[int]] = {}
+        for pid, hid in db.session.execute(
+            db.select(Person.id, Person.household_id).order_by(Person.id)
+        ):
+            by_household.setdefault(hid, []).append(pid)
+        residents = [
+            Resident(phone=f"139{i:08d}", person_ids=by_household[head.household_id])
+            for i, head in enumerate(heads)
+        ]
+        world = World(residents, rush.id, rush_session.id, flow.id, flow_session.id)
+        db.session.remove()
+        db.engine.dispose()  # no connection of ours stays open while gunicorn runs
+    return world
+
+
+def count_rush(app, session_id: int) -> dict:
+    from sqlalchemy import func, select
+
+    from app.extensions import db
+    from app.models import Booking
+    from app.models import Session as ActivitySession
+
+    with app.app_context():
+        counts = dict(
+            db.session.execute(
+                select(Booking.status, func.count(Booking.id))
+                .where(Booking.session_id == session_id)
+                .group_by(Booking.status)
+            ).all()
+        )
+        row = db.session.get(ActivitySession, session_id)
+        taken, capacity = row.taken, row.capacity
+        db.session.remove()
+        db.engine.dispose()
+    return {
+        "confirmed": counts.get("confirmed", 0),
+        "waitlisted": counts.get("waitlisted", 0),
+        "taken": taken,
+        "capacity": capacity,
+    }
+
+
+def with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+def create_pg_database(server_url: str, name: str) -> str:
+    import psycopg
+
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return with_database(server_url, name)
+
+
+def drop_pg_database(server_url: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# -------------------------------------------------------------------- the server
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def start_server(db_url: str, workers: int, port: int, log_path: Path) -> subprocess.Popen:
+    env = dict(os.environ)
+    env.update(
+        ZHAOXI_ENV="production",
+        SECRET_KEY="bench",
+        RATELIMIT_ENABLED="0",
+        DATABASE_URL=db_url,
+    )
+    env.pop("FROZEN_NOW", None)
+    with open(log_path, "wb") as out:
+        return subprocess.Popen(
+            [
+                str(ROOT / ".venv" / "bin" / "gunicorn"),
+                "--no-control-socket",
+                "-w",
+                str(workers),
+                "-b",
+                f"{HOST}:{port}",
+                "wsgi:app",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    if proc.poll() is not None:
+        return
+    proc.terminate()  # SIGTERM to the master, by its PID: graceful shutdown
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=5)
+
+
+async def wait_ready(proc: subprocess.Popen, port: int, timeout: float = 30.0) -> None:
+    raw = build_request(port, "GET", "/healthz")
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {proc.returncode}")
+        answer = await send(port, raw, timeout=2)
+        if answer.status == 200 and answer.body.strip() == b"ok":
+            return
+        await asyncio.sleep(0.1)
+    raise RuntimeError("gunicorn did not answer /healthz in time")
+
+
+# ---------------------------------------------------------------------- the bench
+
+
+async def run_phases(args, world: World, port: int, proc: subprocess.Popen) -> dict:
+    await wait_ready(proc, port)
+    log(f"gunicorn up on port {port} (pid {proc.pid}, {args.workers} workers)")
+
+    t0 = time.perf_counter()
+    page = f"/classes/{world.rush_activity}"
+    gate = asyncio.Semaphore(args.concurrency)
+
+    async def one(resident: Resident) -> str | None:
+        async with gate:
+            return await log_in(port, resident, page)
+
+    async with asyncio.timeout(LOGIN_TIMEOUT):
+        problems = await asyncio.gather(*(one(r) for r in world.residents))
+    failed = [p for p in problems if p]
+    if failed:
+        raise RuntimeError(f"{len(failed)} logins failed, e.g. {failed[0]}")
+    log(
+        f"{len(world.residents)} residents logged in, tokens ready "
+        f"({time.perf_counter() - t0:.1f} s)"
+    )
+
+    # Requests are built before the clock starts: the client only sends and reads.
+    residents = world.residents
+    members = len(residents[0].person_ids)
+    order = list(range(1, members)) + [0]
+    flow_jobs = [
+        (booking_request(port, r, r.person_ids[k], world.flow_activity, world.flow_session), k)
+        for k in order
+        for r in residents
+    ]
+    rush_jobs = [
+        booking_request(port, r, r.person_ids[0], world.rush_activity, world.rush_session)
+        for r in residents
+    ]
+
+    with CpuMeter(proc.pid) as cpu:
+        base = await baseline_phase(port, args.duration, args.concurrency)
+    log(
+        f"baseline: {base['ok']} × /healthz in {base['elapsed']:.2f} s = {base['rps']:.0f}/s"
+        + (f", {base['failed']} failed" if base["failed"] else "")
+    )
+    log(f"  {cpu}")
+
+    with CpuMeter(proc.pid) as cpu:
+        flow = await throughput_phase(port, args.duration, args.concurrency, flow_jobs)
+    log(
+        f"throughput: {flow['good']} bookings in {flow['elapsed']:.2f} s = {flow['rps']:.1f}/s, "
+        f"p50 {flow['p50_ms']:.0f} ms, p99 {flow['p99_ms']:.0f} ms, outcomes {flow['outcomes']}"
+        + (" (ran out of distinct persons!)" if flow["exhausted"] else "")
+    )
+    log(f"  {cpu}")
+
+    overflows = listen_overflows()
+    with CpuMeter(proc.pid) as cpu:
+        rush = await rush_phase(port, rush_jobs)
+    overflows = listen_overflows() - overflows
+    log(
+        f"rush: {len(rush_jobs)} presses, last answer after {rush['last_answer_s']:.2f} s, "
+        f"outcomes {rush['outcomes']}"
+    )
+    log(f"  {cpu}")
+    if overflows > 0:
+        log(
+            f"  the listen queue overflowed {overflows} times: some connects waited for a SYN retry"
+        )
+    return {"base": base, "flow": flow, "rush": rush}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--db", default="sqlite", help="'sqlite' (a new temp file) or a postgresql:// server URL"
+    )
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seats", type=int, default=50)
+    parser.add_argument("--users", type=int, default=400)
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds per timed phase")
+    parser.add_argument("--concurrency", type=int, default=64)
+    args = parser.parse_args(argv)
+
+    if args.db == "sqlite":
+        kind = "sqlite"
+    elif args.db.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
+        kind = "postgresql"
+    else:
+        parser.error("--db must be 'sqlite' or a postgresql:// URL")
+    if args.users < 1 or args.seats < 0 or args.workers < 1 or args.concurrency < 1:
+        parser.error("--users, --workers and --concurrency must be positive")
+
+    # Enough people that every throughput booking is for someone new.
+    members = max(10, math.ceil(PAIRS_WANTED / args.users))
+    workdir = Path(tempfile.mkdtemp(prefix="zhaoxi-bench-"))
+    pg_server = pg_name = None
+    proc = None
+    started = time.perf_counter()
+    try:
+        if kind == "sqlite":
+            db_url = f"sqlite:///{workdir / 'bench.db'}"
+        else:
+            pg_server = args.db.replace("postgresql+psycopg://", "postgresql://", 1)
+            pg_server = pg_server.replace("postgres://", "postgresql://", 1)
+            pg_name = f"zhaoxi_bench_{os.getpid()}"
+            db_url = create_pg_database(pg_server, pg_name)
+        log(f"{kind} database at {db_url}")
+
+        app = make_app(db_url)
+        t0 = time.perf_counter()
+        world = seed(app, args.users, args.seats, members)
+        log(
+            f"seeded {args.users} households × {members} persons, a {args.seats}-seat session "
+            f"and a 100000-seat one ({time.perf_counter() - t0:.1f} s)"
+        )
+
+        port = free_port()
+        proc = start_server(db_url, args.workers, port, workdir / "gunicorn.log")
+        phases = asyncio.run(run_phases(args, world, port, proc))
+        stop_server(proc)
+
+        counted = count_rush(app, world.rush_session)
+    except BaseException:
+        log_path = workdir / "gunicorn.log"
+        if log_path.exists():
+            tail = log_path.read_text(errors="replace").splitlines()[-30:]
+            log("gunicorn log (tail):\n" + "\n".join(tail))
+        raise
+    finally:
+        if proc is not None:
+            stop_server(proc)
+        if pg_name:
+            try:
+                drop_pg_database(pg_server, pg_name)
+            except Exception as exc:  # report, but do not hide the real error
+                log(f"could not drop database {pg_name}: {exc}")
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    base, flow, rush = phases["base"], phases["flow"], phases["rush"]
+    confirmed, waitlisted = counted["confirmed"], counted["waitlisted"]
+    mismatch = counted["taken"] != confirmed
+    errors = flow["errors"] + rush["errors"] + (1 if mismatch else 0)
+    if mismatch:
+        log(
+            f"SEAT COUNTER MISMATCH: activity_session.taken = {counted['taken']}, "
+            f"confirmed bookings = {confirmed}"
+        )
+    answered_booked = args.users - rush["errors"]
+    if confirmed + waitlisted != answered_booked:
+        log(
+            f"note: {confirmed + waitlisted} rush bookings stored, "
+            f"{answered_booked} answered as booked"
+        )
+    result = {
+        "db": kind,
+        "workers": args.workers,
+        "seats": args.seats,
+        "attempts": args.users,
+        "confirmed": confirmed,
+        "waitlisted": waitlisted,
+        "overbooked": max(0, confirmed - args.seats),
+        "errors": errors,
+        "booking_rps": round(flow["rps"], 1),
+        "p50_ms": round(flow["p50_ms"], 1),
+        "p99_ms": round(flow["p99_ms"], 1),
+        "baseline_rps": round(base["rps"], 1),
+        "ratio": round(flow["rps"] / base["rps"], 3) if base["rps"] else 0.0,
+        "rush_last_answer_s": round(rush["last_answer_s"], 3),
+    }
+    if mismatch:
+        result["taken"] = counted["taken"]
+        result["counter_mismatch"] = True
+    log(f"done in {time.perf_counter() - started:.1f} s")
+    print(json.dumps(result), flush=True)
+    return 1 if (result["overbooked"] or result["errors"]) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,140 @@
+"""The opening rush on holiday childcare, with real threads on the suite's database
+(a SQLite file, or PostgreSQL with TEST_DATABASE_URL): overlapping multi-slot,
+multi-child submissions released together never overbook a slot, every submission
+gets its answer, a double submission gets one place per child and slot, and the
+per-child limit holds."""
+
+from __future__ import annotations
+
+import random
+import threading
+
+from sqlalchemy import func, select
+
+from app.database import read_only_transactions
+from app.extensions import db
+from app.models import LIVE_STATUSES, Booking, BookingStatus, Channel, Person, Programme, User
+from app.services.programmes import book_days, sessions_by_id
+from tests.conftest import assert_seat_invariant
+from tests.programme_helpers import family, holiday, sessions
+
+
+def _rush(app, jobs):
+    """Runs each job(programme_id, ...) in its own thread, app context and DB session,
+    all released at once; returns (results, errors)."""
+    db.session.commit()  # the test's own session must not hold SQLite's write lock
+    barrier = threading.Barrier(len(jobs))
+    results, errors = [None] * len(jobs), []
+
+    def run(index, guardian_id, person_ids, session_ids, together, programme_id):
+        with app.app_context():
+            try:
+                # Load with a read transaction and end it before the barrier: on
+                # SQLite a write transaction would hold the lock while others wait.
+                with read_only_transactions():
+                    programme = db.session.get(Programme, programme_id)
+                    guardian = db.session.get(User, guardian_id)
+                    people = [db.session.get(Person, pid) for pid in person_ids]
+                    slots = sessions_by_id(programme, session_ids)
+                    pairs = [(p, slots[sid]) for p in people for sid in session_ids]
+                    db.session.commit()
+                barrier.wait(timeout=30)
+                outcomes = book_days(
+                    programme,
+                    pairs,
+                    together=together,
+                    by=guardian,
+                    channel=Channel.PHONE,
+                    now=app.config["FROZEN_NOW"],
+                )
+                db.session.commit()
+                results[index] = [(o.status, o.message) for o in outcomes]
+            except Exception as error:  # noqa: BLE001 - reported to the main thread
+                db.session.rollback()
+                errors.append(repr(error))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i, *job)) for i, job in enumerate(jobs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return results, errors
+
+
+def _confirmed_per_session(programme):
+    return dict(
+        db.session.execute(
+            select(Booking.session_id, func.count(Booking.id))
+            .where(
+                Booking.activity_id == programme.activity_id,
+                Booking.status == BookingStatus.CONFIRMED,
+            )
+            .group_by(Booking.session_id)
+        ).all()
+    )
+
+
+def test_overlapping_multi_slot_submissions_never_overbook(app, make):
+    programme = holiday(make, capacity=8, days=5)
+    slot_ids = [s.id for s in sessions(programme)]
+    rng = random.Random(4)
+    jobs = []
+    for _ in range(24):
+        guardian, kids = family(make, children=rng.choice((1, 2)))
+        days = sorted(rng.sample(slot_ids, 3))
+        jobs.append((guardian.id, [k.id for k in kids], days, rng.random() < 0.5, programme.id))
+    make.commit()
+    results, errors = _rush(app, jobs)
+    assert errors == []
+    assert all(r is not None for r in results), "every submission gets its answer"
+    for (_, kids, days, _, _), outcomes in zip(jobs, results, strict=True):
+        assert len(outcomes) == len(kids) * len(days)
+        assert {status for status, _ in outcomes} <= {"confirmed", "waitlisted"}
+    db.session.expire_all()
+    for session in sessions(programme):
+        assert session.taken <= session.capacity
+    assert max(_confirmed_per_session(programme).values()) == 8
+    assert_seat_invariant()
+
+
+def test_a_double_submission_gets_one_place_per_child_and_slot(app, make):
+    programme = holiday(make, capacity=40, days=5)
+    guardian, kids = family(make)
+    days = [s.id for s in sessions(programme)]
+    make.commit()
+    job = (guardian.id, [k.id for k in kids], days, True, programme.id)
+    results, errors = _rush(app, [job] * 4)
+    assert errors == []
+    db.session.expire_all()
+    live = db.session.scalar(
+        select(func.count(Booking.id)).where(
+            Booking.household_id == kids[0].household_id, Booking.status.in_(LIVE_STATUSES)
+        )
+    )
+    assert live == len(kids) * len(days)
+    refusals = sum(1 for r in results for status, _ in r if status == "refused")
+    assert refusals == 3 * len(kids) * len(days)
+    assert_seat_invariant()
+
+
+def test_the_per_child_limit_holds_under_concurrent_submissions(app, make):
+    programme = holiday(make, capacity=40, days=5, per_child_limit=3)
+    guardian, (kid,) = family(make, children=1)
+    ids = [s.id for s in sessions(programme)]
+    make.commit()
+    jobs = [
+        (guardian.id, [kid.id], ids[:3], False, programme.id),
+        (guardian.id, [kid.id], ids[2:], False, programme.id),
+    ]
+    results, errors = _rush(app, jobs)
+    assert errors == []
+    db.session.expire_all()
+    live = db.session.scalar(
+        select(func.count(Booking.id)).where(
+            Booking.person_id == kid.id, Booking.status.in_(LIVE_STATUSES)
+        )
+    )
+    assert live == 3
+    assert_seat_invariant()

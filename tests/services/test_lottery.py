@@ -1,0 +1,266 @@
+"""The lottery: applications in the window, then a seeded, replayable draw."""
+
+from datetime import timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from app.extensions import db
+from app.models import ApplicationStatus, Attendance, Booking, BookingStatus, Notice, Role
+from app.services.lottery import (
+    DrawNotAllowed,
+    Unit,
+    allocate,
+    apply_days,
+    replay_draw,
+    run_draw,
+)
+from app.services.programmes import book_days
+from tests.conftest import assert_seat_invariant
+from tests.programme_helpers import family, lottery, sessions
+
+
+def _apply(programme, guardian, pairs, now, together=False):
+    return apply_days(programme, pairs, together=together, by=guardian, now=now)
+
+
+def _after_close(programme):
+    return programme.activity.closes_at + timedelta(minutes=1)
+
+
+def _staff(make):
+    return make.user(role=Role.STAFF, age=40)
+
+
+def test_applying_records_an_application_and_takes_no_seat(make, now):
+    programme = lottery(make)
+    guardian, kids = family(make)
+    day = sessions(programme)[0]
+    outcomes = _apply(programme, guardian, [(k, day) for k in kids], now, together=True)
+    assert [o.status for o in outcomes] == ["applied", "applied"]
+    assert day.taken == 0
+    again = _apply(programme, guardian, [(kids[0], day)], now)
+    assert again[0].status == "refused"
+
+
+def test_booking_a_lottery_programme_is_refused(make, now, en):
+    programme = lottery(make)
+    guardian, (kid,) = family(make, children=1)
+    (outcome,) = book_days(
+        programme, [(kid, sessions(programme)[0])], by=guardian, channel="phone", now=now
+    )
+    assert outcome.status == "refused" and "lottery" in outcome.message
+
+
+def test_applications_closed_after_the_window(make, now):
+    programme = lottery(make)
+    guardian, (kid,) = family(make, children=1)
+    from app.services.errors import WindowClosed
+
+    with pytest.raises(WindowClosed):
+        _apply(programme, guardian, [(kid, sessions(programme)[0])], _after_close(programme))
+
+
+def test_draw_waits_for_the_window_to_close_and_runs_once(make, now):
+    programme = lottery(make)
+    staff = _staff(make)
+    with pytest.raises(DrawNotAllowed):
+        run_draw(programme, by=staff, now=now)
+    run_draw(programme, by=staff, now=_after_close(programme), seed="abc")
+    with pytest.raises(DrawNotAllowed):
+        run_draw(programme, by=staff, now=_after_close(programme), seed="abc")
+
+
+def _oversubscribed(make, now, capacity=3, households=8, **fields):
+    programme = lottery(make, capacity=capacity, days=2, **fields)
+    families = []
+    for i in range(households):
+        tags = ("低保",) if i == households - 1 else ()
+        guardian, kids = family(make, children=2 if i % 3 == 0 else 1, tags=tags)
+        _apply(
+            programme,
+            guardian,
+            [(k, s) for k in kids for s in sessions(programme)],
+            now,
+            together=True,
+        )
+        families.append((guardian, kids))
+    return programme, families
+
+
+def test_draw_confirms_winners_waitlists_the_rest_and_notifies(make, now):
+    programme, families = _oversubscribed(make, now)
+    report = run_draw(programme, by=_staff(make), now=_after_close(programme), seed="s33d")
+    db.session.flush()
+    for session in sessions(programme):
+        assert session.taken <= session.capacity
+        confirmed = (
+            db.session.query(Booking)
+            .filter_by(session_id=session.id, status=BookingStatus.CONFIRMED)
+            .count()
+        )
+        waitlisted = (
+            db.session.query(Booking)
+            .filter_by(session_id=session.id, status=BookingStatus.WAITLISTED)
+            .count()
+        )
+        assert confirmed == report["slots"][str(session.id)]["confirmed"] >= 2
+        assert confirmed + waitlisted == report["slots"][str(session.id)]["applicants"]
+    assert_seat_invariant()
+    assert (
+        db.session.query(Notice)
+        .filter(Notice.kind.in_(["lottery_won", "lottery_waitlisted"]))
+        .count()
+        > 0
+    )
+    assert report["seed"] == "s33d" and programme.draw_seed == "s33d"
+
+
+def test_priority_households_are_drawn_first(make, now):
+    programme, families = _oversubscribed(make, now)
+    run_draw(programme, by=_staff(make), now=_after_close(programme))
+    _, (priority_kid,) = families[-1]
+    assert all(
+        b.status == BookingStatus.CONFIRMED
+        for b in db.session.query(Booking).filter_by(person_id=priority_kid.id)
+    )
+
+
+def test_families_drawn_together_get_both_or_none(make, now):
+    for seed in ("a", "b", "c", "d"):
+        programme, families = _oversubscribed(make, now, capacity=4)
+        run_draw(programme, by=_staff(make), now=_after_close(programme), seed=seed)
+        for _, kids in families:
+            if len(kids) < 2:
+                continue
+            for session in sessions(programme):
+                statuses = {
+                    b.status
+                    for b in db.session.query(Booking).filter(
+                        Booking.session_id == session.id,
+                        Booking.person_id.in_([k.id for k in kids]),
+                    )
+                }
+                assert len(statuses) == 1
+
+
+def test_the_draw_replays_from_its_seed(make, now):
+    programme, _ = _oversubscribed(make, now)
+    report = run_draw(programme, by=_staff(make), now=_after_close(programme), seed="replay-me")
+    db.session.commit()
+    assert replay_draw(programme)
+    # The same inputs and seed draw the same order; another seed, a different one.
+    from app.services.lottery import plan_from_inputs
+
+    again = plan_from_inputs("replay-me", report["inputs"])
+    assert {str(k): v.order for k, v in again.items()} == {
+        k: v["order"] for k, v in report["slots"].items()
+    }
+    other = plan_from_inputs("another-seed", report["inputs"])
+    assert any(other[int(k)].order != v["order"] for k, v in report["slots"].items())
+    # Tampering with the recorded result is detected.
+    tampered = dict(report)
+    slot_id = next(iter(report["slots"]))
+    tampered["slots"] = {
+        **report["slots"],
+        slot_id: {
+            **report["slots"][slot_id],
+            "order": list(reversed(report["slots"][slot_id]["order"])),
+        },
+    }
+    programme.draw_report = tampered
+    assert not replay_draw(programme)
+
+
+def test_newcomer_share_keeps_places_for_children_new_to_the_centre(make, now):
+    programme = lottery(make, capacity=4, days=1, newcomer_share=50)
+    day = sessions(programme)[0]
+    past = make.activity(title="剪纸", sessions=1, start_in=timedelta(days=-3))
+    regulars, newcomers = [], []
+    for i in range(10):
+        guardian, (kid,) = family(make, children=1)
+        if i < 8:
+            db.session.add(
+                Attendance(
+                    session_id=past.sessions[0].id,
+                    person_id=kid.id,
+                    status="present",
+                    marked_at=now,
+                )
+            )
+            regulars.append(kid)
+        else:
+            newcomers.append(kid)
+        _apply(programme, guardian, [(kid, day)], now)
+    run_draw(programme, by=_staff(make), now=_after_close(programme), seed="new")
+    winners = {
+        b.person_id for b in db.session.query(Booking).filter_by(status=BookingStatus.CONFIRMED)
+    }
+    assert {k.id for k in newcomers} <= winners
+    assert len(winners) == 4
+
+
+def test_an_application_already_booked_another_way_is_skipped(make, now):
+    programme = lottery(make, capacity=2, days=1)
+    day = sessions(programme)[0]
+    guardian, (kid,) = family(make, children=1)
+    _apply(programme, guardian, [(kid, day)], now)
+    staff = _staff(make)
+    later = _after_close(programme)
+    # Booked at the desk by other means (e.g. a transfer) before the draw ran.
+    day.taken += 1
+    db.session.add(
+        Booking(
+            person_id=kid.id,
+            household_id=kid.household_id,
+            activity_id=day.activity_id,
+            session_id=day.id,
+            status="confirmed",
+            queued_at=now,
+            confirmed_at=now,
+        )
+    )
+    db.session.flush()
+    run_draw(programme, by=staff, now=later, seed="x")
+    assert programme.draw_report["slots"][str(day.id)]["applicants"] == 1
+    from app.models import LotteryApplication
+
+    assert db.session.query(LotteryApplication).one().status == ApplicationStatus.SKIPPED
+    assert_seat_invariant()
+
+
+units_strategy = st.lists(
+    st.tuples(st.integers(1, 3), st.booleans(), st.booleans()), min_size=0, max_size=25
+)
+
+
+@settings(
+    max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None
+)
+@given(
+    units=units_strategy,
+    seats=st.integers(0, 20),
+    share=st.integers(0, 100),
+    seed=st.text(max_size=8),
+)
+def test_allocate_is_deterministic_fair_and_never_exceeds_capacity(units, seats, share, seed):
+    built, pid = [], 0
+    for i, (size, priority, newcomer) in enumerate(units):
+        built.append(Unit(f"u{i}", tuple(range(pid, pid + size)), priority, newcomer))
+        pid += size
+    draw = allocate(seed, 7, seats, built, share)
+    assert draw.order == allocate(seed, 7, seats, list(reversed(built)), share).order
+    assert sum(u.size for u in draw.winners) <= seats
+    assert sorted(draw.order) == list(range(pid))
+    # Priority first: a priority unit waits only if it did not fit.
+    waiting_priority = [u for u in draw.waitlist if u.priority]
+    if waiting_priority:
+        left = seats - sum(u.size for u in draw.winners)
+        assert all(u.size > left for u in waiting_priority)
+    # Newcomers: when enough newcomers applied, they hold at least the share (that fits).
+    reserve = seats * share // 100
+    newcomer_won = sum(u.size for u in draw.winners if u.newcomer)
+    single_newcomers = sum(u.size for u in built if u.newcomer and u.size == 1)
+    if all(u.size == 1 for u in built) and not any(u.priority for u in built):
+        assert newcomer_won >= min(reserve, single_newcomers)

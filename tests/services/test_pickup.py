@@ -1,0 +1,158 @@
+"""Safe pickup: the authorised list and codes, check-in (single and batch),
+check-out only with a listed person's code, late pickups and who is here."""
+
+from datetime import timedelta
+
+import pytest
+
+from app.extensions import db
+from app.models import Attendance, AuditEntry, PickupAttempt, Role
+from app.services.errors import NotAllowed
+from app.services.pickup import (
+    MAX_WRONG_CODES,
+    AlreadyCheckedIn,
+    NotBookedHere,
+    add_pickup_person,
+    batch_check_in,
+    check_in,
+    check_out,
+    late_pickups,
+    pickup_list,
+    refused_attempts,
+    remove_pickup_person,
+    who_is_here,
+)
+from app.services.programmes import book_days
+from tests.programme_helpers import afterschool, family, holiday, sessions
+
+
+@pytest.fixture
+def setup(make, now):
+    teacher = make.user(role=Role.TEACHER, age=30)
+    programme = afterschool(make, teacher=teacher)
+    guardian, kids = family(make)
+    today = sessions(programme)[0]
+    book_days(programme, [(k, today) for k in kids], by=guardian, channel="phone", now=now)
+    grandma = add_pickup_person(
+        kids[0], name="外婆", phone="13700000001", relation="外婆", by=guardian, now=now
+    )
+    return teacher, programme, guardian, kids, today, grandma
+
+
+def test_codes_are_four_digits_and_only_the_household_manages_the_list(make, now, setup):
+    _, _, guardian, kids, _, grandma = setup
+    assert len(grandma.code) == 4 and grandma.code.isdigit()
+    stranger = make.resident(age=40)
+    with pytest.raises(NotAllowed):
+        add_pickup_person(kids[0], name="x", phone="1", relation="x", by=stranger, now=now)
+    with pytest.raises(NotAllowed):
+        remove_pickup_person(grandma, by=stranger, now=now)
+    remove_pickup_person(grandma, by=guardian, now=now)
+    assert pickup_list(kids[0]) == []
+
+
+def test_afterschool_is_a_term_enrolment_per_child(setup):
+    _, programme, _, kids, today, _ = setup
+    assert programme.activity.taken == 2
+    assert today.taken == 0
+
+
+def test_batch_check_in_checks_the_group_in_and_reports_the_rest(make, now, setup):
+    teacher, _, _, kids, today, _ = setup
+    _, (not_booked,) = family(make, children=1)
+    later = today.starts_at + timedelta(minutes=5)
+    results = batch_check_in(today, kids + [not_booked], by=teacher, now=later)
+    assert [r.ok for r in results] == [True, True, False]
+    assert db.session.query(Attendance).filter(Attendance.checked_in_at.isnot(None)).count() == 2
+    with pytest.raises(AlreadyCheckedIn):
+        check_in(kids[0], today, by=teacher, now=later)
+    with pytest.raises(NotBookedHere):
+        check_in(not_booked, today, by=teacher, now=later)
+
+
+def test_check_out_needs_a_listed_person_with_the_right_code(make, now, setup):
+    teacher, _, _, kids, today, grandma = setup
+    child = kids[0]
+    at = today.starts_at + timedelta(minutes=1)
+    check_in(child, today, by=teacher, now=at)
+    wrong = "0000" if grandma.code != "0000" else "1111"
+    refused = check_out(child, today, pickup_person_id=grandma.id, code=wrong, by=teacher, now=at)
+    assert not refused.ok and refused.reason == "wrong_code"
+    unlisted = check_out(child, today, pickup_person_id=None, code=grandma.code, by=teacher, now=at)
+    assert unlisted.reason == "not_listed"
+    # Another child's pickup person is not on this child's list.
+    other = add_pickup_person(
+        kids[1], name="爸爸", phone="1", relation="父亲", by=setup[2], now=now
+    )
+    assert (
+        check_out(
+            child, today, pickup_person_id=other.id, code=other.code, by=teacher, now=at
+        ).reason
+        == "not_listed"
+    )
+    attendance = db.session.query(Attendance).filter_by(person_id=child.id).one()
+    assert attendance.checked_out_at is None
+    ok = check_out(child, today, pickup_person_id=grandma.id, code=grandma.code, by=teacher, now=at)
+    assert ok.ok
+    db.session.refresh(attendance)
+    assert attendance.checked_out_at == at
+    # Every attempt is logged; refusals are audited and listed for staff.
+    assert db.session.query(PickupAttempt).count() == 4
+    assert db.session.query(AuditEntry).filter_by(action="pickup_refused").count() == 3
+    assert len(refused_attempts(at)) == 3
+    again = check_out(
+        child, today, pickup_person_id=grandma.id, code=grandma.code, by=teacher, now=at
+    )
+    assert again.reason == "not_here"
+
+
+def test_a_removed_person_can_no_longer_pick_up(setup, now):
+    teacher, _, guardian, kids, today, grandma = setup
+    check_in(kids[0], today, by=teacher, now=now)
+    remove_pickup_person(grandma, by=guardian, now=now)
+    attempt = check_out(
+        kids[0], today, pickup_person_id=grandma.id, code=grandma.code, by=teacher, now=now
+    )
+    assert attempt.reason == "not_listed"
+
+
+def test_too_many_wrong_codes_lock_check_out(setup, now):
+    teacher, _, _, kids, today, grandma = setup
+    check_in(kids[0], today, by=teacher, now=now)
+    wrong = "0000" if grandma.code != "0000" else "1111"
+    for _ in range(MAX_WRONG_CODES):
+        check_out(kids[0], today, pickup_person_id=grandma.id, code=wrong, by=teacher, now=now)
+    locked = check_out(
+        kids[0], today, pickup_person_id=grandma.id, code=grandma.code, by=teacher, now=now
+    )
+    assert locked.reason == "too_many"
+
+
+def test_who_is_here_and_late_pickups(make, now, setup):
+    teacher, _, guardian, kids, today, grandma = setup
+    check_in(kids[0], today, by=teacher, now=today.starts_at)
+    check_in(kids[1], today, by=teacher, now=today.starts_at)
+    check_out(kids[1], today, pickup_person_id=None, code="", by=teacher, now=today.starts_at)
+    here = who_is_here(today.starts_at)
+    assert {h.child.id for h in here} == {kids[0].id, kids[1].id}
+    assert not any(h.late for h in here)
+    after_grace = today.ends_at + timedelta(minutes=16)
+    late = late_pickups(after_grace)
+    # The refused check-out left kids[1] here too: both are late, with phones.
+    assert {h.child.id for h in late} == {kids[0].id, kids[1].id}
+    assert all("13812345678" in h.guardian_phones for h in late)
+    # A teacher of another programme sees none of these children.
+    stranger = make.user(role=Role.TEACHER, age=30)
+    assert who_is_here(after_grace, stranger) == []
+    assert len(who_is_here(after_grace, teacher)) == 2
+
+
+def test_holiday_day_slot_check_in_needs_a_booking_on_that_day(make, now):
+    teacher = make.user(role=Role.TEACHER, age=30)
+    programme = holiday(make, teacher_id=teacher.id)
+    guardian, (kid,) = family(make, children=1)
+    monday, tuesday = sessions(programme)[:2]
+    book_days(programme, [(kid, monday)], by=guardian, channel="phone", now=now)
+    check_in(kid, monday, by=teacher, now=monday.starts_at)
+    with pytest.raises(NotBookedHere):
+        check_in(kid, tuesday, by=teacher, now=tuesday.starts_at)

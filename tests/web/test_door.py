@@ -1,0 +1,123 @@
+"""At the door: batch check-in, check-out with the pickup code, who is here."""
+
+from datetime import timedelta
+
+import pytest
+
+from app.extensions import db
+from app.models import Attendance, PickupAttempt, Role
+from app.services.pickup import add_pickup_person
+from app.services.programmes import book_days
+from tests.programme_helpers import (
+    afterschool,
+    family,
+    fresh_locale,  # noqa: F401  (fixture)
+    sessions,
+)
+
+HX = {"HX-Request": "true"}
+
+pytestmark = pytest.mark.usefixtures("fresh_locale")
+
+
+@pytest.fixture
+def door(make, now, app):
+    teacher = make.user(role=Role.TEACHER, age=30)
+    programme = afterschool(make, teacher=teacher)
+    guardian, kids = family(make)
+    today = sessions(programme)[0]
+    book_days(programme, [(k, today) for k in kids], by=guardian, channel="phone", now=now)
+    grandma = add_pickup_person(
+        kids[0], name="外婆", phone="13700000001", relation="外婆", by=guardian, now=now
+    )
+    make.commit()
+    app.config["FROZEN_NOW"] = today.starts_at + timedelta(minutes=5)
+    return teacher, kids, today, grandma
+
+
+def test_teacher_sees_todays_groups_and_the_roster(door, auth, client):
+    teacher, kids, today, _ = door
+    auth.login(teacher)
+    assert f"/door/sessions/{today.id}" in client.get("/door/").get_data(as_text=True)
+    html = client.get(f"/door/sessions/{today.id}?lang=en").get_data(as_text=True)
+    assert all(k.name in html for k in kids)
+    assert "Check in the ticked children" in html
+
+
+def test_a_teacher_of_another_programme_is_refused(door, make, auth, client):
+    _, _, today, _ = door
+    other = make.user(role=Role.TEACHER, age=30)
+    make.commit()
+    auth.login(other)
+    assert client.get(f"/door/sessions/{today.id}").status_code == 403
+    assert (
+        client.post(f"/door/sessions/{today.id}/check-in", data={"person_id": ["1"]}).status_code
+        == 403
+    )
+
+
+def test_batch_check_in_plain_and_htmx(door, auth, client):
+    teacher, kids, today, _ = door
+    auth.login(teacher)
+    response = client.post(
+        f"/door/sessions/{today.id}/check-in", data={"person_id": [str(kids[0].id)]}
+    )
+    assert response.status_code == 303
+    fragment = client.post(
+        f"/door/sessions/{today.id}/check-in?lang=en",
+        data={"person_id": [str(k.id) for k in kids]},
+        headers=HX,
+    )
+    assert fragment.status_code == 200
+    html = fragment.get_data(as_text=True)
+    assert "<html" not in html and 'id="roster"' in html
+    assert "1 checked in" in html and "already checked in" in html
+    assert db.session.query(Attendance).filter(Attendance.checked_in_at.isnot(None)).count() == 2
+    nothing = client.post(f"/door/sessions/{today.id}/check-in?lang=en", data={}, headers=HX)
+    assert nothing.status_code == 422
+
+
+def test_check_out_refuses_a_wrong_code_logs_it_and_accepts_the_right_one(door, auth, client):
+    teacher, kids, today, grandma = door
+    auth.login(teacher)
+    client.post(f"/door/sessions/{today.id}/check-in", data={"person_id": [str(kids[0].id)]})
+    wrong = "0000" if grandma.code != "0000" else "1111"
+    url = f"/door/sessions/{today.id}/check-out?lang=en"
+    refused = client.post(
+        url,
+        data={"person_id": kids[0].id, "pickup_person_id": grandma.id, "code": wrong},
+        headers=HX,
+    )
+    assert refused.status_code == 403 and "code is wrong" in refused.get_data(as_text=True)
+    unlisted = client.post(url, data={"person_id": kids[0].id, "code": grandma.code})
+    assert unlisted.status_code == 403 and "not on the child" in unlisted.get_data(as_text=True)
+    assert db.session.query(PickupAttempt).filter_by(ok=False).count() == 2
+    db.session.expire_all()
+    assert db.session.query(Attendance).one().checked_out_at is None
+    ok = client.post(
+        url, data={"person_id": kids[0].id, "pickup_person_id": grandma.id, "code": grandma.code}
+    )
+    assert ok.status_code == 303
+    db.session.expire_all()
+    assert db.session.query(Attendance).one().checked_out_at is not None
+
+
+def test_who_is_here_shows_late_pickups_and_refusals_to_staff(door, make, auth, client, app):
+    teacher, kids, today, grandma = door
+    auth.login(teacher)
+    client.post(
+        f"/door/sessions/{today.id}/check-in", data={"person_id": [str(k.id) for k in kids]}
+    )
+    client.post(
+        f"/door/sessions/{today.id}/check-out", data={"person_id": kids[1].id, "code": "1234"}
+    )
+    html = client.get("/door/here?lang=en").get_data(as_text=True)
+    assert "2 children in the building" in html and "Late pickup" not in html
+    app.config["FROZEN_NOW"] = today.ends_at + timedelta(minutes=30)
+    auth.logout()
+    staff = make.user(role=Role.STAFF, age=40)
+    make.commit()
+    auth.login(staff)
+    html = client.get("/door/here?lang=en").get_data(as_text=True)
+    assert "Late pickup" in html and "13812345678" in html
+    assert "Refused pickups today" in html
