@@ -1,1 +1,4 @@
 """Imports every module that registers periodic jobs with `app.services.jobs.job`."""
+
+import app.services.outbox  # noqa: E402,F401  (send-outbox, queue-reminders)
+import app.services.waitlist  # noqa: E402,F401  (expire-offers)

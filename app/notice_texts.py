@@ -17,6 +17,25 @@ TEXTS = {
         "The booking of %(person)s on %(title)s (%(when)s) was cancelled by the centre."
     ),
     "booked_by_staff": _l("The centre booked %(person)s on %(title)s (%(when)s)."),
+    "offered": _l(
+        "A place came free on %(title)s (%(when)s) for %(person)s. It is kept for you "
+        "until %(deadline)s: please say yes or no under My bookings."
+    ),
+    "offer_expired": _l(
+        "The place on %(title)s (%(when)s) offered to %(person)s was not taken in time "
+        "and has gone to the next person. The centre will call you."
+    ),
+    "session_cancelled": _l(
+        "The centre cancelled %(title)s on %(when)s. The booking of %(person)s for that "
+        "day is cancelled. We are sorry."
+    ),
+    "session_moved": _l(
+        "%(title)s for %(person)s has moved from %(old_when)s to %(when)s. The booking stays."
+    ),
+    "removed_from_waitlist": _l(
+        "%(person)s was taken off the waiting list of %(title)s (%(when)s) by the centre."
+    ),
+    "reminder": _l("Reminder: %(person)s has %(title)s tomorrow, %(when)s."),
 }
 
 
@@ -30,4 +49,7 @@ def notice_text(notice) -> str:
     template = TEXTS.get(notice.kind)
     if template is None:
         return str(notice.kind)
-    return str(template) % {"person": params.get("person", ""), "title": title, "when": moment}
+    values = {"person": params.get("person", ""), "title": title, "when": moment}
+    for key, name in (("offer_expires_at", "deadline"), ("old_starts_at", "old_when")):
+        values[name] = when(datetime.fromisoformat(params[key])) if params.get(key) else ""
+    return str(template) % values
