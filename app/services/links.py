@@ -58,10 +58,10 @@ def request_link(helper: User, person: Person, *, by: User, now: datetime) -> Ho
         requested_by_id=by.id,
         created_at=now,
     )
-    db.session.add(link)
     try:
+        # A savepoint: the partial unique index refuses a second open link.
         with db.session.begin_nested():
-            db.session.flush()
+            db.session.add(link)
     except IntegrityError:
         raise LinkRefused(
             _l("%(name)s is already linked, or a request is waiting.", name=person.name)
