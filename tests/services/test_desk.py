@@ -1,7 +1,7 @@
 """Staff changing classes and sessions, residents at the desk, links with consent,
 the outbox and reminders (no HTTP)."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 from sqlalchemy import func, select
