@@ -59,10 +59,12 @@ def register_blueprints(app: Flask) -> None:
     from app.blueprints.account import bp as account_bp
     from app.blueprints.auth import bp as auth_bp
     from app.blueprints.public import bp as public_bp
+    from app.blueprints.staff import bp as staff_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(account_bp, url_prefix="/me")
+    app.register_blueprint(staff_bp, url_prefix="/staff")
 
 
 def register_errorhandlers(app: Flask) -> None:

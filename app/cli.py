@@ -31,4 +31,6 @@ def register(app: Flask) -> None:
         from app.timeutil import now
 
         for name, done in run_all(now(), list(only) or None).items():
-            click.echo(f"{name}: {'skipped (another run holds the lock)' if done is None else done}")
+            click.echo(
+                f"{name}: {'skipped (another run holds the lock)' if done is None else done}"
+            )

@@ -98,6 +98,7 @@ def register_member(
     phone: str | None = None,
     pin: str | None = None,
     care_notes: str | None = None,
+    email: str | None = None,
 ) -> Person:
     """Staff add a person; with a phone number and a PIN they also get an account.
     Raises DeskRefused when the phone number already has an account."""
@@ -109,7 +110,8 @@ def register_member(
         household, name, now=now, birth_date=birth_date, phone=phone, care_notes=care_notes
     )
     if pin:
-        create_user(person, phone=phone, secret=pin, now=now, hash_method=hash_method)
+        user = create_user(person, phone=phone, secret=pin, now=now, hash_method=hash_method)
+        user.email = email or None
     audit.record(
         by,
         "person.create",
