@@ -172,7 +172,7 @@ class SearchForm(FlaskForm):
 
 
 class HouseholdForm(FlaskForm):
-    name = StringField(_l("Household name"), validators=[DataRequired(), Length(max=80)])
+    household_name = StringField(_l("Household name"), validators=[DataRequired(), Length(max=80)])
     address = StringField(_l("Address"), validators=[Optional(), Length(max=200)])
     tags = MultiCheckboxField(_l("Tags"), choices=[SelectChoice(t, t) for t in HOUSEHOLD_TAGS])
 
@@ -236,7 +236,7 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    action = SelectField(_l("Action"), validators=[Optional()])
+    action = SelectField(_l("Action"), validators=[Optional()], validate_choice=False)
     actor = SelectField(_l("Who"), coerce=_optional_int, validators=[Optional()])
     since = DateField(_l("From"), validators=[Optional()])
     until = DateField(_l("Until"), validators=[Optional()])

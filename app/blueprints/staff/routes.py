@@ -529,7 +529,7 @@ def new_household():
         return _invalid(page)
     try:
         household = residents.register_household(
-            form.name.data.strip(),
+            form.household_name.data.strip(),
             by=current_user,
             now=now(),
             address=form.address.data,
