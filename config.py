@@ -67,6 +67,27 @@ class Config:
     SUSPENSION_DAYS = int(os.environ.get("SUSPENSION_DAYS", "14"))
     ATTENDANCE_CORRECTION_DAYS = int(os.environ.get("ATTENDANCE_CORRECTION_DAYS", "7"))
     CHECK_IN_OPENS_MINUTES = int(os.environ.get("CHECK_IN_OPENS_MINUTES", "60"))
+    # Offers of a freed seat (waitlist policy "offer"): held OFFER_LONG_HOURS when
+    # the class is at least OFFER_LONG_BEFORE_HOURS away, OFFER_SHORT_HOURS when at
+    # least OFFER_NONE_WITHIN_HOURS away; closer than that there is no time to ask
+    # and the next person is confirmed at once. The hold clock stops during quiet
+    # hours, so no deadline falls at night.
+    OFFER_LONG_HOURS = 24
+    OFFER_LONG_BEFORE_HOURS = 48
+    OFFER_SHORT_HOURS = 2
+    OFFER_NONE_WITHIN_HOURS = 6
+    OFFER_MIN_MARGIN_HOURS = 1
+    QUIET_HOURS = (os.environ.get("QUIET_START", "22:00"), os.environ.get("QUIET_END", "07:00"))
+    # Notifications outside the app: email when MAIL_SERVER is set and the user has
+    # an address, SMS when SMS_ADAPTER ("module:Class") is set, else the log.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", True)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_SENDER = os.environ.get("MAIL_SENDER", "zhaoxi@localhost")
+    SMS_ADAPTER = os.environ.get("SMS_ADAPTER")
+    OUTBOX_MAX_ATTEMPTS = 3
     COMPRESS_MIMETYPES = ["text/html", "text/css", "application/javascript", "image/svg+xml"]
 
 

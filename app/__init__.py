@@ -63,6 +63,7 @@ def register_blueprints(app: Flask) -> None:
     from app.blueprints.kiosk import bp as kiosk_bp
     from app.blueprints.programmes import bp as programmes_bp
     from app.blueprints.public import bp as public_bp
+    from app.blueprints.staff import bp as staff_bp
     from app.blueprints.teach import bp as teach_bp
     from app.blueprints.welfare import bp as welfare_bp
 
@@ -75,6 +76,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(welfare_bp, url_prefix="/welfare")
     app.register_blueprint(programmes_bp, url_prefix="/programmes")
     app.register_blueprint(door_bp, url_prefix="/door")
+    app.register_blueprint(staff_bp, url_prefix="/staff")
 
 
 def register_errorhandlers(app: Flask) -> None:

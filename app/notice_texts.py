@@ -27,6 +27,25 @@ TEXTS = {
         "%(person)s was not drawn for %(title)s (%(when)s) and is on the waiting list. "
         "We will tell you here if a place comes free."
     ),
+    "offered": _l(
+        "A place came free on %(title)s (%(when)s) for %(person)s. It is kept for you "
+        "until %(deadline)s: please say yes or no under My bookings."
+    ),
+    "offer_expired": _l(
+        "The place on %(title)s (%(when)s) offered to %(person)s was not taken in time "
+        "and has gone to the next person. The centre will call you."
+    ),
+    "session_cancelled": _l(
+        "The centre cancelled %(title)s on %(when)s. The booking of %(person)s for that "
+        "day is cancelled. We are sorry."
+    ),
+    "session_moved": _l(
+        "%(title)s for %(person)s has moved from %(old_when)s to %(when)s. The booking stays."
+    ),
+    "removed_from_waitlist": _l(
+        "%(person)s was taken off the waiting list of %(title)s (%(when)s) by the centre."
+    ),
+    "reminder": _l("Reminder: %(person)s has %(title)s tomorrow, %(when)s."),
 }
 
 
@@ -40,10 +59,9 @@ def notice_text(notice) -> str:
     template = TEXTS.get(notice.kind)
     if template is None:
         return str(notice.kind)
+    values = {"person": params.get("person", ""), "title": title, "when": moment}
+    for key, name in (("offer_expires_at", "deadline"), ("old_starts_at", "old_when")):
+        values[name] = when(datetime.fromisoformat(params[key])) if params.get(key) else ""
     until = params.get("until")
-    return str(template) % {
-        "person": params.get("person", ""),
-        "title": title,
-        "when": moment,
-        "until": when(datetime.fromisoformat(until), "date") if until else "",
-    }
+    values["until"] = when(datetime.fromisoformat(until), "date") if until else ""
+    return str(template) % values

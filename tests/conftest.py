@@ -205,14 +205,15 @@ def auth(client):
 
 
 def assert_seat_invariant():
-    """`taken` equals the confirmed bookings on every session and series."""
+    """`taken` equals the bookings holding a seat (confirmed, or offered and not yet
+    answered) on every session and series."""
     rows = db.session.execute(
         text(
             """
         SELECT s.id, s.taken, s.capacity, a.capacity_unit,
-               (SELECT count(*) FROM booking b WHERE b.session_id = s.id AND b.status = 'confirmed'),
+               (SELECT count(*) FROM booking b WHERE b.session_id = s.id AND b.status IN ('confirmed', 'offered')),
                (SELECT count(DISTINCT b.household_id) FROM booking b WHERE b.session_id = s.id
-                AND b.status = 'confirmed')
+                AND b.status IN ('confirmed', 'offered'))
         FROM activity_session s JOIN activity a ON a.id = s.activity_id
         """
         )
@@ -226,9 +227,9 @@ def assert_seat_invariant():
             """
         SELECT a.id, a.taken, a.capacity, a.capacity_unit,
                (SELECT count(*) FROM booking b WHERE b.activity_id = a.id AND b.session_id IS NULL
-                AND b.status = 'confirmed'),
+                AND b.status IN ('confirmed', 'offered')),
                (SELECT count(DISTINCT b.household_id) FROM booking b WHERE b.activity_id = a.id
-                AND b.session_id IS NULL AND b.status = 'confirmed')
+                AND b.session_id IS NULL AND b.status IN ('confirmed', 'offered'))
         FROM activity a
         """
         )

@@ -13,7 +13,15 @@ from app.models.activities import (
     WaitlistPolicy,
 )
 from app.models.attendance import Attendance, AttendanceStatus
-from app.models.bookings import LIVE_STATUSES, Booking, BookingStatus, Channel
+from app.models.bookings import LIVE_STATUSES, SEAT_STATUSES, Booking, BookingStatus, Channel
+from app.models.desk import (
+    HouseholdLink,
+    LinkStatus,
+    OfferCall,
+    OutboxMessage,
+    OutboxStatus,
+    Reminder,
+)
 from app.models.kiosk import HelpRequest
 from app.models.notices import AuditEntry, Notice
 from app.models.people import (
@@ -43,6 +51,7 @@ __all__ = [
     "CATEGORIES",
     "HOUSEHOLD_TAGS",
     "LIVE_STATUSES",
+    "SEAT_STATUSES",
     "STAFF_ROLES",
     "Activity",
     "ActivityStatus",
@@ -59,6 +68,12 @@ __all__ = [
     "EnrolmentUnit",
     "HelpRequest",
     "Household",
+    "HouseholdLink",
+    "LinkStatus",
+    "OfferCall",
+    "OutboxMessage",
+    "OutboxStatus",
+    "Reminder",
     "HouseholdTag",
     "Leave",
     "LoginAttempt",

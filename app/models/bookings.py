@@ -20,6 +20,9 @@ class BookingStatus(StrEnum):
 
 
 LIVE_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.WAITLISTED, BookingStatus.OFFERED)
+# Bookings that hold a seat (counted in `taken`): an offered seat is held for the
+# person it is offered to until they answer or the offer expires.
+SEAT_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.OFFERED)
 
 
 class Channel(StrEnum):
@@ -80,5 +83,9 @@ class Booking(db.Model):
     def is_live(self) -> bool:
         return self.status in LIVE_STATUSES
 
+    @property
+    def holds_seat(self) -> bool:
+        return self.status in SEAT_STATUSES
+
     def can_cancel(self, user) -> bool:
-        return self.is_live and (user.is_staff or user.household_id == self.household_id)
+        return self.is_live and user.may_act_for(self.person)

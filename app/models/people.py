@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -85,6 +85,8 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(16), default=Role.RESIDENT)
     secret_hash: Mapped[str] = mapped_column(String(256))
     locale: Mapped[str | None] = mapped_column(String(8))
+    # Where email notifications go when the centre has SMTP configured.
+    email: Mapped[str | None] = mapped_column(String(120))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -108,8 +110,22 @@ class User(UserMixin, db.Model):
         return self.role == Role.RESIDENT
 
     def may_act_for(self, person: Person) -> bool:
-        """A user acts for every person in their household; staff act for anyone."""
-        return self.is_staff or person.household_id == self.household_id
+        """A user acts for every person in their household, and for people of other
+        households who consented to a link (代办); staff act for anyone."""
+        if self.is_staff or person.household_id == self.household_id:
+            return True
+        from app.models.desk import HouseholdLink, LinkStatus
+
+        return (
+            db.session.scalar(
+                select(HouseholdLink.id).where(
+                    HouseholdLink.user_id == self.id,
+                    HouseholdLink.person_id == person.id,
+                    HouseholdLink.status == LinkStatus.CONFIRMED,
+                )
+            )
+            is not None
+        )
 
 
 class LoginAttempt(db.Model):

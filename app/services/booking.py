@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.models import (
     LIVE_STATUSES,
+    SEAT_STATUSES,
     Activity,
     Booking,
     BookingStatus,
@@ -25,6 +26,7 @@ from app.models import (
     Session,
     SessionStatus,
     User,
+    WaitlistPolicy,
 )
 from app.services import eligibility
 from app.services.errors import (
@@ -98,12 +100,12 @@ def release_seat(target: Target) -> None:
 
 
 def _household_has_seat(target: Target, household_id: int, exclude_id: int | None = None) -> bool:
-    """For household-unit activities: does another confirmed booking of the family
-    already hold the family's place?"""
+    """For household-unit activities: does another confirmed (or offered) booking
+    of the family already hold the family's place?"""
     query = select(Booking.id).where(
         target.bookings_clause(),
         Booking.household_id == household_id,
-        Booking.status == BookingStatus.CONFIRMED,
+        Booking.status.in_(SEAT_STATUSES),
     )
     if exclude_id is not None:
         query = query.where(Booking.id != exclude_id)
@@ -221,11 +223,12 @@ def book(
     return booking
 
 
-def _transition(booking: Booking, from_statuses, values: dict) -> bool:
-    """Changes a booking's status only if it still has one of `from_statuses`."""
+def _transition(booking: Booking, from_statuses, values: dict, *conditions) -> bool:
+    """Changes a booking's status only if it still has one of `from_statuses` (and
+    meets any extra SQL `conditions`)."""
     result = db.session.execute(
         update(Booking)
-        .where(Booking.id == booking.id, Booking.status.in_(list(from_statuses)))
+        .where(Booking.id == booking.id, Booking.status.in_(list(from_statuses)), *conditions)
         .values(**values)
         .execution_options(synchronize_session=False)
     )
@@ -245,9 +248,9 @@ def cancel_booking(booking: Booking, *, by: User, now: datetime) -> list[Booking
 
     Returns the bookings promoted. Raises NotAllowed or NotCancellable.
     """
-    if not (by.is_staff or by.household_id == booking.household_id):
+    if not by.may_act_for(booking.person):
         raise NotAllowed()
-    was_confirmed = booking.status == BookingStatus.CONFIRMED
+    held_seat = booking.holds_seat
     late = is_late_cancel(booking, now)
     changed = _transition(
         booking,
@@ -262,7 +265,7 @@ def cancel_booking(booking: Booking, *, by: User, now: datetime) -> list[Booking
     if not changed:
         raise NotCancellable()
     target = Target.of_booking(booking)
-    if was_confirmed and _needs_seat(target, booking.household_id, exclude_id=booking.id):
+    if held_seat and _needs_seat(target, booking.household_id, exclude_id=booking.id):
         release_seat(target)
         return promote_waitlist(target, now=now)
     return []
@@ -280,11 +283,20 @@ def waitlist_queue(target: Target) -> list[Booking]:
 
 def promote_waitlist(target: Target, *, now: datetime) -> list[Booking]:
     """Fills free seats from the waitlist in order, skipping anyone no longer
-    eligible (they keep their place). Returns the bookings confirmed."""
+    eligible (they keep their place). Under policy `offer` a seat is held for the
+    next person until a deadline (app/services/waitlist.py); too close to the start
+    there is no time to ask, and they are confirmed at once. Returns the bookings
+    promoted (confirmed or offered)."""
+    from app.services.waitlist import offer_deadline
+
     try:
         eligibility.check_bookable(target, now)
     except BookingError:
         return []
+    deadline = None
+    if target.activity.waitlist_policy == WaitlistPolicy.OFFER:
+        start = target.first_start_after(now)
+        deadline = offer_deadline(now, start) if start is not None else None
     promoted: list[Booking] = []
     for candidate in waitlist_queue(target):
         if target.seats_left() <= 0 and _needs_seat(target, candidate.household_id, candidate.id):
@@ -298,15 +310,18 @@ def promote_waitlist(target: Target, *, now: datetime) -> list[Booking]:
         needs_seat = _needs_seat(target, candidate.household_id, candidate.id)
         if needs_seat and not claim_seat(target, now):
             break
-        if not _transition(
-            candidate,
-            [BookingStatus.WAITLISTED],
-            {"status": BookingStatus.CONFIRMED, "confirmed_at": now},
-        ):
+        if deadline is not None:
+            values = {"status": BookingStatus.OFFERED, "offer_expires_at": deadline}
+        else:
+            values = {"status": BookingStatus.CONFIRMED, "confirmed_at": now}
+        if not _transition(candidate, [BookingStatus.WAITLISTED], values):
             if needs_seat:
                 release_seat(target)
             continue
-        notify_household("promoted", candidate, now)
+        if deadline is not None:
+            notify_household("offered", candidate, now, offer_expires_at=deadline.isoformat())
+        else:
+            notify_household("promoted", candidate, now)
         promoted.append(candidate)
     return promoted
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -173,8 +173,10 @@ def upcoming_sessions(activity: Activity, now: datetime, limit: int = 12) -> lis
 
 
 def household_bookings(user: User, now: datetime) -> list[tuple[Booking, int | None]]:
-    """The household's live bookings that are not over yet, soonest first, with
-    waitlist positions."""
+    """The live bookings, not over yet, of the household and of people linked to
+    the user (代办), soonest first, with waitlist positions."""
+    from app.services.links import linked_people
+
     bookings = list(
         db.session.scalars(
             select(Booking)
@@ -183,7 +185,13 @@ def household_bookings(user: User, now: datetime) -> list[tuple[Booking, int | N
                 selectinload(Booking.session),
                 selectinload(Booking.person),
             )
-            .where(Booking.household_id == user.household_id, Booking.status.in_(LIVE_STATUSES))
+            .where(
+                or_(
+                    Booking.household_id == user.household_id,
+                    Booking.person_id.in_([p.id for p in linked_people(user)]),
+                ),
+                Booking.status.in_(LIVE_STATUSES),
+            )
         )
     )
     result = []

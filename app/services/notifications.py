@@ -45,6 +45,9 @@ def notify_household(kind: str, booking: Booking, now: datetime, **extra) -> lis
         for user in household_users(booking.household_id)
     ]
     db.session.add_all(notices)
+    from app.services.outbox import queue_notices
+
+    queue_notices(notices, now)
     return notices
 
 

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+
 from app.extensions import db
-from app.models import Household, HouseholdTag, Person, Role, User
-from app.services.auth import hash_secret, normalise_phone
+from app.models import HOUSEHOLD_TAGS, Household, HouseholdTag, LoginAttempt, Person, Role, User
+from app.services import audit
+from app.services.auth import find_user_by_phone, hash_secret, normalise_phone
+from app.services.errors import BookingError
 
 
 def create_household(name: str, *, now: datetime, tags: tuple[str, ...] = ()) -> Household:
@@ -59,3 +64,115 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     return user
+
+
+# --- the front desk ------------------------------------------------------------
+
+
+class DeskRefused(BookingError):
+    code = "desk_refused"
+    http_status = 422
+
+
+def register_household(
+    name: str, *, by: User, now: datetime, address: str | None = None, tags=()
+) -> Household:
+    """Staff register a new household; audited."""
+    household = create_household(name, now=now, tags=tuple(sorted(set(tags))))
+    household.address = address or None
+    db.session.flush()
+    audit.record(
+        by, "household.create", household, now, after={"name": name, "tags": household.tag_names}
+    )
+    return household
+
+
+def register_member(
+    household: Household,
+    name: str,
+    *,
+    by: User,
+    now: datetime,
+    hash_method: str,
+    birth_date: date | None = None,
+    phone: str | None = None,
+    pin: str | None = None,
+    care_notes: str | None = None,
+    email: str | None = None,
+) -> Person:
+    """Staff add a person; with a phone number and a PIN they also get an account.
+    Raises DeskRefused when the phone number already has an account."""
+    if pin and not phone:
+        raise DeskRefused(_l("A PIN needs a phone number to log in with."))
+    if pin and find_user_by_phone(phone) is not None:
+        raise DeskRefused(_l("This phone number already has an account."))
+    person = add_person(
+        household, name, now=now, birth_date=birth_date, phone=phone, care_notes=care_notes
+    )
+    if pin:
+        user = create_user(person, phone=phone, secret=pin, now=now, hash_method=hash_method)
+        user.email = email or None
+    audit.record(
+        by,
+        "person.create",
+        person,
+        now,
+        after={"name": name, "household": household.name, "account": bool(pin)},
+    )
+    return person
+
+
+def set_household_tags(household: Household, tags, *, by: User, now: datetime) -> None:
+    """Staff set a household's tags (独居, 高龄, …); before/after are audited."""
+    wanted = set(tags)
+    unknown = wanted - set(HOUSEHOLD_TAGS)
+    if unknown:
+        raise DeskRefused(_l("Unknown tag."))
+    before = household.tag_names
+    if set(before) == wanted:
+        return
+    household.tags = [t for t in household.tags if t.tag in wanted] + [
+        HouseholdTag(tag=t) for t in sorted(wanted - set(before))
+    ]
+    db.session.flush()
+    audit.record(
+        by,
+        "household.tags",
+        household,
+        now,
+        before={"tags": before},
+        after={"tags": sorted(wanted)},
+    )
+
+
+def reset_pin(user: User, new_pin: str, *, by: User, now: datetime, hash_method: str) -> None:
+    """Staff set a new PIN for a resident (the PIN itself is never logged)."""
+    if not user.uses_pin:
+        raise DeskRefused(_l("Only residents log in with a PIN."))
+    user.secret_hash = hash_secret(new_pin, hash_method)
+    attempt = db.session.get(LoginAttempt, user.phone)
+    if attempt is not None:
+        db.session.delete(attempt)
+    db.session.flush()
+    audit.record(by, "user.reset_pin", user, now, after={"person": user.person.name})
+
+
+def search_residents(query: str, limit: int = 30) -> list[Person]:
+    """People whose name, phone (their own or their account's) or member number
+    matches `query`."""
+    query = (query or "").strip()
+    if not query:
+        return []
+    phone = normalise_phone(query)
+    conditions = [Person.name.contains(query), Person.member_no == query.upper()]
+    if phone.isdigit():
+        conditions += [Person.phone.contains(phone), User.phone.contains(phone)]
+    return list(
+        db.session.scalars(
+            select(Person)
+            .outerjoin(User, User.person_id == Person.id)
+            .where(or_(*conditions))
+            .order_by(Person.name, Person.id)
+            .limit(limit)
+        )
+    )

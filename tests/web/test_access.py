@@ -5,6 +5,8 @@ A new route fails `test_every_route_is_in_the_matrix` until it is listed here.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -14,6 +16,7 @@ from app.models import LotteryApplication, Role
 ANON, RESIDENT, TEACHER, STAFF, ADMIN = "anonymous", "resident", "teacher", "staff", "admin"
 EVERYONE = (ANON, RESIDENT, TEACHER, STAFF, ADMIN)
 LOGGED_IN = (RESIDENT, TEACHER, STAFF, ADMIN)
+DESK = (STAFF, ADMIN)
 
 
 def _objects(make):
@@ -69,6 +72,14 @@ def _objects(make):
     drawn = lottery(make, days=1)
     apply_days(drawn, [(kid, drawn.slots[0].session)], by=guardian, now=make.now)
     application_id = db.session.scalar(select(LotteryApplication.id))
+    series = make.activity(title="舞蹈", series=True, sessions=2, start_in=timedelta(days=3))
+    from app.models import HouseholdLink, OfferCall
+
+    helper = make.resident(age=40)
+    link = HouseholdLink(user_id=helper.id, person_id=owner.person.id, created_at=make.now)
+    offer_call = OfferCall(booking_id=booking.id, person_id=owner.person.id, created_at=make.now)
+    db.session.add_all([link, offer_call])
+    db.session.flush()
     return {
         "help_request_id": help_request.id,
         "programme_id": programme.id,
@@ -82,6 +93,10 @@ def _objects(make):
         "person_id": owner.person.id,
         "call_id": call.id,
         "suspension_id": suspension.id,
+        "household_id": owner.person.household_id,
+        "series_id": series.id,
+        "link_id": link.id,
+        "offer_call_id": offer_call.id,
     }
 
 
@@ -181,6 +196,39 @@ MATRIX = {
     "door.show_session": ("GET", "/door/sessions/{slot_id}", (STAFF, ADMIN)),
     "door.check_in": ("POST", "/door/sessions/{slot_id}/check-in", (STAFF, ADMIN)),
     "door.check_out": ("POST", "/door/sessions/{slot_id}/check-out", (STAFF, ADMIN)),
+    "account.accept_offer": ("POST", "/me/bookings/{booking_id}/accept", (STAFF, ADMIN)),
+    "account.decline_offer": ("POST", "/me/bookings/{booking_id}/decline", (STAFF, ADMIN)),
+    # The staff desk: staff and admin only.
+    "staff.index": ("GET", "/staff/", DESK),
+    "staff.list_activities": ("GET", "/staff/activities", DESK),
+    "staff.new_activity": ("GET", "/staff/activities/new", DESK),
+    "staff.show_activity": ("GET", "/staff/activities/{series_id}", DESK),
+    "staff.edit_activity": ("POST", "/staff/activities/{activity_id}/edit", DESK),
+    "staff.set_activity_status": ("POST", "/staff/activities/{activity_id}/status", DESK),
+    "staff.change_series_capacity": ("POST", "/staff/activities/{series_id}/capacity", DESK),
+    "staff.generate_schedule": ("GET", "/staff/activities/{activity_id}/schedule", DESK),
+    "staff.show_session": ("GET", "/staff/sessions/{session_id}", DESK),
+    "staff.change_session_capacity": ("POST", "/staff/sessions/{session_id}/capacity", DESK),
+    "staff.cancel_session": ("POST", "/staff/sessions/{session_id}/cancel", DESK),
+    "staff.move_session": ("POST", "/staff/sessions/{session_id}/move", DESK),
+    "staff.promote_booking": ("POST", "/staff/bookings/{booking_id}/promote", DESK),
+    "staff.move_booking": ("POST", "/staff/bookings/{booking_id}/move", DESK),
+    "staff.remove_booking": ("POST", "/staff/bookings/{booking_id}/remove", DESK),
+    "staff.cancel_booking": ("POST", "/staff/bookings/{booking_id}/cancel", DESK),
+    "staff.find_residents": ("GET", "/staff/residents?q=139", DESK),
+    "staff.new_household": ("GET", "/staff/households/new", DESK),
+    "staff.show_person": ("GET", "/staff/people/{person_id}", DESK),
+    "staff.book_for_person": ("POST", "/staff/people/{person_id}/book", DESK),
+    "staff.set_tags": ("POST", "/staff/households/{household_id}/tags", DESK),
+    "staff.add_member": ("POST", "/staff/households/{household_id}/members", DESK),
+    "staff.reset_pin": ("POST", "/staff/people/{person_id}/pin", DESK),
+    "staff.member_card": ("GET", "/staff/people/{person_id}/card", DESK),
+    "staff.request_link": ("POST", "/staff/people/{person_id}/links", DESK),
+    "staff.confirm_link": ("POST", "/staff/links/{link_id}/confirm", DESK),
+    "staff.revoke_link": ("POST", "/staff/links/{link_id}/revoke", DESK),
+    "staff.list_calls": ("GET", "/staff/calls", DESK),
+    "staff.close_call": ("POST", "/staff/calls/{offer_call_id}/done", DESK),
+    "staff.audit_log": ("GET", "/staff/audit", DESK),
 }
 
 

@@ -17,6 +17,7 @@ from app.services import attendance, catalogue
 from app.services.auth import household_members
 from app.services.booking import book, cancel_booking, waitlist_position
 from app.services.errors import BookingError
+from app.services.links import people_user_acts_for
 from app.services.targets import Target
 from app.timeutil import now
 
@@ -38,7 +39,7 @@ def booked_message(booking: Booking) -> str:
 
 
 def _card_response(target: Target, message: str, kind: str, status: int = 200, headers=None):
-    card = catalogue.card_for(target, current_user, household_members(current_user))
+    card = catalogue.card_for(target, current_user, people_user_acts_for(current_user))
     card.message, card.message_kind = message, kind
     return render_template("public/_card.html", card=card), status, headers or {}
 
@@ -96,7 +97,7 @@ def get_booking(booking_id: int) -> Booking:
     booking = db.session.get(Booking, booking_id)
     if booking is None:
         abort(404)
-    if not (current_user.is_staff or booking.household_id == current_user.household_id):
+    if not current_user.may_act_for(booking.person):
         abort(403)
     return booking
 
@@ -221,3 +222,43 @@ def mark_inbox_read():
         notice.read_at = moment
     db.session.commit()
     return redirect(url_for("account.inbox"), 303)
+
+
+def _offer_answer(booking_id: int, answer, done_message: str):
+    booking = get_booking(booking_id)
+    if not EmptyForm().validate():
+        abort(422)
+    try:
+        answer(booking, by=current_user, now=now())
+        db.session.commit()
+        message, kind, status = done_message, "success", 200
+    except BookingError as refusal:
+        db.session.rollback()
+        message, kind, status = str(refusal), "error", refusal.http_status
+    if htmx:
+        return render_template(
+            "account/_booking_row.html",
+            booking=booking,
+            position=waitlist_position(booking),
+            cancel_form=CancelForm(),
+            message=message,
+            message_kind=kind,
+        ), status
+    flash(message, kind)
+    return redirect(url_for("account.list_bookings"), 303)
+
+
+@bp.post("/bookings/<int:booking_id>/accept")
+@login_required
+def accept_offer(booking_id: int):
+    from app.services.waitlist import accept_offer as accept
+
+    return _offer_answer(booking_id, accept, _("Thank you. The place is yours."))
+
+
+@bp.post("/bookings/<int:booking_id>/decline")
+@login_required
+def decline_offer(booking_id: int):
+    from app.services.waitlist import decline_offer as decline
+
+    return _offer_answer(booking_id, decline, _("Thank you. The place goes to the next person."))

@@ -1,0 +1,242 @@
+"""Forms of the staff desk: one per screen. Forms check shape; services decide."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.blueprints.public.forms import AUDIENCE_LABELS, CATEGORY_LABELS, WEEKDAY_LABELS
+from app.models import CATEGORIES, HOUSEHOLD_TAGS
+
+PIN_RULE = Regexp(r"^\d{6}$", message=_l("A PIN is 6 digits."))
+
+
+class EmptyForm(FlaskForm):
+    """A POST button that still carries the CSRF token."""
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _optional_int(value):
+    return int(value) if value not in (None, "", "None") else None
+
+
+class ActivityForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)])
+    title_en = StringField(_l("Title in English"), validators=[Optional(), Length(max=120)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=4000)])
+    category = SelectField(
+        _l("Kind of class"), choices=[SelectChoice(c, CATEGORY_LABELS[c]) for c in CATEGORIES]
+    )
+    audience = SelectField(
+        _l("For"),
+        choices=[SelectChoice("all", _l("Everyone"))]
+        + [SelectChoice(k, v) for k, v in AUDIENCE_LABELS.items()],
+    )
+    min_age = IntegerField(_l("Youngest age"), validators=[Optional(), NumberRange(0, 120)])
+    max_age = IntegerField(_l("Oldest age"), validators=[Optional(), NumberRange(0, 120)])
+    teacher_id = SelectField(_l("Teacher"), coerce=_optional_int, validators=[Optional()])
+    room = StringField(_l("Room"), validators=[Optional(), Length(max=60)])
+    capacity = IntegerField(_l("Seats"), validators=[InputRequired(), NumberRange(0, 2000)])
+    enrolment_unit = SelectField(
+        _l("Booked"),
+        choices=[
+            SelectChoice("session", _l("Per session")),
+            SelectChoice("series", _l("For the whole term")),
+        ],
+    )
+    capacity_unit = SelectField(
+        _l("A seat is"),
+        choices=[
+            SelectChoice("person", _l("One person")),
+            SelectChoice("household", _l("One family")),
+        ],
+    )
+    allocation = SelectField(
+        _l("Places given"),
+        choices=[
+            SelectChoice("fcfs", _l("First come, first served")),
+            SelectChoice("lottery", _l("By lottery")),
+        ],
+    )
+    waitlist_enabled = BooleanField(_l("Waiting list when full"), default=True)
+    waitlist_policy = SelectField(
+        _l("When a seat comes free"),
+        choices=[
+            SelectChoice("auto", _l("Book the next person at once")),
+            SelectChoice("offer", _l("Offer it to the next person until a deadline")),
+        ],
+    )
+    opens_at = DateTimeLocalField(_l("Booking opens"), validators=[Optional()])
+    closes_at = DateTimeLocalField(_l("Booking closes"), validators=[Optional()])
+    cancel_hours = IntegerField(
+        _l("Free cancellation until (hours before)"),
+        default=2,
+        validators=[InputRequired(), NumberRange(0, 720)],
+    )
+
+    def validate_max_age(self, field):
+        low = self.min_age.data
+        if field.data is not None and low is not None and field.data < low:
+            raise ValidationError(_l("The oldest age must not be below the youngest."))
+
+
+class StatusForm(FlaskForm):
+    status = StringField(validators=[AnyOf(["published", "archived", "draft"])])
+
+
+class ScheduleForm(FlaskForm):
+    weekdays = MultiCheckboxField(
+        _l("Days of the week"),
+        choices=[SelectChoice(str(n), label) for n, label in WEEKDAY_LABELS],
+        validators=[DataRequired(_l("Choose at least one day."))],
+    )
+    first_day = DateField(_l("From"), validators=[InputRequired()])
+    last_day = DateField(_l("Until"), validators=[InputRequired()])
+    start = TimeField(_l("Starts at"), validators=[InputRequired()])
+    end = TimeField(_l("Ends at"), validators=[InputRequired()])
+    skip = TextAreaField(
+        _l("Holidays to skip (one date a line, like 2027-04-05)"), validators=[Optional()]
+    )
+    capacity = IntegerField(
+        _l("Seats (empty: as the class)"), validators=[Optional(), NumberRange(0, 2000)]
+    )
+
+    def validate_last_day(self, field):
+        if self.first_day.data and field.data and field.data < self.first_day.data:
+            raise ValidationError(_l("The last day must not be before the first."))
+        if self.first_day.data and field.data and (field.data - self.first_day.data).days > 400:
+            raise ValidationError(_l("Please generate at most about a year at a time."))
+
+    def validate_skip(self, field):
+        from datetime import date
+
+        days = []
+        for line in (field.data or "").split():
+            try:
+                days.append(date.fromisoformat(line.strip()))
+            except ValueError:
+                raise ValidationError(_l("Write each date like 2027-04-05.")) from None
+        self.skip_days = days
+
+
+class CapacityForm(FlaskForm):
+    capacity = IntegerField(_l("Seats"), validators=[InputRequired(), NumberRange(0, 2000)])
+
+
+class MoveSessionForm(FlaskForm):
+    day = DateField(_l("New date"), validators=[InputRequired()])
+    start = TimeField(_l("Starts at"), validators=[InputRequired()])
+    end = TimeField(_l("Ends at"), validators=[InputRequired()])
+    room = StringField(_l("Room"), validators=[Optional(), Length(max=60)])
+
+
+class ReasonForm(FlaskForm):
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=300)])
+
+
+class MoveForm(ReasonForm):
+    direction = StringField(validators=[AnyOf(["up", "down"])])
+
+
+class SearchForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Phone, name or member number"), validators=[Optional(), Length(max=60)])
+
+
+class HouseholdForm(FlaskForm):
+    household_name = StringField(_l("Household name"), validators=[DataRequired(), Length(max=80)])
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=200)])
+    tags = MultiCheckboxField(_l("Tags"), choices=[SelectChoice(t, t) for t in HOUSEHOLD_TAGS])
+
+
+class MemberForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=60)])
+    birth_date = DateField(_l("Date of birth"), validators=[Optional()])
+    phone = StringField(_l("Phone number"), validators=[Optional(), Length(max=20)])
+    pin = PasswordField(
+        _l("PIN for logging in (6 digits, optional)"), validators=[Optional(), PIN_RULE]
+    )
+    email = StringField(
+        _l("Email (optional)"),
+        validators=[
+            Optional(),
+            Regexp(
+                r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("This email address does not look right.")
+            ),
+            Length(max=120),
+        ],
+    )
+    care_notes = StringField(_l("Care notes (children)"), validators=[Optional(), Length(max=500)])
+
+
+class RegisterForm(HouseholdForm, MemberForm):
+    """A new household and its first member, on one screen."""
+
+
+class TagsForm(FlaskForm):
+    tags = MultiCheckboxField(_l("Tags"), choices=[SelectChoice(t, t) for t in HOUSEHOLD_TAGS])
+
+
+class PinForm(FlaskForm):
+    pin = PasswordField(_l("New PIN (6 digits)"), validators=[DataRequired(), PIN_RULE])
+
+
+class BookForPersonForm(FlaskForm):
+    target = SelectField(_l("Class"), validators=[DataRequired()])
+    channel = SelectField(
+        _l("How they asked"),
+        choices=[SelectChoice("desk", _l("At the desk")), SelectChoice("phone", _l("By phone"))],
+    )
+
+
+class LinkRequestForm(FlaskForm):
+    helper_phone = StringField(
+        _l("Phone number of the helper (their account)"),
+        validators=[DataRequired(), Length(max=20)],
+    )
+
+
+class LinkConfirmForm(FlaskForm):
+    pin = PasswordField(_l("PIN of the person being helped"), validators=[DataRequired(), PIN_RULE])
+
+
+class CallDoneForm(FlaskForm):
+    note = StringField(_l("What was said"), validators=[Optional(), Length(max=300)])
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    action = SelectField(_l("Action"), validators=[Optional()], validate_choice=False)
+    actor = SelectField(_l("Who"), coerce=_optional_int, validators=[Optional()])
+    since = DateField(_l("From"), validators=[Optional()])
+    until = DateField(_l("Until"), validators=[Optional()])

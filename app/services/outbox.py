@@ -1,0 +1,205 @@
+"""Messages outside the app: every inbox notice is also queued here, rendered in
+the reader's language, and `flask run-jobs` sends it through a pluggable sender:
+email over SMTP when MAIL_SERVER is set and the user has an address, SMS through
+an adapter when SMS_ADAPTER is set, else the log. Day-before reminders are queued
+by a job too, once per booking and session (a unique row makes twice impossible).
+"""
+
+from __future__ import annotations
+
+import importlib
+import smtplib
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from typing import Protocol
+
+from flask import current_app
+from flask_babel import force_locale
+from sqlalchemy import and_, exists, or_, select, update
+
+from app.extensions import db
+from app.models import (
+    Booking,
+    BookingStatus,
+    Notice,
+    OutboxMessage,
+    OutboxStatus,
+    Reminder,
+    Session,
+    SessionStatus,
+    User,
+)
+from app.services.jobs import job
+from app.timeutil import local_date, local_day_bounds
+
+
+class SmsAdapter(Protocol):
+    """What an SMS gateway adapter provides (configure with SMS_ADAPTER=module:Class)."""
+
+    def send_sms(self, phone: str, text: str) -> None: ...
+
+
+class RecordingSmsAdapter:
+    """An SMS adapter that only remembers what it was asked to send (tests, demos)."""
+
+    sent: list[tuple[str, str]] = []
+
+    def send_sms(self, phone: str, text: str) -> None:
+        self.sent.append((phone, text))
+
+
+def _load(path: str):
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def sms_adapter() -> SmsAdapter | None:
+    path = current_app.config.get("SMS_ADAPTER")
+    return _load(path)() if path else None
+
+
+class LogSender:
+    def send(self, message: OutboxMessage) -> None:
+        current_app.logger.info("notice to %s: %s", message.address, message.body)
+
+
+class SmsSender:
+    def __init__(self, adapter: SmsAdapter):
+        self.adapter = adapter
+
+    def send(self, message: OutboxMessage) -> None:
+        self.adapter.send_sms(message.address, message.body)
+
+
+class SmtpSender:
+    def __init__(self, config):
+        self.config = config
+
+    def send(self, message: OutboxMessage) -> None:
+        email = EmailMessage()
+        email["From"] = self.config["MAIL_SENDER"]
+        email["To"] = message.address
+        email["Subject"] = message.body[:60]
+        email.set_content(message.body)
+        with smtplib.SMTP(self.config["MAIL_SERVER"], self.config["MAIL_PORT"], timeout=20) as smtp:
+            if self.config.get("MAIL_USE_TLS"):
+                smtp.starttls()
+            if self.config.get("MAIL_USERNAME"):
+                smtp.login(self.config["MAIL_USERNAME"], self.config["MAIL_PASSWORD"])
+            smtp.send_message(email)
+
+
+def sender_for(channel: str):
+    if channel == "email":
+        return SmtpSender(current_app.config)
+    if channel == "sms":
+        adapter = sms_adapter()
+        if adapter is not None:
+            return SmsSender(adapter)
+    return LogSender()
+
+
+def route_for(user: User) -> tuple[str, str]:
+    """(channel, address) for a user under the centre's configuration."""
+    if current_app.config.get("MAIL_SERVER") and user.email:
+        return "email", user.email
+    if current_app.config.get("SMS_ADAPTER"):
+        return "sms", user.phone
+    return "log", user.phone
+
+
+def queue_notices(notices: list[Notice], now: datetime) -> list[OutboxMessage]:
+    """One outbox message per notice, in the reader's language."""
+    from app.notice_texts import notice_text
+
+    messages = []
+    for notice in notices:
+        user = db.session.get(User, notice.user_id)
+        channel, address = route_for(user)
+        with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+            body = notice_text(notice)
+        messages.append(
+            OutboxMessage(
+                user_id=user.id,
+                channel=channel,
+                address=address,
+                kind=notice.kind,
+                body=body,
+                status=OutboxStatus.PENDING,
+                created_at=now,
+            )
+        )
+    db.session.add_all(messages)
+    return messages
+
+
+@job("send-outbox")
+def send_outbox(now: datetime, batch: int = 200) -> int:
+    """Sends pending messages. Each is claimed with a conditional UPDATE first, so
+    two runs never send one message twice."""
+    limit = current_app.config.get("OUTBOX_MAX_ATTEMPTS", 3)
+    ids = list(
+        db.session.scalars(
+            select(OutboxMessage.id)
+            .where(OutboxMessage.status == OutboxStatus.PENDING)
+            .order_by(OutboxMessage.created_at, OutboxMessage.id)
+            .limit(batch)
+        )
+    )
+    sent = 0
+    for message_id in ids:
+        claimed = db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.PENDING)
+            .values(status=OutboxStatus.SENDING, attempts=OutboxMessage.attempts + 1)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if claimed != 1:
+            continue
+        message = db.session.get(OutboxMessage, message_id)
+        db.session.refresh(message)
+        try:
+            sender_for(message.channel).send(message)
+        except Exception as error:  # any gateway failure: retry later, then give up
+            message.status = (
+                OutboxStatus.FAILED if message.attempts >= limit else OutboxStatus.PENDING
+            )
+            message.last_error = str(error)[:300]
+            continue
+        message.status, message.sent_at = OutboxStatus.SENT, now
+        sent += 1
+    db.session.flush()
+    return sent
+
+
+@job("queue-reminders")
+def queue_reminders(now: datetime) -> int:
+    """Day-before reminders for confirmed bookings on sessions tomorrow (centre
+    time): one per booking and session, never twice."""
+    from app.services.notifications import notify_household
+
+    start, end = local_day_bounds(local_date(now) + timedelta(days=1))
+    already = exists().where(Reminder.booking_id == Booking.id, Reminder.session_id == Session.id)
+    rows = db.session.execute(
+        select(Booking, Session)
+        .join(
+            Session,
+            or_(
+                Booking.session_id == Session.id,
+                and_(Booking.session_id.is_(None), Booking.activity_id == Session.activity_id),
+            ),
+        )
+        .where(
+            Booking.status == BookingStatus.CONFIRMED,
+            Session.status == SessionStatus.SCHEDULED,
+            Session.starts_at >= start,
+            Session.starts_at < end,
+            ~already,
+        )
+        .order_by(Session.starts_at, Booking.id)
+    ).all()
+    for booking, session in rows:
+        db.session.add(Reminder(booking_id=booking.id, session_id=session.id, queued_at=now))
+        notify_household("reminder", booking, now, starts_at=session.starts_at.isoformat())
+    db.session.flush()
+    return len(rows)

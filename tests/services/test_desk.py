@@ -1,0 +1,342 @@
+"""Staff changing classes and sessions, residents at the desk, links with consent,
+the outbox and reminders (no HTTP)."""
+
+from datetime import date, time, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import (
+    AuditEntry,
+    BookingStatus,
+    Channel,
+    LinkStatus,
+    Notice,
+    OutboxMessage,
+    OutboxStatus,
+    Reminder,
+    SessionStatus,
+)
+from app.services import outbox
+from app.services.auth import LoginRefused
+from app.services.booking import book
+from app.services.desk import book_for, cancel_for
+from app.services.errors import NotAllowed
+from app.services.links import LinkRefused, confirm_link, request_link, revoke_link
+from app.services.residents import (
+    register_household,
+    register_member,
+    reset_pin,
+    search_residents,
+    set_household_tags,
+)
+from app.services.schedule import (
+    CapacityTooLow,
+    ScheduleRefused,
+    cancel_session,
+    change_capacity,
+    generate_by,
+    move_session,
+    update_activity,
+)
+from app.services.targets import Target
+from app.timeutil import to_local
+from tests.conftest import PIN, assert_seat_invariant
+
+
+def _book(user, activity, now, person=None):
+    target = Target.of(activity, None if activity.is_series else activity.sessions[0])
+    return book(person or user.person, target, by=user, channel=Channel.PHONE, now=now)
+
+
+def _notices(kind):
+    return db.session.scalar(select(func.count(Notice.id)).where(Notice.kind == kind))
+
+
+@pytest.fixture
+def staff(make):
+    return make.user(role="staff", age=40)
+
+
+# --- capacity, sessions, schedules ---------------------------------------------
+
+
+@pytest.mark.parametrize("series", [False, True])
+def test_raising_capacity_promotes_from_the_waitlist_at_once(make, now, staff, series):
+    activity = make.activity(capacity=1, series=series)
+    users = [make.resident() for _ in range(3)]
+    bookings = [_book(u, activity, now) for u in users]
+    target = Target.of(activity, None if series else activity.sessions[0])
+    promoted = change_capacity(target, 2, by=staff, now=now)
+    assert promoted == [bookings[1]] and bookings[1].status == BookingStatus.CONFIRMED
+    assert bookings[2].status == BookingStatus.WAITLISTED
+    assert_seat_invariant()
+
+
+def test_lowering_capacity_below_the_booked_is_refused_with_the_numbers(make, now, staff, en):
+    activity = make.activity(capacity=5)
+    for _ in range(3):
+        _book(make.resident(), activity, now)
+    target = Target.of(activity, activity.sessions[0])
+    with pytest.raises(CapacityTooLow) as refusal:
+        change_capacity(target, 2, by=staff, now=now)
+    assert "3 seats are already taken" in str(refusal.value)
+    assert activity.sessions[0].capacity == 5
+    change_capacity(target, 3, by=staff, now=now)
+    assert activity.sessions[0].capacity == 3
+    assert_seat_invariant()
+
+
+def test_cancelling_a_session_cancels_its_bookings_and_tells_each_once(make, now, staff):
+    activity = make.activity(capacity=2)
+    users = [make.resident() for _ in range(3)]
+    bookings = [_book(u, activity, now) for u in users]
+    session = activity.sessions[0]
+    assert cancel_session(session, by=staff, now=now, reason="老师生病") == 3
+    assert session.status == SessionStatus.CANCELLED and session.taken == 0
+    assert all(b.status == BookingStatus.CANCELLED for b in bookings)
+    assert _notices("session_cancelled") == 3
+    with pytest.raises(ScheduleRefused):
+        cancel_session(session, by=staff, now=now)
+    assert _notices("session_cancelled") == 3
+    assert_seat_invariant()
+
+
+def test_cancelling_one_session_of_a_term_keeps_the_term_bookings(make, now, staff):
+    activity = make.activity(capacity=5, series=True, sessions=3)
+    user = make.resident()
+    booking = _book(user, activity, now)
+    cancel_session(activity.sessions[1], by=staff, now=now)
+    assert booking.status == BookingStatus.CONFIRMED
+    assert _notices("session_cancelled") == 1
+    assert_seat_invariant()
+
+
+def test_moving_a_session_keeps_bookings_and_tells_each_once(make, now, staff):
+    activity = make.activity(capacity=1)
+    users = [make.resident() for _ in range(2)]
+    bookings = [_book(u, activity, now) for u in users]
+    session = activity.sessions[0]
+    old = session.starts_at
+    new_start = old + timedelta(days=1)
+    told = move_session(
+        session,
+        starts_at=new_start,
+        ends_at=new_start + timedelta(hours=1),
+        room="大厅",
+        by=staff,
+        now=now,
+    )
+    assert told == 2
+    assert [b.status for b in bookings] == ["confirmed", "waitlisted"]
+    notice = db.session.scalar(select(Notice).where(Notice.kind == "session_moved").limit(1))
+    assert notice.params["old_starts_at"] == old.isoformat()
+    assert notice.params["starts_at"] == new_start.isoformat()
+    with pytest.raises(ScheduleRefused):
+        move_session(
+            session, starts_at=now - timedelta(hours=1), ends_at=now, room=None, by=staff, now=now
+        )
+    assert _notices("session_moved") == 2
+    assert_seat_invariant()
+
+
+def test_weekly_generator_makes_tuesdays_and_thursdays_skipping_holidays(make, now, staff):
+    activity = make.activity(sessions=0)
+    sessions = generate_by(
+        activity,
+        by=staff,
+        now=now,
+        first_day=date(2027, 3, 2),
+        last_day=date(2027, 3, 18),
+        weekdays=[2, 4],
+        start=time(9, 0),
+        end=time(10, 30),
+        skip=[date(2027, 3, 9)],
+    )
+    days = [to_local(s.starts_at).date() for s in sessions]
+    assert days == [date(2027, 3, d) for d in (2, 4, 11, 16, 18)]
+    assert {to_local(s.starts_at).time() for s in sessions} == {time(9, 0)}
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "schedule.generate"))
+
+
+def test_editing_an_activity_is_audited_and_cannot_change_units_once_booked(make, now, staff):
+    activity = make.activity()
+    update_activity(activity, by=staff, now=now, title="新书法班", room="二楼")
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "activity.edit"))
+    assert entry.before == {"title": "书法班", "room": "书画室"}
+    assert entry.after == {"title": "新书法班", "room": "二楼"}
+    _book(make.resident(), activity, now)
+    with pytest.raises(ScheduleRefused):
+        update_activity(activity, by=staff, now=now, capacity_unit="household")
+
+
+# --- booking on behalf, links ------------------------------------------------------
+
+
+def test_staff_book_and_cancel_on_behalf_say_who_and_how(make, now, staff):
+    activity = make.activity(capacity=1)
+    resident = make.resident()
+    booking = book_for(
+        resident.person,
+        Target.of(activity, activity.sessions[0]),
+        by=staff,
+        channel=Channel.DESK,
+        now=now,
+    )
+    assert booking.booked_by_id == staff.id and booking.channel == Channel.DESK
+    cancel_for(booking, by=staff, now=now)
+    assert booking.status == BookingStatus.CANCELLED
+    kinds = db.session.scalars(
+        select(Notice.kind).where(Notice.user_id == resident.id).order_by(Notice.id)
+    ).all()
+    assert kinds == ["booked_by_staff", "cancelled_by_staff"]
+    actions = db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
+    assert actions == ["booking.on_behalf", "booking.cancel_on_behalf"]
+
+
+def test_a_link_grants_nothing_until_the_person_types_their_pin(make, now, staff, app):
+    daughter = make.resident(age=45)
+    mother = make.resident(age=82)
+    activity = make.activity()
+    link = request_link(daughter, mother.person, by=staff, now=now)
+    assert not daughter.may_act_for(mother.person)
+    with pytest.raises(NotAllowed):
+        _book(daughter, activity, now, person=mother.person)
+    with pytest.raises(LoginRefused):
+        confirm_link(link, "000000", by=staff, now=now, settings=app.config)
+    assert link.status == LinkStatus.PENDING
+    confirm_link(link, PIN, by=staff, now=now, settings=app.config)
+    assert link.status == LinkStatus.CONFIRMED
+    booking = _book(daughter, activity, now, person=mother.person)
+    assert booking.booked_by_id == daughter.id and booking.person_id == mother.person.id
+    revoke_link(link, by=staff, now=now)
+    assert not daughter.may_act_for(mother.person)
+
+
+def test_a_link_needs_the_person_to_have_a_pin_and_is_not_asked_twice(make, now, staff):
+    daughter = make.resident(age=45)
+    grandpa = make.person(age=85)
+    with pytest.raises(LinkRefused):
+        request_link(daughter, grandpa, by=staff, now=now)
+    mother = make.resident(age=80)
+    request_link(daughter, mother.person, by=staff, now=now)
+    with pytest.raises(LinkRefused):
+        request_link(daughter, mother.person, by=staff, now=now)
+
+
+# --- residents at the desk -------------------------------------------------------
+
+
+def test_registering_a_household_with_an_account_and_tags(make, now, staff, app):
+    household = register_household("王家", by=staff, now=now, tags=["独居", "高龄"])
+    person = register_member(
+        household,
+        "王奶奶",
+        by=staff,
+        now=now,
+        hash_method=app.config["PASSWORD_HASH_METHOD"],
+        birth_date=date(1942, 5, 1),
+        phone="138 0000 1111",
+        pin="246810",
+    )
+    assert person.member_no.startswith("ZX") and person.user.phone == "13800001111"
+    assert household.tag_names == ["独居", "高龄"]
+    set_household_tags(household, ["独居", "低保"], by=staff, now=now)
+    assert household.tag_names == ["低保", "独居"]
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "household.tags"))
+    assert entry.before == {"tags": ["独居", "高龄"]} and entry.after == {"tags": ["低保", "独居"]}
+    assert search_residents("13800001111") == [person]
+    assert search_residents("王奶") == [person]
+    assert search_residents(person.member_no) == [person]
+
+
+def test_reset_pin_is_audited_without_the_pin(make, now, staff, app):
+    resident = make.resident()
+    reset_pin(resident, "975310", by=staff, now=now, hash_method=app.config["PASSWORD_HASH_METHOD"])
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "user.reset_pin"))
+    assert "975310" not in str(entry.after) and "975310" not in str(entry.before)
+
+
+# --- outbox and reminders -----------------------------------------------------------
+
+
+def test_every_notice_is_queued_and_sent_once(make, now, staff):
+    activity = make.activity()
+    resident = make.resident()
+    book_for(
+        resident.person,
+        Target.of(activity, activity.sessions[0]),
+        by=staff,
+        channel=Channel.DESK,
+        now=now,
+    )
+    message = db.session.scalar(select(OutboxMessage))
+    assert message.channel == "log" and message.address == resident.phone
+    assert "书法班" in message.body and "中心" in message.body  # Chinese by default
+    assert outbox.send_outbox(now) == 1
+    assert message.status == OutboxStatus.SENT
+    assert outbox.send_outbox(now) == 0
+
+
+def test_sms_goes_through_the_configured_adapter(make, now, staff, app, monkeypatch):
+    app.config["SMS_ADAPTER"] = "app.services.outbox:RecordingSmsAdapter"
+    monkeypatch.setattr(outbox.RecordingSmsAdapter, "sent", [])
+    activity = make.activity()
+    resident = make.resident()
+    book_for(
+        resident.person,
+        Target.of(activity, activity.sessions[0]),
+        by=staff,
+        channel=Channel.DESK,
+        now=now,
+    )
+    assert outbox.send_outbox(now) == 1
+    assert outbox.RecordingSmsAdapter.sent[0][0] == resident.phone
+
+
+class _BrokenAdapter:
+    def send_sms(self, phone, text):
+        raise OSError("gateway down")
+
+
+def test_a_failing_sender_is_retried_then_given_up(make, now, staff, app, monkeypatch):
+    app.config["SMS_ADAPTER"] = f"{__name__}:_BrokenAdapter"
+    activity = make.activity()
+    resident = make.resident()
+    book_for(
+        resident.person,
+        Target.of(activity, activity.sessions[0]),
+        by=staff,
+        channel=Channel.DESK,
+        now=now,
+    )
+    message = db.session.scalar(select(OutboxMessage))
+    for _ in range(3):
+        assert outbox.send_outbox(now) == 0
+    assert message.status == OutboxStatus.FAILED and message.attempts == 3
+    assert "gateway down" in message.last_error
+
+
+def test_reminders_are_queued_for_tomorrow_once_per_booking(make, now):
+    tomorrow = make.activity(start_in=timedelta(days=1))
+    later = make.activity(title="合唱", start_in=timedelta(days=2))
+    term = make.activity(title="舞蹈", series=True, sessions=3, start_in=timedelta(days=1, hours=3))
+    user = make.resident()
+    b1 = _book(user, tomorrow, now)
+    _book(user, later, now)
+    b3 = _book(user, term, now)
+    assert outbox.queue_reminders(now) == 2
+    assert outbox.queue_reminders(now) == 0
+    reminded = set(db.session.scalars(select(Reminder.booking_id)))
+    assert reminded == {b1.id, b3.id}
+    assert _notices("reminder") == 2
+    # A week later the term class is tomorrow again: a new reminder for that session.
+    assert outbox.queue_reminders(now + timedelta(days=7)) == 1
+
+
+def test_run_jobs_registers_the_desk_jobs(runner):
+    result = runner.invoke(args=["run-jobs"])
+    assert result.exit_code == 0, result.output
+    for name in ("expire-offers", "send-outbox", "queue-reminders"):
+        assert f"{name}: 0" in result.output

@@ -1,0 +1,339 @@
+"""The staff desk through HTTP: pages, both renderings, refusals with a message.
+
+Texts are checked in Chinese, the default: the test app context outlives requests,
+so a locale chosen by ?lang= would not apply after the first translated text."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import (
+    Activity,
+    AuditEntry,
+    BookingStatus,
+    Channel,
+    HouseholdLink,
+    LinkStatus,
+    Person,
+    Role,
+    WaitlistPolicy,
+)
+from app.services.booking import book, cancel_booking
+from app.services.targets import Target
+from tests.conftest import PIN, assert_seat_invariant
+
+HX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def staff(make, auth):
+    user = make.user(role=Role.STAFF, age=40)
+    db.session.commit()
+    auth.login(user)
+    return user
+
+
+def _book(user, activity, now):
+    target = Target.of(activity, None if activity.is_series else activity.sessions[0])
+    return book(user.person, target, by=user, channel=Channel.PHONE, now=now)
+
+
+def test_staff_create_schedule_and_publish_a_class(client, staff):
+    response = client.post(
+        "/staff/activities/new",
+        data={
+            "title": "银龄风采中国舞",
+            "category": "dance",
+            "audience": "elder",
+            "capacity": "20",
+            "enrolment_unit": "series",
+            "capacity_unit": "person",
+            "allocation": "fcfs",
+            "waitlist_enabled": "y",
+            "waitlist_policy": "offer",
+            "cancel_hours": "2",
+            "teacher_id": "",
+        },
+    )
+    assert response.status_code == 303
+    activity = db.session.scalar(select(Activity))
+    assert activity.status == "draft" and activity.waitlist_policy == "offer"
+    response = client.post(
+        f"/staff/activities/{activity.id}/schedule",
+        data={
+            "weekdays": ["2", "4"],
+            "first_day": "2027-03-02",
+            "last_day": "2027-03-31",
+            "start": "09:00",
+            "end": "10:30",
+            "skip": "2027-03-09\n2027-03-11",
+        },
+    )
+    assert response.status_code == 303
+    assert len(activity.sessions) == 7
+    response = client.post(f"/staff/activities/{activity.id}/status", data={"status": "published"})
+    assert response.status_code == 303
+    assert activity.status == "published"
+    page = client.get(f"/staff/activities/{activity.id}")
+    assert page.status_code == 200 and "银龄风采中国舞" in page.text
+    actions = db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
+    assert actions == ["activity.create", "schedule.generate", "activity.published"]
+
+
+def test_a_bad_schedule_form_is_refused_with_422(client, staff, make):
+    activity = make.activity(sessions=0)
+    db.session.commit()
+    response = client.post(
+        f"/staff/activities/{activity.id}/schedule",
+        data={"weekdays": [], "first_day": "2027-03-31", "last_day": "2027-03-01"},
+    )
+    assert response.status_code == 422
+    assert "field-error" in response.text
+
+
+def test_lowering_seats_below_the_booked_is_refused_on_the_page_and_in_the_fragment(
+    client, staff, make, now
+):
+    activity = make.activity(capacity=3)
+    for _ in range(2):
+        _book(make.resident(), activity, now)
+    db.session.commit()
+    url = f"/staff/sessions/{activity.sessions[0].id}/capacity"
+    response = client.post(url, data={"capacity": "1"})
+    assert response.status_code == 409
+    assert "已经有 2 个名额被占用" in response.text and "<html" in response.text
+    response = client.post(url, data={"capacity": "1"}, headers=HX)
+    assert response.status_code == 409 and "<html" not in response.text
+    assert "已经有 2 个名额被占用" in response.text
+
+
+def test_raising_seats_promotes_and_says_so(client, staff, make, now):
+    activity = make.activity(capacity=1)
+    bookings = [_book(make.resident(), activity, now) for _ in range(2)]
+    db.session.commit()
+    response = client.post(
+        f"/staff/sessions/{activity.sessions[0].id}/capacity",
+        data={"capacity": "2"},
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    assert "候补名单上有 1 人得到了名额" in response.text
+    db.session.expire_all()
+    assert bookings[1].status == BookingStatus.CONFIRMED
+    assert_seat_invariant()
+
+
+def test_the_waitlist_shows_order_and_moves_need_a_reason(client, staff, make, now):
+    activity = make.activity(capacity=1)
+    users = [make.resident() for _ in range(3)]
+    bookings = [_book(u, activity, now) for u in users]
+    db.session.commit()
+    page = client.get(f"/staff/sessions/{activity.sessions[0].id}")
+    assert page.text.index(users[1].person.name) < page.text.index(users[2].person.name)
+    assert "加入" in page.text
+    url = f"/staff/bookings/{bookings[2].id}/move"
+    refused = client.post(url, data={"direction": "up", "reason": ""}, headers=HX)
+    assert refused.status_code == 422
+    assert "请写下原因" in refused.text and 'id="bookings"' in refused.text
+    moved = client.post(url, data={"direction": "up", "reason": "行动不便"}, headers=HX)
+    assert moved.status_code == 200 and 'id="bookings"' in moved.text
+    assert moved.text.index(users[2].person.name) < moved.text.index(users[1].person.name)
+    plain = client.post(f"/staff/bookings/{bookings[1].id}/remove", data={"reason": "已搬走"})
+    assert plain.status_code == 303
+    db.session.expire_all()
+    assert bookings[1].status == BookingStatus.CANCELLED
+    reasons = db.session.scalars(select(AuditEntry.reason).order_by(AuditEntry.id)).all()
+    assert reasons == ["行动不便", "已搬走"]
+
+
+def test_staff_book_for_a_resident_and_it_shows_who_and_how(client, staff, make, now, auth):
+    activity = make.activity(capacity=5)
+    resident = make.resident()
+    db.session.commit()
+    page = client.get(f"/staff/people/{resident.person.id}")
+    assert page.status_code == 200 and f"s{activity.sessions[0].id}" in page.text
+    response = client.post(
+        f"/staff/people/{resident.person.id}/book",
+        data={"target": f"s{activity.sessions[0].id}", "channel": "phone"},
+    )
+    assert response.status_code == 303
+    session_page = client.get(f"/staff/sessions/{activity.sessions[0].id}")
+    expected = f"{staff.person.name} 为 {resident.person.name} 预约"
+    assert expected in session_page.text and "电话" in session_page.text
+    auth.logout()
+    auth.login(resident)
+    mine = client.get("/me/bookings")
+    assert expected in mine.text
+
+
+def test_an_unknown_class_key_is_refused_not_a_crash(client, staff, make):
+    resident = make.resident()
+    db.session.commit()
+    response = client.post(
+        f"/staff/people/{resident.person.id}/book", data={"target": "x1", "channel": "desk"}
+    )
+    assert response.status_code == 422
+
+
+def test_a_link_works_only_after_the_mother_types_her_pin(client, staff, make, now, auth):
+    daughter = make.resident(age=45)
+    mother = make.resident(age=82)
+    activity = make.activity(capacity=5)
+    db.session.commit()
+    response = client.post(
+        f"/staff/people/{mother.person.id}/links", data={"helper_phone": daughter.phone}
+    )
+    assert response.status_code == 303
+    link = db.session.scalar(select(HouseholdLink))
+    wrong = client.post(f"/staff/links/{link.id}/confirm", data={"pin": "000000"})
+    assert wrong.status_code == 401
+    db.session.expire_all()
+    assert link.status == LinkStatus.PENDING
+    right = client.post(f"/staff/links/{link.id}/confirm", data={"pin": PIN})
+    assert right.status_code == 303
+    db.session.expire_all()
+    assert link.status == LinkStatus.CONFIRMED
+    auth.logout()
+    auth.login(daughter)
+    detail = client.get(f"/classes/{activity.id}")
+    assert mother.person.name in detail.text
+    booked = client.post(
+        "/me/bookings",
+        data={
+            "person_id": mother.person.id,
+            "activity_id": activity.id,
+            "session_id": activity.sessions[0].id,
+        },
+    )
+    assert booked.status_code == 303
+    mine = client.get("/me/bookings")
+    assert mother.person.name in mine.text
+
+
+def test_without_a_link_a_resident_cannot_book_for_another_household(client, make, auth):
+    stranger = make.resident()
+    someone = make.resident()
+    activity = make.activity()
+    db.session.commit()
+    auth.login(stranger)
+    response = client.post(
+        "/me/bookings",
+        data={
+            "person_id": someone.person.id,
+            "activity_id": activity.id,
+            "session_id": activity.sessions[0].id,
+        },
+    )
+    assert response.status_code == 403
+
+
+def test_register_a_household_and_print_a_member_card(client, staff):
+    response = client.post(
+        "/staff/households/new",
+        data={
+            "household_name": "李家",
+            "tags": ["独居"],
+            "birth_date": "1940-02-03",
+            "phone": "13912345678",
+            "pin": "135790",
+        },
+    )
+    # The member's name is missing: the form comes back with its error.
+    assert response.status_code == 422
+    response = client.post(
+        "/staff/households/new",
+        data={
+            "household_name": "李家",
+            "tags": ["独居"],
+            "name": "李奶奶",
+            "birth_date": "1940-02-03",
+            "phone": "13912345678",
+            "pin": "135790",
+        },
+    )
+    assert response.status_code == 303
+    person = db.session.scalar(select(Person).where(Person.name == "李奶奶"))
+    assert person.household.tag_names == ["独居"] and person.user is not None
+    card = client.get(f"/staff/people/{person.id}/card")
+    assert card.status_code == 200
+    assert "<svg" in card.text and person.member_no in card.text
+
+
+def test_search_finds_by_phone_in_both_renderings(client, staff, make):
+    resident = make.resident()
+    db.session.commit()
+    page = client.get(f"/staff/residents?q={resident.phone}")
+    assert resident.person.name in page.text and "<html" in page.text
+    fragment = client.get(
+        f"/staff/residents?q={resident.phone}", headers=HX | {"HX-Target": "results"}
+    )
+    assert resident.person.name in fragment.text and "<html" not in fragment.text
+
+
+def test_cancelling_a_session_tells_everyone_and_shows_in_the_audit_log(client, staff, make, now):
+    activity = make.activity(capacity=2)
+    for _ in range(2):
+        _book(make.resident(), activity, now)
+    db.session.commit()
+    response = client.post(
+        f"/staff/sessions/{activity.sessions[0].id}/cancel", data={"reason": "停电"}
+    )
+    assert response.status_code == 303
+    again = client.post(f"/staff/sessions/{activity.sessions[0].id}/cancel", data={})
+    assert again.status_code == 422
+    log = client.get("/staff/audit?action=session.cancel")
+    assert "停电" in log.text
+    other = client.get("/staff/audit?action=waitlist.move")
+    assert "停电" not in other.text
+    assert_seat_invariant()
+
+
+def test_a_resident_answers_an_offer_in_one_tap(client, make, now, auth):
+    activity = make.activity(capacity=1, waitlist_policy=WaitlistPolicy.OFFER)
+    first, second, third = (make.resident() for _ in range(3))
+    b1, b2, b3 = (_book(u, activity, now) for u in (first, second, third))
+    cancel_booking(b1, by=first, now=now)
+    db.session.commit()
+    auth.login(second)
+    mine = client.get("/me/bookings")
+    assert "要，我确认这个名额" in mine.text
+    response = client.post(f"/me/bookings/{b2.id}/accept", headers=HX)
+    assert response.status_code == 200 and "名额是您的了" in response.text
+    again = client.post(f"/me/bookings/{b2.id}/decline")
+    assert again.status_code == 303
+    db.session.expire_all()
+    assert b2.status == BookingStatus.CONFIRMED  # declining after accepting does nothing
+    assert b3.status == BookingStatus.WAITLISTED
+    assert_seat_invariant()
+
+
+def test_an_offer_past_its_deadline_cannot_be_taken(client, make, now, auth, app):
+    activity = make.activity(capacity=1, waitlist_policy=WaitlistPolicy.OFFER)
+    first, second = make.resident(), make.resident()
+    b1, b2 = (_book(u, activity, now) for u in (first, second))
+    cancel_booking(b1, by=first, now=now)
+    deadline = b2.offer_expires_at
+    db.session.commit()
+    auth.login(second)
+    app.config["FROZEN_NOW"] = deadline + timedelta(minutes=1)
+    response = client.post(f"/me/bookings/{b2.id}/accept", headers=HX)
+    assert response.status_code == 409 and "已经不再保留" in response.text
+
+
+def test_the_call_list_shows_missed_offers_until_called(client, staff, make, now, runner, app):
+    activity = make.activity(capacity=1, waitlist_policy=WaitlistPolicy.OFFER)
+    first, second = make.resident(), make.resident()
+    b1, b2 = (_book(u, activity, now) for u in (first, second))
+    cancel_booking(b1, by=first, now=now)
+    app.config["FROZEN_NOW"] = b2.offer_expires_at
+    db.session.commit()
+    result = runner.invoke(args=["run-jobs", "--only", "expire-offers"])
+    assert "expire-offers: 1" in result.output
+    calls = client.get("/staff/calls")
+    assert second.person.name in calls.text
+    call_id = calls.text.split("/staff/calls/")[1].split("/")[0]
+    done = client.post(f"/staff/calls/{call_id}/done", data={"note": "不需要了"}, headers=HX)
+    assert done.status_code == 200
+    assert second.person.name not in client.get("/staff/calls").text
