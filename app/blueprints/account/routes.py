@@ -92,6 +92,22 @@ def create_booking():
     return response
 
 
+def _row_response(booking: Booking, message: str, kind: str, status: int):
+    """The booking's row in "My bookings" for htmx; otherwise back to the list."""
+    if htmx:
+        return render_template(
+            "account/_booking_row.html",
+            booking=booking,
+            position=waitlist_position(booking),
+            cancel_form=CancelForm(),
+            leave_dates=attendance.leave_choices([booking], now()),
+            message=message,
+            message_kind=kind,
+        ), status
+    flash(message, kind)
+    return redirect(url_for("account.list_bookings"), 303)
+
+
 def get_booking(booking_id: int) -> Booking:
     """The booking, if the current user may act on it (404 / 403 otherwise)."""
     booking = db.session.get(Booking, booking_id)
@@ -120,20 +136,9 @@ def cancel(booking_id: int):
     except BookingError as refusal:
         db.session.rollback()
         message, kind, status = str(refusal), "error", refusal.http_status
-    if htmx:
-        if form.view.data == "card":
-            return _card_response(Target.of_booking(booking), message, kind, status)
-        return render_template(
-            "account/_booking_row.html",
-            booking=booking,
-            position=waitlist_position(booking),
-            cancel_form=CancelForm(),
-            leave_dates=attendance.leave_choices([booking], now()),
-            message=message,
-            message_kind=kind,
-        ), status
-    flash(message, kind)
-    return redirect(url_for("account.list_bookings"), 303)
+    if htmx and form.view.data == "card":
+        return _card_response(Target.of_booking(booking), message, kind, status)
+    return _row_response(booking, message, kind, status)
 
 
 @bp.get("/bookings")
@@ -172,18 +177,7 @@ def take_leave(booking_id: int):
     except BookingError as refusal:
         db.session.rollback()
         message, kind, status = str(refusal), "error", refusal.http_status
-    if htmx:
-        return render_template(
-            "account/_booking_row.html",
-            booking=booking,
-            position=waitlist_position(booking),
-            cancel_form=CancelForm(),
-            leave_dates=attendance.leave_choices([booking], now()),
-            message=message,
-            message_kind=kind,
-        ), status
-    flash(message, kind)
-    return redirect(url_for("account.list_bookings"), 303)
+    return _row_response(booking, message, kind, status)
 
 
 @bp.get("/")
@@ -235,17 +229,7 @@ def _offer_answer(booking_id: int, answer, done_message: str):
     except BookingError as refusal:
         db.session.rollback()
         message, kind, status = str(refusal), "error", refusal.http_status
-    if htmx:
-        return render_template(
-            "account/_booking_row.html",
-            booking=booking,
-            position=waitlist_position(booking),
-            cancel_form=CancelForm(),
-            message=message,
-            message_kind=kind,
-        ), status
-    flash(message, kind)
-    return redirect(url_for("account.list_bookings"), 303)
+    return _row_response(booking, message, kind, status)
 
 
 @bp.post("/bookings/<int:booking_id>/accept")
