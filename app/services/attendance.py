@@ -46,15 +46,14 @@ from app.services.auth import normalise_phone
 from app.services.booking import (
     _needs_seat,
     cancel_booking,
+    check_free_to_book,
     claim_seat,
-    live_booking,
-    overlapping_booking,
+    insert_booking,
     promote_waitlist,
 )
 from app.services.errors import (
     AlreadyBooked,
     BookingError,
-    Conflict,
     Full,
     NotAllowed,
     NotBookable,
@@ -601,38 +600,10 @@ def drop_in(person: Person, session: Session, *, by: User, now: datetime) -> Boo
     eligibility.check_actor(by, person)
     eligibility.check_not_suspended(person, by, now)
     target = Target(session.activity, session)
-    eligibility.check_person(person, target, now)
-    if live_booking(person, target) is not None:
-        raise AlreadyBooked()
-    clash = overlapping_booking(person, target)
-    if clash is not None:
-        raise Conflict(
-            _l(
-                "%(name)s already has %(title)s at that time.",
-                name=person.name,
-                title=clash.activity.title,
-            )
-        )
+    check_free_to_book(person, target, now)
     if _needs_seat(target, person.household_id) and not claim_seat(target, now):
         raise Full(_l("Sorry, there is no free seat in this session today."))
-    booking = Booking(
-        person_id=person.id,
-        household_id=person.household_id,
-        activity_id=session.activity_id,
-        session_id=session.id,
-        status=BookingStatus.CONFIRMED,
-        channel=Channel.KIOSK,
-        booked_by_id=by.id,
-        created_at=now,
-        queued_at=now,
-        confirmed_at=now,
-    )
-    db.session.add(booking)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        raise AlreadyBooked() from None
-    return booking
+    return insert_booking(person, target, confirmed=True, channel=Channel.KIOSK, by=by, now=now)
 
 
 @dataclass

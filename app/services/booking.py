@@ -38,7 +38,7 @@ from app.services.errors import (
     NotCancellable,
 )
 from app.services.notifications import notify_household
-from app.services.targets import Target, live_leaves_clause
+from app.services.targets import Target, covers_session, live_leaves_clause
 
 
 def claim_seat(target: Target, now: datetime | None = None) -> bool:
@@ -137,13 +137,7 @@ def overlapping_booking(person: Person, target: Target) -> Booking | None:
     hi = max(end for _, end in intervals)
     rows = db.session.execute(
         select(Booking, Session)
-        .join(
-            Session,
-            or_(
-                Booking.session_id == Session.id,
-                and_(Booking.session_id.is_(None), Booking.activity_id == Session.activity_id),
-            ),
-        )
+        .join(Session, covers_session())
         .where(
             Booking.person_id == person.id,
             Booking.status.in_(LIVE_STATUSES),
@@ -184,6 +178,19 @@ def book(
     eligibility.check_not_suspended(person, by, now)
     eligibility.check_bookable(target, now)
     eligibility.check_window(target, by, now)
+    check_free_to_book(person, target, now)
+    if waitlist_only:
+        confirmed = False
+    else:
+        confirmed = claim_seat(target, now) if _needs_seat(target, person.household_id) else True
+    if not confirmed and not target.activity.waitlist_enabled:
+        raise Full()
+    return insert_booking(person, target, confirmed=confirmed, channel=channel, by=by, now=now)
+
+
+def check_free_to_book(person: Person, target: Target, now: datetime) -> None:
+    """The person's side of booking: age and audience, not booked already, free at
+    that time. Raises NotEligible, AlreadyBooked or Conflict."""
     eligibility.check_person(person, target, now)
     if live_booking(person, target) is not None:
         raise AlreadyBooked()
@@ -196,12 +203,13 @@ def book(
                 title=clash.activity.title,
             )
         )
-    if waitlist_only:
-        confirmed = False
-    else:
-        confirmed = claim_seat(target, now) if _needs_seat(target, person.household_id) else True
-    if not confirmed and not target.activity.waitlist_enabled:
-        raise Full()
+
+
+def insert_booking(
+    person: Person, target: Target, *, confirmed: bool, channel: str, by: User, now: datetime
+) -> Booking:
+    """Writes the booking row once its seat (if confirmed) is claimed. Raises
+    AlreadyBooked when a second live booking was made at the same moment."""
     booking = Booking(
         person_id=person.id,
         household_id=person.household_id,

@@ -15,7 +15,7 @@ from typing import Protocol
 
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import exists, select, update
 
 from app.extensions import db
 from app.models import (
@@ -30,6 +30,7 @@ from app.models import (
     User,
 )
 from app.services.jobs import job
+from app.services.targets import covers_session
 from app.timeutil import local_date, local_day_bounds
 
 
@@ -182,13 +183,7 @@ def queue_reminders(now: datetime) -> int:
     already = exists().where(Reminder.booking_id == Booking.id, Reminder.session_id == Session.id)
     rows = db.session.execute(
         select(Booking, Session)
-        .join(
-            Session,
-            or_(
-                Booking.session_id == Session.id,
-                and_(Booking.session_id.is_(None), Booking.activity_id == Session.activity_id),
-            ),
-        )
+        .join(Session, covers_session())
         .where(
             Booking.status == BookingStatus.CONFIRMED,
             Session.status == SessionStatus.SCHEDULED,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 
 from app.extensions import db
 from app.models import Activity, Booking, BookingStatus, Leave, Session, SessionStatus
@@ -79,6 +79,15 @@ class Target:
         return db.session.scalar(
             select(func.count(Booking.id)).where(self.bookings_clause(), Booking.status == status)
         )
+
+
+def covers_session():
+    """Join condition: the booking covers the session (it is for that session, or
+    for the whole term of its activity)."""
+    return or_(
+        Booking.session_id == Session.id,
+        and_(Booking.session_id.is_(None), Booking.activity_id == Session.activity_id),
+    )
 
 
 def live_leaves_clause(session_id_column):
