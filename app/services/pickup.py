@@ -22,6 +22,7 @@ from app.models import (
     Activity,
     Attendance,
     AttendanceStatus,
+    AuditEntry,
     Booking,
     BookingStatus,
     Person,
@@ -223,8 +224,22 @@ def batch_check_in(
 # --- check-out -------------------------------------------------------------------
 
 
+LOCK_LIFTED = "pickup_lock_lifted"
+
+
 def _wrong_codes_today(child: Person, now: datetime) -> int:
+    """Wrong codes for the child today, since staff last lifted the lock."""
     start, end = local_day_bounds(local_date(now))
+    lifted = db.session.scalar(
+        select(func.max(AuditEntry.created_at)).where(
+            AuditEntry.action == LOCK_LIFTED,
+            AuditEntry.subject_type == "person",
+            AuditEntry.subject_id == child.id,
+            AuditEntry.created_at >= start,
+        )
+    )
+    if lifted is not None:
+        start = lifted
     return db.session.scalar(
         select(func.count(PickupAttempt.id)).where(
             PickupAttempt.child_id == child.id,
@@ -287,6 +302,28 @@ def check_out(
     if not attempt.ok:
         audit.record(by, "pickup_refused", child, now, after={"reason": attempt.reason})
     return attempt
+
+
+def is_locked(child: Person, now: datetime) -> bool:
+    return _wrong_codes_today(child, now) >= MAX_WRONG_CODES
+
+
+def locked_children(attempts: list[PickupAttempt], now: datetime) -> list[Person]:
+    """The children among today's refusals whose check-out is locked."""
+    seen: dict[int, Person] = {}
+    for attempt in attempts:
+        if attempt.child_id not in seen and is_locked(attempt.child, now):
+            seen[attempt.child_id] = attempt.child
+    return list(seen.values())
+
+
+def lift_pickup_lock(child: Person, *, by: User, now: datetime, reason: str) -> None:
+    """Staff, having checked who is at the door, let the code be tried again.
+    Raises NotAllowed for anyone but staff."""
+    if not by.is_staff:
+        raise NotAllowed()
+    audit.record(by, LOCK_LIFTED, child, now, reason=reason)
+    db.session.flush()
 
 
 def refusal_message(attempt: PickupAttempt) -> str:

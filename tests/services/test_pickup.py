@@ -17,6 +17,8 @@ from app.services.pickup import (
     check_in,
     check_out,
     late_pickups,
+    lift_pickup_lock,
+    locked_children,
     pickup_list,
     refused_attempts,
     remove_pickup_person,
@@ -126,6 +128,29 @@ def test_too_many_wrong_codes_lock_check_out(setup, now):
         kids[0], today, pickup_person_id=grandma.id, code=grandma.code, by=teacher, now=now
     )
     assert locked.reason == "too_many"
+
+
+def test_only_staff_lift_a_pickup_lock_and_codes_count_afresh(make, setup, now):
+    teacher, _, _, kids, today, grandma = setup
+    check_in(kids[0], today, by=teacher, now=now)
+    wrong = "0000" if grandma.code != "0000" else "1111"
+    for _ in range(MAX_WRONG_CODES):
+        check_out(kids[0], today, pickup_person_id=grandma.id, code=wrong, by=teacher, now=now)
+    assert locked_children(refused_attempts(now), now) == [kids[0]]
+    with pytest.raises(NotAllowed):
+        lift_pickup_lock(kids[0], by=teacher, now=now, reason="grandma is here")
+    staff = make.user(role=Role.STAFF, age=40)
+    later = now + timedelta(minutes=5)
+    lift_pickup_lock(kids[0], by=staff, now=later, reason="外婆本人，看过身份证")
+    assert locked_children(refused_attempts(later), later) == []
+    # One more wrong code does not lock again at once; the right code lets her go.
+    check_out(kids[0], today, pickup_person_id=grandma.id, code=wrong, by=teacher, now=later)
+    done = check_out(
+        kids[0], today, pickup_person_id=grandma.id, code=grandma.code, by=teacher, now=later
+    )
+    assert done.ok
+    entry = db.session.query(AuditEntry).filter_by(action="pickup_lock_lifted").one()
+    assert entry.actor_id == staff.id and entry.reason == "外婆本人，看过身份证"
 
 
 def test_who_is_here_and_late_pickups(make, now, setup):

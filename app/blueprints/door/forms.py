@@ -21,3 +21,10 @@ class CheckOutForm(FlaskForm):
     )
     # Not required: an empty or wrong code is still an attempt, refused and logged.
     code = StringField(_l("Pickup code"), validators=[Optional(), Length(max=10)])
+
+
+class LiftLockForm(FlaskForm):
+    reason = StringField(
+        _l("Why (who is at the door, how you checked)"),
+        validators=[DataRequired(_l("Please say why the lock is lifted.")), Length(max=300)],
+    )

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.auth import role_required
 from app.blueprints.door import bp
-from app.blueprints.door.forms import CheckInForm, CheckOutForm
+from app.blueprints.door.forms import CheckInForm, CheckOutForm, LiftLockForm
 from app.extensions import db, htmx
 from app.models import Person, Session
 from app.services import pickup, programmes
@@ -145,11 +145,30 @@ def check_out(session_id: int):
     )
 
 
+@bp.post("/children/<int:child_id>/unlock")
+@role_required("staff")
+def lift_lock(child_id: int):
+    """After too many wrong codes only staff, having checked who is there, let the
+    codes be tried again."""
+    child = db.session.get(Person, child_id)
+    if child is None:
+        abort(404)
+    form = LiftLockForm()
+    if not form.validate():
+        flash(_("Please say why the lock is lifted."), "error")
+        return redirect(url_for("door.who_is_here"), 303)
+    pickup.lift_pickup_lock(child, by=current_user, now=now(), reason=form.reason.data)
+    db.session.commit()
+    flash(_("%(child)s can be collected with a code again.", child=child.name), "success")
+    return redirect(url_for("door.who_is_here"), 303)
+
+
 @bp.get("/here")
 @role_required("teacher", "staff")
 def who_is_here():
     moment = now()
     here = pickup.who_is_here(moment, current_user)
+    refused = pickup.refused_attempts(moment) if current_user.is_staff else []
     rooms: dict[str, list] = {}
     for entry in here:
         rooms.setdefault(entry.room, []).append(entry)
@@ -157,6 +176,8 @@ def who_is_here():
         "door/here.html",
         rooms=rooms,
         late=[h for h in here if h.late],
-        refused=pickup.refused_attempts(moment) if current_user.is_staff else [],
+        refused=refused,
+        locked=pickup.locked_children(refused, moment),
+        lift_form=LiftLockForm(),
         total=len(here),
     )
