@@ -97,7 +97,8 @@ def check_window(target: Target, by: User, now: datetime) -> None:
         raise WindowNotOpen(_l("Booking opens on %(when)s.", when=lazy_when(activity.opens_at)))
     if activity.closes_at is not None and now >= activity.closes_at and not by.is_staff:
         raise WindowClosed()
-    if activity.allocation == Allocation.LOTTERY:
+    if activity.allocation == Allocation.LOTTERY and not by.is_staff:
+        # Residents apply; after the draw the desk fills any seat left over.
         raise NotEligible(_l("Places for this class are drawn by lottery. Please apply instead."))
 
 

@@ -192,6 +192,14 @@ def test_lottery_classes_cannot_be_booked_first_come(make, now, en):
         _book(user, user.person, activity, now)
 
 
+def test_the_desk_fills_seats_left_after_a_lottery(make, now):
+    activity = make.activity(allocation="lottery", closes_at=now - timedelta(days=1))
+    resident = make.resident()
+    staff = make.user(role=Role.STAFF, age=40)
+    booking = _book(staff, resident.person, activity, now)
+    assert booking.status == BookingStatus.CONFIRMED and booking.booked_by_id == staff.id
+
+
 def test_cancelling_promotes_the_first_waitlisted_and_tells_their_household(make, now):
     activity = make.activity(capacity=1)
     first, second, third = make.resident(), make.resident(), make.resident()
