@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from datetime import date, time, timedelta
 
-import pytest
-from flask_babel import refresh
-
 from app.models import Allocation, ProgrammeKind, Role, SlotKind
 from app.services.programmes import create_programme
 
@@ -70,17 +67,3 @@ def family(make, children=2, ages=(8, 6), tags=()):
 
 def sessions(programme, kind=None):
     return [s.session for s in programme.slots if kind is None or s.kind == kind]
-
-
-@pytest.fixture
-def fresh_locale(client, monkeypatch):
-    """The test holds one app context for all its requests, so flask-babel's
-    per-context locale cache would keep the first request's language; forget it
-    before each request so `?lang=en` works."""
-    original = client.open
-
-    def open_with_fresh_locale(*args, **kwargs):
-        refresh()
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(client, "open", open_with_fresh_locale)

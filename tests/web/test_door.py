@@ -11,13 +11,11 @@ from app.services.programmes import book_days
 from tests.programme_helpers import (
     afterschool,
     family,
-    fresh_locale,  # noqa: F401  (fixture)
     sessions,
 )
 
 HX = {"HX-Request": "true"}
 
-pytestmark = pytest.mark.usefixtures("fresh_locale")
 
 
 @pytest.fixture

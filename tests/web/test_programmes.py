@@ -3,14 +3,11 @@ children, lottery applications, the pickup list, and the staff pages."""
 
 from datetime import timedelta
 
-import pytest
-
 from app.extensions import db
 from app.models import Booking, BookingStatus, Programme, Role
 from tests.conftest import assert_seat_invariant
 from tests.programme_helpers import (
     family,
-    fresh_locale,  # noqa: F401  (fixture)
     holiday,
     lottery,
     sessions,
@@ -18,7 +15,6 @@ from tests.programme_helpers import (
 
 HX = {"HX-Request": "true"}
 
-pytestmark = pytest.mark.usefixtures("fresh_locale")
 
 
 def _picks(kids, slots):
