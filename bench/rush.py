@@ -43,6 +43,7 @@ import math
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -257,28 +258,53 @@ def booking_outcome(answer: Answer) -> str:
 
 class CpuMeter:
     """Where the CPU went during a phase: this client, the gunicorn workers, the
-    whole machine (Linux /proc; silently reports nothing elsewhere)."""
+    local PostgreSQL processes (all of them, other databases' too), the whole
+    machine (Linux /proc; silently reports nothing elsewhere)."""
 
     TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
-    def __init__(self, server_pid: int):
+    def __init__(self, server_pid: int, postgres: bool = False):
         self.server_pid = server_pid
+        self.postgres = postgres
 
-    def _server_ticks(self) -> int:
+    def _server_ticks(self) -> dict[int, int]:
         pids = [self.server_pid]
         try:
             children = Path(f"/proc/{self.server_pid}/task/{self.server_pid}/children")
             pids += [int(p) for p in children.read_text().split()]
         except OSError:
             pass
-        total = 0
+        return self._ticks(pids)
+
+    def _postgres_ticks(self) -> dict[int, int]:
+        if not self.postgres:
+            return {}
+        pids = []
+        for entry in Path("/proc").iterdir():
+            try:
+                if entry.name.isdigit() and (entry / "comm").read_text().strip() == "postgres":
+                    pids.append(int(entry.name))
+            except OSError:
+                pass
+        return self._ticks(pids)
+
+    @staticmethod
+    def _ticks(pids: list[int]) -> dict[int, int]:
+        """CPU ticks (user + system) per process."""
+        ticks = {}
         for pid in pids:
             try:
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                total += int(fields[11]) + int(fields[12])  # utime + stime
+                ticks[pid] = int(fields[11]) + int(fields[12])
             except (OSError, IndexError, ValueError):
                 pass
-        return total
+        return ticks
+
+    def _cores(self, before: dict[int, int], after: dict[int, int], wall: float) -> float:
+        """Cores used between two snapshots by processes alive at the second one
+        (ones that exited meanwhile are not counted)."""
+        used = sum(t - before.get(pid, 0) for pid, t in after.items())
+        return used / self.TICK / wall
 
     @staticmethod
     def _machine() -> tuple[int, int]:
@@ -293,13 +319,15 @@ class CpuMeter:
         self.t0 = time.perf_counter()
         self.client0 = time.process_time()
         self.server0 = self._server_ticks()
+        self.postgres0 = self._postgres_ticks()
         self.machine0 = self._machine()
         return self
 
     def __exit__(self, *exc):
         wall = time.perf_counter() - self.t0
         self.client = (time.process_time() - self.client0) / wall
-        self.server = (self._server_ticks() - self.server0) / self.TICK / wall
+        self.server = self._cores(self.server0, self._server_ticks(), wall)
+        self.pg = self._cores(self.postgres0, self._postgres_ticks(), wall)
         total, idle = self._machine()
         span = total - self.machine0[0]
         cores = os.cpu_count() or 1
@@ -309,7 +337,8 @@ class CpuMeter:
     def __str__(self) -> str:
         return (
             f"CPU in cores: client {self.client:.2f}, gunicorn {self.server:.2f}, "
-            f"whole machine {self.busy:.2f} of {os.cpu_count()}"
+            + (f"postgres {self.pg:.2f}, " if self.postgres else "")
+            + f"whole machine {self.busy:.2f} of {os.cpu_count()}"
         )
 
 
@@ -411,7 +440,8 @@ async def rush_phase(port: int, jobs: list[bytes]) -> dict:
 
     async def press(raw: bytes) -> None:
         answer = await send(port, raw, timeout=RUSH_TIMEOUT)
-        answered_at.append(time.perf_counter())
+        if answer.status:  # an HTTP answer, even a refusal; not a timeout or reset
+            answered_at.append(time.perf_counter())
         outcome = booking_outcome(answer)
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
 
@@ -653,6 +683,12 @@ async def wait_ready(proc: subprocess.Popen, port: int, timeout: float = 30.0) -
 
 async def run_phases(args, world: World, port: int, proc: subprocess.Popen) -> dict:
     await wait_ready(proc, port)
+    # Count the PostgreSQL server's CPU too when it runs on this machine.
+    local_pg = args.db != "sqlite" and (urlsplit(args.db).hostname or "localhost") in (
+        "127.0.0.1",
+        "localhost",
+        "::1",
+    )
     log(f"gunicorn up on port {port} (pid {proc.pid}, {args.workers} workers)")
 
     t0 = time.perf_counter()
@@ -687,7 +723,7 @@ async def run_phases(args, world: World, port: int, proc: subprocess.Popen) -> d
         for r in residents
     ]
 
-    with CpuMeter(proc.pid) as cpu:
+    with CpuMeter(proc.pid, local_pg) as cpu:
         base = await baseline_phase(port, args.duration, args.concurrency)
     log(
         f"baseline: {base['ok']} × /healthz in {base['elapsed']:.2f} s = {base['rps']:.0f}/s"
@@ -695,7 +731,7 @@ async def run_phases(args, world: World, port: int, proc: subprocess.Popen) -> d
     )
     log(f"  {cpu}")
 
-    with CpuMeter(proc.pid) as cpu:
+    with CpuMeter(proc.pid, local_pg) as cpu:
         flow = await throughput_phase(port, args.duration, args.concurrency, flow_jobs)
     log(
         f"throughput: {flow['good']} bookings in {flow['elapsed']:.2f} s = {flow['rps']:.1f}/s, "
@@ -705,7 +741,7 @@ async def run_phases(args, world: World, port: int, proc: subprocess.Popen) -> d
     log(f"  {cpu}")
 
     overflows = listen_overflows()
-    with CpuMeter(proc.pid) as cpu:
+    with CpuMeter(proc.pid, local_pg) as cpu:
         rush = await rush_phase(port, rush_jobs)
     overflows = listen_overflows() - overflows
     log(
@@ -718,6 +754,15 @@ async def run_phases(args, world: World, port: int, proc: subprocess.Popen) -> d
             f"  the listen queue overflowed {overflows} times: some connects waited for a SYN retry"
         )
     return {"base": base, "flow": flow, "rush": rush}
+
+
+def _num(value: float, digits: int) -> float | None:
+    """Rounded for the JSON line; None instead of NaN (nothing was measured)."""
+    return None if math.isnan(value) else round(value, digits)
+
+
+def _terminated(signum, _frame):
+    raise SystemExit(128 + signum)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -741,8 +786,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.users < 1 or args.seats < 0 or args.workers < 1 or args.concurrency < 1:
         parser.error("--users, --workers and --concurrency must be positive")
 
-    # Enough people that every throughput booking is for someone new.
-    members = max(10, math.ceil(PAIRS_WANTED / args.users))
+    # Enough people that every throughput booking is for someone new (at most 40 a
+    # household: with very few --users the phase may run out, and says so).
+    members = min(40, max(10, math.ceil(PAIRS_WANTED / args.users)))
+    # A polite kill (SIGTERM) unwinds like Ctrl+C, so the server and database go too.
+    signal.signal(signal.SIGTERM, _terminated)
     workdir = Path(tempfile.mkdtemp(prefix="zhaoxi-bench-"))
     pg_server = pg_name = None
     proc = None
@@ -811,12 +859,12 @@ def main(argv: list[str] | None = None) -> int:
         "waitlisted": waitlisted,
         "overbooked": max(0, confirmed - args.seats),
         "errors": errors,
-        "booking_rps": round(flow["rps"], 1),
-        "p50_ms": round(flow["p50_ms"], 1),
-        "p99_ms": round(flow["p99_ms"], 1),
-        "baseline_rps": round(base["rps"], 1),
-        "ratio": round(flow["rps"] / base["rps"], 3) if base["rps"] else 0.0,
-        "rush_last_answer_s": round(rush["last_answer_s"], 3),
+        "booking_rps": _num(flow["rps"], 1),
+        "p50_ms": _num(flow["p50_ms"], 1),
+        "p99_ms": _num(flow["p99_ms"], 1),
+        "baseline_rps": _num(base["rps"], 1),
+        "ratio": _num(flow["rps"] / base["rps"], 3) if base["rps"] else None,
+        "rush_last_answer_s": _num(rush["last_answer_s"], 3),
     }
     if mismatch:
         result["taken"] = counted["taken"]
