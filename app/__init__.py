@@ -93,6 +93,10 @@ def register_request_hooks(app: Flask) -> None:
         # SQLite: safe reads use deferred transactions; everything else takes the
         # write lock up front (see app/database.py).
         g._db_mode_token = database.set_read_only(request.method in ("GET", "HEAD"))
+        # A request's session lives for that request only: after its one commit the
+        # view renders what it just saved without fetching every row again. (Seat
+        # counters changed by conditional UPDATEs are expired where they change.)
+        db.session().expire_on_commit = False
 
     @app.teardown_request
     def _reset_transaction_mode(_exc):
@@ -132,10 +136,33 @@ def register_template_helpers(app: Flask) -> None:
 
         from app.services.notifications import unread_count
 
-        unread = unread_count(current_user) if current_user.is_authenticated else 0
+        # Counted only if a page shows the badge (fragments do not).
+        unread = (
+            LazyCount(lambda: unread_count(current_user)) if current_user.is_authenticated else 0
+        )
         from app.timeutil import now
 
         return {"unread_notices": unread, "lang": str(get_locale()), "now_utc": now()}
+
+
+class LazyCount:
+    """A number computed the first time a template looks at it."""
+
+    def __init__(self, compute):
+        self._compute = compute
+        self._value = None
+
+    @property
+    def value(self) -> int:
+        if self._value is None:
+            self._value = self._compute()
+        return self._value
+
+    def __bool__(self) -> bool:
+        return bool(self.value)
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 def register_commands(app: Flask) -> None:

@@ -7,6 +7,7 @@ from functools import wraps
 from flask import abort
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 
@@ -23,7 +24,8 @@ def configure_login(login_manager) -> None:
     def _load_user(user_id: str):
         if not user_id.isdigit():
             return None
-        return db.session.get(User, int(user_id))
+        # Every page needs the person (name, household): load both at once.
+        return db.session.get(User, int(user_id), options=[joinedload(User.person)])
 
 
 def role_required(*roles: str):
