@@ -86,7 +86,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
-    from app.i18n import remember_locale
+    from app.i18n import preload_wtforms_translations, remember_locale
 
     @app.before_request
     def _transaction_mode():
@@ -97,6 +97,8 @@ def register_request_hooks(app: Flask) -> None:
         # view renders what it just saved without fetching every row again. (Seat
         # counters changed by conditional UPDATEs are expired where they change.)
         db.session().expire_on_commit = False
+        if request.method == "POST":
+            preload_wtforms_translations()
 
     @app.teardown_request
     def _reset_transaction_mode(_exc):

@@ -3,8 +3,13 @@ the browser's Accept-Language → Chinese."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+from babel import support
 from flask import current_app, g, request
+from flask_babel import get_locale
 from flask_login import current_user
+from flask_wtf.i18n import messages_path
 
 LANG_COOKIE = "lang"
 
@@ -54,3 +59,14 @@ def remember_locale(response):
                 # The cookie still remembers the choice; the account can wait.
                 db.session.rollback()
     return response
+
+
+@lru_cache(maxsize=8)
+def _wtforms_catalog(locale: str):
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+def preload_wtforms_translations() -> None:
+    """Flask-WTF reads WTForms' catalog from disk on every request; hand it the one
+    already read for this language (it looks on `request` first)."""
+    request.wtforms_translations = _wtforms_catalog(str(get_locale()))
