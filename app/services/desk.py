@@ -63,6 +63,23 @@ def cancel_for(booking: Booking, *, by: User, now: datetime) -> list[Booking]:
     return promoted
 
 
+def leave_for(booking: Booking, session, *, by: User, now: datetime):
+    """Staff note 请假 for a resident who phoned or came to the desk; audited.
+    Raises what `attendance.take_leave` raises."""
+    from app.models import Channel
+    from app.services.attendance import take_leave
+
+    leave = take_leave(booking, session, by=by, now=now, channel=Channel.DESK)
+    audit.record(
+        by,
+        "booking.leave_on_behalf",
+        booking,
+        now,
+        after={"session_id": session.id, "starts_at": session.starts_at.isoformat()},
+    )
+    return leave
+
+
 @dataclass
 class Row:
     booking: Booking

@@ -200,6 +200,7 @@ MATRIX = {
     "account.accept_offer": ("POST", "/me/bookings/{booking_id}/accept", (STAFF, ADMIN)),
     "account.decline_offer": ("POST", "/me/bookings/{booking_id}/decline", (STAFF, ADMIN)),
     # The staff desk: staff and admin only.
+    "staff.leave_booking": ("POST", "/staff/bookings/{booking_id}/leave", (STAFF, ADMIN)),
     "staff.index": ("GET", "/staff/", DESK),
     "staff.list_activities": ("GET", "/staff/activities", DESK),
     "staff.new_activity": ("GET", "/staff/activities/new", DESK),

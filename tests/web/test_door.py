@@ -17,7 +17,6 @@ from tests.programme_helpers import (
 HX = {"HX-Request": "true"}
 
 
-
 @pytest.fixture
 def door(make, now, app):
     teacher = make.user(role=Role.TEACHER, age=30)

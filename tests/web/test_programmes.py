@@ -16,7 +16,6 @@ from tests.programme_helpers import (
 HX = {"HX-Request": "true"}
 
 
-
 def _picks(kids, slots):
     return [f"{k.id}-{s.id}" for k in kids for s in slots]
 

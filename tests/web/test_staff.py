@@ -337,3 +337,29 @@ def test_the_call_list_shows_missed_offers_until_called(client, staff, make, now
     done = client.post(f"/staff/calls/{call_id}/done", data={"note": "不需要了"}, headers=HX)
     assert done.status_code == 200
     assert second.person.name not in client.get("/staff/calls").text
+
+
+def test_staff_mark_leave_for_a_resident_who_phoned(client, staff, make, now):
+    from app.models import AuditEntry, Leave
+
+    activity = make.activity(title="合唱团", series=True, sessions=3, capacity=5)
+    elder = make.resident()
+    enrolment = _book(elder, activity, now)
+    make.commit()
+    page = client.get(f"/staff/people/{elder.person_id}").get_data(as_text=True)
+    second = activity.sessions[1]
+    assert f"/staff/bookings/{enrolment.id}/leave" in page
+    response = client.post(
+        f"/staff/bookings/{enrolment.id}/leave",
+        data={"session_id": second.id, "next": f"/staff/people/{elder.person_id}"},
+    )
+    assert response.status_code == 303
+    leave = db.session.scalars(select(Leave)).one()
+    assert leave.session_id == second.id and leave.booking_id == enrolment.id
+    entry = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "booking.leave_on_behalf")
+    ).one()
+    assert entry.actor_id == staff.id
+    # The term enrolment stays; only that date's seat is freed.
+    assert db.session.get(type(enrolment), enrolment.id).status == "confirmed"
+    assert_seat_invariant()

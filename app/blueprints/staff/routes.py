@@ -16,6 +16,7 @@ from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
 
 from app.auth import role_required
+from app.blueprints.account.forms import LeaveForm
 from app.blueprints.staff import bp
 from app.blueprints.staff.forms import (
     ActivityForm,
@@ -38,6 +39,7 @@ from app.blueprints.staff.forms import (
     TagsForm,
 )
 from app.extensions import db, htmx
+from app.formatting import when
 from app.models import (
     Activity,
     Booking,
@@ -48,7 +50,7 @@ from app.models import (
     Person,
     Session,
 )
-from app.services import desk, links, residents, schedule, waitlist
+from app.services import attendance, desk, links, residents, schedule, waitlist
 from app.services.auth import find_user_by_phone
 from app.services.errors import BookingError
 from app.services.targets import Target
@@ -503,6 +505,26 @@ def cancel_booking(booking_id: int):
     )
 
 
+@bp.post("/bookings/<int:booking_id>/leave")
+def leave_booking(booking_id: int):
+    """请假 on behalf: the resident cannot come to one date."""
+    booking = _get(Booking, booking_id)
+    form = LeaveForm()
+    session = db.session.get(Session, form.session_id.data) if form.validate() else None
+    if session is None:
+        abort(422)
+    return _booking_action(
+        booking,
+        form,
+        lambda: desk.leave_for(booking, session, by=current_user, now=now()),
+        _(
+            "Leave noted for %(name)s on %(when)s.",
+            name=booking.person.name,
+            when=when(session.starts_at),
+        ),
+    )
+
+
 # --- residents ------------------------------------------------------------------------------
 
 
@@ -569,6 +591,9 @@ def _person_page(person: Person, **forms):
         household=household,
         members=household.members,
         rows=desk.person_bookings(person, now()),
+        leave_dates=attendance.leave_choices(
+            [r.booking for r in desk.person_bookings(person, now())], now()
+        ),
         links=links.links_of_person(person),
         tags_form=forms.get("tags_form") or TagsForm(formdata=None, tags=household.tag_names),
         member_form=forms.get("member_form") or MemberForm(formdata=None),
