@@ -45,7 +45,7 @@ from app.models.programmes import (
     ProgrammeSlot,
     SlotKind,
 )
-from app.models.roll import AttendanceChange, Leave, Suspension, WelfareCall
+from app.models.roll import AttendanceChange, Leave, SessionHelper, Suspension, WelfareCall
 
 __all__ = [
     "CATEGORIES",
@@ -81,6 +81,7 @@ __all__ = [
     "Person",
     "Role",
     "Session",
+    "SessionHelper",
     "SessionStatus",
     "Suspension",
     "User",

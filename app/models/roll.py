@@ -85,3 +85,17 @@ class WelfareCall(db.Model):
     person = relationship("Person")
     attendance = relationship("Attendance")
     done_by = relationship("User")
+
+
+class SessionHelper(db.Model):
+    """A volunteer who helped the teacher run a session: it counts in their hours."""
+
+    __table_args__ = (UniqueConstraint("session_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("activity_session.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime]
+
+    user = relationship("User", foreign_keys=[user_id])

@@ -36,6 +36,7 @@ from app.models import (
     Person,
     Role,
     Session,
+    SessionHelper,
     SessionStatus,
     Suspension,
     User,
@@ -57,6 +58,7 @@ from app.services.errors import (
     Full,
     NotAllowed,
     NotBookable,
+    NotEligible,
     NotOnRoster,
     OutsideTime,
 )
@@ -938,34 +940,83 @@ class Hours:
 
 
 def volunteer_hours(now: datetime, user: User | None = None) -> list[Hours]:
-    """Service hours from sessions each teacher ran (held, not cancelled, ended):
-    this local month and in total, per teacher, by name."""
+    """Service hours from sessions each teacher ran or helper helped with (held,
+    not cancelled, ended): this local month and in total, per person, by name."""
     local_now = local_date(now)
     month_start, _ = local_day_bounds(local_now.replace(day=1))
-    query = (
-        select(Session.starts_at, Session.ends_at, Activity.teacher_id)
+    held = (Session.status == SessionStatus.SCHEDULED, Session.ends_at <= now)
+    taught = (
+        select(Session.id, Session.starts_at, Session.ends_at, Activity.teacher_id)
         .join(Activity, Activity.id == Session.activity_id)
-        .where(
-            Activity.teacher_id.is_not(None),
-            Session.status == SessionStatus.SCHEDULED,
-            Session.ends_at <= now,
-        )
+        .where(Activity.teacher_id.is_not(None), *held)
+    )
+    helped = (
+        select(Session.id, Session.starts_at, Session.ends_at, SessionHelper.user_id)
+        .join(SessionHelper, SessionHelper.session_id == Session.id)
+        .where(*held)
     )
     if user is not None:
-        query = query.where(Activity.teacher_id == user.id)
+        taught = taught.where(Activity.teacher_id == user.id)
+        helped = helped.where(SessionHelper.user_id == user.id)
     totals: dict[int, Hours] = {}
-    for starts_at, ends_at, teacher_id in db.session.execute(query):
-        if teacher_id not in totals:
-            totals[teacher_id] = Hours(db.session.get(User, teacher_id))
-        minutes = int((ends_at - starts_at).total_seconds() // 60)
-        entry = totals[teacher_id]
-        entry.sessions += 1
-        entry.total_minutes += minutes
-        if starts_at >= month_start:
-            entry.month_minutes += minutes
+    counted: set[tuple[int, int]] = set()
+    for query in (taught, helped):
+        for session_id, starts_at, ends_at, user_id in db.session.execute(query):
+            if (session_id, user_id) in counted:
+                continue  # a teacher listed as helper of their own class counts once
+            counted.add((session_id, user_id))
+            if user_id not in totals:
+                totals[user_id] = Hours(db.session.get(User, user_id))
+            minutes = int((ends_at - starts_at).total_seconds() // 60)
+            entry = totals[user_id]
+            entry.sessions += 1
+            entry.total_minutes += minutes
+            if starts_at >= month_start:
+                entry.month_minutes += minutes
     if user is not None and user.id not in totals:
         totals[user.id] = Hours(user)
     return sorted(totals.values(), key=lambda h: h.user.person.name)
+
+
+def session_helpers(session: Session) -> list[SessionHelper]:
+    return list(
+        db.session.scalars(
+            select(SessionHelper)
+            .where(SessionHelper.session_id == session.id)
+            .order_by(SessionHelper.id)
+        )
+    )
+
+
+def add_helper(session: Session, phone: str, *, by: User, now: datetime) -> SessionHelper:
+    """The teacher (or staff) records who helped run the session, found by phone.
+    Raises NotAllowed or NotEligible (no account with that phone)."""
+    check_roster_access(by, session)
+    helper = db.session.scalar(select(User).where(User.phone == normalise_phone(phone)))
+    if helper is None:
+        raise NotEligible(
+            _l("Nobody with that phone number has an account. The front desk can register them.")
+        )
+    existing = db.session.scalar(
+        select(SessionHelper).where(
+            SessionHelper.session_id == session.id, SessionHelper.user_id == helper.id
+        )
+    )
+    if existing is not None:
+        return existing
+    entry = SessionHelper(
+        session_id=session.id, user_id=helper.id, added_by_id=by.id, created_at=now
+    )
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def remove_helper(entry: SessionHelper, *, by: User) -> None:
+    """Raises NotAllowed unless `by` teaches the session or is staff."""
+    check_roster_access(by, db.session.get(Session, entry.session_id))
+    db.session.delete(entry)
+    db.session.flush()
 
 
 # --- the teacher's day -----------------------------------------------------------

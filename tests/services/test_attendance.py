@@ -441,3 +441,22 @@ def test_a_new_term_enrolment_cannot_push_a_date_with_drop_ins_over_capacity(mak
     assert late.status == BookingStatus.WAITLISTED
     assert activity.taken == 1
     assert_seat_invariant()
+
+
+def test_helpers_earn_hours_for_the_sessions_they_helped_with(make, now, teacher):
+    volunteer = make.resident(age=21)  # a university student who helps on Tuesdays
+    stranger_teacher = make.user(role=Role.TEACHER, age=50)
+    held = make.activity(start_in=-DAY, teacher_id=teacher.id, duration=timedelta(minutes=90))
+    coming = make.activity(start_in=DAY, teacher_id=teacher.id)
+    svc.add_helper(held.sessions[0], volunteer.phone, by=teacher, now=now)
+    svc.add_helper(held.sessions[0], volunteer.phone, by=teacher, now=now)  # twice: once
+    svc.add_helper(coming.sessions[0], volunteer.phone, by=teacher, now=now)  # not yet held
+    svc.add_helper(held.sessions[0], teacher.phone, by=teacher, now=now)  # counted once
+    with pytest.raises(NotAllowed):
+        svc.add_helper(held.sessions[0], volunteer.phone, by=stranger_teacher, now=now)
+    (hours,) = svc.volunteer_hours(now, volunteer)
+    assert (hours.sessions, hours.total_hours) == (1, 1.5)
+    (teacher_hours,) = svc.volunteer_hours(now, teacher)
+    assert teacher_hours.sessions == 1
+    everyone = {h.user.id: h.sessions for h in svc.volunteer_hours(now)}
+    assert everyone == {teacher.id: 1, volunteer.id: 1}

@@ -58,6 +58,12 @@ def _objects(make):
     from app.models import HelpRequest
 
     help_request = HelpRequest(user_id=owner.id, created_at=make.now)
+    from app.models import SessionHelper
+
+    session_helper = SessionHelper(
+        session_id=activity.sessions[0].id, user_id=owner.id, created_at=make.now
+    )
+    db.session.add(session_helper)
     db.session.add_all([call, suspension, help_request])
     db.session.flush()
     from app.services.lottery import apply_days
@@ -82,6 +88,7 @@ def _objects(make):
     db.session.flush()
     return {
         "help_request_id": help_request.id,
+        "helper_id": session_helper.id,
         "programme_id": programme.id,
         "slot_id": programme.slots[0].session_id,
         "child_id": kid.id,
@@ -122,7 +129,13 @@ MATRIX = {
     "account.take_leave": ("POST", "/me/bookings/{booking_id}/leave", (STAFF, ADMIN)),
     # The roll: teachers see their own sessions only (this one is nobody's), staff all.
     "teach.today": ("GET", "/teach/", (TEACHER, STAFF, ADMIN)),
-    "teach.my_hours": ("GET", "/teach/hours", (TEACHER, STAFF, ADMIN)),
+    "teach.my_hours": ("GET", "/teach/hours", LOGGED_IN),
+    "teach.add_helper": ("POST", "/teach/sessions/{session_id}/helpers", (STAFF, ADMIN)),
+    "teach.remove_helper": (
+        "POST",
+        "/teach/sessions/{session_id}/helpers/{helper_id}/remove",
+        (STAFF, ADMIN),
+    ),
     "teach.show_roster": ("GET", "/teach/sessions/{session_id}", (STAFF, ADMIN)),
     "teach.print_sheet": ("GET", "/teach/sessions/{session_id}/sheet", (STAFF, ADMIN)),
     "teach.mark_person": (

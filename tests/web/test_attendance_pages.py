@@ -383,3 +383,22 @@ def test_hours_table_downloads_as_csv(client, auth, staff, teacher, make):
     assert "attachment" in response.headers["Content-Disposition"]
     lines = response.get_data(as_text=True).lstrip("\ufeff").splitlines()
     assert lines[1] == f"{teacher.person.name},{teacher.phone},1,1.5,1.5"
+
+
+def test_a_teacher_records_a_helper_who_then_sees_their_hours(client, auth, make, now):
+    teacher = make.user(role=Role.TEACHER, age=45)
+    student = make.resident(age=20)
+    activity = make.activity(start_in=-DAY, teacher_id=teacher.id)
+    make.commit()
+    auth.login(teacher)
+    session_id = activity.sessions[0].id
+    response = client.post(f"/teach/sessions/{session_id}/helpers", data={"phone": student.phone})
+    assert response.status_code == 303
+    assert student.person.name in client.get(f"/teach/sessions/{session_id}").get_data(as_text=True)
+    unknown = client.post(f"/teach/sessions/{session_id}/helpers?lang=en", data={"phone": "13999999999"})
+    assert unknown.status_code == 303
+    assert "Nobody with that phone number" in client.get(f"/teach/sessions/{session_id}").get_data(as_text=True)
+    auth.logout()
+    auth.login(student)
+    page = client.get("/teach/hours").get_data(as_text=True)
+    assert "1.5" in page

@@ -54,3 +54,14 @@ class NewWalkInForm(FlaskForm):
         ],
         render_kw={"inputmode": "tel"},
     )
+
+
+class HelperForm(FlaskForm):
+    phone = StringField(
+        _l("Helper's phone number"),
+        validators=[
+            DataRequired(_l("Please enter a phone number.")),
+            Regexp(r"^[\d\s\-+()]{5,20}$", message=_l("Please enter a phone number using digits.")),
+        ],
+        render_kw={"inputmode": "tel"},
+    )

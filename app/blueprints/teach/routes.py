@@ -5,20 +5,21 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_required
 
 from app.auth import role_required
 from app.blueprints.teach import bp
 from app.blueprints.teach.forms import (
     STATUS_LABELS,
     EmptyForm,
+    HelperForm,
     MarkForm,
     NewWalkInForm,
     WalkInForm,
     WalkInSearchForm,
 )
 from app.extensions import db, htmx
-from app.models import Person, Session
+from app.models import Person, Session, SessionHelper
 from app.services import attendance
 from app.services.errors import BookingError
 from app.timeutil import local_date, now
@@ -44,6 +45,8 @@ def _roster_context(session: Session, **extra) -> dict:
         "tally": attendance.counts(lines),
         "labels": STATUS_LABELS,
         "mark_form": EmptyForm(),
+        "helpers": attendance.session_helpers(session),
+        "helper_form": HelperForm(),
         **extra,
     }
 
@@ -195,8 +198,41 @@ def print_sheet(session_id: int):
     )
 
 
-@bp.get("/hours")
+@bp.post("/sessions/<int:session_id>/helpers")
 @role_required("teacher", "staff")
+def add_helper(session_id: int):
+    session = get_roster_session(session_id)
+    form = HelperForm()
+    if not form.validate():
+        flash(" ".join(str(e) for e in form.phone.errors), "error")
+        return redirect(url_for("teach.show_roster", session_id=session.id), 303)
+    try:
+        entry = attendance.add_helper(session, form.phone.data, by=current_user, now=now())
+        db.session.commit()
+        flash(_("%(name)s is recorded as a helper.", name=entry.user.person.name), "success")
+    except BookingError as refusal:
+        db.session.rollback()
+        flash(str(refusal), "error")
+    return redirect(url_for("teach.show_roster", session_id=session.id), 303)
+
+
+@bp.post("/sessions/<int:session_id>/helpers/<int:helper_id>/remove")
+@role_required("teacher", "staff")
+def remove_helper(session_id: int, helper_id: int):
+    session = get_roster_session(session_id)
+    entry = db.session.get(SessionHelper, helper_id)
+    if entry is None or entry.session_id != session.id:
+        abort(404)
+    if not EmptyForm().validate():
+        abort(400)
+    attendance.remove_helper(entry, by=current_user)
+    db.session.commit()
+    return redirect(url_for("teach.show_roster", session_id=session.id), 303)
+
+
+@bp.get("/hours")
+@login_required
 def my_hours():
+    """Anyone's own volunteer hours: teachers, and residents who helped."""
     (hours,) = attendance.volunteer_hours(now(), current_user)
     return render_template("teach/hours.html", hours=hours)
