@@ -6,6 +6,7 @@ Usage (from the repository root):
     .venv/bin/python bench/rush.py                # SQLite, 2 workers, 50 seats, 400 users
     .venv/bin/python bench/rush.py --db postgresql://postgres@127.0.0.1:5432/postgres
     make bench BENCH_ARGS="--workers 4 --seats 20 --users 200"
+    .venv/bin/python bench/rush.py --mode childcare   # holiday childcare: 300 families, 40 seats
 
 What it does: builds a fresh database (`--db sqlite`: a new temp file;
 `--db postgresql://…`: a new database `zhaoxi_bench_<pid>` on that server, dropped
@@ -28,6 +29,28 @@ Progress goes to stderr; the last line on stdout is one JSON object:
 db, workers, seats, attempts, confirmed, waitlisted, overbooked, errors,
 booking_rps, p50_ms, p99_ms, baseline_rps, ratio, rush_last_answer_s
 (plus taken and counter_mismatch when the seat counter disagrees).
+
+`--mode childcare` (the default is `--mode classes`, above) is the holiday-childcare
+rush instead: a first-come-first-served holiday programme of two Monday–Friday weeks
+(one full-day slot a day, `--seats` places each, default 40) and `--users`
+households (default 300), each a guardian account with one or two children (seeded
+at random, fixed seed) of the right age and school grade. Before the clock every
+guardian logs in and fetches the programme page; each household's submission is
+built in advance: five consecutive days starting on one of the first six (so the
+middle of the fortnight is wanted by everyone) for each child, as the form's
+`pick` values "child_id-session_id", with `together` when there are two children.
+Then the baseline (as above) and the rush: every household POSTs
+/programmes/<id>/book at once (htmx, so the answer is the results fragment). There
+is no throughput phase: booking_rps is decided (confirmed or waitlisted) pairs per
+second over the rush, p50_ms/p99_ms the rush submissions' latencies, attempts the
+(child, slot) pairs submitted. An answer is an error unless it is the results
+fragment with the status the view gives it (200 when some pair was decided, 409
+when all were refused) and one outcome per pair; waiting lists and refusals are
+normal outcomes. Afterwards every slot is counted: overbooked adds up the seats
+held beyond capacity on each slot, plus any child holding two live bookings on one
+slot; a slot whose stored `taken` disagrees with its bookings is an error. The JSON
+line carries the same keys plus "mode": "childcare".
+
 The exit status is 1 when a correctness target is missed (overbooking, errors, a
 seat counter that disagrees), 0 otherwise; speed targets never fail the run.
 """
@@ -41,6 +64,7 @@ import io
 import json
 import math
 import os
+import random
 import re
 import shutil
 import signal
@@ -194,8 +218,11 @@ def csrf_from(body: bytes) -> str | None:
     return None
 
 
-async def log_in(port: int, resident: Resident, page: str) -> str | None:
+async def log_in(
+    port: int, resident: Resident, page: str, marker: bytes = b'name="person_id"'
+) -> str | None:
     """GET /login, POST /login, GET the class page: cookie and CSRF token ready.
+    `marker`: what on that page shows the booking form is there.
 
     Returns None on success, else what went wrong.
     """
@@ -218,7 +245,7 @@ async def log_in(port: int, resident: Resident, page: str) -> str | None:
         return f"GET {page}: {answer.status} {answer.error or ''}"
     resident.take_cookies(answer)
     token = csrf_from(answer.body)
-    if not token or b'name="person_id"' not in answer.body:
+    if not token or marker not in answer.body:
         return f"GET {page}: no booking form"
     resident.csrf = token
     return None
@@ -460,6 +487,99 @@ async def rush_phase(port: int, jobs: list[bytes]) -> dict:
     }
 
 
+@dataclass
+class Submission:
+    """One household's prepared POST /programmes/<id>/book."""
+
+    raw: bytes
+    pairs: int  # (child, slot) pairs ticked
+
+
+def childcare_request(
+    port: int, resident: Resident, programme_id: int, picks: list[str], together: bool
+) -> bytes:
+    form: list[tuple[str, str]] = [("csrf_token", resident.csrf)]
+    form += [("pick", pick) for pick in picks]
+    if together:
+        form.append(("together", "y"))
+    return build_request(
+        port,
+        "POST",
+        f"/programmes/{programme_id}/book",
+        cookies=resident.cookie_header,
+        form=form,
+        extra=(
+            "HX-Request: true",
+            f"HX-Current-URL: http://{HOST}:{port}/programmes/{programme_id}",
+        ),
+    )
+
+
+_RESULT = re.compile(rb'class="booking result-([a-z]+)"')
+
+
+def childcare_outcome(answer: Answer, pairs: int) -> tuple[str, dict[str, int]]:
+    """('processed', pair outcomes) when the answer is the results fragment with the
+    status the view gives it: 200 when some pair was decided, 409 when every pair was
+    refused, one outcome per pair. Otherwise (error description, {})."""
+    if answer.status not in (200, 409):
+        return (f"HTTP {answer.status}" if answer.status else (answer.error or "no answer")), {}
+    if b'class="results"' not in answer.body:
+        return f"{answer.status} without the results fragment", {}
+    counts: dict[str, int] = {}
+    for found in _RESULT.finditer(answer.body):
+        status = found.group(1).decode()
+        counts[status] = counts.get(status, 0) + 1
+    if sum(counts.values()) != pairs:
+        return f"{answer.status} with {sum(counts.values())} outcomes for {pairs} pairs", {}
+    decided = counts.get("confirmed", 0) + counts.get("waitlisted", 0)
+    if (answer.status == 200) != (decided > 0):
+        return f"{answer.status} with {decided} pairs decided", {}
+    return "processed", counts
+
+
+async def childcare_rush_phase(port: int, jobs: list[Submission]) -> dict:
+    """Every household submits at once; latency per submission, outcomes per pair."""
+    answered_at: list[float] = []
+    latencies: list[float] = []
+    answers: dict[str, int] = {}
+    pairs: dict[str, int] = {}
+
+    async def press(job: Submission) -> None:
+        t0 = time.perf_counter()
+        answer = await send(port, job.raw, timeout=RUSH_TIMEOUT)
+        t1 = time.perf_counter()
+        if answer.status:  # an HTTP answer, even a refusal; not a timeout or reset
+            answered_at.append(t1)
+            latencies.append(t1 - t0)
+        verdict, counts = childcare_outcome(answer, job.pairs)
+        key = f"{answer.status} {verdict}" if verdict == "processed" else verdict
+        answers[key] = answers.get(key, 0) + 1
+        for status, n in counts.items():
+            pairs[status] = pairs.get(status, 0) + n
+
+    start = time.perf_counter()
+    tasks = [asyncio.create_task(press(job)) for job in jobs]
+    done, pending = await asyncio.wait(tasks, timeout=RUSH_TIMEOUT)
+    for task in pending:
+        task.cancel()
+    if pending:
+        answers["no answer within the rush timeout"] = len(pending)
+    processed = sum(n for k, n in answers.items() if k.endswith(" processed"))
+    last = (max(answered_at) - start) if answered_at else float("nan")
+    decided = pairs.get("confirmed", 0) + pairs.get("waitlisted", 0)
+    return {
+        "answers": answers,
+        "pairs": pairs,
+        "decided": decided,
+        "errors": len(jobs) - processed,
+        "last_answer_s": last,
+        "rps": decided / last if last and not math.isnan(last) else float("nan"),
+        "p50_ms": percentile(latencies, 50) * 1000,
+        "p99_ms": percentile(latencies, 99) * 1000,
+    }
+
+
 # ------------------------------------------------------------------- the database
 
 
@@ -487,9 +607,6 @@ class World:
 
 def seed(app, users: int, seats: int, members: int) -> World:
     """Schema via the migrations, then households, accounts and two sessions."""
-    import logging
-
-    from flask_migrate import upgrade
     from sqlalchemy import insert
 
     from app.extensions import db
@@ -499,15 +616,7 @@ def seed(app, users: int, seats: int, members: int) -> World:
     from app.timeutil import utcnow
 
     with app.app_context():
-        # Alembic's logging config writes INFO lines to stderr: keep them out of the way.
-        chatter = io.StringIO()
-        try:
-            with contextlib.redirect_stderr(chatter):
-                upgrade(directory=str(ROOT / "migrations"))
-        except BaseException:
-            sys.stderr.write(chatter.getvalue())
-            raise
-        logging.getLogger("alembic").setLevel(logging.WARNING)
+        _migrate(app)
         now = utcnow().replace(microsecond=0)
         day = now.replace(hour=2, minute=0, second=0)  # 10:00 in Asia/Shanghai
         rush = create_activity(
@@ -594,6 +703,152 @@ def count_rush(app, session_id: int) -> dict:
         "taken": taken,
         "capacity": capacity,
     }
+
+
+CHILDCARE_SEED = 20270118
+CHILDCARE_WEEKS = 2  # Monday–Friday, one full-day slot a day: 10 slots
+CHILDCARE_DAYS = 5  # consecutive slots each household asks for
+CHILD_AGES = (8, 10)  # on the first day; the programme takes ages 6–12, grades 1–6
+
+
+@dataclass
+class ChildcareWorld:
+    residents: list[Resident]  # person_ids: the guardian, then 1 or 2 children
+    programme_id: int
+    slot_ids: list[int]  # session ids, day by day
+
+
+def _migrate(app) -> None:
+    import logging
+
+    from flask_migrate import upgrade
+
+    # Alembic's logging config writes INFO lines to stderr: keep them out of the way.
+    chatter = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(chatter):
+            upgrade(directory=str(ROOT / "migrations"))
+    except BaseException:
+        sys.stderr.write(chatter.getvalue())
+        raise
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def seed_childcare(app, users: int, seats: int) -> ChildcareWorld:
+    """Schema, a staff account, a holiday programme open now (first come first
+    served, `seats` places a slot), and `users` households: a guardian account
+    and one or two children of an eligible age."""
+    from datetime import time as clock
+
+    from app.extensions import db
+    from app.models import Role, SlotKind
+    from app.services.programmes import create_programme
+    from app.services.residents import add_person, create_household, create_user
+    from app.timeutil import local_date, utcnow
+
+    rng = random.Random(CHILDCARE_SEED)
+    with app.app_context():
+        _migrate(app)
+        now = utcnow().replace(microsecond=0)
+        today = local_date(now)
+        # The first Monday at least a week ahead: every slot starts in the future.
+        first_day = today + timedelta(days=7 + (7 - today.weekday()) % 7)
+        office = create_household("Bench centre office", now=now)
+        staff = create_user(
+            add_person(office, "Bench staff", now=now, birth_date=date(1980, 1, 1)),
+            phone="13700000000",
+            secret=PIN,
+            role=Role.STAFF,
+            now=now,
+            hash_method=HASH_METHOD,
+        )
+        programme = create_programme(
+            by=staff,
+            now=now,
+            title="假期托管 Holiday childcare (bench)",
+            first_day=first_day,
+            last_day=first_day + timedelta(days=7 * CHILDCARE_WEEKS - 3),  # a Friday
+            weekdays=(1, 2, 3, 4, 5),
+            slot_times={SlotKind.FULL: (clock(8, 30), clock(17))},
+            capacity=seats,
+            min_age=6,
+            max_age=12,
+            min_grade=1,
+            max_grade=6,
+            opens_at=now - timedelta(hours=1),
+            room="活动室一",
+        )
+        slot_ids = [slot.session_id for slot in programme.slots]
+        residents = []
+        for i in range(users):
+            household = create_household(f"Bench family {i:04d}", now=now)
+            guardian = add_person(
+                household, f"Parent {i:04d}", now=now, birth_date=date(1988, 1, 1)
+            )
+            phone = f"138{i:08d}"
+            create_user(guardian, phone=phone, secret=PIN, now=now, hash_method=HASH_METHOD)
+            children = [
+                add_person(
+                    household,
+                    f"Child {i:04d}-{k}",
+                    now=now,
+                    birth_date=date(first_day.year - CHILD_AGES[k], 1, 1),
+                )
+                for k in range(rng.choice((1, 2)))
+            ]
+            residents.append(Resident(phone, [guardian.id] + [c.id for c in children]))
+        world = ChildcareWorld(residents, programme.id, slot_ids)
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()  # no connection of ours stays open while gunicorn runs
+    return world
+
+
+def count_childcare(app, programme_id: int) -> dict:
+    """Per slot: capacity, stored taken, bookings by status; and live duplicates."""
+    from sqlalchemy import func, select
+
+    from app.extensions import db
+    from app.models import LIVE_STATUSES, Booking, ProgrammeSlot
+    from app.models import Session as ActivitySession
+
+    with app.app_context():
+        slots = db.session.execute(
+            select(ActivitySession.id, ActivitySession.capacity, ActivitySession.taken)
+            .join(ProgrammeSlot, ProgrammeSlot.session_id == ActivitySession.id)
+            .where(ProgrammeSlot.programme_id == programme_id)
+            .order_by(ProgrammeSlot.day)
+        ).all()
+        ids = [row.id for row in slots]
+        by_status: dict[int, dict[str, int]] = {}
+        for session_id, status, n in db.session.execute(
+            select(Booking.session_id, Booking.status, func.count(Booking.id))
+            .where(Booking.session_id.in_(ids))
+            .group_by(Booking.session_id, Booking.status)
+        ):
+            by_status.setdefault(session_id, {})[status] = n
+        duplicates = db.session.execute(
+            select(Booking.session_id, Booking.person_id, func.count(Booking.id))
+            .where(Booking.session_id.in_(ids), Booking.status.in_(LIVE_STATUSES))
+            .group_by(Booking.session_id, Booking.person_id)
+            .having(func.count(Booking.id) > 1)
+        ).all()
+        db.session.remove()
+        db.engine.dispose()
+    per_slot = []
+    for row in slots:
+        counts = by_status.get(row.id, {})
+        per_slot.append(
+            {
+                "session_id": row.id,
+                "capacity": row.capacity,
+                "taken": row.taken,
+                "confirmed": counts.get("confirmed", 0),
+                "offered": counts.get("offered", 0),
+                "waitlisted": counts.get("waitlisted", 0),
+            }
+        )
+    return {"slots": per_slot, "duplicates": [tuple(d) for d in duplicates]}
 
 
 def with_database(url: str, name: str) -> str:
@@ -756,6 +1011,121 @@ async def run_phases(args, world: World, port: int, proc: subprocess.Popen) -> d
     return {"base": base, "flow": flow, "rush": rush}
 
 
+async def run_childcare_phases(
+    args, world: ChildcareWorld, port: int, proc: subprocess.Popen
+) -> dict:
+    await wait_ready(proc, port)
+    local_pg = args.db != "sqlite" and (urlsplit(args.db).hostname or "localhost") in (
+        "127.0.0.1",
+        "localhost",
+        "::1",
+    )
+    log(f"gunicorn up on port {port} (pid {proc.pid}, {args.workers} workers)")
+
+    t0 = time.perf_counter()
+    page = f"/programmes/{world.programme_id}"
+    gate = asyncio.Semaphore(args.concurrency)
+
+    async def one(resident: Resident) -> str | None:
+        async with gate:
+            return await log_in(port, resident, page, marker=b'name="pick"')
+
+    async with asyncio.timeout(LOGIN_TIMEOUT):
+        problems = await asyncio.gather(*(one(r) for r in world.residents))
+    failed = [p for p in problems if p]
+    if failed:
+        raise RuntimeError(f"{len(failed)} logins failed, e.g. {failed[0]}")
+    log(
+        f"{len(world.residents)} guardians logged in, tokens ready "
+        f"({time.perf_counter() - t0:.1f} s)"
+    )
+
+    # Submissions are built before the clock starts: the client only sends and reads.
+    rng = random.Random(CHILDCARE_SEED + 1)
+    days = min(CHILDCARE_DAYS, len(world.slot_ids))
+    starts = len(world.slot_ids) - days + 1  # 6 for 10 slots and 5 days
+    jobs = []
+    for r in world.residents:
+        first = rng.randrange(starts)
+        children = r.person_ids[1:]
+        picks = [f"{c}-{s}" for s in world.slot_ids[first : first + days] for c in children]
+        raw = childcare_request(port, r, world.programme_id, picks, together=len(children) > 1)
+        jobs.append(Submission(raw, len(picks)))
+    attempts = sum(job.pairs for job in jobs)
+
+    with CpuMeter(proc.pid, local_pg) as cpu:
+        base = await baseline_phase(port, args.duration, args.concurrency)
+    log(
+        f"baseline: {base['ok']} × /healthz in {base['elapsed']:.2f} s = {base['rps']:.0f}/s"
+        + (f", {base['failed']} failed" if base["failed"] else "")
+    )
+    log(f"  {cpu}")
+
+    overflows = listen_overflows()
+    with CpuMeter(proc.pid, local_pg) as cpu:
+        rush = await childcare_rush_phase(port, jobs)
+    overflows = listen_overflows() - overflows
+    log(
+        f"rush: {len(jobs)} submissions of {attempts} (child, slot) pairs, last answer after "
+        f"{rush['last_answer_s']:.2f} s = {rush['rps']:.1f} decided pairs/s, "
+        f"p50 {rush['p50_ms']:.0f} ms, p99 {rush['p99_ms']:.0f} ms"
+    )
+    log(f"  answers {rush['answers']}, pairs {rush['pairs']}")
+    log(f"  {cpu}")
+    if overflows > 0:
+        log(
+            f"  the listen queue overflowed {overflows} times: some connects waited for a SYN retry"
+        )
+    return {"base": base, "rush": rush, "attempts": attempts}
+
+
+def childcare_result(args, kind: str, phases: dict, counted: dict) -> dict:
+    base, rush = phases["base"], phases["rush"]
+    slots, duplicates = counted["slots"], counted["duplicates"]
+    confirmed = sum(s["confirmed"] for s in slots)
+    waitlisted = sum(s["waitlisted"] for s in slots)
+    overbooked = sum(max(0, s["confirmed"] + s["offered"] - s["capacity"]) for s in slots)
+    overbooked += sum(n - 1 for _, _, n in duplicates)
+    mismatched = [s for s in slots if s["taken"] != s["confirmed"] + s["offered"]]
+    for s in slots:
+        log(
+            f"  slot {s['session_id']}: {s['confirmed']} confirmed"
+            + (f", {s['offered']} offered" if s["offered"] else "")
+            + f", {s['waitlisted']} waiting, taken {s['taken']} of {s['capacity']}"
+        )
+    for session_id, person_id, n in duplicates:
+        log(f"DOUBLE BOOKING: person {person_id} holds {n} live bookings on slot {session_id}")
+    for s in mismatched:
+        log(
+            f"SEAT COUNTER MISMATCH on slot {s['session_id']}: taken = {s['taken']}, "
+            f"confirmed + offered bookings = {s['confirmed'] + s['offered']}"
+        )
+    answered = rush["pairs"].get("confirmed", 0), rush["pairs"].get("waitlisted", 0)
+    if answered != (confirmed, waitlisted):
+        log(
+            f"note: stored {confirmed} confirmed / {waitlisted} waiting, "
+            f"answered {answered[0]} / {answered[1]}"
+        )
+    ratio = rush["rps"] / base["rps"] if base["rps"] and not math.isnan(rush["rps"]) else None
+    return {
+        "mode": "childcare",
+        "db": kind,
+        "workers": args.workers,
+        "seats": args.seats,
+        "attempts": phases["attempts"],
+        "confirmed": confirmed,
+        "waitlisted": waitlisted,
+        "overbooked": overbooked,
+        "errors": rush["errors"] + len(mismatched),
+        "booking_rps": _num(rush["rps"], 1),
+        "p50_ms": _num(rush["p50_ms"], 1),
+        "p99_ms": _num(rush["p99_ms"], 1),
+        "baseline_rps": _num(base["rps"], 1),
+        "ratio": round(ratio, 3) if ratio is not None else None,
+        "rush_last_answer_s": _num(rush["last_answer_s"], 3),
+    }
+
+
 def _num(value: float, digits: int) -> float | None:
     """Rounded for the JSON line; None instead of NaN (nothing was measured)."""
     return None if math.isnan(value) else round(value, digits)
@@ -770,12 +1140,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--db", default="sqlite", help="'sqlite' (a new temp file) or a postgresql:// server URL"
     )
+    parser.add_argument(
+        "--mode",
+        choices=("classes", "childcare"),
+        default="classes",
+        help="classes: one class session opens (default); childcare: families book "
+        "holiday childcare days for their children",
+    )
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--seats", type=int, default=50)
-    parser.add_argument("--users", type=int, default=400)
+    parser.add_argument("--seats", type=int, help="places (a slot); default 50, childcare 40")
+    parser.add_argument("--users", type=int, help="households; default 400, childcare 300")
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per timed phase")
     parser.add_argument("--concurrency", type=int, default=64)
     args = parser.parse_args(argv)
+    childcare = args.mode == "childcare"
+    if args.seats is None:
+        args.seats = 40 if childcare else 50
+    if args.users is None:
+        args.users = 300 if childcare else 400
 
     if args.db == "sqlite":
         kind = "sqlite"
@@ -785,6 +1167,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--db must be 'sqlite' or a postgresql:// URL")
     if args.users < 1 or args.seats < 0 or args.workers < 1 or args.concurrency < 1:
         parser.error("--users, --workers and --concurrency must be positive")
+    if childcare and args.seats < 1:
+        parser.error("--seats must be at least 1 for a childcare programme")
 
     # Enough people that every throughput booking is for someone new (at most 40 a
     # household: with very few --users the phase may run out, and says so).
@@ -807,18 +1191,31 @@ def main(argv: list[str] | None = None) -> int:
 
         app = make_app(db_url)
         t0 = time.perf_counter()
-        world = seed(app, args.users, args.seats, members)
-        log(
-            f"seeded {args.users} households × {members} persons, a {args.seats}-seat session "
-            f"and a 100000-seat one ({time.perf_counter() - t0:.1f} s)"
-        )
+        if childcare:
+            world = seed_childcare(app, args.users, args.seats)
+            kids = sum(len(r.person_ids) - 1 for r in world.residents)
+            log(
+                f"seeded {args.users} households with {kids} children and a holiday "
+                f"programme of {len(world.slot_ids)} slots × {args.seats} places "
+                f"({time.perf_counter() - t0:.1f} s)"
+            )
+        else:
+            world = seed(app, args.users, args.seats, members)
+            log(
+                f"seeded {args.users} households × {members} persons, a {args.seats}-seat "
+                f"session and a 100000-seat one ({time.perf_counter() - t0:.1f} s)"
+            )
 
         port = free_port()
         proc = start_server(db_url, args.workers, port, workdir / "gunicorn.log")
-        phases = asyncio.run(run_phases(args, world, port, proc))
+        runner = run_childcare_phases if childcare else run_phases
+        phases = asyncio.run(runner(args, world, port, proc))
         stop_server(proc)
 
-        counted = count_rush(app, world.rush_session)
+        if childcare:
+            counted = count_childcare(app, world.programme_id)
+        else:
+            counted = count_rush(app, world.rush_session)
     except BaseException:
         log_path = workdir / "gunicorn.log"
         if log_path.exists():
@@ -834,6 +1231,12 @@ def main(argv: list[str] | None = None) -> int:
             except Exception as exc:  # report, but do not hide the real error
                 log(f"could not drop database {pg_name}: {exc}")
         shutil.rmtree(workdir, ignore_errors=True)
+
+    if childcare:
+        result = childcare_result(args, kind, phases, counted)
+        log(f"done in {time.perf_counter() - started:.1f} s")
+        print(json.dumps(result), flush=True)
+        return 1 if (result["overbooked"] or result["errors"]) else 0
 
     base, flow, rush = phases["base"], phases["flow"], phases["rush"]
     confirmed, waitlisted = counted["confirmed"], counted["waitlisted"]
