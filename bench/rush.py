@@ -896,6 +896,8 @@ def start_server(db_url: str, workers: int, port: int, log_path: Path) -> subpro
                 "--no-control-socket",
                 "-w",
                 str(workers),
+                "--threads",
+                str(THREADS),
                 "-b",
                 f"{HOST}:{port}",
                 "wsgi:app",
@@ -907,6 +909,9 @@ def start_server(db_url: str, workers: int, port: int, log_path: Path) -> subpro
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
+
+
+THREADS = 1  # set from --threads
 
 
 def stop_server(proc: subprocess.Popen) -> None:
@@ -1148,11 +1153,20 @@ def main(argv: list[str] | None = None) -> int:
         "holiday childcare days for their children",
     )
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="threads per gunicorn worker (1: sync workers; more: gthread, which "
+        "overlaps waits on PostgreSQL round trips)",
+    )
     parser.add_argument("--seats", type=int, help="places (a slot); default 50, childcare 40")
     parser.add_argument("--users", type=int, help="households; default 400, childcare 300")
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per timed phase")
     parser.add_argument("--concurrency", type=int, default=64)
     args = parser.parse_args(argv)
+    global THREADS
+    THREADS = args.threads
     childcare = args.mode == "childcare"
     if args.seats is None:
         args.seats = 40 if childcare else 50
