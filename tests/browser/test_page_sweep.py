@@ -1,0 +1,153 @@
+"""One page of each page type, for each role, through axe (serious/critical
+violations fail) and, on the resident and teacher pages, a 360 px wide phone with
+no sideways scrolling. Pages no journey visits are covered here."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import check_accessibility, screenshot
+from tests.browser.helpers import (
+    CALLIGRAPHY_TEACHER,
+    ELDER_KIOSK,
+    PARENT,
+    PIN,
+    STAFF,
+    activity_id,
+    first_session_id,
+    login,
+    person_id,
+    programme_id,
+)
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "locale": "zh-CN", "viewport": {"width": 360, "height": 740}}
+
+
+@pytest.fixture(scope="module")
+def ids(live_app):
+    return {
+        "calligraphy": activity_id(live_app, "书法班"),
+        "calligraphy_session": first_session_id(live_app, "书法班"),
+        "winter": programme_id(live_app, "寒托班"),
+        "child": person_id(live_app, "林小雨"),
+        "elder": person_id(live_app, "王秀英"),
+    }
+
+
+def _sweep(page, paths, folder, *, phone_width=False):
+    problems = []
+    for path in paths:
+        response = page.goto(path)
+        assert response is not None and response.status < 500, f"{path}: {response.status}"
+        screenshot(page, folder, path.strip("/").replace("/", "_").replace("?", "_") or "home")
+        try:
+            check_accessibility(page, path)
+        except AssertionError as failure:
+            problems.append(str(failure))
+        if phone_width:
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > 360:
+                problems.append(f"{path}: page is {width} px wide at a 360 px viewport")
+    assert not problems, "\n\n".join(problems)
+
+
+def test_public_pages_without_login(page, ids):
+    _sweep(
+        page,
+        [
+            "/",
+            "/classes",
+            f"/classes/{ids['calligraphy']}",
+            "/programmes/",
+            f"/programmes/{ids['winter']}",
+            "/login",
+            "/kiosk/",
+            "/kiosk/login",
+            "/display",
+            "/no-such-page",
+        ],
+        "sweep-public",
+        phone_width=True,
+    )
+
+
+def test_resident_pages(page, ids):
+    login(page, PARENT)
+    _sweep(
+        page,
+        [
+            "/classes",
+            f"/classes/{ids['calligraphy']}",
+            "/me/",
+            "/me/bookings",
+            "/me/inbox",
+            f"/programmes/{ids['winter']}",
+            f"/programmes/children/{ids['child']}/pickup",
+            "/staff/",  # the refusal page
+        ],
+        "sweep-resident",
+        phone_width=True,
+    )
+
+
+def test_kiosk_pages(page):
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.goto("/kiosk/login")
+    page.locator("#who").fill(ELDER_KIOSK)
+    page.locator("#pin").fill(PIN)
+    page.locator("main form button[type=submit]").click()
+    _sweep(page, ["/kiosk/me", "/kiosk/classes", "/kiosk/bookings"], "sweep-kiosk")
+
+
+def test_teacher_pages(page, ids):
+    login(page, CALLIGRAPHY_TEACHER)
+    session = ids["calligraphy_session"]
+    _sweep(
+        page,
+        [
+            "/teach/",
+            f"/teach/sessions/{session}",
+            f"/teach/sessions/{session}?q=王",
+            f"/teach/sessions/{session}/sheet",
+            "/teach/hours",
+        ],
+        "sweep-teacher",
+        phone_width=True,
+    )
+
+
+def test_staff_pages(page, ids):
+    page.set_viewport_size({"width": 1280, "height": 800})
+    login(page, STAFF)
+    activity, session = ids["calligraphy"], ids["calligraphy_session"]
+    _sweep(
+        page,
+        [
+            "/staff/",
+            "/staff/activities",
+            "/staff/activities/new",
+            f"/staff/activities/{activity}",
+            f"/staff/activities/{activity}/edit",
+            f"/staff/activities/{activity}/schedule",
+            f"/staff/sessions/{session}",
+            "/staff/residents?q=王",
+            "/staff/households/new",
+            f"/staff/people/{ids['elder']}",
+            f"/staff/people/{ids['elder']}/card",
+            "/staff/calls",
+            "/staff/audit",
+            "/door/",
+            f"/door/sessions/{session}",
+            "/door/here",
+            "/welfare/",
+            "/welfare/suspensions",
+            "/welfare/hours",
+            "/kiosk/help-requests",
+            f"/programmes/staff/{ids['winter']}",
+            "/programmes/staff/new",
+        ],
+        "sweep-staff",
+    )
