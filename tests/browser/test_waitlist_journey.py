@@ -72,8 +72,8 @@ def waiting(live_app):
         )
         session = add_session(
             activity,
-            from_local(datetime.combine(day, time(6 + n))),
-            from_local(datetime.combine(day, time(6 + n, 45))),
+            from_local(datetime.combine(day, time(17 + n % 6))),
+            from_local(datetime.combine(day, time(17 + n % 6, 45))),
         )
         target = Target.of(activity, session)
         people = {
