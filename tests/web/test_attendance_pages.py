@@ -175,6 +175,9 @@ def test_walk_in_found_by_phone_and_a_new_one(client, auth, teacher, lesson, mak
     assert walk_ins == {"王阿姨", "李大爷"}
     nameless = client.post(f"/teach/sessions/{session.id}/walk-ins/new", data={"name": ""})
     assert nameless.status_code == 422
+    # The error sits beside the name field and is tied to it for screen readers.
+    assert 'aria-describedby="name-error" aria-invalid="true"' in nameless.text
+    assert 'id="name-error" role="alert"' in nameless.text
 
 
 def test_printable_sign_in_sheet_has_names_and_empty_lines(client, auth, teacher, lesson):

@@ -337,3 +337,22 @@ def test_the_call_list_shows_missed_offers_until_called(client, staff, make, now
     done = client.post(f"/staff/calls/{call_id}/done", data={"note": "不需要了"}, headers=HX)
     assert done.status_code == 200
     assert second.person.name not in client.get("/staff/calls").text
+
+
+def test_giving_a_seat_past_the_first_in_line_keeps_the_reason(client, staff, make, now):
+    activity = make.activity(capacity=1)
+    users = [make.resident() for _ in range(3)]
+    bookings = [_book(u, activity, now) for u in users]
+    activity.sessions[0].capacity = 2  # a seat came free; the desk decides who gets it
+    db.session.commit()
+    given = client.post(
+        f"/staff/bookings/{bookings[2].id}/promote", data={"reason": "腿脚不便"}, headers=HX
+    )
+    assert given.status_code == 200 and 'id="bookings"' in given.text
+    assert users[2].person.name in given.text and "现在有名额了" in given.text
+    db.session.expire_all()
+    assert bookings[2].status == BookingStatus.CONFIRMED
+    assert bookings[1].status == BookingStatus.WAITLISTED
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "waitlist.promote"))
+    assert entry.reason == "腿脚不便"
+    assert_seat_invariant()
