@@ -21,9 +21,14 @@ from tests.browser.helpers import (
 )
 
 
+@pytest.fixture(params=["zh-CN", "en"])
+def language(request):
+    return request.param
+
+
 @pytest.fixture
-def browser_context_args(browser_context_args):
-    return {**browser_context_args, "locale": "zh-CN", "viewport": {"width": 360, "height": 740}}
+def browser_context_args(browser_context_args, language):
+    return {**browser_context_args, "locale": language, "viewport": {"width": 360, "height": 740}}
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +59,7 @@ def _sweep(page, paths, folder, *, phone_width=False):
     assert not problems, "\n\n".join(problems)
 
 
-def test_public_pages_without_login(page, ids):
+def test_public_pages_without_login(page, ids, language):
     _sweep(
         page,
         [
@@ -69,12 +74,12 @@ def test_public_pages_without_login(page, ids):
             "/display",
             "/no-such-page",
         ],
-        "sweep-public",
+        f"sweep-public-{language}",
         phone_width=True,
     )
 
 
-def test_resident_pages(page, ids):
+def test_resident_pages(page, ids, language):
     login(page, PARENT)
     _sweep(
         page,
@@ -88,21 +93,50 @@ def test_resident_pages(page, ids):
             f"/programmes/children/{ids['child']}/pickup",
             "/staff/",  # the refusal page
         ],
-        "sweep-resident",
+        f"sweep-resident-{language}",
         phone_width=True,
     )
 
 
-def test_kiosk_pages(page):
+def test_kiosk_pages(page, language):
     page.set_viewport_size({"width": 1920, "height": 1080})
+    for path in ("/kiosk/", "/kiosk/login"):
+        page.goto(path)
+        small_text = page.evaluate(SMALL_TEXT)
+        assert not small_text, f"{path}: text under 24 px: {sorted(set(small_text))}"
+        small = page.evaluate(SMALL_TARGETS)
+        assert not small, f"{path}: tap targets under 56 px: {small}"
     page.goto("/kiosk/login")
     page.locator("#who").fill(ELDER_KIOSK)
     page.locator("#pin").fill(PIN)
     page.locator("main form button[type=submit]").click()
-    _sweep(page, ["/kiosk/me", "/kiosk/classes", "/kiosk/bookings"], "sweep-kiosk")
+    _sweep(page, ["/kiosk/me", "/kiosk/classes", "/kiosk/bookings"], f"sweep-kiosk-{language}")
+    for path in ("/kiosk/me", "/kiosk/classes"):
+        page.goto(path)
+        small_text = page.evaluate(SMALL_TEXT)
+        assert not small_text, f"{path}: text under 24 px: {sorted(set(small_text))}"
+        small = page.evaluate(SMALL_TARGETS)
+        assert not small, f"{path}: tap targets under 56 px: {small}"
 
 
-def test_teacher_pages(page, ids):
+# Visible text in the header and main part set smaller than 24 px.
+SMALL_TEXT = """[...document.querySelectorAll('header *, main *')]
+  .filter((e) => e.offsetParent !== null && !e.closest('.visually-hidden')
+    && [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim()))
+  .filter((e) => parseFloat(getComputedStyle(e).fontSize) < 24)
+  .map((e) => `${e.tagName}.${e.className} ${getComputedStyle(e).fontSize}`)"""
+# Visible buttons and links smaller than 56 px on either side (the skip link shows
+# only on keyboard focus).
+SMALL_TARGETS = """
+[...document.querySelectorAll('button, a, input:not([type=hidden])')]
+  .filter((e) => e.offsetParent !== null && !e.classList.contains('skip-link'))
+  .map((e) => [e.textContent.trim().slice(0, 20) || e.name, e.getBoundingClientRect()])
+  .filter(([, r]) => r.height < 56 || r.width < 56)
+  .map(([name, r]) => `${name} ${Math.round(r.width)}x${Math.round(r.height)}`)
+"""
+
+
+def test_teacher_pages(page, ids, language):
     login(page, CALLIGRAPHY_TEACHER)
     session = ids["calligraphy_session"]
     _sweep(
@@ -114,12 +148,12 @@ def test_teacher_pages(page, ids):
             f"/teach/sessions/{session}/sheet",
             "/teach/hours",
         ],
-        "sweep-teacher",
+        f"sweep-teacher-{language}",
         phone_width=True,
     )
 
 
-def test_staff_pages(page, ids):
+def test_staff_pages(page, ids, language):
     page.set_viewport_size({"width": 1280, "height": 800})
     login(page, STAFF)
     activity, session = ids["calligraphy"], ids["calligraphy_session"]
@@ -149,5 +183,5 @@ def test_staff_pages(page, ids):
             f"/programmes/staff/{ids['winter']}",
             "/programmes/staff/new",
         ],
-        "sweep-staff",
+        f"sweep-staff-{language}",
     )
