@@ -48,6 +48,9 @@ def _sweep(page, paths, folder, *, phone_width=False):
         response = page.goto(path)
         assert response is not None and response.status < 500, f"{path}: {response.status}"
         screenshot(page, folder, path.strip("/").replace("/", "_").replace("?", "_") or "home")
+        lang = page.evaluate("document.documentElement.lang")
+        if not folder.endswith(f"-{lang}"):
+            problems.append(f"{path}: <html lang={lang!r}> in {folder}")
         try:
             check_accessibility(page, path)
         except AssertionError as failure:
