@@ -88,7 +88,14 @@ class Config:
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "zhaoxi@localhost")
     SMS_ADAPTER = os.environ.get("SMS_ADAPTER")
     OUTBOX_MAX_ATTEMPTS = 3
-    COMPRESS_MIMETYPES = ["text/html", "text/css", "application/javascript", "image/svg+xml"]
+    # Python serves .js as text/javascript.
+    COMPRESS_MIMETYPES = [
+        "text/html",
+        "text/css",
+        "text/javascript",
+        "application/javascript",
+        "image/svg+xml",
+    ]
 
 
 class DevelopmentConfig(Config):

@@ -107,6 +107,15 @@ def register_request_hooks(app: Flask) -> None:
             database._immediate.reset(token)
 
     @app.after_request
+    def _buffer_static_files(response):
+        # Runs before Flask-Compress, which gzips only whole bodies (it leaves a
+        # streamed file uncompressed for gzip-only clients); our files are small.
+        if request.endpoint == "static" and response.status_code == 200:
+            response.direct_passthrough = False
+            response.get_data()
+        return response
+
+    @app.after_request
     def _headers(response):
         remember_locale(response)
         response.vary.add("HX-Request")

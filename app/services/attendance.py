@@ -562,9 +562,19 @@ def kiosk_today(user: User, now: datetime) -> tuple[list[KioskEntry], list[Kiosk
             )
             if entry.booking is not None or entry.attendance is not None or entry.on_leave:
                 booked.append(entry)
-            elif seats > 0 and person.id == user.person_id:
+            elif seats > 0 and person.id == user.person_id and _may_join(person, session, now):
                 drop_ins.append(entry)
     return booked, drop_ins
+
+
+def _may_join(person: Person, session: Session, now: datetime) -> bool:
+    """Drop-ins offered on the kiosk: only classes the person could book (an elder
+    is not offered the children's after-school club)."""
+    try:
+        eligibility.check_person(person, Target(session.activity, session), now)
+    except BookingError:
+        return False
+    return True
 
 
 def kiosk_login_phone(who: str) -> str:

@@ -233,9 +233,12 @@ def _snapshot(booking: Booking) -> dict:
     }
 
 
-def staff_promote(booking: Booking, *, by: User, now: datetime) -> Booking:
+def staff_promote(
+    booking: Booking, *, by: User, now: datetime, reason: str | None = None
+) -> Booking:
     """Staff give a waitlisted person a free seat now (no offer: they are usually on
-    the phone). Raises NotWaitlisted, NotBookable or Full (no seat free)."""
+    the phone), with the reason kept in the audit log when they jump the queue.
+    Raises NotWaitlisted, NotBookable or Full (no seat free)."""
     if booking.status != BookingStatus.WAITLISTED:
         raise NotWaitlisted()
     target = Target.of_booking(booking)
@@ -255,7 +258,15 @@ def staff_promote(booking: Booking, *, by: User, now: datetime) -> Booking:
             release_seat(target)
         raise NotWaitlisted()
     notify_household("promoted", booking, now)
-    audit.record(by, "waitlist.promote", booking, now, before=before, after=_snapshot(booking))
+    audit.record(
+        by,
+        "waitlist.promote",
+        booking,
+        now,
+        before=before,
+        after=_snapshot(booking),
+        reason=reason or None,
+    )
     return booking
 
 

@@ -82,7 +82,23 @@
     button.addEventListener("click", function () { window.print(); });
   }
 
+  function setUpRefresh() {
+    // The start screen reloads for fresh seat counts, but never under someone's finger.
+    var seconds = parseInt(document.body.getAttribute("data-refresh-idle"), 10);
+    if (!(seconds > 0)) return;
+    var timer = null;
+    function wait() {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(function () { window.location.reload(); }, seconds * 1000);
+    }
+    ["pointerdown", "keydown", "touchstart"].forEach(function (name) {
+      document.addEventListener(name, wait, { passive: true });
+    });
+    wait();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    setUpRefresh();
     setUpKeypad();
     setUpIdle();
     setUpPrint();

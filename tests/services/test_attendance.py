@@ -7,6 +7,7 @@ import pytest
 
 from app.extensions import db
 from app.models import (
+    Audience,
     Booking,
     BookingStatus,
     Channel,
@@ -215,6 +216,14 @@ def test_kiosk_drop_in_books_a_free_seat_and_checks_in(make, now):
     with pytest.raises(Full):
         svc.kiosk_check_in(late.person, activity.sessions[0], by=late, now=now)
     assert_seat_invariant()
+
+
+def test_the_kiosk_offers_drop_ins_only_in_classes_the_person_may_join(make, now):
+    make.activity(title="太极扇", start_in=HOUR, audience=Audience.ELDER)
+    make.activity(title="四点半课堂", start_in=HOUR, audience=Audience.CHILD, max_age=12)
+    elder = make.resident(age=80)
+    _, drop_ins = svc.kiosk_today(elder, now)
+    assert [e.session.activity.title for e in drop_ins] == ["太极扇"]
 
 
 # --- leave (请假) ----------------------------------------------------------------

@@ -223,3 +223,15 @@ def test_removing_needs_a_reason_and_tells_the_household(make, now):
     assert notice.kind == "removed_from_waitlist"
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "waitlist.remove"))
     assert entry.reason == "已搬走"
+
+
+def test_staff_promote_keeps_a_reason_in_the_audit_log(make, now):
+    activity, _, (_, second, third) = _queue(make, now)
+    staff = make.user(role="staff", age=40)
+    activity.sessions[0].capacity = 2
+    db.session.flush()
+    staff_promote(third, by=staff, now=now, reason="行动不便，优先")
+    assert third.status == BookingStatus.CONFIRMED and second.status == BookingStatus.WAITLISTED
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "waitlist.promote"))
+    assert entry.reason == "行动不便，优先"
+    assert_seat_invariant()

@@ -175,6 +175,9 @@ def test_walk_in_found_by_phone_and_a_new_one(client, auth, teacher, lesson, mak
     assert walk_ins == {"王阿姨", "李大爷"}
     nameless = client.post(f"/teach/sessions/{session.id}/walk-ins/new", data={"name": ""})
     assert nameless.status_code == 422
+    # The error sits beside the name field and is tied to it for screen readers.
+    assert 'aria-describedby="name-error" aria-invalid="true"' in nameless.text
+    assert 'id="name-error" role="alert"' in nameless.text
 
 
 def test_printable_sign_in_sheet_has_names_and_empty_lines(client, auth, teacher, lesson):
@@ -395,9 +398,13 @@ def test_a_teacher_records_a_helper_who_then_sees_their_hours(client, auth, make
     response = client.post(f"/teach/sessions/{session_id}/helpers", data={"phone": student.phone})
     assert response.status_code == 303
     assert student.person.name in client.get(f"/teach/sessions/{session_id}").get_data(as_text=True)
-    unknown = client.post(f"/teach/sessions/{session_id}/helpers?lang=en", data={"phone": "13999999999"})
+    unknown = client.post(
+        f"/teach/sessions/{session_id}/helpers?lang=en", data={"phone": "13999999999"}
+    )
     assert unknown.status_code == 303
-    assert "Nobody with that phone number" in client.get(f"/teach/sessions/{session_id}").get_data(as_text=True)
+    assert "Nobody with that phone number" in client.get(f"/teach/sessions/{session_id}").get_data(
+        as_text=True
+    )
     auth.logout()
     auth.login(student)
     page = client.get("/teach/hours").get_data(as_text=True)

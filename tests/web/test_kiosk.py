@@ -18,6 +18,19 @@ def test_start_screen_shows_the_week_with_seats_for_anyone(make, client):
     assert "书法班" in html and "15 seats left" in html
     assert 'href="/kiosk/login"' in html
     assert "Call staff" in html
+    # Fresh seat counts: kiosk.js reloads when nobody touches the screen, a
+    # <noscript> refresh without JavaScript; never a bare timed meta refresh.
+    assert 'data-refresh-idle="300"' in html
+    assert '<noscript><meta http-equiv="refresh" content="300"></noscript>' in html
+    assert html.count('http-equiv="refresh"') == 1
+
+
+def test_the_idle_prompt_counts_down_in_a_real_element(make, client):
+    elder = make.resident()
+    make.commit()
+    _login(client, elder.phone)
+    html = client.get("/kiosk/me").get_data(as_text=True)
+    assert '<span id="idle-count">20</span>' in html and "&lt;span" not in html
 
 
 def test_a_member_card_number_typed_on_the_keypad_logs_in(make, client):

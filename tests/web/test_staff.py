@@ -362,4 +362,22 @@ def test_staff_mark_leave_for_a_resident_who_phoned(client, staff, make, now):
     assert entry.actor_id == staff.id
     # The term enrolment stays; only that date's seat is freed.
     assert db.session.get(type(enrolment), enrolment.id).status == "confirmed"
+
+
+def test_giving_a_seat_past_the_first_in_line_keeps_the_reason(client, staff, make, now):
+    activity = make.activity(capacity=1)
+    users = [make.resident() for _ in range(3)]
+    bookings = [_book(u, activity, now) for u in users]
+    activity.sessions[0].capacity = 2  # a seat came free; the desk decides who gets it
+    db.session.commit()
+    given = client.post(
+        f"/staff/bookings/{bookings[2].id}/promote", data={"reason": "腿脚不便"}, headers=HX
+    )
+    assert given.status_code == 200 and 'id="bookings"' in given.text
+    assert users[2].person.name in given.text and "现在有名额了" in given.text
+    db.session.expire_all()
+    assert bookings[2].status == BookingStatus.CONFIRMED
+    assert bookings[1].status == BookingStatus.WAITLISTED
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "waitlist.promote"))
+    assert entry.reason == "腿脚不便"
     assert_seat_invariant()

@@ -454,10 +454,13 @@ def _safe_next() -> bool:
 @bp.post("/bookings/<int:booking_id>/promote")
 def promote_booking(booking_id: int):
     booking = _get(Booking, booking_id)
+    form = ReasonForm()
     return _booking_action(
         booking,
-        EmptyForm(),
-        lambda: waitlist.staff_promote(booking, by=current_user, now=now()),
+        form,
+        lambda: waitlist.staff_promote(
+            booking, by=current_user, now=now(), reason=(form.reason.data or "").strip()
+        ),
         _("%(name)s now has a place.", name=booking.person.name),
     )
 

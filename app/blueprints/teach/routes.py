@@ -171,7 +171,18 @@ def add_walk_in(session_id: int):
 def register_walk_in(session_id: int):
     session = get_roster_session(session_id)
     form = NewWalkInForm()
-    if not form.validate():
+    valid = form.validate()
+    if not valid and not htmx:
+        # The page again, each error beside (and tied to) its field.
+        return render_template(
+            "teach/roster.html",
+            **_roster_context(session),
+            search=WalkInSearchForm(formdata=None),
+            found=[],
+            walk_in_form=WalkInForm(),
+            new_walk_in_form=form,
+        ), 422
+    if not valid:
         message = " ".join(str(e) for errors in form.errors.values() for e in errors)
         return _after_change(session, message or _("Please check the form."), "error", 422)
     try:
