@@ -135,8 +135,10 @@ class Card:
 
 
 def card_for(target: Target, viewer: User | None, members: list[Person]) -> Card:
-    queue = target.count(BookingStatus.WAITLISTED)
-    card = Card(target, target.seats_left(), queue)
+    seats = target.seats_left()
+    # The card shows the queue only when full; while seats are free nobody waits.
+    queue = target.count(BookingStatus.WAITLISTED) if seats <= 0 else 0
+    card = Card(target, seats, queue)
     if viewer is None or not members:
         return card
     bookings = {

@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import HouseholdLink, LinkStatus, Person, User
 from app.services import audit
-from app.services.auth import authenticate, household_members
+from app.services.auth import authenticate
 from app.services.errors import BookingError
 
 
@@ -33,10 +33,19 @@ def linked_people(user: User) -> list[Person]:
 
 
 def people_user_acts_for(user: User) -> list[Person]:
-    """Everyone `user` may book for: their household, then linked people."""
-    own = household_members(user)
-    seen = {p.id for p in own}
-    return own + [p for p in linked_people(user) if p.id not in seen]
+    """Everyone `user` may book for: their household, then linked people (one query:
+    it runs on every class card)."""
+    linked = (
+        select(HouseholdLink.person_id)
+        .where(HouseholdLink.user_id == user.id, HouseholdLink.status == LinkStatus.CONFIRMED)
+        .scalar_subquery()
+    )
+    own = Person.household_id == user.household_id
+    return list(
+        db.session.scalars(
+            select(Person).where(or_(own, Person.id.in_(linked))).order_by(~own, Person.id)
+        )
+    )
 
 
 def request_link(helper: User, person: Person, *, by: User, now: datetime) -> HouseholdLink:
