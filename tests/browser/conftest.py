@@ -101,6 +101,17 @@ def base_url(live_server):
     return live_server
 
 
+# Every journey runs in both languages, with JavaScript and without.
+@pytest.fixture(params=["zh-CN", "en"])
+def language(request):
+    return request.param
+
+
+@pytest.fixture(params=[True, False], ids=["js", "nojs"])
+def javascript(request):
+    return request.param
+
+
 def check_accessibility(page, label: str) -> None:
     """Fails on any serious or critical axe-core violation (WCAG 2.1 A/AA rules)."""
     from axe_playwright_python.sync_playwright import Axe

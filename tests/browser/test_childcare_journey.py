@@ -32,16 +32,6 @@ TEXT = {
 }
 
 
-@pytest.fixture(params=["zh-CN", "en"])
-def language(request):
-    return request.param
-
-
-@pytest.fixture(params=[True, False], ids=["js", "nojs"])
-def javascript(request):
-    return request.param
-
-
 @pytest.fixture
 def browser_context_args(browser_context_args, language, javascript):
     return {

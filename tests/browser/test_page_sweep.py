@@ -21,11 +21,6 @@ from tests.browser.helpers import (
 )
 
 
-@pytest.fixture(params=["zh-CN", "en"])
-def language(request):
-    return request.param
-
-
 @pytest.fixture
 def browser_context_args(browser_context_args, language):
     return {**browser_context_args, "locale": language, "viewport": {"width": 360, "height": 740}}

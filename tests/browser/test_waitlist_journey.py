@@ -32,16 +32,6 @@ COUNTER = itertools.count(1)
 REASON = "行动不便，需要优先 / needs priority"
 
 
-@pytest.fixture(params=["zh-CN", "en"])
-def language(request):
-    return request.param
-
-
-@pytest.fixture(params=[True, False], ids=["js", "nojs"])
-def javascript(request):
-    return request.param
-
-
 @pytest.fixture
 def browser_context_args(browser_context_args, language, javascript):
     return {**browser_context_args, "locale": language, "java_script_enabled": javascript}
