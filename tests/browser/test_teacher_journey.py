@@ -76,8 +76,12 @@ def todays_session(live_app):
             from_local(datetime.combine(today, time(18 + n % 6, 50))),
         )
         elder = s.scalar(select(Person).where(Person.name == "陈美华"))
-        book(elder, Target.of(activity, session), by=elder.user, channel=Channel.DESK, now=moment)
-        assert session.starts_at - moment < timedelta(days=1)
+        # Booked before it starts, whatever the hour the suite runs: the roll of a
+        # session later today, or one already over today, can be taken all day.
+        booked_at = min(moment, session.starts_at - timedelta(hours=1))
+        book(
+            elder, Target.of(activity, session), by=elder.user, channel=Channel.DESK, now=booked_at
+        )
         titles = {"zh-CN": activity.title, "en": activity.title_en}
     return titles
 
