@@ -82,6 +82,8 @@ def claim_seat(target: Target, now: datetime | None = None) -> bool:
         .values(taken=model.taken + 1)
         .execution_options(synchronize_session=False)
     )
+    # Expired, not set: a rolled-back savepoint (siblings booked together) must
+    # not leave a count in memory that the database no longer has.
     db.session.expire(row, ["taken"])
     return result.rowcount == 1
 
@@ -128,11 +130,12 @@ def live_booking(person: Person, target: Target) -> Booking | None:
     )
 
 
-def overlapping_booking(person: Person, target: Target) -> Booking | None:
-    """Another live booking of the person whose sessions overlap the target's."""
+def _bookings_around(person: Person, target: Target) -> tuple[Booking | None, Booking | None]:
+    """In one query: the person's live booking on this target, and another live
+    booking of theirs whose sessions overlap the target's."""
     intervals = [(s.starts_at, s.ends_at) for s in target.sessions()]
     if not intervals:
-        return None
+        return live_booking(person, target), None
     lo = min(start for start, _ in intervals)
     hi = max(end for _, end in intervals)
     rows = db.session.execute(
@@ -146,6 +149,7 @@ def overlapping_booking(person: Person, target: Target) -> Booking | None:
             Session.ends_at > lo,
         )
     )
+    same = clash = None
     for booking, session in rows:
         same_target = (
             booking.session_id == target.session.id
@@ -153,10 +157,17 @@ def overlapping_booking(person: Person, target: Target) -> Booking | None:
             else booking.session_id is None and booking.activity_id == target.activity.id
         )
         if same_target:
-            continue
-        if any(session.starts_at < end and session.ends_at > start for start, end in intervals):
-            return booking
-    return None
+            same = same or booking
+        elif clash is None and any(
+            session.starts_at < end and session.ends_at > start for start, end in intervals
+        ):
+            clash = booking
+    return same, clash
+
+
+def overlapping_booking(person: Person, target: Target) -> Booking | None:
+    """Another live booking of the person whose sessions overlap the target's."""
+    return _bookings_around(person, target)[1]
 
 
 def book(
@@ -192,9 +203,9 @@ def check_free_to_book(person: Person, target: Target, now: datetime) -> None:
     """The person's side of booking: age and audience, not booked already, free at
     that time. Raises NotEligible, AlreadyBooked or Conflict."""
     eligibility.check_person(person, target, now)
-    if live_booking(person, target) is not None:
+    same, clash = _bookings_around(person, target)
+    if same is not None:
         raise AlreadyBooked()
-    clash = overlapping_booking(person, target)
     if clash is not None:
         raise Conflict(
             _l(
