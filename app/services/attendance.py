@@ -16,7 +16,6 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -65,6 +64,7 @@ from app.services.errors import (
 from app.services.jobs import job
 from app.services.notifications import notify_household
 from app.services.residents import add_person, create_household
+from app.services.rows import add_if_new
 from app.services.targets import Target
 from app.timeutil import local_date, local_day_bounds
 
@@ -241,14 +241,11 @@ def _set_status(
             marked_by_id=by.id if by is not None else None,
             marked_at=now,
         )
-        try:
-            with db.session.begin_nested():
-                db.session.add(attendance)
-        except IntegrityError:
+        if not add_if_new(attendance):
             # Someone marked the same person at the same moment: change their row.
             attendance = _attendance(session, person)
             if attendance is None:
-                raise
+                raise RuntimeError("an attendance row clashed but cannot be found")
         else:
             _record_change(attendance, None, status, by, now, source)
             return attendance, True
@@ -445,6 +442,23 @@ def leave_session_ids(person_ids: list[int], session_ids: list[int]) -> set[tupl
     return {(p, s) for p, s in rows}
 
 
+def take_leave_for(person: Person, session: Session, *, by: User, now: datetime) -> Leave:
+    """请假 at the kiosk: the person's confirmed booking covering `session` (for that
+    date, or the term) is given up for that date. Raises NotBookable when there is
+    none, and what `take_leave` raises."""
+    booking = next(
+        (
+            b
+            for b in covering_bookings(session)
+            if b.person_id == person.id and b.status == BookingStatus.CONFIRMED
+        ),
+        None,
+    )
+    if booking is None:
+        raise NotBookable(_l("There is no booking to give up for this session."))
+    return take_leave(booking, session, by=by, now=now, channel=Channel.KIOSK)
+
+
 def take_leave(
     booking: Booking, session: Session, *, by: User, now: datetime, channel: str = Channel.PHONE
 ) -> Leave:
@@ -475,11 +489,8 @@ def take_leave(
         created_by_id=by.id,
         created_at=now,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(leave)
-    except IntegrityError:
-        raise AlreadyBooked(_l("Leave for this session has already been taken.")) from None
+    if not add_if_new(leave):
+        raise AlreadyBooked(_l("Leave for this session has already been taken."))
     _set_status(
         session,
         booking.person,
@@ -860,12 +871,8 @@ def add_welfare_calls(now: datetime) -> list[WelfareCall]:
             call_date=day,
             created_at=now,
         )
-        try:
-            with db.session.begin_nested():
-                db.session.add(call)
-        except IntegrityError:
-            continue
-        created.append(call)
+        if add_if_new(call):
+            created.append(call)
     return created
 
 

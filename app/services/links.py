@@ -7,13 +7,13 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
-from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import HouseholdLink, LinkStatus, Person, User
 from app.services import audit
 from app.services.auth import authenticate
 from app.services.errors import BookingError
+from app.services.rows import add_if_new
 
 
 class LinkRefused(BookingError):
@@ -67,14 +67,11 @@ def request_link(helper: User, person: Person, *, by: User, now: datetime) -> Ho
         requested_by_id=by.id,
         created_at=now,
     )
-    try:
-        # A savepoint: the partial unique index refuses a second open link.
-        with db.session.begin_nested():
-            db.session.add(link)
-    except IntegrityError:
+    # The partial unique index refuses a second open link.
+    if not add_if_new(link):
         raise LinkRefused(
             _l("%(name)s is already linked, or a request is waiting.", name=person.name)
-        ) from None
+        )
     audit.record(
         by,
         "link.request",

@@ -26,7 +26,6 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.formatting import lazy_when
@@ -62,6 +61,7 @@ from app.services.programmes import (
     check_grade,
     lock_people,
 )
+from app.services.rows import add_if_new
 from app.services.targets import Target
 
 PRIORITY_TAGS = ("留守儿童", "困境儿童", "低保")
@@ -194,14 +194,8 @@ def _upsert_application(programme, person, session, key, by, now) -> LotteryAppl
         applied_by_id=by.id,
         created_at=now,
     )
-    savepoint = db.session.begin_nested()
-    db.session.add(application)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        savepoint.rollback()
-        raise AlreadyApplied() from None
-    savepoint.commit()
+    if not add_if_new(application):
+        raise AlreadyApplied()
     return application
 
 

@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import (
@@ -35,6 +34,7 @@ from app.models import (
 from app.services import audit
 from app.services.errors import BookingError, NotAllowed
 from app.services.programmes import programme_of
+from app.services.rows import add_if_new
 from app.timeutil import local_date, local_day_bounds
 
 MAX_WRONG_CODES = 5
@@ -187,14 +187,8 @@ def check_in(child: Person, session: Session, *, by: User, now: datetime) -> Att
         marked_by_id=by.id,
         marked_at=now,
     )
-    savepoint = db.session.begin_nested()
-    db.session.add(attendance)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        savepoint.rollback()
-        raise AlreadyCheckedIn() from None
-    savepoint.commit()
+    if not add_if_new(attendance):
+        raise AlreadyCheckedIn()
     return attendance
 
 

@@ -18,7 +18,7 @@ from app.blueprints.kiosk import bp
 from app.blueprints.kiosk.forms import EmptyForm, KioskBookForm, KioskLoginForm, PersonForm
 from app.extensions import db, htmx, limiter
 from app.formatting import when
-from app.models import Activity, Booking, BookingStatus, Channel, HelpRequest, Person, Session
+from app.models import Activity, Booking, Channel, HelpRequest, Person, Session
 from app.services import attendance, catalogue
 from app.services import kiosk as kiosk_service
 from app.services.auth import LoginRefused, authenticate
@@ -172,20 +172,8 @@ def check_in(session_id: int):
 @kiosk_login_required
 def take_leave(session_id: int):
     kiosk_session, person = _load(session_id)
-    booking = next(
-        (
-            b
-            for b in attendance.covering_bookings(kiosk_session)
-            if b.person_id == person.id and b.status == BookingStatus.CONFIRMED
-        ),
-        None,
-    )
-    if booking is None:
-        return _respond(_("There is no booking to give up for this session."), "error", 409)
     try:
-        attendance.take_leave(
-            booking, kiosk_session, by=current_user, now=now(), channel=Channel.KIOSK
-        )
+        attendance.take_leave_for(person, kiosk_session, by=current_user, now=now())
         db.session.commit()
     except BookingError as refusal:
         db.session.rollback()
