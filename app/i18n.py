@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from babel import support
+from babel import Locale, support
 from flask import current_app, g, request
 from flask_babel import get_locale
 from flask_login import current_user
@@ -27,7 +27,18 @@ def _supported(value: str | None) -> str | None:
     return None
 
 
-def select_locale() -> str:
+@lru_cache(maxsize=8)
+def _parsed(code: str) -> Locale:
+    return Locale.parse(code)
+
+
+def select_locale() -> Locale:
+    """The request's locale, as a parsed `Locale`: parsing one checks Babel's whole
+    list of identifiers, so each is parsed once per process."""
+    return _parsed(_choose_locale())
+
+
+def _choose_locale() -> str:
     if not request:
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = _supported(request.args.get("lang"))
