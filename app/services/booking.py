@@ -9,11 +9,13 @@ the same booking cannot both act.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 from app.models import (
@@ -25,6 +27,7 @@ from app.models import (
     Person,
     Session,
     SessionStatus,
+    Suspension,
     User,
     WaitlistPolicy,
 )
@@ -76,16 +79,22 @@ def claim_seat(target: Target, now: datetime | None = None) -> bool:
             .exists()
         )
         condition = and_(condition, ~full_date)
-    result = db.session.execute(
+    taken = db.session.scalar(
         update(model)
         .where(model.id == row.id, condition)
         .values(taken=model.taken + 1)
+        .returning(model.taken)
         .execution_options(synchronize_session=False)
     )
-    # Expired, not set: a rolled-back savepoint (siblings booked together) must
-    # not leave a count in memory that the database no longer has.
-    db.session.expire(row, ["taken"])
-    return result.rowcount == 1
+    if taken is not None and not db.session().in_nested_transaction():
+        # The count this transaction now holds: the card shows it without asking
+        # again (a rollback expires it with everything else).
+        set_committed_value(row, "taken", taken)
+    else:
+        # Expired, not set: a rolled-back savepoint (siblings booked together) must
+        # not leave a count in memory that the database no longer has.
+        db.session.expire(row, ["taken"])
+    return taken is not None
 
 
 def release_seat(target: Target) -> None:
@@ -170,6 +179,43 @@ def overlapping_booking(person: Person, target: Target) -> Booking | None:
     return _bookings_around(person, target)[1]
 
 
+@dataclass(frozen=True)
+class Subjects:
+    """What a booking form names by id, with the person's active suspension."""
+
+    activity: Activity
+    session: Session | None
+    person: Person
+    suspension: Suspension | None
+
+
+def load_subjects(
+    activity_id: int, session_id: int | None, person_id: int, now: datetime
+) -> Subjects | None:
+    """The activity, the session (when one is named), the person and any suspension
+    in force, in one query: the booking request is the busiest write there is.
+    None when a named row does not exist."""
+    query = (
+        select(Activity, Person, Suspension)
+        .select_from(Activity)
+        .join(Person, Person.id == person_id)
+        .outerjoin(
+            Suspension,
+            and_(Suspension.person_id == Person.id, eligibility.suspension_in_force(now)),
+        )
+        .where(Activity.id == activity_id)
+        .order_by(Suspension.ends_at.desc())
+        .limit(1)
+    )
+    if session_id is not None:
+        query = query.add_columns(Session).join(Session, Session.id == session_id)
+    row = db.session.execute(query).first()
+    if row is None:
+        return None
+    session = row[3] if session_id is not None else None
+    return Subjects(row[0], session, row[1], row[2])
+
+
 def book(
     person: Person,
     target: Target,
@@ -178,15 +224,17 @@ def book(
     channel: str,
     now: datetime,
     waitlist_only: bool = False,
+    suspension: Suspension | None | object = eligibility.LOOK_UP,
 ) -> Booking:
     """Books `person` on `target`: confirmed when a seat is free, else waitlisted
     (always waitlisted with `waitlist_only`, for a family that waits together).
+    `suspension`: the person's active suspension, when the caller loaded it.
 
     Raises NotAllowed, Suspended, NotBookable, WindowNotOpen, WindowClosed, NotEligible,
     AlreadyBooked, Conflict or Full.
     """
     eligibility.check_actor(by, person)
-    eligibility.check_not_suspended(person, by, now)
+    eligibility.check_not_suspended(person, by, now, suspension)
     eligibility.check_bookable(target, now)
     eligibility.check_window(target, by, now)
     check_free_to_book(person, target, now)
@@ -345,20 +393,34 @@ def promote_waitlist(target: Target, *, now: datetime) -> list[Booking]:
     return promoted
 
 
+def _ahead_of(booking: Booking):
+    """SQL condition: the booking row queued before `booking`."""
+    return or_(
+        Booking.queued_at < booking.queued_at,
+        and_(Booking.queued_at == booking.queued_at, Booking.id < booking.id),
+    )
+
+
 def waitlist_position(booking: Booking) -> int | None:
     """1 for the first in the queue; None when the booking is not waitlisted."""
     if booking.status != BookingStatus.WAITLISTED:
         return None
-    from sqlalchemy import func
-
     ahead = db.session.scalar(
         select(func.count(Booking.id)).where(
             Target.of_booking(booking).bookings_clause(),
             Booking.status == BookingStatus.WAITLISTED,
-            or_(
-                Booking.queued_at < booking.queued_at,
-                and_(Booking.queued_at == booking.queued_at, Booking.id < booking.id),
-            ),
+            _ahead_of(booking),
         )
     )
     return ahead + 1
+
+
+def queue_figures(target: Target, waiting: list[Booking]) -> tuple[int, dict[int, int]]:
+    """The length of the target's waiting list and the place in it of each of
+    `waiting` (its waitlisted bookings), in one query."""
+    counts = [func.count(Booking.id)]
+    counts += [func.count(Booking.id).filter(_ahead_of(b)) for b in waiting]
+    row = db.session.execute(
+        select(*counts).where(target.bookings_clause(), Booking.status == BookingStatus.WAITLISTED)
+    ).one()
+    return row[0], {b.id: ahead + 1 for b, ahead in zip(waiting, row[1:], strict=True)}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -25,7 +25,8 @@ from app.models import (
     SessionStatus,
     User,
 )
-from app.services.booking import waitlist_position
+from app.services.booking import queue_figures, waitlist_position
+from app.services.links import acts_for_query
 from app.services.targets import Target
 from app.timeutil import local_date, local_day_bounds
 
@@ -129,34 +130,58 @@ class Card:
             return f"card-session-{self.target.session.id}"
         return f"card-series-{self.target.activity.id}"
 
+    def position_of(self, booking: Booking) -> int | None:
+        """The booking's place in the queue, if it is one of the card's."""
+        return next((m.position for m in self.members if m.booking is booking), None)
+
     @property
     def bookable_members(self) -> list[Person]:
         return [m.person for m in self.members if m.booking is None]
 
 
-def card_for(target: Target, viewer: User | None, members: list[Person]) -> Card:
+def card_for(target: Target, viewer: User | None, members: list[Person] | None = None) -> Card:
+    """The card as `viewer` sees it. `members` are the people the viewer books for,
+    when the caller has them already (a page of cards); otherwise they are loaded
+    together with their bookings on this target."""
     seats = target.seats_left()
-    # The card shows the queue only when full; while seats are free nobody waits.
-    queue = target.count(BookingStatus.WAITLISTED) if seats <= 0 else 0
-    card = Card(target, seats, queue)
-    if viewer is None or not members:
-        return card
-    bookings = {
-        b.person_id: b
-        for b in db.session.scalars(
-            select(Booking).where(
-                target.bookings_clause(),
-                Booking.person_id.in_([m.id for m in members]),
-                Booking.status.in_(LIVE_STATUSES),
+    if viewer is None:
+        pairs = []
+    elif members is None:
+        pairs = _members_with_bookings(viewer, target)
+    elif members:
+        bookings = {
+            b.person_id: b
+            for b in db.session.scalars(
+                select(Booking).where(
+                    target.bookings_clause(),
+                    Booking.person_id.in_([m.id for m in members]),
+                    Booking.status.in_(LIVE_STATUSES),
+                )
             )
-        )
-    }
-    for person in members:
-        booking = bookings.get(person.id)
-        card.members.append(
-            MemberState(person, booking, waitlist_position(booking) if booking else None)
-        )
+        }
+        pairs = [(person, bookings.get(person.id)) for person in members]
+    else:
+        pairs = []
+    waiting = [b for _, b in pairs if b is not None and b.status == BookingStatus.WAITLISTED]
+    length, positions = queue_figures(target, waiting) if seats <= 0 or waiting else (0, {})
+    # The card shows the queue only when full; while seats are free nobody waits.
+    card = Card(target, seats, length if seats <= 0 else 0)
+    for person, booking in pairs:
+        position = positions.get(booking.id) if booking is not None else None
+        card.members.append(MemberState(person, booking, position))
     return card
+
+
+def _members_with_bookings(viewer: User, target: Target) -> list[tuple[Person, Booking | None]]:
+    """Everyone the viewer books for, each with their live booking on the target
+    (at most one: a unique index sees to it), in one query."""
+    live = and_(
+        Booking.person_id == Person.id,
+        target.bookings_clause(),
+        Booking.status.in_(LIVE_STATUSES),
+    )
+    query = acts_for_query(viewer).add_columns(Booking).outerjoin(Booking, live)
+    return [(person, booking) for person, booking in db.session.execute(query)]
 
 
 def upcoming_sessions(activity: Activity, now: datetime, limit: int = 12) -> list[Session]:

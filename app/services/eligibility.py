@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from app.extensions import db
 from app.formatting import lazy_when
@@ -39,28 +39,40 @@ def check_actor(by: User, person: Person) -> None:
         raise NotAllowed()
 
 
+# Passed for `suspension` when the caller has not loaded it: it is looked up.
+LOOK_UP = object()
+
+
+def suspension_in_force(now: datetime):
+    """SQL condition: the suspension row pauses booking at `now`."""
+    return and_(
+        Suspension.lifted_at.is_(None),
+        Suspension.starts_at <= now,
+        Suspension.ends_at > now,
+    )
+
+
 def active_suspension(person: Person, now: datetime) -> Suspension | None:
     return db.session.scalar(
         select(Suspension)
-        .where(
-            Suspension.person_id == person.id,
-            Suspension.lifted_at.is_(None),
-            Suspension.starts_at <= now,
-            Suspension.ends_at > now,
-        )
+        .where(Suspension.person_id == person.id, suspension_in_force(now))
         .order_by(Suspension.ends_at.desc())
         .limit(1)
     )
 
 
-def check_not_suspended(person: Person, by: User, now: datetime) -> None:
+def check_not_suspended(
+    person: Person, by: User, now: datetime, suspension: Suspension | None | object = LOOK_UP
+) -> None:
     """Raises Suspended while the person's online booking is paused for no-shows.
 
-    Staff at the desk may still book for them.
+    Staff at the desk may still book for them. `suspension` is the person's active
+    suspension (or None) when the caller loaded it with the rest of the request.
     """
     if by.is_staff:
         return
-    suspension = active_suspension(person, now)
+    if suspension is LOOK_UP:
+        suspension = active_suspension(person, now)
     if suspension is not None:
         raise Suspended(
             _l(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select, update
+from sqlalchemy import Select, or_, select, update
 
 from app.extensions import db
 from app.models import HouseholdLink, LinkStatus, Person, User
@@ -32,20 +32,20 @@ def linked_people(user: User) -> list[Person]:
     )
 
 
-def people_user_acts_for(user: User) -> list[Person]:
-    """Everyone `user` may book for: their household, then linked people (one query:
-    it runs on every class card)."""
+def acts_for_query(user: User) -> Select:
+    """SELECT of everyone `user` may book for: their household, then linked people."""
     linked = (
         select(HouseholdLink.person_id)
         .where(HouseholdLink.user_id == user.id, HouseholdLink.status == LinkStatus.CONFIRMED)
         .scalar_subquery()
     )
     own = Person.household_id == user.household_id
-    return list(
-        db.session.scalars(
-            select(Person).where(or_(own, Person.id.in_(linked))).order_by(~own, Person.id)
-        )
-    )
+    return select(Person).where(or_(own, Person.id.in_(linked))).order_by(~own, Person.id)
+
+
+def people_user_acts_for(user: User) -> list[Person]:
+    """Everyone `user` may book for (one query: it runs on every class page)."""
+    return list(db.session.scalars(acts_for_query(user)))
 
 
 def request_link(helper: User, person: Person, *, by: User, now: datetime) -> HouseholdLink:

@@ -1,5 +1,6 @@
 """Booking and cancelling through the pages, with and without htmx."""
 
+import re
 from datetime import timedelta
 
 from app.extensions import db
@@ -63,6 +64,25 @@ def test_full_class_waitlists_and_shows_the_position(make, auth, client):
     html = response.get_data(as_text=True)
     assert response.headers["X-Booking-Status"] == "waitlisted"
     assert "waiting list, number 1" in html
+
+
+def test_the_card_shows_each_waiting_family_member_their_own_place(make, auth, client):
+    activity, first = _setup(make, capacity=1)
+    user = make.resident()
+    spouse = make.person(household=user.person.household, name="老伴")
+    make.commit()
+    auth.login(first)
+    client.post("/me/bookings", data=_book_data(activity, first.person))  # the seat
+    auth.logout()
+    auth.login(user)
+    client.post("/me/bookings", data=_book_data(activity, user.person), headers=HX)
+    response = client.post("/me/bookings?lang=en", data=_book_data(activity, spouse), headers=HX)
+    html = response.get_data(as_text=True)
+    assert response.headers["X-Booking-Status"] == "waitlisted"
+    assert "老伴 is on the waiting list, number 2" in html
+    assert "Full · 2 waiting" in html
+    rows = re.findall(r'<li class="member[^"]*">\s*<span>([^:<]+):.*?number (\d+)', html, re.S)
+    assert rows == [(user.person.name, "1"), ("老伴", "2")]
 
 
 def test_refusal_is_a_409_with_the_reason_in_both_renderings(make, auth, client):

@@ -9,15 +9,14 @@ from sqlalchemy import select
 
 from app.blueprints.account import bp
 from app.blueprints.account.forms import BookForm, CancelForm, EmptyForm, LeaveForm
-from app.blueprints.public.routes import cards_for, get_published_activity
+from app.blueprints.public.routes import cards_for
 from app.extensions import db, htmx
 from app.formatting import when
-from app.models import Booking, BookingStatus, Channel, Notice, Person, Session
+from app.models import ActivityStatus, Booking, BookingStatus, Channel, Notice, Session
 from app.services import attendance, catalogue
 from app.services.auth import household_members
-from app.services.booking import book, cancel_booking, waitlist_position
+from app.services.booking import book, cancel_booking, load_subjects, waitlist_position
 from app.services.errors import BookingError
-from app.services.links import people_user_acts_for
 from app.services.targets import Target
 from app.timeutil import now
 
@@ -26,7 +25,7 @@ def channel_for(user) -> str:
     return Channel.DESK if user.is_staff else Channel.PHONE
 
 
-def booked_message(booking: Booking) -> str:
+def booked_message(booking: Booking, position: int | None = None) -> str:
     name = booking.person.name
     if booking.status == BookingStatus.CONFIRMED:
         return _("%(name)s is booked. See you there!", name=name)
@@ -34,12 +33,15 @@ def booked_message(booking: Booking) -> str:
         "The class is full. %(name)s is on the waiting list, number %(position)s. "
         "We will tell you here when a place comes free.",
         name=name,
-        position=waitlist_position(booking),
+        position=position or waitlist_position(booking),
     )
 
 
 def _card_response(target: Target, message: str, kind: str, status: int = 200, headers=None):
-    card = catalogue.card_for(target, current_user, people_user_acts_for(current_user))
+    return _render_card(catalogue.card_for(target, current_user), message, kind, status, headers)
+
+
+def _render_card(card: catalogue.Card, message: str, kind: str, status: int = 200, headers=None):
     card.message, card.message_kind = message, kind
     return render_template("public/_card.html", card=card), status, headers or {}
 
@@ -60,20 +62,23 @@ def create_booking():
     form = BookForm()
     if not form.validate():
         abort(422)
-    activity = get_published_activity(form.activity_id.data)
-    session = None
-    if form.session_id.data:
-        session = db.session.get(Session, form.session_id.data)
-        if session is None:
-            abort(404)
-    person = db.session.get(Person, form.person_id.data)
-    if person is None:
+    moment = now()
+    subjects = load_subjects(
+        form.activity_id.data, form.session_id.data or None, form.person_id.data, moment
+    )
+    if subjects is None or subjects.activity.status != ActivityStatus.PUBLISHED:
         abort(404)
+    activity, person = subjects.activity, subjects.person
     target = None
     try:
-        target = Target.of(activity, session)
+        target = Target.of(activity, subjects.session)
         booking = book(
-            person, target, by=current_user, channel=channel_for(current_user), now=now()
+            person,
+            target,
+            by=current_user,
+            channel=channel_for(current_user),
+            now=moment,
+            suspension=subjects.suspension,
         )
         db.session.commit()
     except BookingError as refusal:
@@ -81,12 +86,13 @@ def create_booking():
         if htmx and target is not None:
             return _card_response(target, str(refusal), "error", refusal.http_status)
         return _page_with_message(activity, str(refusal), "error", refusal.http_status)
-    message = booked_message(booking)
     kind = "success" if booking.status == BookingStatus.CONFIRMED else "info"
     headers = {"X-Booking-Status": booking.status}
     if htmx:
-        return _card_response(target, message, kind, 200, headers)
-    flash(message, kind)
+        card = catalogue.card_for(target, current_user)
+        message = booked_message(booking, card.position_of(booking))
+        return _render_card(card, message, kind, 200, headers)
+    flash(booked_message(booking), kind)
     response = redirect(url_for("public.show_activity", activity_id=activity.id), 303)
     response.headers.update(headers)
     return response
