@@ -34,7 +34,9 @@ class Config:
     SQLALCHEMY_DATABASE_URI = _normalise_db_url(
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'zhaoxi.db'}")
     )
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # A server connection idle this long is pinged before use (app/database.py).
+    DB_PING_AFTER_IDLE = float(os.environ.get("DB_PING_AFTER_IDLE", "10"))
     TIMEZONE = os.environ.get("TIMEZONE", "Asia/Shanghai")
     BABEL_DEFAULT_LOCALE = "zh_CN"
     BABEL_DEFAULT_TIMEZONE = "UTC"

@@ -23,13 +23,6 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     app.config.update(overrides)
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set outside development and tests.")
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        # A ping before each request guards against dropped server connections;
-        # a local file has none to drop.
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
-            "pool_pre_ping": False,
-        }
     # Flask-Babel converts naive UTC to this zone when formatting.
     app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIMEZONE"]
     Path(app.instance_path).mkdir(exist_ok=True)
@@ -59,7 +52,7 @@ def register_extensions(app: Flask) -> None:
 
     configure_login(login_manager)
     with app.app_context():
-        database.configure_engine(db.engine)
+        database.configure_engine(db.engine, app.config["DB_PING_AFTER_IDLE"])
 
 
 def register_blueprints(app: Flask) -> None:

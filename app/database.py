@@ -6,16 +6,23 @@ fails at once with "database is locked" when another writer committed meanwhile,
 so every transaction is immediate unless the request is a safe read (GET/HEAD),
 which the app marks with `set_read_only()`. Once a request has committed its write,
 what it reads afterwards (rendering the page) no longer holds the write lock.
+
+A database server: a pooled connection is pinged before use only when it has sat
+idle for a while (`DB_PING_AFTER_IDLE` seconds). One that served a request a moment
+ago is alive, and pinging at every checkout cost two round trips per booking (one
+before its commit, one after).
 """
 
 from __future__ import annotations
 
 import contextvars
+import time
 from contextlib import contextmanager
 
 from flask import has_request_context
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session as OrmSession
 
 _immediate = contextvars.ContextVar("zhaoxi_sqlite_immediate", default=True)
@@ -41,8 +48,9 @@ def _reads_after_commit(_session) -> None:
         _immediate.set(False)
 
 
-def configure_engine(engine: Engine) -> None:
+def configure_engine(engine: Engine, ping_after_idle: float) -> None:
     if engine.dialect.name != "sqlite":
+        _ping_after_idle(engine, ping_after_idle)
         return
 
     @event.listens_for(engine, "connect")
@@ -60,3 +68,20 @@ def configure_engine(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         conn.exec_driver_sql("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")
+
+
+def _ping_after_idle(engine: Engine, seconds: float) -> None:
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection, record) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection, record, _proxy) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < seconds:
+            return  # new, or in use a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            # The pool drops this connection and checks out another one.
+            raise DisconnectionError("the database closed the connection") from error
