@@ -7,6 +7,7 @@ from functools import wraps
 from flask import abort
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
@@ -20,12 +21,15 @@ def configure_login(login_manager) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 
+    # Every page needs the person (name, household): load both at once. Built
+    # once: it runs on every request.
+    load = select(User).options(joinedload(User.person)).where(User.id == bindparam("id"))
+
     @login_manager.user_loader
     def _load_user(user_id: str):
         if not user_id.isdigit():
             return None
-        # Every page needs the person (name, household): load both at once.
-        return db.session.get(User, int(user_id), options=[joinedload(User.person)])
+        return db.session.execute(load, {"id": int(user_id)}).scalar_one_or_none()
 
 
 def role_required(*roles: str):

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Select, and_, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -44,20 +45,11 @@ from app.services.notifications import notify_household
 from app.services.targets import Target, covers_session, live_leaves_clause
 
 
-def claim_seat(target: Target, now: datetime | None = None) -> bool:
-    """Takes one seat if one is free; False when full. Atomic on both databases.
-
-    Term classes also count per date (drop-ins use seats the term left free), so a
-    claim on a term class or on one of its dates first locks the activity row:
-    the two kinds of claim then see each other's counts.
-    """
-    model, row = target.seat_model, target.seat_row
+@cache
+def _claim_statement(model, kind: str):
+    """UPDATE … SET taken = taken + 1 WHERE a seat is free … RETURNING taken."""
     condition = model.taken < model.capacity
-    if target.activity.is_series:
-        db.session.execute(
-            select(Activity.id).where(Activity.id == target.activity.id).with_for_update()
-        )
-    if target.is_series_date:
+    if kind == "series_date":
         # One date of a term class: seats not sold for the term, plus seats of
         # enrolled people on leave that day, minus drop-ins already in.
         enrolled = select(Activity.taken).where(Activity.id == Session.activity_id)
@@ -66,25 +58,48 @@ def claim_seat(target: Target, now: datetime | None = None) -> bool:
             Session.taken + enrolled.scalar_subquery()
             < Session.capacity + live_leaves_clause(Session.id),
         )
-    elif target.activity.is_series and now is not None:
+    elif kind == "series":
         # A new term enrolment needs a seat on every coming date, drop-ins included.
         full_date = (
             select(Session.id)
             .where(
                 Session.activity_id == Activity.id,
                 Session.status == SessionStatus.SCHEDULED,
-                Session.starts_at > now,
+                Session.starts_at > bindparam("now"),
                 Session.taken + Activity.taken >= Session.capacity + live_leaves_clause(Session.id),
             )
             .exists()
         )
         condition = and_(condition, ~full_date)
-    taken = db.session.scalar(
+    return (
         update(model)
-        .where(model.id == row.id, condition)
+        .where(model.id == bindparam("row_id"), condition)
         .values(taken=model.taken + 1)
         .returning(model.taken)
         .execution_options(synchronize_session=False)
+    )
+
+
+def claim_seat(target: Target, now: datetime | None = None) -> bool:
+    """Takes one seat if one is free; False when full. Atomic on both databases.
+
+    Term classes also count per date (drop-ins use seats the term left free), so a
+    claim on a term class or on one of its dates first locks the activity row:
+    the two kinds of claim then see each other's counts.
+    """
+    if target.activity.is_series:
+        db.session.execute(
+            select(Activity.id).where(Activity.id == target.activity.id).with_for_update()
+        )
+    if target.is_series_date:
+        kind = "series_date"
+    elif target.activity.is_series and now is not None:
+        kind = "series"
+    else:
+        kind = "plain"
+    row = target.seat_row
+    taken = db.session.scalar(
+        _claim_statement(target.seat_model, kind), {"row_id": row.id, "now": now}
     )
     if taken is not None and not db.session().in_nested_transaction():
         # The count this transaction now holds: the card shows it without asking
@@ -139,6 +154,25 @@ def live_booking(person: Person, target: Target) -> Booking | None:
     )
 
 
+# The hot path's statements are built once, with bind parameters: building an ORM
+# statement costs more CPU than sending it to the database and reading the answer.
+
+
+@cache
+def _around_query() -> Select:
+    return (
+        select(Booking, Session)
+        .join(Session, covers_session())
+        .where(
+            Booking.person_id == bindparam("person_id"),
+            Booking.status.in_(LIVE_STATUSES),
+            Session.status == SessionStatus.SCHEDULED,
+            Session.starts_at < bindparam("hi"),
+            Session.ends_at > bindparam("lo"),
+        )
+    )
+
+
 def _bookings_around(person: Person, target: Target) -> tuple[Booking | None, Booking | None]:
     """In one query: the person's live booking on this target, and another live
     booking of theirs whose sessions overlap the target's."""
@@ -147,17 +181,7 @@ def _bookings_around(person: Person, target: Target) -> tuple[Booking | None, Bo
         return live_booking(person, target), None
     lo = min(start for start, _ in intervals)
     hi = max(end for _, end in intervals)
-    rows = db.session.execute(
-        select(Booking, Session)
-        .join(Session, covers_session())
-        .where(
-            Booking.person_id == person.id,
-            Booking.status.in_(LIVE_STATUSES),
-            Session.status == SessionStatus.SCHEDULED,
-            Session.starts_at < hi,
-            Session.ends_at > lo,
-        )
-    )
+    rows = db.session.execute(_around_query(), {"person_id": person.id, "lo": lo, "hi": hi})
     same = clash = None
     for booking, session in rows:
         same_target = (
@@ -179,6 +203,28 @@ def overlapping_booking(person: Person, target: Target) -> Booking | None:
     return _bookings_around(person, target)[1]
 
 
+@cache
+def _subjects_query(with_session: bool) -> Select:
+    query = (
+        select(Activity, Person, Suspension)
+        .select_from(Activity)
+        .join(Person, Person.id == bindparam("person_id"))
+        .outerjoin(
+            Suspension,
+            and_(
+                Suspension.person_id == Person.id,
+                eligibility.suspension_in_force(bindparam("now")),
+            ),
+        )
+        .where(Activity.id == bindparam("activity_id"))
+        .order_by(Suspension.ends_at.desc())
+        .limit(1)
+    )
+    if with_session:
+        query = query.add_columns(Session).join(Session, Session.id == bindparam("session_id"))
+    return query
+
+
 @dataclass(frozen=True)
 class Subjects:
     """What a booking form names by id, with the person's active suspension."""
@@ -195,21 +241,10 @@ def load_subjects(
     """The activity, the session (when one is named), the person and any suspension
     in force, in one query: the booking request is the busiest write there is.
     None when a named row does not exist."""
-    query = (
-        select(Activity, Person, Suspension)
-        .select_from(Activity)
-        .join(Person, Person.id == person_id)
-        .outerjoin(
-            Suspension,
-            and_(Suspension.person_id == Person.id, eligibility.suspension_in_force(now)),
-        )
-        .where(Activity.id == activity_id)
-        .order_by(Suspension.ends_at.desc())
-        .limit(1)
-    )
+    params = {"activity_id": activity_id, "person_id": person_id, "now": now}
     if session_id is not None:
-        query = query.add_columns(Session).join(Session, Session.id == session_id)
-    row = db.session.execute(query).first()
+        params["session_id"] = session_id
+    row = db.session.execute(_subjects_query(session_id is not None), params).first()
     if row is None:
         return None
     session = row[3] if session_id is not None else None

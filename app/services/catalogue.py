@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -26,7 +27,7 @@ from app.models import (
     User,
 )
 from app.services.booking import queue_figures, waitlist_position
-from app.services.links import acts_for_query
+from app.services.links import acts_for_params, acts_for_query
 from app.services.targets import Target
 from app.timeutil import local_date, local_day_bounds
 
@@ -175,13 +176,25 @@ def card_for(target: Target, viewer: User | None, members: list[Person] | None =
 def _members_with_bookings(viewer: User, target: Target) -> list[tuple[Person, Booking | None]]:
     """Everyone the viewer books for, each with their live booking on the target
     (at most one: a unique index sees to it), in one query."""
-    live = and_(
-        Booking.person_id == Person.id,
-        target.bookings_clause(),
-        Booking.status.in_(LIVE_STATUSES),
-    )
-    query = acts_for_query(viewer).add_columns(Booking).outerjoin(Booking, live)
-    return [(person, booking) for person, booking in db.session.execute(query)]
+    params = acts_for_params(viewer)
+    if target.session is not None:
+        params["session_id"] = target.session.id
+    else:
+        params["activity_id"] = target.activity.id
+    query = _members_query(series=target.session is None)
+    return [(person, booking) for person, booking in db.session.execute(query, params)]
+
+
+@cache
+def _members_query(series: bool) -> Select:
+    if series:
+        on_target = and_(
+            Booking.activity_id == bindparam("activity_id"), Booking.session_id.is_(None)
+        )
+    else:
+        on_target = Booking.session_id == bindparam("session_id")
+    live = and_(Booking.person_id == Person.id, on_target, Booking.status.in_(LIVE_STATUSES))
+    return acts_for_query().add_columns(Booking).outerjoin(Booking, live)
 
 
 def upcoming_sessions(activity: Activity, now: datetime, limit: int = 12) -> list[Session]:

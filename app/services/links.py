@@ -4,9 +4,10 @@ household only after that person consented by typing their own PIN."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, or_, select, update
+from sqlalchemy import Select, bindparam, or_, select, update
 
 from app.extensions import db
 from app.models import HouseholdLink, LinkStatus, Person, User
@@ -32,20 +33,29 @@ def linked_people(user: User) -> list[Person]:
     )
 
 
-def acts_for_query(user: User) -> Select:
-    """SELECT of everyone `user` may book for: their household, then linked people."""
+@cache
+def acts_for_query() -> Select:
+    """SELECT of everyone a user may book for: their household, then linked people.
+    Parameters `user_id` and `household_id` (`acts_for_params`); built once."""
     linked = (
         select(HouseholdLink.person_id)
-        .where(HouseholdLink.user_id == user.id, HouseholdLink.status == LinkStatus.CONFIRMED)
+        .where(
+            HouseholdLink.user_id == bindparam("user_id"),
+            HouseholdLink.status == LinkStatus.CONFIRMED,
+        )
         .scalar_subquery()
     )
-    own = Person.household_id == user.household_id
+    own = Person.household_id == bindparam("household_id")
     return select(Person).where(or_(own, Person.id.in_(linked))).order_by(~own, Person.id)
+
+
+def acts_for_params(user: User) -> dict:
+    return {"user_id": user.id, "household_id": user.household_id}
 
 
 def people_user_acts_for(user: User) -> list[Person]:
     """Everyone `user` may book for (one query: it runs on every class page)."""
-    return list(db.session.scalars(acts_for_query(user)))
+    return list(db.session.scalars(acts_for_query(), acts_for_params(user)))
 
 
 def request_link(helper: User, person: Person, *, by: User, now: datetime) -> HouseholdLink:
