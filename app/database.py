@@ -48,6 +48,12 @@ def _reads_after_commit(_session) -> None:
         _immediate.set(False)
 
 
+def reads_hold_the_write_lock(engine: Engine) -> bool:
+    """SQLite: a write transaction holds the whole database from its BEGIN, so
+    reads belong after the commit. A server's reads lock nothing."""
+    return engine.dialect.name == "sqlite"
+
+
 def configure_engine(engine: Engine, ping_after_idle: float) -> None:
     if engine.dialect.name != "sqlite":
         _ping_after_idle(engine, ping_after_idle)

@@ -144,12 +144,12 @@ def card_for(target: Target, viewer: User | None, members: list[Person] | None =
     """The card as `viewer` sees it. `members` are the people the viewer books for,
     when the caller has them already (a page of cards); otherwise they are loaded
     together with their bookings on this target."""
-    seats = target.seats_left()
     if viewer is None:
-        pairs = []
-    elif members is None:
-        pairs = _members_with_bookings(viewer, target)
-    elif members:
+        return card_with(target, [])
+    if members is None:
+        return card_with(target, members_with_bookings(viewer, target))
+    bookings = {}
+    if members:
         bookings = {
             b.person_id: b
             for b in db.session.scalars(
@@ -160,20 +160,23 @@ def card_for(target: Target, viewer: User | None, members: list[Person] | None =
                 )
             )
         }
-        pairs = [(person, bookings.get(person.id)) for person in members]
-    else:
-        pairs = []
-    waiting = [b for _, b in pairs if b is not None and b.status == BookingStatus.WAITLISTED]
+    return card_with(target, [(person, bookings.get(person.id)) for person in members])
+
+
+def card_with(target: Target, members: list[tuple[Person, Booking | None]]) -> Card:
+    """The card, given the viewer's people and their live bookings on the target."""
+    seats = target.seats_left()
+    waiting = [b for _, b in members if b is not None and b.status == BookingStatus.WAITLISTED]
     length, positions = queue_figures(target, waiting) if seats <= 0 or waiting else (0, {})
     # The card shows the queue only when full; while seats are free nobody waits.
     card = Card(target, seats, length if seats <= 0 else 0)
-    for person, booking in pairs:
+    for person, booking in members:
         position = positions.get(booking.id) if booking is not None else None
         card.members.append(MemberState(person, booking, position))
     return card
 
 
-def _members_with_bookings(viewer: User, target: Target) -> list[tuple[Person, Booking | None]]:
+def members_with_bookings(viewer: User, target: Target) -> list[tuple[Person, Booking | None]]:
     """Everyone the viewer books for, each with their live booking on the target
     (at most one: a unique index sees to it), in one query."""
     params = acts_for_params(viewer)
@@ -183,6 +186,13 @@ def _members_with_bookings(viewer: User, target: Target) -> list[tuple[Person, B
         params["activity_id"] = target.activity.id
     query = _members_query(series=target.session is None)
     return [(person, booking) for person, booking in db.session.execute(query, params)]
+
+
+def with_new_booking(
+    members: list[tuple[Person, Booking | None]], booking: Booking
+) -> list[tuple[Person, Booking | None]]:
+    """`members` as read before `booking` was made."""
+    return [(p, booking if p.id == booking.person_id else b) for p, b in members]
 
 
 @cache

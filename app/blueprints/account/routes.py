@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from app import database
 from app.blueprints.account import bp
 from app.blueprints.account.forms import BookForm, CancelForm, EmptyForm, LeaveForm
 from app.blueprints.public.routes import cards_for
@@ -72,6 +73,13 @@ def create_booking():
     target = None
     try:
         target = Target.of(activity, subjects.session)
+        members = None
+        if htmx and not database.reads_hold_the_write_lock(db.engine):
+            # On a database server this read locks nothing, so it is done before
+            # the seat is claimed and the card needs no second transaction. (On
+            # SQLite every read in the transaction holds the write lock: there the
+            # card is read after the commit.)
+            members = catalogue.members_with_bookings(current_user, target)
         booking = book(
             person,
             target,
@@ -89,7 +97,10 @@ def create_booking():
     kind = "success" if booking.status == BookingStatus.CONFIRMED else "info"
     headers = {"X-Booking-Status": booking.status}
     if htmx:
-        card = catalogue.card_for(target, current_user)
+        if members is None:
+            card = catalogue.card_for(target, current_user)
+        else:
+            card = catalogue.card_with(target, catalogue.with_new_booking(members, booking))
         message = booked_message(booking, card.position_of(booking))
         return _render_card(card, message, kind, 200, headers)
     flash(booked_message(booking), kind)
