@@ -1,10 +1,12 @@
 """Connections to a database server survive the server dropping them."""
 
+import threading
+
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
-from app import create_app
+from app import create_app, database
 from app.extensions import db
 from config import TestingConfig
 
@@ -57,3 +59,75 @@ def test_a_connection_in_use_a_moment_ago_goes_back_to_work_without_a_ping(serve
         assert _backend_pid() == first  # the same connection, straight from the pool
         assert pings == []
         db.engine.dispose()
+
+
+# SQLite: writers queue for the write lock; readers never wait for them.
+
+
+@pytest.fixture
+def sqlite_app(database_url):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the writers' queue is SQLite's")
+    return create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url)
+
+
+def _in_thread(app, work, read_only=False):
+    """Runs `work` in its own thread and app context; returns the thread and a list
+    that holds "done" once the work committed."""
+    done = []
+
+    def run():
+        def go():
+            with app.app_context():
+                work()
+                db.session.commit()
+                db.session.remove()
+            done.append("done")
+
+        if read_only:
+            with database.read_only_transactions():
+                go()
+        else:
+            go()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, done
+
+
+def _write():
+    db.session.execute(text("UPDATE activity SET taken = taken WHERE id = 0"))
+
+
+def test_a_second_writer_waits_for_the_first_then_writes(sqlite_app):
+    with sqlite_app.app_context():
+        _write()  # this writer holds the lock until it commits
+        thread, done = _in_thread(sqlite_app, _write)
+        thread.join(0.5)
+        assert done == []
+        db.session.commit()
+        thread.join(5)
+        assert done == ["done"]
+        db.session.remove()
+
+
+def test_a_writer_that_rolled_back_lets_the_next_one_in(sqlite_app):
+    with sqlite_app.app_context():
+        _write()
+        db.session.rollback()
+        thread, done = _in_thread(sqlite_app, _write)
+        thread.join(5)
+        assert done == ["done"]
+        db.session.remove()
+
+
+def test_readers_do_not_wait_for_a_writer(sqlite_app):
+    with sqlite_app.app_context():
+        _write()
+        thread, done = _in_thread(
+            sqlite_app, lambda: db.session.execute(text("SELECT count(*) FROM activity")), True
+        )
+        thread.join(5)
+        assert done == ["done"]
+        db.session.rollback()
+        db.session.remove()
