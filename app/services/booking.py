@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, bindparam, func, or_, select, update
+from sqlalchemy import Select, and_, bindparam, func, inspect, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -452,10 +452,19 @@ def waitlist_position(booking: Booking) -> int | None:
 
 def queue_figures(target: Target, waiting: list[Booking]) -> tuple[int, dict[int, int]]:
     """The length of the target's waiting list and the place in it of each of
-    `waiting` (its waitlisted bookings), in one query."""
-    counts = [func.count(Booking.id)]
-    counts += [func.count(Booking.id).filter(_ahead_of(b)) for b in waiting]
+    `waiting` (its waitlisted bookings), in one query. A seat count left unread (a
+    claim that found the class full expires it) is read by the same query."""
+    seat_row = target.seat_row
+    refresh = "taken" in inspect(seat_row).unloaded and not db.session().in_nested_transaction()
+    columns = [func.count(Booking.id)]
+    columns += [func.count(Booking.id).filter(_ahead_of(b)) for b in waiting]
+    if refresh:
+        model = target.seat_model
+        columns.append(select(model.taken).where(model.id == seat_row.id).scalar_subquery())
     row = db.session.execute(
-        select(*counts).where(target.bookings_clause(), Booking.status == BookingStatus.WAITLISTED)
+        select(*columns).where(target.bookings_clause(), Booking.status == BookingStatus.WAITLISTED)
     ).one()
+    if refresh:
+        set_committed_value(seat_row, "taken", row[-1])
+        row = row[:-1]
     return row[0], {b.id: ahead + 1 for b, ahead in zip(waiting, row[1:], strict=True)}

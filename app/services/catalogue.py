@@ -165,9 +165,13 @@ def card_for(target: Target, viewer: User | None, members: list[Person] | None =
 
 def card_with(target: Target, members: list[tuple[Person, Booking | None]]) -> Card:
     """The card, given the viewer's people and their live bookings on the target."""
-    seats = target.seats_left()
     waiting = [b for _, b in members if b is not None and b.status == BookingStatus.WAITLISTED]
-    length, positions = queue_figures(target, waiting) if seats <= 0 or waiting else (0, {})
+    # First, as it also reads a seat count that a claim on a full class left unread.
+    figures = queue_figures(target, waiting) if waiting else None
+    seats = target.seats_left()
+    if figures is None and seats <= 0:
+        figures = queue_figures(target, [])
+    length, positions = figures or (0, {})
     # The card shows the queue only when full; while seats are free nobody waits.
     card = Card(target, seats, length if seats <= 0 else 0)
     for person, booking in members:

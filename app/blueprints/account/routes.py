@@ -70,10 +70,9 @@ def create_booking():
     if subjects is None or subjects.activity.status != ActivityStatus.PUBLISHED:
         abort(404)
     activity, person = subjects.activity, subjects.person
-    target = None
+    target = card = members = None
     try:
         target = Target.of(activity, subjects.session)
-        members = None
         if htmx and not database.reads_hold_the_write_lock(db.engine):
             # On a database server this read locks nothing, so it is done before
             # the seat is claimed and the card needs no second transaction. (On
@@ -88,6 +87,10 @@ def create_booking():
             now=moment,
             suspension=subjects.suspension,
         )
+        waiting = members is not None and booking.status == BookingStatus.WAITLISTED
+        if waiting and not activity.is_series:  # a term class's claim locked its row
+            # No seat claimed, no lock held: the queue is read before the commit too.
+            card = catalogue.card_with(target, catalogue.with_new_booking(members, booking))
         db.session.commit()
     except BookingError as refusal:
         db.session.rollback()
@@ -97,9 +100,9 @@ def create_booking():
     kind = "success" if booking.status == BookingStatus.CONFIRMED else "info"
     headers = {"X-Booking-Status": booking.status}
     if htmx:
-        if members is None:
+        if card is None and members is None:
             card = catalogue.card_for(target, current_user)
-        else:
+        elif card is None:
             card = catalogue.card_with(target, catalogue.with_new_booking(members, booking))
         message = booked_message(booking, card.position_of(booking))
         return _render_card(card, message, kind, 200, headers)
