@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
-from flask_babel import format_datetime, get_locale
+from babel import Locale, dates
+from flask_babel import get_locale, get_timezone
 from flask_babel.speaklater import LazyString
 
 _PATTERNS = {
@@ -32,7 +34,13 @@ def when(moment: datetime | None, kind: str = "datetime") -> str:
     """Format a naive-UTC moment as local time ("11月24日 周二 09:00")."""
     if moment is None:
         return ""
-    return format_datetime(moment, _pattern(kind))
+    return _format(moment, _pattern(kind), get_locale(), get_timezone())
+
+
+@lru_cache(maxsize=4096)
+def _format(moment: datetime, pattern: str, locale: Locale, zone) -> str:
+    # Babel takes a while per call, and a page shows the same few times again and again.
+    return dates.format_datetime(moment, pattern, tzinfo=zone, locale=locale)
 
 
 def lazy_when(moment: datetime, kind: str = "datetime") -> LazyString:
