@@ -7,7 +7,7 @@ from datetime import datetime
 from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, bindparam, or_, select, update
+from sqlalchemy import Select, bindparam, select, union_all, update
 
 from app.extensions import db
 from app.models import HouseholdLink, LinkStatus, Person, User
@@ -37,16 +37,18 @@ def linked_people(user: User) -> list[Person]:
 def acts_for_query() -> Select:
     """SELECT of everyone a user may book for: their household, then linked people.
     Parameters `user_id` and `household_id` (`acts_for_params`); built once."""
-    linked = (
-        select(HouseholdLink.person_id)
-        .where(
+    household = bindparam("household_id")
+    # A union, not "household_id = … OR id IN (links)": PostgreSQL reads the whole
+    # person table for that OR (2.7 ms at 20,000 people, on every class card).
+    ids = union_all(
+        select(Person.id).where(Person.household_id == household),
+        select(HouseholdLink.person_id).where(
             HouseholdLink.user_id == bindparam("user_id"),
             HouseholdLink.status == LinkStatus.CONFIRMED,
-        )
-        .scalar_subquery()
+        ),
     )
-    own = Person.household_id == bindparam("household_id")
-    return select(Person).where(or_(own, Person.id.in_(linked))).order_by(~own, Person.id)
+    own = Person.household_id == household
+    return select(Person).where(Person.id.in_(ids)).order_by(~own, Person.id)
 
 
 def acts_for_params(user: User) -> dict:
