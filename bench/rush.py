@@ -663,6 +663,7 @@ def seed(app, users: int, seats: int, members: int) -> World:
         if rows:
             db.session.execute(insert(Person), rows)
         db.session.commit()
+        analyze(db)
         by_household: dict[int, list[int]] = {}
         for pid, hid in db.session.execute(
             db.select(Person.id, Person.household_id).order_by(Person.id)
@@ -716,6 +717,15 @@ class ChildcareWorld:
     residents: list[Resident]  # person_ids: the guardian, then 1 or 2 children
     programme_id: int
     slot_ids: list[int]  # session ids, day by day
+
+
+def analyze(db) -> None:
+    """Planner statistics, as a database in use has them (autovacuum would gather
+    them a minute later, in the middle of the run)."""
+    from sqlalchemy import text
+
+    db.session.execute(text("ANALYZE"))
+    db.session.commit()
 
 
 def _migrate(app) -> None:
@@ -799,6 +809,7 @@ def seed_childcare(app, users: int, seats: int) -> ChildcareWorld:
             residents.append(Resident(phone, [guardian.id] + [c.id for c in children]))
         world = ChildcareWorld(residents, programme.id, slot_ids)
         db.session.commit()
+        analyze(db)
         db.session.remove()
         db.engine.dispose()  # no connection of ours stays open while gunicorn runs
     return world
