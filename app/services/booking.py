@@ -42,7 +42,7 @@ from app.services.errors import (
     NotCancellable,
 )
 from app.services.notifications import notify_household
-from app.services.targets import Target, covers_session, live_leaves_clause
+from app.services.targets import Target, bookings_on_target, covers_session, live_leaves_clause
 
 
 @cache
@@ -456,15 +456,31 @@ def queue_figures(target: Target, waiting: list[Booking]) -> tuple[int, dict[int
     claim that found the class full expires it) is read by the same query."""
     seat_row = target.seat_row
     refresh = "taken" in inspect(seat_row).unloaded and not db.session().in_nested_transaction()
-    columns = [func.count(Booking.id)]
-    columns += [func.count(Booking.id).filter(_ahead_of(b)) for b in waiting]
-    if refresh:
-        model = target.seat_model
-        columns.append(select(model.taken).where(model.id == seat_row.id).scalar_subquery())
-    row = db.session.execute(
-        select(*columns).where(target.bookings_clause(), Booking.status == BookingStatus.WAITLISTED)
-    ).one()
+    params = {"row_id": seat_row.id, **target.bookings_params()}
+    for i, booking in enumerate(waiting):
+        params[f"queued_at_{i}"], params[f"id_{i}"] = booking.queued_at, booking.id
+    query = _queue_query(target.seat_model, target.session is None, len(waiting), refresh)
+    row = db.session.execute(query, params).one()
     if refresh:
         set_committed_value(seat_row, "taken", row[-1])
         row = row[:-1]
     return row[0], {b.id: ahead + 1 for b, ahead in zip(waiting, row[1:], strict=True)}
+
+
+@cache
+def _queue_query(seat_model, series: bool, waiting: int, with_taken: bool) -> Select:
+    columns = [func.count(Booking.id)]
+    for i in range(waiting):
+        queued_at, booking_id = bindparam(f"queued_at_{i}"), bindparam(f"id_{i}")
+        ahead = or_(
+            Booking.queued_at < queued_at,
+            and_(Booking.queued_at == queued_at, Booking.id < booking_id),
+        )
+        columns.append(func.count(Booking.id).filter(ahead))
+    if with_taken:
+        columns.append(
+            select(seat_model.taken).where(seat_model.id == bindparam("row_id")).scalar_subquery()
+        )
+    return select(*columns).where(
+        bookings_on_target(series), Booking.status == BookingStatus.WAITLISTED
+    )

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import Select, and_, bindparam, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -28,7 +28,7 @@ from app.models import (
 )
 from app.services.booking import queue_figures, waitlist_position
 from app.services.links import acts_for_params, acts_for_query
-from app.services.targets import Target
+from app.services.targets import Target, bookings_on_target
 from app.timeutil import local_date, local_day_bounds
 
 AUDIENCE_FILTERS = {
@@ -183,11 +183,7 @@ def card_with(target: Target, members: list[tuple[Person, Booking | None]]) -> C
 def members_with_bookings(viewer: User, target: Target) -> list[tuple[Person, Booking | None]]:
     """Everyone the viewer books for, each with their live booking on the target
     (at most one: a unique index sees to it), in one query."""
-    params = acts_for_params(viewer)
-    if target.session is not None:
-        params["session_id"] = target.session.id
-    else:
-        params["activity_id"] = target.activity.id
+    params = {**acts_for_params(viewer), **target.bookings_params()}
     query = _members_query(series=target.session is None)
     return [(person, booking) for person, booking in db.session.execute(query, params)]
 
@@ -201,13 +197,11 @@ def with_new_booking(
 
 @cache
 def _members_query(series: bool) -> Select:
-    if series:
-        on_target = and_(
-            Booking.activity_id == bindparam("activity_id"), Booking.session_id.is_(None)
-        )
-    else:
-        on_target = Booking.session_id == bindparam("session_id")
-    live = and_(Booking.person_id == Person.id, on_target, Booking.status.in_(LIVE_STATUSES))
+    live = and_(
+        Booking.person_id == Person.id,
+        bookings_on_target(series),
+        Booking.status.in_(LIVE_STATUSES),
+    )
     return acts_for_query().add_columns(Booking).outerjoin(Booking, live)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 
 from app.extensions import db
 from app.models import Activity, Booking, BookingStatus, Leave, Session, SessionStatus
@@ -50,6 +50,12 @@ class Target:
             return Booking.session_id == self.session.id
         return and_(Booking.activity_id == self.activity.id, Booking.session_id.is_(None))
 
+    def bookings_params(self) -> dict:
+        """Values for `bookings_on_target()` of this target's kind."""
+        if self.session is not None:
+            return {"session_id": self.session.id}
+        return {"activity_id": self.activity.id}
+
     def sessions(self) -> list[Session]:
         """The scheduled sessions this target covers."""
         if self.session is not None:
@@ -79,6 +85,14 @@ class Target:
         return db.session.scalar(
             select(func.count(Booking.id)).where(self.bookings_clause(), Booking.status == status)
         )
+
+
+def bookings_on_target(series: bool):
+    """`Target.bookings_clause()` with bind parameters, for statements built once:
+    `activity_id` for a series, else `session_id` (`Target.bookings_params()`)."""
+    if series:
+        return and_(Booking.activity_id == bindparam("activity_id"), Booking.session_id.is_(None))
+    return Booking.session_id == bindparam("session_id")
 
 
 def covers_session():

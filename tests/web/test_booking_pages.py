@@ -85,6 +85,25 @@ def test_the_card_shows_each_waiting_family_member_their_own_place(make, auth, c
     assert rows == [(user.person.name, "1"), ("老伴", "2")]
 
 
+def test_a_full_term_class_card_shows_the_queue_and_the_waiting_member(make, auth, client):
+    activity = make.activity(title="合唱团", capacity=1, sessions=4, series=True)
+    first, user = make.resident(), make.resident()
+    make.commit()
+    term = {"activity_id": activity.id}
+    auth.login(first)
+    taken = client.post("/me/bookings", data={**term, "person_id": first.person.id}, headers=HX)
+    assert taken.headers["X-Booking-Status"] == "confirmed"
+    auth.logout()
+    auth.login(user)
+    response = client.post(
+        "/me/bookings?lang=en", data={**term, "person_id": user.person.id}, headers=HX
+    )
+    html = response.get_data(as_text=True)
+    assert response.headers["X-Booking-Status"] == "waitlisted"
+    assert 'id="card-series-' in html and "Full · 1 waiting" in html
+    assert "On the waiting list, number 1" in html
+
+
 def test_refusal_is_a_409_with_the_reason_in_both_renderings(make, auth, client):
     activity, user = _setup(make)
     auth.login(user)
