@@ -72,6 +72,8 @@ class OutboxMessage(db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When a run took it for sending: a claim left by a run that died goes back.
+    claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
 
 

@@ -15,7 +15,7 @@ from typing import Protocol
 
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import exists, select, update
+from sqlalchemy import case, exists, select, update
 
 from app.extensions import db
 from app.models import (
@@ -134,11 +134,18 @@ def queue_notices(notices: list[Notice], now: datetime) -> list[OutboxMessage]:
     return messages
 
 
+# A claim older than this was left by a run that died while sending.
+STALE_CLAIM = timedelta(minutes=10)
+
+
 @job("send-outbox")
 def send_outbox(now: datetime, batch: int = 200) -> int:
     """Sends pending messages. Each is claimed with a conditional UPDATE first, so
-    two runs never send one message twice."""
+    two runs never send one message twice. The claim is committed before the gateway
+    is called, and each outcome after it: on SQLite an open write transaction holds
+    the whole database, and bookings must not wait for a mail server."""
     limit = current_app.config.get("OUTBOX_MAX_ATTEMPTS", 3)
+    _return_stale_claims(now, limit)
     ids = list(
         db.session.scalars(
             select(OutboxMessage.id)
@@ -147,18 +154,25 @@ def send_outbox(now: datetime, batch: int = 200) -> int:
             .limit(batch)
         )
     )
+    db.session.commit()
     sent = 0
     for message_id in ids:
         claimed = db.session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.PENDING)
-            .values(status=OutboxStatus.SENDING, attempts=OutboxMessage.attempts + 1)
+            .values(
+                status=OutboxStatus.SENDING,
+                attempts=OutboxMessage.attempts + 1,
+                claimed_at=now,
+            )
             .execution_options(synchronize_session=False)
         ).rowcount
+        db.session.commit()
         if claimed != 1:
             continue
         message = db.session.get(OutboxMessage, message_id)
         db.session.refresh(message)
+        db.session.commit()  # no transaction stays open while the gateway answers
         try:
             sender_for(message.channel).send(message)
         except Exception as error:  # any gateway failure: retry later, then give up
@@ -166,11 +180,31 @@ def send_outbox(now: datetime, batch: int = 200) -> int:
                 OutboxStatus.FAILED if message.attempts >= limit else OutboxStatus.PENDING
             )
             message.last_error = str(error)[:300]
-            continue
-        message.status, message.sent_at = OutboxStatus.SENT, now
-        sent += 1
-    db.session.flush()
+        else:
+            message.status, message.sent_at = OutboxStatus.SENT, now
+            sent += 1
+        db.session.commit()
     return sent
+
+
+def _return_stale_claims(now: datetime, limit: int) -> None:
+    """Messages a dead run had claimed go back to the queue (or fail, when they
+    have had all their attempts). The gateway may have sent one already: a rare
+    second message beats a lost one."""
+    db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.status == OutboxStatus.SENDING,
+            OutboxMessage.claimed_at < now - STALE_CLAIM,
+        )
+        .values(
+            status=case(
+                (OutboxMessage.attempts >= limit, OutboxStatus.FAILED),
+                else_=OutboxStatus.PENDING,
+            )
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 @job("queue-reminders")

@@ -1,10 +1,12 @@
 """Staff changing classes and sessions, residents at the desk, links with consent,
 the outbox and reminders (no HTTP)."""
 
+import threading
 from datetime import date, time, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from flask import current_app
+from sqlalchemy import func, select, text
 
 from app.extensions import db
 from app.models import (
@@ -296,7 +298,7 @@ def test_sms_goes_through_the_configured_adapter(make, now, staff, app, monkeypa
 
 
 class _BrokenAdapter:
-    def send_sms(self, phone, text):
+    def send_sms(self, phone, body):
         raise OSError("gateway down")
 
 
@@ -340,3 +342,59 @@ def test_run_jobs_registers_the_desk_jobs(runner):
     assert result.exit_code == 0, result.output
     for name in ("expire-offers", "send-outbox", "queue-reminders"):
         assert f"{name}: 0" in result.output
+
+
+class _BookingWhileSendingAdapter:
+    """While the 'gateway' answers, someone else writes to the database."""
+
+    written: list[bool] = []
+
+    def send_sms(self, phone, body):
+        app = current_app._get_current_object()
+
+        def write():
+            with app.app_context():
+                db.session.execute(text("UPDATE activity SET taken = taken WHERE id = 0"))
+                db.session.commit()
+                db.session.remove()
+            self.written.append(True)
+
+        thread = threading.Thread(target=write)
+        thread.start()
+        thread.join(5)
+
+
+def test_sending_a_message_does_not_keep_others_from_writing(make, now, staff, app, monkeypatch):
+    app.config["SMS_ADAPTER"] = f"{__name__}:_BookingWhileSendingAdapter"
+    monkeypatch.setattr(_BookingWhileSendingAdapter, "written", [])
+    activity = make.activity()
+    resident = make.resident()
+    book_for(
+        resident.person,
+        Target.of(activity, activity.sessions[0]),
+        by=staff,
+        channel=Channel.DESK,
+        now=now,
+    )
+    assert outbox.send_outbox(now) == 1
+    # On SQLite an open write transaction would have held the whole database.
+    assert _BookingWhileSendingAdapter.written == [True]
+
+
+def test_a_claim_left_by_a_run_that_died_goes_back_to_the_queue(make, now, staff):
+    activity = make.activity()
+    for _ in range(2):
+        book_for(
+            make.resident().person,
+            Target.of(activity, activity.sessions[0]),
+            by=staff,
+            channel=Channel.DESK,
+            now=now,
+        )
+    stale, recent = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    for message, age in ((stale, timedelta(minutes=11)), (recent, timedelta(minutes=2))):
+        message.status, message.attempts, message.claimed_at = OutboxStatus.SENDING, 1, now - age
+    db.session.commit()
+    assert outbox.send_outbox(now) == 1
+    assert stale.status == OutboxStatus.SENT and stale.attempts == 2
+    assert recent.status == OutboxStatus.SENDING  # perhaps still being sent by another run
