@@ -1,10 +1,14 @@
 """Logging in with phone + PIN; guessing is slowed, then locked."""
 
+import threading
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import text
 
-from app.models import Role
+from app.extensions import db
+from app.models import LoginAttempt, Role
+from app.services import auth as auth_service
 
 
 def test_resident_logs_in_with_phone_and_pin(make, auth, client):
@@ -146,3 +150,33 @@ def test_rate_limits_are_kept_in_redis_when_configured(app, database_url, redis_
     assert codes[-1] == 429
     assert store.keys("LIMITS*"), "the counts are not in Redis"
     store.flushdb()
+
+
+def test_others_can_write_while_a_pin_is_being_checked(app, make, client, monkeypatch):
+    """Checking a hash is slow on purpose: on SQLite a login that held the write
+    lock meanwhile would keep every booking waiting."""
+    resident = make.resident()
+    make.commit()
+    written, written_meanwhile = [], []
+    real_check = auth_service.check_password_hash
+
+    def check_while_someone_writes(stored, given):
+        def write():
+            with app.app_context():
+                db.session.execute(text("UPDATE activity SET taken = taken WHERE id = 0"))
+                db.session.commit()
+                db.session.remove()
+            written.append(True)
+
+        thread = threading.Thread(target=write)
+        thread.start()
+        thread.join(5)
+        written_meanwhile.append(bool(written))
+        return real_check(stored, given)
+
+    monkeypatch.setattr(auth_service, "check_password_hash", check_while_someone_writes)
+    response = client.post("/login", data={"phone": resident.phone, "secret": "000000"})
+    assert response.status_code == 401
+    assert written_meanwhile == [True]
+    attempt = db.session.get(LoginAttempt, resident.phone)
+    assert attempt.failures == 1  # and the failure was still counted

@@ -10,7 +10,7 @@ from flask_login import login_required, login_user, logout_user
 from app.blueprints.auth import bp
 from app.blueprints.auth.forms import LoginForm
 from app.extensions import db, limiter
-from app.services.auth import LoginRefused, authenticate
+from app.services.auth import LoginRefused, log_in
 from app.timeutil import now
 
 
@@ -32,9 +32,7 @@ def login():
     if not form.validate():
         return render_template("auth/login.html", form=form), 422
     try:
-        user = authenticate(
-            form.phone.data, form.secret.data, now=now(), settings=current_app.config
-        )
+        user = log_in(form.phone.data, form.secret.data, now=now(), settings=current_app.config)
     except LoginRefused as refusal:
         db.session.commit()  # keep the failure count
         form.secret.errors.append(str(refusal))

@@ -21,7 +21,7 @@ from app.formatting import when
 from app.models import Activity, Booking, Channel, HelpRequest, Person, Session
 from app.services import attendance, catalogue
 from app.services import kiosk as kiosk_service
-from app.services.auth import LoginRefused, authenticate
+from app.services.auth import LoginRefused, log_in
 from app.services.booking import book, waitlist_position
 from app.services.errors import BookingError
 from app.services.targets import Target
@@ -84,7 +84,7 @@ def login():
     if not form.validate():
         return render_template("kiosk/login.html", form=form), 422
     try:
-        user = authenticate(
+        user = log_in(
             attendance.kiosk_login_phone(form.who.data),
             form.pin.data,
             now=now(),
