@@ -263,8 +263,9 @@ def test_reset_pin_is_audited_without_the_pin(make, now, staff, app):
 # --- outbox and reminders -----------------------------------------------------------
 
 
-def test_every_notice_is_queued_and_sent_once(make, now, staff):
-    activity = make.activity()
+def _booked_at_the_desk(make, staff, now, activity=None):
+    """A resident booked at the desk: their confirmation notice is in the outbox."""
+    activity = activity or make.activity()
     resident = make.resident()
     book_for(
         resident.person,
@@ -273,6 +274,11 @@ def test_every_notice_is_queued_and_sent_once(make, now, staff):
         channel=Channel.DESK,
         now=now,
     )
+    return resident
+
+
+def test_every_notice_is_queued_and_sent_once(make, now, staff):
+    resident = _booked_at_the_desk(make, staff, now)
     message = db.session.scalar(select(OutboxMessage))
     assert message.channel == "log" and message.address == resident.phone
     assert "书法班" in message.body and "中心" in message.body  # Chinese by default
@@ -284,15 +290,7 @@ def test_every_notice_is_queued_and_sent_once(make, now, staff):
 def test_sms_goes_through_the_configured_adapter(make, now, staff, app, monkeypatch):
     app.config["SMS_ADAPTER"] = "app.services.outbox:RecordingSmsAdapter"
     monkeypatch.setattr(outbox.RecordingSmsAdapter, "sent", [])
-    activity = make.activity()
-    resident = make.resident()
-    book_for(
-        resident.person,
-        Target.of(activity, activity.sessions[0]),
-        by=staff,
-        channel=Channel.DESK,
-        now=now,
-    )
+    resident = _booked_at_the_desk(make, staff, now)
     assert outbox.send_outbox(now) == 1
     assert outbox.RecordingSmsAdapter.sent[0][0] == resident.phone
 
@@ -304,15 +302,7 @@ class _BrokenAdapter:
 
 def test_a_failing_sender_is_retried_then_given_up(make, now, staff, app, monkeypatch):
     app.config["SMS_ADAPTER"] = f"{__name__}:_BrokenAdapter"
-    activity = make.activity()
-    resident = make.resident()
-    book_for(
-        resident.person,
-        Target.of(activity, activity.sessions[0]),
-        by=staff,
-        channel=Channel.DESK,
-        now=now,
-    )
+    _booked_at_the_desk(make, staff, now)
     message = db.session.scalar(select(OutboxMessage))
     for _ in range(3):
         assert outbox.send_outbox(now) == 0
@@ -370,15 +360,7 @@ def test_sending_a_message_does_not_keep_others_from_writing(make, now, staff, a
     app.config["SMS_ADAPTER"] = f"{__name__}:_BookingWhileSendingAdapter"
     monkeypatch.setattr(_BookingWhileSendingAdapter, "written", [])
     monkeypatch.setattr(_BookingWhileSendingAdapter, "written_meanwhile", [])
-    activity = make.activity()
-    resident = make.resident()
-    book_for(
-        resident.person,
-        Target.of(activity, activity.sessions[0]),
-        by=staff,
-        channel=Channel.DESK,
-        now=now,
-    )
+    _booked_at_the_desk(make, staff, now)
     assert outbox.send_outbox(now) == 1
     # On SQLite an open write transaction would have held the whole database.
     assert _BookingWhileSendingAdapter.written_meanwhile == [True]
@@ -387,13 +369,7 @@ def test_sending_a_message_does_not_keep_others_from_writing(make, now, staff, a
 def test_a_claim_left_by_a_run_that_died_goes_back_to_the_queue(make, now, staff):
     activity = make.activity()
     for _ in range(2):
-        book_for(
-            make.resident().person,
-            Target.of(activity, activity.sessions[0]),
-            by=staff,
-            channel=Channel.DESK,
-            now=now,
-        )
+        _booked_at_the_desk(make, staff, now, activity)
     stale, recent = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
     for message, age in ((stale, timedelta(minutes=11)), (recent, timedelta(minutes=2))):
         message.status, message.attempts, message.claimed_at = OutboxStatus.SENDING, 1, now - age
