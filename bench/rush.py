@@ -394,6 +394,17 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[rank - 1]
 
 
+async def run_clients(client, duration: float, concurrency: int) -> tuple[float, int]:
+    """Runs `concurrency` copies of `client(deadline)` for `duration` seconds (plus a
+    bounded tail); returns the elapsed time and how many were still stuck."""
+    start = time.perf_counter()
+    tasks = [asyncio.create_task(client(start + duration)) for _ in range(concurrency)]
+    _done, pending = await asyncio.wait(tasks, timeout=duration + TAIL_TIMEOUT)
+    for task in pending:
+        task.cancel()
+    return time.perf_counter() - start, len(pending)
+
+
 async def baseline_phase(port: int, duration: float, concurrency: int) -> dict:
     raw = build_request(port, "GET", "/healthz")
     ok = failed = 0
@@ -407,13 +418,7 @@ async def baseline_phase(port: int, duration: float, concurrency: int) -> dict:
             else:
                 failed += 1
 
-    start = time.perf_counter()
-    deadline = start + duration
-    tasks = [asyncio.create_task(client(deadline)) for _ in range(concurrency)]
-    done, pending = await asyncio.wait(tasks, timeout=duration + TAIL_TIMEOUT)
-    for task in pending:
-        task.cancel()
-    elapsed = time.perf_counter() - start
+    elapsed, pending = await run_clients(client, duration, concurrency)
     return {"ok": ok, "failed": failed, "elapsed": elapsed, "rps": ok / elapsed}
 
 
@@ -439,16 +444,10 @@ async def throughput_phase(
             outcome = booking_outcome(answer)
             outcomes[outcome] = outcomes.get(outcome, 0) + 1
 
-    start = time.perf_counter()
-    deadline = start + duration
-    tasks = [asyncio.create_task(client(deadline)) for _ in range(concurrency)]
-    done, pending = await asyncio.wait(tasks, timeout=duration + TAIL_TIMEOUT)
-    for task in pending:
-        task.cancel()
-    elapsed = time.perf_counter() - start
+    elapsed, pending = await run_clients(client, duration, concurrency)
     good = outcomes.get("confirmed", 0) + outcomes.get("waitlisted", 0)
     errors = sum(n for k, n in outcomes.items() if k not in ("confirmed", "waitlisted"))
-    errors += len(pending)  # clients stuck past the hard timeout
+    errors += pending  # clients stuck past the hard timeout
     return {
         "outcomes": outcomes,
         "good": good,
@@ -952,32 +951,56 @@ async def wait_ready(proc: subprocess.Popen, port: int, timeout: float = 30.0) -
 # ---------------------------------------------------------------------- the bench
 
 
-async def run_phases(args, world: World, port: int, proc: subprocess.Popen) -> dict:
+async def start_and_log_in(
+    args, port: int, proc, residents: list[Resident], page: str, who: str, marker=None
+) -> bool:
+    """Waits for gunicorn, then logs every resident in (cookie and CSRF token from
+    `page`). Returns whether PostgreSQL runs on this machine (its CPU is counted)."""
     await wait_ready(proc, port)
-    # Count the PostgreSQL server's CPU too when it runs on this machine.
     local_pg = args.db != "sqlite" and (urlsplit(args.db).hostname or "localhost") in (
         "127.0.0.1",
         "localhost",
         "::1",
     )
     log(f"gunicorn up on port {port} (pid {proc.pid}, {args.workers} workers)")
-
     t0 = time.perf_counter()
-    page = f"/classes/{world.rush_activity}"
     gate = asyncio.Semaphore(args.concurrency)
+    extra = {"marker": marker} if marker else {}
 
     async def one(resident: Resident) -> str | None:
         async with gate:
-            return await log_in(port, resident, page)
+            return await log_in(port, resident, page, **extra)
 
     async with asyncio.timeout(LOGIN_TIMEOUT):
-        problems = await asyncio.gather(*(one(r) for r in world.residents))
+        problems = await asyncio.gather(*(one(r) for r in residents))
     failed = [p for p in problems if p]
     if failed:
         raise RuntimeError(f"{len(failed)} logins failed, e.g. {failed[0]}")
+    log(f"{len(residents)} {who} logged in, tokens ready ({time.perf_counter() - t0:.1f} s)")
+    return local_pg
+
+
+async def logged_baseline(args, port: int, proc, local_pg: bool) -> dict:
+    with CpuMeter(proc.pid, local_pg) as cpu:
+        base = await baseline_phase(port, args.duration, args.concurrency)
     log(
-        f"{len(world.residents)} residents logged in, tokens ready "
-        f"({time.perf_counter() - t0:.1f} s)"
+        f"baseline: {base['ok']} × /healthz in {base['elapsed']:.2f} s = {base['rps']:.0f}/s"
+        + (f", {base['failed']} failed" if base["failed"] else "")
+    )
+    log(f"  {cpu}")
+    return base
+
+
+def log_overflows(overflows: int) -> None:
+    if overflows > 0:
+        log(
+            f"  the listen queue overflowed {overflows} times: some connects waited for a SYN retry"
+        )
+
+
+async def run_phases(args, world: World, port: int, proc: subprocess.Popen) -> dict:
+    local_pg = await start_and_log_in(
+        args, port, proc, world.residents, f"/classes/{world.rush_activity}", "residents"
     )
 
     # Requests are built before the clock starts: the client only sends and reads.
@@ -994,13 +1017,7 @@ async def run_phases(args, world: World, port: int, proc: subprocess.Popen) -> d
         for r in residents
     ]
 
-    with CpuMeter(proc.pid, local_pg) as cpu:
-        base = await baseline_phase(port, args.duration, args.concurrency)
-    log(
-        f"baseline: {base['ok']} × /healthz in {base['elapsed']:.2f} s = {base['rps']:.0f}/s"
-        + (f", {base['failed']} failed" if base["failed"] else "")
-    )
-    log(f"  {cpu}")
+    base = await logged_baseline(args, port, proc, local_pg)
 
     with CpuMeter(proc.pid, local_pg) as cpu:
         flow = await throughput_phase(port, args.duration, args.concurrency, flow_jobs)
@@ -1020,40 +1037,21 @@ async def run_phases(args, world: World, port: int, proc: subprocess.Popen) -> d
         f"outcomes {rush['outcomes']}"
     )
     log(f"  {cpu}")
-    if overflows > 0:
-        log(
-            f"  the listen queue overflowed {overflows} times: some connects waited for a SYN retry"
-        )
+    log_overflows(overflows)
     return {"base": base, "flow": flow, "rush": rush}
 
 
 async def run_childcare_phases(
     args, world: ChildcareWorld, port: int, proc: subprocess.Popen
 ) -> dict:
-    await wait_ready(proc, port)
-    local_pg = args.db != "sqlite" and (urlsplit(args.db).hostname or "localhost") in (
-        "127.0.0.1",
-        "localhost",
-        "::1",
-    )
-    log(f"gunicorn up on port {port} (pid {proc.pid}, {args.workers} workers)")
-
-    t0 = time.perf_counter()
-    page = f"/programmes/{world.programme_id}"
-    gate = asyncio.Semaphore(args.concurrency)
-
-    async def one(resident: Resident) -> str | None:
-        async with gate:
-            return await log_in(port, resident, page, marker=b'name="pick"')
-
-    async with asyncio.timeout(LOGIN_TIMEOUT):
-        problems = await asyncio.gather(*(one(r) for r in world.residents))
-    failed = [p for p in problems if p]
-    if failed:
-        raise RuntimeError(f"{len(failed)} logins failed, e.g. {failed[0]}")
-    log(
-        f"{len(world.residents)} guardians logged in, tokens ready "
-        f"({time.perf_counter() - t0:.1f} s)"
+    local_pg = await start_and_log_in(
+        args,
+        port,
+        proc,
+        world.residents,
+        f"/programmes/{world.programme_id}",
+        "guardians",
+        marker=b'name="pick"',
     )
 
     # Submissions are built before the clock starts: the client only sends and reads.
@@ -1069,13 +1067,7 @@ async def run_childcare_phases(
         jobs.append(Submission(raw, len(picks)))
     attempts = sum(job.pairs for job in jobs)
 
-    with CpuMeter(proc.pid, local_pg) as cpu:
-        base = await baseline_phase(port, args.duration, args.concurrency)
-    log(
-        f"baseline: {base['ok']} × /healthz in {base['elapsed']:.2f} s = {base['rps']:.0f}/s"
-        + (f", {base['failed']} failed" if base["failed"] else "")
-    )
-    log(f"  {cpu}")
+    base = await logged_baseline(args, port, proc, local_pg)
 
     overflows = listen_overflows()
     with CpuMeter(proc.pid, local_pg) as cpu:
@@ -1088,10 +1080,7 @@ async def run_childcare_phases(
     )
     log(f"  answers {rush['answers']}, pairs {rush['pairs']}")
     log(f"  {cpu}")
-    if overflows > 0:
-        log(
-            f"  the listen queue overflowed {overflows} times: some connects waited for a SYN retry"
-        )
+    log_overflows(overflows)
     return {"base": base, "rush": rush, "attempts": attempts}
 
 
