@@ -143,6 +143,11 @@ def covering_bookings(session: Session) -> list[Booking]:
     )
 
 
+def _covering_booking(session: Session, person: Person) -> Booking | None:
+    """The person's confirmed booking covering `session`, if any."""
+    return next((b for b in covering_bookings(session) if b.person_id == person.id), None)
+
+
 def _guardian_phones(people: list[Person]) -> dict[int, list[str]]:
     """Phone numbers of the grown-up account holders in each child's household."""
     household_ids = {p.household_id for p in people}
@@ -210,7 +215,8 @@ def counts(lines: list[RosterLine]) -> dict[str, int]:
 # --- marking -----------------------------------------------------------------
 
 
-def _attendance(session: Session, person: Person) -> Attendance | None:
+def attendance_of(session: Session, person: Person) -> Attendance | None:
+    """The person's mark for the session, if any."""
     return db.session.scalar(
         select(Attendance).where(
             Attendance.session_id == session.id, Attendance.person_id == person.id
@@ -230,7 +236,7 @@ def _set_status(
 ) -> tuple[Attendance, bool]:
     """Creates or changes the person's mark; returns (attendance, changed).
     Writes the change to the history. Safe when two requests mark at once."""
-    attendance = _attendance(session, person)
+    attendance = attendance_of(session, person)
     if attendance is None:
         attendance = Attendance(
             session_id=session.id,
@@ -243,7 +249,7 @@ def _set_status(
         )
         if not add_if_new(attendance):
             # Someone marked the same person at the same moment: change their row.
-            attendance = _attendance(session, person)
+            attendance = attendance_of(session, person)
             if attendance is None:
                 raise RuntimeError("an attendance row clashed but cannot be found")
         else:
@@ -383,7 +389,7 @@ def add_walk_in(session: Session, person: Person, *, by: User, now: datetime) ->
     """
     check_roster_access(by, session)
     _check_marking_time(session, by, now)
-    booking = next((b for b in covering_bookings(session) if b.person_id == person.id), None)
+    booking = _covering_booking(session, person)
     attendance, _changed = _set_status(
         session, person, AttendanceStatus.PRESENT, by=by, now=now, source="roster", booking=booking
     )
@@ -446,14 +452,7 @@ def take_leave_for(person: Person, session: Session, *, by: User, now: datetime)
     """请假 at the kiosk: the person's confirmed booking covering `session` (for that
     date, or the term) is given up for that date. Raises NotBookable when there is
     none, and what `take_leave` raises."""
-    booking = next(
-        (
-            b
-            for b in covering_bookings(session)
-            if b.person_id == person.id and b.status == BookingStatus.CONFIRMED
-        ),
-        None,
-    )
+    booking = _covering_booking(session, person)
     if booking is None:
         raise NotBookable(_l("There is no booking to give up for this session."))
     return take_leave(booking, session, by=by, now=now, channel=Channel.KIOSK)
@@ -648,10 +647,10 @@ def kiosk_check_in(person: Person, session: Session, *, by: User, now: datetime)
     if session.activity.status != ActivityStatus.PUBLISHED:
         raise NotBookable()
     _check_kiosk_time(session, now)
-    existing = _attendance(session, person)
+    existing = attendance_of(session, person)
     if existing is not None and existing.status in PRESENT_STATUSES:
         return CheckIn(existing, True, False)
-    booking = next((b for b in covering_bookings(session) if b.person_id == person.id), None)
+    booking = _covering_booking(session, person)
     dropped_in = False
     if booking is None and existing is None:
         booking = drop_in(person, session, by=by, now=now)
@@ -804,11 +803,7 @@ def active_suspensions(now: datetime) -> list[Suspension]:
         db.session.scalars(
             select(Suspension)
             .options(selectinload(Suspension.person))
-            .where(
-                Suspension.lifted_at.is_(None),
-                Suspension.starts_at <= now,
-                Suspension.ends_at > now,
-            )
+            .where(eligibility.suspension_in_force(now))
             .order_by(Suspension.ends_at)
         )
     )

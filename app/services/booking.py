@@ -25,6 +25,7 @@ from app.models import (
     Activity,
     Booking,
     BookingStatus,
+    Channel,
     Person,
     Session,
     SessionStatus,
@@ -251,6 +252,19 @@ def load_subjects(
     return Subjects(row[0], session, row[1], row[2])
 
 
+def channel_for(user: User) -> str:
+    """Staff book at the desk; everyone else books on their phone (or the kiosk,
+    which says so itself)."""
+    return Channel.DESK if user.is_staff else Channel.PHONE
+
+
+def holds_no_lock(booking: Booking, target: Target) -> bool:
+    """On a database server: the transaction that just made `booking` locks no row
+    that other bookings wait for, so reads may still run before its commit. A
+    waitlisting claimed no seat; a term class's claim locks its activity row anyway."""
+    return booking.status == BookingStatus.WAITLISTED and not target.activity.is_series
+
+
 def book(
     person: Person,
     target: Target,
@@ -428,26 +442,11 @@ def promote_waitlist(target: Target, *, now: datetime) -> list[Booking]:
     return promoted
 
 
-def _ahead_of(booking: Booking):
-    """SQL condition: the booking row queued before `booking`."""
-    return or_(
-        Booking.queued_at < booking.queued_at,
-        and_(Booking.queued_at == booking.queued_at, Booking.id < booking.id),
-    )
-
-
 def waitlist_position(booking: Booking) -> int | None:
     """1 for the first in the queue; None when the booking is not waitlisted."""
     if booking.status != BookingStatus.WAITLISTED:
         return None
-    ahead = db.session.scalar(
-        select(func.count(Booking.id)).where(
-            Target.of_booking(booking).bookings_clause(),
-            Booking.status == BookingStatus.WAITLISTED,
-            _ahead_of(booking),
-        )
-    )
-    return ahead + 1
+    return queue_figures(Target.of_booking(booking), [booking])[1][booking.id]
 
 
 def queue_figures(target: Target, waiting: list[Booking]) -> tuple[int, dict[int, int]]:

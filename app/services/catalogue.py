@@ -140,27 +140,10 @@ class Card:
         return [m.person for m in self.members if m.booking is None]
 
 
-def card_for(target: Target, viewer: User | None, members: list[Person] | None = None) -> Card:
-    """The card as `viewer` sees it. `members` are the people the viewer books for,
-    when the caller has them already (a page of cards); otherwise they are loaded
-    together with their bookings on this target."""
-    if viewer is None:
-        return card_with(target, [])
-    if members is None:
-        return card_with(target, members_with_bookings(viewer, target))
-    bookings = {}
-    if members:
-        bookings = {
-            b.person_id: b
-            for b in db.session.scalars(
-                select(Booking).where(
-                    target.bookings_clause(),
-                    Booking.person_id.in_([m.id for m in members]),
-                    Booking.status.in_(LIVE_STATUSES),
-                )
-            )
-        }
-    return card_with(target, [(person, bookings.get(person.id)) for person in members])
+def card_for(target: Target, viewer: User | None) -> Card:
+    """The card as `viewer` sees it: with the people they book for and their
+    bookings on this target, loaded in one query."""
+    return card_with(target, members_with_bookings(viewer, target) if viewer else [])
 
 
 def card_with(target: Target, members: list[tuple[Person, Booking | None]]) -> Card:

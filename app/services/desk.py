@@ -5,17 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import (
     LIVE_STATUSES,
     Activity,
+    ActivityStatus,
     AuditEntry,
     Booking,
     BookingStatus,
+    Channel,
     Person,
+    Role,
     Session,
     SessionStatus,
     User,
@@ -66,7 +69,6 @@ def cancel_for(booking: Booking, *, by: User, now: datetime) -> list[Booking]:
 def leave_for(booking: Booking, session, *, by: User, now: datetime):
     """Staff note 请假 for a resident who phoned or came to the desk; audited.
     Raises what `attendance.take_leave` raises."""
-    from app.models import Channel
     from app.services.attendance import take_leave
 
     leave = take_leave(booking, session, by=by, now=now, channel=Channel.DESK)
@@ -125,7 +127,7 @@ def bookable_targets(now: datetime, limit: int = 60) -> list[Target]:
             select(Session)
             .join(Activity)
             .where(
-                Activity.status == "published",
+                Activity.status == ActivityStatus.PUBLISHED,
                 Session.status == SessionStatus.SCHEDULED,
                 Session.starts_at > now,
             )
@@ -177,15 +179,8 @@ def audit_actions() -> list[str]:
 def staff_users() -> list[User]:
     return list(
         db.session.scalars(
-            select(User).where(User.role.in_(["staff", "admin", "teacher"])).order_by(User.id)
+            select(User)
+            .where(User.role.in_([Role.STAFF, Role.ADMIN, Role.TEACHER]))
+            .order_by(User.id)
         )
     )
-
-
-def counts_by_status(target: Target) -> dict[str, int]:
-    rows = db.session.execute(
-        select(Booking.status, func.count(Booking.id))
-        .where(target.bookings_clause())
-        .group_by(Booking.status)
-    )
-    return dict(rows.all())

@@ -55,11 +55,6 @@ def acts_for_params(user: User) -> dict:
     return {"user_id": user.id, "household_id": user.household_id}
 
 
-def people_user_acts_for(user: User) -> list[Person]:
-    """Everyone `user` may book for (one query: it runs on every class page)."""
-    return list(db.session.scalars(acts_for_query(), acts_for_params(user)))
-
-
 def request_link(helper: User, person: Person, *, by: User, now: datetime) -> HouseholdLink:
     """Asks for `helper` to act for `person`; nothing is granted until `person`
     confirms with their PIN. Raises LinkRefused."""

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from app.extensions import db
 from app.formatting import lazy_when
@@ -33,9 +33,6 @@ from app.models import (
     Allocation,
     ApplicationStatus,
     Attendance,
-    AttendanceStatus,
-    Booking,
-    BookingStatus,
     Channel,
     HouseholdTag,
     LotteryApplication,
@@ -45,7 +42,8 @@ from app.models import (
     User,
 )
 from app.services import audit, eligibility
-from app.services.booking import claim_seat, live_booking
+from app.services.attendance import PRESENT_STATUSES
+from app.services.booking import claim_seat, insert_booking, live_booking
 from app.services.errors import (
     AlreadyBooked,
     BookingError,
@@ -54,13 +52,7 @@ from app.services.errors import (
     WindowNotOpen,
 )
 from app.services.notifications import notify_household
-from app.services.programmes import (
-    LimitReached,
-    Outcome,
-    _limit_message,
-    check_grade,
-    lock_people,
-)
+from app.services.programmes import Outcome, check_day_limit, check_grade, lock_people
 from app.services.rows import add_if_new
 from app.services.targets import Target
 
@@ -83,8 +75,6 @@ class DrawNotAllowed(BookingError):
 
 
 def applied_days(programme: Programme, person: Person) -> int:
-    from sqlalchemy import func
-
     return db.session.scalar(
         select(func.count(LotteryApplication.id)).where(
             LotteryApplication.programme_id == programme.id,
@@ -100,10 +90,15 @@ def _check_application_window(programme: Programme, now: datetime) -> None:
         raise NotEligible(_l("This programme is first come, first served: please book instead."))
     if activity.opens_at is not None and now < activity.opens_at:
         raise WindowNotOpen(_l("Applications open on %(when)s.", when=lazy_when(activity.opens_at)))
-    if programme.drawn_at is not None or (
-        activity.closes_at is not None and now >= activity.closes_at
-    ):
+    if applications_closed(programme, now):
         raise WindowClosed(_l("Applications have closed. The places are being drawn."))
+
+
+def applications_closed(programme: Programme, now: datetime) -> bool:
+    """Once drawn, or once the window closed, applications can neither be made nor
+    withdrawn."""
+    closes_at = programme.activity.closes_at
+    return programme.drawn_at is not None or (closes_at is not None and now >= closes_at)
 
 
 def apply_days(
@@ -137,10 +132,7 @@ def apply_days(
             if live_booking(person, target) is not None:
                 raise AlreadyBooked()
             _check_overlap(programme, person, session)
-            if programme.per_child_limit is not None:
-                counted.setdefault(person.id, applied_days(programme, person))
-                if counted[person.id] >= programme.per_child_limit:
-                    raise LimitReached(_limit_message(programme, person))
+            check_day_limit(programme, person, counted, applied_days)
             siblings = [p for p in per_slot[session.id] if p.household_id == person.household_id]
             key = f"h{person.household_id}" if together and len(siblings) > 1 else None
             _upsert_application(programme, person, session, key, by, now)
@@ -204,8 +196,7 @@ def withdraw_application(application: LotteryApplication, *, by: User, now: date
     person = db.session.get(Person, application.person_id)
     eligibility.check_actor(by, person)
     programme = db.session.get(Programme, application.programme_id)
-    closes_at = programme.activity.closes_at
-    if programme.drawn_at is not None or (closes_at is not None and now >= closes_at):
+    if applications_closed(programme, now):
         raise WindowClosed(_l("This application can no longer be withdrawn."))
     changed = db.session.execute(
         update(LotteryApplication)
@@ -289,7 +280,7 @@ def _newcomers(person_ids: set[int]) -> set[int]:
         db.session.scalars(
             select(Attendance.person_id).where(
                 Attendance.person_id.in_(person_ids),
-                Attendance.status.in_([AttendanceStatus.PRESENT, AttendanceStatus.LATE]),
+                Attendance.status.in_(PRESENT_STATUSES),
             )
         )
     )
@@ -396,20 +387,9 @@ def run_draw(programme: Programme, *, by: User, now: datetime, seed: str | None 
                 application.status = ApplicationStatus.SKIPPED
                 continue
             won = person_id in winners and claim_seat(target)
-            booking = Booking(
-                person_id=person.id,
-                household_id=person.household_id,
-                activity_id=activity.id,
-                session_id=session.id,
-                status=BookingStatus.CONFIRMED if won else BookingStatus.WAITLISTED,
-                channel=Channel.DESK,
-                booked_by_id=by.id,
-                created_at=now,
-                queued_at=now,
-                confirmed_at=now if won else None,
+            booking = insert_booking(
+                person, target, confirmed=won, channel=Channel.DESK, by=by, now=now
             )
-            db.session.add(booking)
-            db.session.flush()
             application.booking_id = booking.id
             application.status = ApplicationStatus.WON if won else ApplicationStatus.WAITLISTED
             if won:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Booking, Notice, Person, User
@@ -52,8 +52,6 @@ def notify_household(kind: str, booking: Booking, now: datetime, **extra) -> lis
 
 
 def unread_count(user: User) -> int:
-    from sqlalchemy import func
-
     return db.session.scalar(
         select(func.count(Notice.id)).where(Notice.user_id == user.id, Notice.read_at.is_(None))
     )

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 
 from app.extensions import db
 from app.models import (
@@ -32,6 +32,7 @@ from app.models import (
     User,
 )
 from app.services import audit
+from app.services.attendance import attendance_of
 from app.services.errors import BookingError, NotAllowed
 from app.services.programmes import programme_of
 from app.services.rows import add_if_new
@@ -112,17 +113,21 @@ def pickup_list(child: Person) -> list[PickupPerson]:
 # --- check-in --------------------------------------------------------------------
 
 
+def _confirmed_on(session: Session):
+    """SQL condition: a confirmed booking covering the session (the day, or the term)."""
+    return and_(
+        Booking.status == BookingStatus.CONFIRMED,
+        or_(
+            Booking.session_id == session.id,
+            and_(Booking.session_id.is_(None), Booking.activity_id == session.activity_id),
+        ),
+    )
+
+
 def confirmed_booking(child: Person, session: Session) -> Booking | None:
     """The child's confirmed booking covering the session (the day, or the term)."""
     return db.session.scalar(
-        select(Booking).where(
-            Booking.person_id == child.id,
-            Booking.status == BookingStatus.CONFIRMED,
-            or_(
-                Booking.session_id == session.id,
-                (Booking.session_id.is_(None)) & (Booking.activity_id == session.activity_id),
-            ),
-        )
+        select(Booking).where(Booking.person_id == child.id, _confirmed_on(session))
     )
 
 
@@ -132,13 +137,7 @@ def roster(session: Session) -> list[tuple[Person, Attendance | None]]:
         db.session.scalars(
             select(Person)
             .join(Booking, Booking.person_id == Person.id)
-            .where(
-                Booking.status == BookingStatus.CONFIRMED,
-                or_(
-                    Booking.session_id == session.id,
-                    (Booking.session_id.is_(None)) & (Booking.activity_id == session.activity_id),
-                ),
-            )
+            .where(_confirmed_on(session))
             .order_by(Person.name, Person.id)
         )
     )
@@ -159,11 +158,7 @@ def check_in(child: Person, session: Session, *, by: User, now: datetime) -> Att
         if now > session.starts_at + timedelta(minutes=15)
         else (AttendanceStatus.PRESENT)
     )
-    existing = db.session.scalar(
-        select(Attendance).where(
-            Attendance.session_id == session.id, Attendance.person_id == child.id
-        )
-    )
+    existing = attendance_of(session, child)
     if existing is not None:
         if existing.checked_in_at is not None:
             raise AlreadyCheckedIn()
@@ -257,11 +252,7 @@ def check_out(
     """Lets the child go with a listed person who gives the right code. Every attempt
     is logged; a refused one comes back with `ok` False and a `reason` (see
     REFUSALS) and the child stays checked in."""
-    attendance = db.session.scalar(
-        select(Attendance).where(
-            Attendance.session_id == session.id, Attendance.person_id == child.id
-        )
-    )
+    attendance = attendance_of(session, child)
     pickup = db.session.get(PickupPerson, pickup_person_id) if pickup_person_id else None
     listed = pickup is not None and pickup.child_id == child.id and pickup.removed_at is None
     attempt = PickupAttempt(

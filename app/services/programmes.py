@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -23,11 +23,14 @@ from app.extensions import db
 from app.models import (
     LIVE_STATUSES,
     Activity,
+    ActivityStatus,
     Allocation,
+    ApplicationStatus,
     Audience,
     Booking,
     BookingStatus,
     EnrolmentUnit,
+    LotteryApplication,
     Person,
     Programme,
     ProgrammeKind,
@@ -43,7 +46,7 @@ from app.services.errors import BookingError, NotBookable, NotEligible
 from app.services.notifications import notify_household
 from app.services.schedule import add_session, create_activity, weekly_dates
 from app.services.targets import Target
-from app.timeutil import from_local, local_date
+from app.timeutil import from_local, local_date, local_day_bounds
 
 SLOT_LABELS = {
     SlotKind.FULL: _l("Full day"),
@@ -240,8 +243,6 @@ class DayView:
 def calendar(programme: Programme, members: list[Person], now: datetime) -> list[DayView]:
     """The programme's coming slots by day, with seats left and the household's
     bookings and applications on each."""
-    from app.models import LotteryApplication
-
     slots = list(
         db.session.scalars(
             select(ProgrammeSlot)
@@ -277,17 +278,14 @@ def calendar(programme: Programme, members: list[Person], now: datetime) -> list
             select(LotteryApplication).where(
                 LotteryApplication.programme_id == programme.id,
                 LotteryApplication.person_id.in_(member_ids),
-                LotteryApplication.status == "applied",
+                LotteryApplication.status == ApplicationStatus.APPLIED,
             )
         ):
             states[application.session_id].setdefault(application.person_id, "applied")
     days: dict[date, list[SlotView]] = {}
     for slot in slots:
         session = slot.session
-        if programme.is_afterschool:
-            seats = Target(programme.activity, None).seats_left()
-        else:
-            seats = max(session.capacity - session.taken, 0)
+        seats = _target(programme, session).seats_left()
         days.setdefault(slot.day, []).append(
             SlotView(slot, session, seats, queues.get(session.id, 0), states.get(session.id, {}))
         )
@@ -300,8 +298,6 @@ def eligible_children(members: list[Person], programme: Programme, today: date) 
 
 
 def published_programmes(now: datetime) -> list[Programme]:
-    from app.models import ActivityStatus
-
     return list(
         db.session.scalars(
             select(Programme)
@@ -371,12 +367,24 @@ def live_days(programme: Programme, person: Person) -> int:
     )
 
 
-def _limit_message(programme: Programme, person: Person) -> str:
-    return _l(
-        "%(name)s has reached the limit of %(limit)s days for this programme.",
-        name=person.name,
-        limit=programme.per_child_limit,
-    )
+def check_day_limit(
+    programme: Programme, person: Person, counted: dict[int, int], used_before
+) -> None:
+    """Raises LimitReached when the child already holds the programme's per-child
+    number of days. `counted` keeps each child's count within one submission
+    (read once with `used_before`); the caller adds the day it then takes."""
+    if programme.per_child_limit is None:
+        return
+    if person.id not in counted:
+        counted[person.id] = used_before(programme, person)
+    if counted[person.id] >= programme.per_child_limit:
+        raise LimitReached(
+            _l(
+                "%(name)s has reached the limit of %(limit)s days for this programme.",
+                name=person.name,
+                limit=programme.per_child_limit,
+            )
+        )
 
 
 def _check_pairs(
@@ -395,11 +403,8 @@ def _check_pairs(
             if slot is None:
                 raise NotBookable()
             check_grade(programme, person, slot.day)
+            check_day_limit(programme, person, counted, used_before)
             if programme.per_child_limit is not None:
-                if person.id not in counted:
-                    counted[person.id] = used_before(programme, person)
-                if counted[person.id] >= programme.per_child_limit:
-                    raise LimitReached(_limit_message(programme, person))
                 counted[person.id] += 1
         except BookingError as refusal:
             refused.append(Outcome(person, session, "refused", message=str(refusal)))
@@ -564,8 +569,6 @@ def sessions_by_id(programme: Programme, ids: Iterable[int]) -> dict[int, Sessio
 def today_sessions(now: datetime, user: User) -> list[Session]:
     """Programme slots running today (centre time) that `user` may open at the door:
     staff see all, a teacher the ones of programmes they teach."""
-    from app.timeutil import local_day_bounds
-
     start, end = local_day_bounds(local_date(now))
     query = (
         select(Session)
@@ -581,8 +584,3 @@ def today_sessions(now: datetime, user: User) -> list[Session]:
     if not user.is_staff:
         query = query.where(Activity.teacher_id == user.id)
     return list(db.session.scalars(query))
-
-
-def week_of(day: date) -> tuple[date, date]:
-    monday = day - timedelta(days=day.weekday())
-    return monday, monday + timedelta(days=6)

@@ -46,9 +46,7 @@ class Target:
 
     def bookings_clause(self):
         """SQL condition selecting bookings on this target."""
-        if self.session is not None:
-            return Booking.session_id == self.session.id
-        return and_(Booking.activity_id == self.activity.id, Booking.session_id.is_(None))
+        return bookings_on_target(self.session is None, self.bookings_params())
 
     def bookings_params(self) -> dict:
         """Values for `bookings_on_target()` of this target's kind."""
@@ -81,18 +79,18 @@ class Target:
             )
         return max(row.capacity - row.taken, 0)
 
-    def count(self, status: str) -> int:
-        return db.session.scalar(
-            select(func.count(Booking.id)).where(self.bookings_clause(), Booking.status == status)
-        )
 
+def bookings_on_target(series: bool, values: dict | None = None):
+    """SQL condition selecting bookings on a target: a series' (`activity_id`) or one
+    session's (`session_id`). Without `values` the ids are bind parameters, for
+    statements built once and given `Target.bookings_params()` when run."""
 
-def bookings_on_target(series: bool):
-    """`Target.bookings_clause()` with bind parameters, for statements built once:
-    `activity_id` for a series, else `session_id` (`Target.bookings_params()`)."""
+    def param(name: str):
+        return bindparam(name, values[name], unique=True) if values else bindparam(name)
+
     if series:
-        return and_(Booking.activity_id == bindparam("activity_id"), Booking.session_id.is_(None))
-    return Booking.session_id == bindparam("session_id")
+        return and_(Booking.activity_id == param("activity_id"), Booking.session_id.is_(None))
+    return Booking.session_id == param("session_id")
 
 
 def covers_session():

@@ -13,17 +13,20 @@ from app.blueprints.account.forms import BookForm, CancelForm, EmptyForm, LeaveF
 from app.blueprints.public.routes import cards_for
 from app.extensions import db, htmx
 from app.formatting import when
-from app.models import ActivityStatus, Booking, BookingStatus, Channel, Notice, Session
+from app.models import ActivityStatus, Booking, BookingStatus, Notice, Session
 from app.services import attendance, catalogue
 from app.services.auth import household_members
-from app.services.booking import book, cancel_booking, load_subjects, waitlist_position
+from app.services.booking import (
+    book,
+    cancel_booking,
+    channel_for,
+    holds_no_lock,
+    load_subjects,
+    waitlist_position,
+)
 from app.services.errors import BookingError
 from app.services.targets import Target
 from app.timeutil import now
-
-
-def channel_for(user) -> str:
-    return Channel.DESK if user.is_staff else Channel.PHONE
 
 
 def booked_message(booking: Booking, position: int | None = None) -> str:
@@ -45,6 +48,14 @@ def _card_response(target: Target, message: str, kind: str, status: int = 200, h
 def _render_card(card: catalogue.Card, message: str, kind: str, status: int = 200, headers=None):
     card.message, card.message_kind = message, kind
     return render_template("public/_card.html", card=card), status, headers or {}
+
+
+def _card_after(target: Target, members, booking: Booking) -> catalogue.Card:
+    """The card once `booking` is made; `members`: the viewer's people as read
+    before it, or None to read them now."""
+    if members is None:
+        return catalogue.card_for(target, current_user)
+    return catalogue.card_with(target, catalogue.with_new_booking(members, booking))
 
 
 def _page_with_message(activity, message: str, kind: str, status: int):
@@ -87,10 +98,8 @@ def create_booking():
             now=moment,
             suspension=subjects.suspension,
         )
-        waiting = members is not None and booking.status == BookingStatus.WAITLISTED
-        if waiting and not activity.is_series:  # a term class's claim locked its row
-            # No seat claimed, no lock held: the queue is read before the commit too.
-            card = catalogue.card_with(target, catalogue.with_new_booking(members, booking))
+        if members is not None and holds_no_lock(booking, target):
+            card = _card_after(target, members, booking)  # no second transaction
         db.session.commit()
     except BookingError as refusal:
         db.session.rollback()
@@ -100,10 +109,7 @@ def create_booking():
     kind = "success" if booking.status == BookingStatus.CONFIRMED else "info"
     headers = {"X-Booking-Status": booking.status}
     if htmx:
-        if card is None and members is None:
-            card = catalogue.card_for(target, current_user)
-        elif card is None:
-            card = catalogue.card_with(target, catalogue.with_new_booking(members, booking))
+        card = card or _card_after(target, members, booking)
         message = booked_message(booking, card.position_of(booking))
         return _render_card(card, message, kind, 200, headers)
     flash(booked_message(booking), kind)
@@ -128,11 +134,21 @@ def _row_response(booking: Booking, message: str, kind: str, status: int):
     return redirect(url_for("account.list_bookings"), 303)
 
 
+def _attempt(action, done_message: str) -> tuple[str, str, int]:
+    """Runs the service call and commits: (message, kind, status) for the answer.
+    A refusal rolls back and answers with its own sentence and status."""
+    try:
+        action()
+        db.session.commit()
+    except BookingError as refusal:
+        db.session.rollback()
+        return str(refusal), "error", refusal.http_status
+    return done_message, "success", 200
+
+
 def get_booking(booking_id: int) -> Booking:
     """The booking, if the current user may act on it (404 / 403 otherwise)."""
-    booking = db.session.get(Booking, booking_id)
-    if booking is None:
-        abort(404)
+    booking = db.get_or_404(Booking, booking_id)
     if not current_user.may_act_for(booking.person):
         abort(403)
     return booking
@@ -145,17 +161,14 @@ def cancel(booking_id: int):
     form = CancelForm()
     if not form.validate():
         abort(422)
-    try:
-        cancel_booking(booking, by=current_user, now=now())
-        db.session.commit()
-        message, kind, status = _("The booking is cancelled."), "success", 200
-        if booking.late_cancel:
-            message = _(
-                "The booking is cancelled. It was close to the start, so it counts as a late cancellation."
-            )
-    except BookingError as refusal:
-        db.session.rollback()
-        message, kind, status = str(refusal), "error", refusal.http_status
+    message, kind, status = _attempt(
+        lambda: cancel_booking(booking, by=current_user, now=now()),
+        _("The booking is cancelled."),
+    )
+    if status == 200 and booking.late_cancel:
+        message = _(
+            "The booking is cancelled. It was close to the start, so it counts as a late cancellation."
+        )
     if htmx and form.view.data == "card":
         return _card_response(Target.of_booking(booking), message, kind, status)
     return _row_response(booking, message, kind, status)
@@ -180,23 +193,14 @@ def take_leave(booking_id: int):
     form = LeaveForm()
     if not form.validate():
         abort(422)
-    session = db.session.get(Session, form.session_id.data)
-    if session is None:
-        abort(404)
-    try:
-        attendance.take_leave(booking, session, by=current_user, now=now())
-        db.session.commit()
-        message, kind, status = (
-            _(
-                "Leave noted for %(when)s. The seat goes to someone else that day.",
-                when=when(session.starts_at),
-            ),
-            "success",
-            200,
-        )
-    except BookingError as refusal:
-        db.session.rollback()
-        message, kind, status = str(refusal), "error", refusal.http_status
+    session = db.get_or_404(Session, form.session_id.data)
+    message, kind, status = _attempt(
+        lambda: attendance.take_leave(booking, session, by=current_user, now=now()),
+        _(
+            "Leave noted for %(when)s. The seat goes to someone else that day.",
+            when=when(session.starts_at),
+        ),
+    )
     return _row_response(booking, message, kind, status)
 
 
@@ -242,13 +246,9 @@ def _offer_answer(booking_id: int, answer, done_message: str):
     booking = get_booking(booking_id)
     if not EmptyForm().validate():
         abort(422)
-    try:
-        answer(booking, by=current_user, now=now())
-        db.session.commit()
-        message, kind, status = done_message, "success", 200
-    except BookingError as refusal:
-        db.session.rollback()
-        message, kind, status = str(refusal), "error", refusal.http_status
+    message, kind, status = _attempt(
+        lambda: answer(booking, by=current_user, now=now()), done_message
+    )
     return _row_response(booking, message, kind, status)
 
 

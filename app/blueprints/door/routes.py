@@ -15,6 +15,7 @@ from app.blueprints.door.forms import CheckInForm, CheckOutForm, LiftLockForm
 from app.extensions import db, htmx
 from app.models import Person, Session
 from app.services import pickup, programmes
+from app.services.attendance import may_take_roster
 from app.services.errors import BookingError
 from app.timeutil import now
 
@@ -25,7 +26,7 @@ def get_door_session(session_id: int) -> Session:
     session = db.session.get(Session, session_id)
     if session is None or programmes.programme_of(session) is None:
         abort(404)
-    if not current_user.is_staff and session.activity.teacher_id != current_user.id:
+    if not may_take_roster(current_user, session):
         abort(403)
     return session
 
@@ -115,9 +116,7 @@ def check_out(session_id: int):
         return _roster_response(
             session, 422, message=_("Please choose who is collecting the child."), kind="error"
         )
-    child = db.session.get(Person, form.person_id.data)
-    if child is None:
-        abort(404)
+    child = db.get_or_404(Person, form.person_id.data)
     try:
         attempt = pickup.check_out(
             child,
@@ -150,9 +149,7 @@ def check_out(session_id: int):
 def lift_lock(child_id: int):
     """After too many wrong codes only staff, having checked who is there, let the
     codes be tried again."""
-    child = db.session.get(Person, child_id)
-    if child is None:
-        abort(404)
+    child = db.get_or_404(Person, child_id)
     form = LiftLockForm()
     if not form.validate():
         flash(_("Please say why the lock is lifted."), "error")

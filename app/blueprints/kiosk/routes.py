@@ -122,15 +122,11 @@ def today():
 
 def _load(session_id: int) -> tuple[Session, Person]:
     """The session and a person of the kiosk user's own household (404 / 403)."""
-    kiosk_session = db.session.get(Session, session_id)
-    if kiosk_session is None:
-        abort(404)
+    kiosk_session = db.get_or_404(Session, session_id)
     form = PersonForm()
     if not form.validate():
         abort(422)
-    person = db.session.get(Person, form.person_id.data)
-    if person is None:
-        abort(404)
+    person = db.get_or_404(Person, form.person_id.data)
     if person.household_id != current_user.household_id:
         abort(403)
     return kiosk_session, person
@@ -268,9 +264,7 @@ def list_bookings():
 
 
 def _own_booking(booking_id: int) -> Booking:
-    booking = db.session.get(Booking, booking_id)
-    if booking is None:
-        abort(404)
+    booking = db.get_or_404(Booking, booking_id)
     if booking.household_id != current_user.household_id:
         abort(403)
     return booking
@@ -316,9 +310,7 @@ def list_help_requests():
 @bp.post("/help-requests/<int:request_id>/done")
 @role_required("staff")
 def resolve_help_request(request_id: int):
-    help_request = db.session.get(HelpRequest, request_id)
-    if help_request is None:
-        abort(404)
+    help_request = db.get_or_404(HelpRequest, request_id)
     if not EmptyForm().validate():
         abort(400)
     try:

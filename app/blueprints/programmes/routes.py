@@ -28,7 +28,6 @@ from app.extensions import db, htmx
 from app.models import (
     ActivityStatus,
     Allocation,
-    Channel,
     LotteryApplication,
     Person,
     PickupPerson,
@@ -38,6 +37,7 @@ from app.models import (
 )
 from app.services import lottery, pickup, programmes
 from app.services.auth import household_members
+from app.services.booking import channel_for
 from app.services.errors import BookingError
 from app.timeutil import from_local, local_date, now
 
@@ -65,9 +65,7 @@ def refusal_text(attempt) -> str:
 
 def get_programme(programme_id: int, *, published: bool = True) -> Programme:
     """The programme (404 when missing, or unpublished for non-staff)."""
-    programme = db.session.get(Programme, programme_id)
-    if programme is None:
-        abort(404)
+    programme = db.get_or_404(Programme, programme_id)
     if published and programme.activity.status != ActivityStatus.PUBLISHED:
         abort(404)
     return programme
@@ -75,9 +73,7 @@ def get_programme(programme_id: int, *, published: bool = True) -> Programme:
 
 def get_own_child(person_id: int) -> Person:
     """A person of the current user's household (pickup codes are for the family only)."""
-    person = db.session.get(Person, person_id)
-    if person is None:
-        abort(404)
+    person = db.get_or_404(Person, person_id)
     if person.household_id != current_user.household_id:
         abort(403)
     return person
@@ -87,9 +83,7 @@ def _opening(programme: Programme, moment) -> dict:
     """What the page says about the registration window right now."""
     activity = programme.activity
     before = activity.opens_at is not None and moment < activity.opens_at
-    closed = (activity.closes_at is not None and moment >= activity.closes_at) or (
-        programme.drawn_at is not None
-    )
+    closed = lottery.applications_closed(programme, moment)
     seconds = int((activity.opens_at - moment).total_seconds()) if before else 0
     return {
         "before": before,
@@ -190,7 +184,7 @@ def _submit(programme_id: int, *, applying: bool):
                 pairs,
                 together=form.together.data,
                 by=current_user,
-                channel=Channel.DESK if current_user.is_staff else Channel.PHONE,
+                channel=channel_for(current_user),
                 now=moment,
             )
         db.session.commit()
@@ -222,14 +216,17 @@ def apply_days(programme_id: int):
 @bp.get("/children/<int:person_id>/pickup")
 @login_required
 def pickup_list(person_id: int):
-    child = get_own_child(person_id)
+    return _pickup_page(get_own_child(person_id), PickupPersonForm())
+
+
+def _pickup_page(child: Person, form: PickupPersonForm, status: int = 200):
     return render_template(
         "programmes/pickup.html",
         child=child,
         people=pickup.pickup_list(child),
-        form=PickupPersonForm(),
+        form=form,
         remove_form=EmptyForm(),
-    )
+    ), status
 
 
 @bp.post("/children/<int:person_id>/pickup")
@@ -238,13 +235,7 @@ def add_pickup(person_id: int):
     child = get_own_child(person_id)
     form = PickupPersonForm()
     if not form.validate():
-        return render_template(
-            "programmes/pickup.html",
-            child=child,
-            people=pickup.pickup_list(child),
-            form=form,
-            remove_form=EmptyForm(),
-        ), 422
+        return _pickup_page(child, form, 422)
     try:
         added = pickup.add_pickup_person(
             child,
@@ -273,9 +264,7 @@ def add_pickup(person_id: int):
 @bp.post("/pickup/<int:pickup_id>/remove")
 @login_required
 def remove_pickup(pickup_id: int):
-    person = db.session.get(PickupPerson, pickup_id)
-    if person is None:
-        abort(404)
+    person = db.get_or_404(PickupPerson, pickup_id)
     child = get_own_child(person.child_id)
     if not EmptyForm().validate():
         abort(400)
@@ -292,9 +281,7 @@ def remove_pickup(pickup_id: int):
 @bp.post("/applications/<int:application_id>/withdraw")
 @login_required
 def withdraw_application(application_id: int):
-    application = db.session.get(LotteryApplication, application_id)
-    if application is None:
-        abort(404)
+    application = db.get_or_404(LotteryApplication, application_id)
     if not (current_user.is_staff or application.household_id == current_user.household_id):
         abort(403)
     if not EmptyForm().validate():

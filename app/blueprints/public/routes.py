@@ -10,7 +10,6 @@ from app.blueprints.public.forms import CatalogueFilterForm
 from app.extensions import db, htmx
 from app.models import Activity, ActivityStatus
 from app.services import catalogue
-from app.services.links import people_user_acts_for
 from app.services.targets import Target
 from app.timeutil import now
 
@@ -50,12 +49,11 @@ def get_published_activity(activity_id: int) -> Activity:
 
 
 def cards_for(activity: Activity) -> list[catalogue.Card]:
-    members = people_user_acts_for(current_user) if current_user.is_authenticated else []
     viewer = current_user if current_user.is_authenticated else None
     if activity.is_series:
-        return [catalogue.card_for(Target(activity, None), viewer, members)]
+        return [catalogue.card_for(Target(activity, None), viewer)]
     return [
-        catalogue.card_for(Target(activity, s), viewer, members)
+        catalogue.card_for(Target(activity, s), viewer)
         for s in catalogue.upcoming_sessions(activity, now())
     ]
 

@@ -7,7 +7,7 @@ the fragment. Refusals roll back and show the service's sentence with its status
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -54,7 +54,7 @@ from app.services import attendance, desk, links, residents, schedule, waitlist
 from app.services.auth import find_user_by_phone
 from app.services.errors import BookingError
 from app.services.targets import Target
-from app.timeutil import from_local, local_date, now, to_local
+from app.timeutil import from_local, local_date, local_day_bounds, now, to_local
 
 
 @bp.before_request
@@ -67,10 +67,7 @@ def _staff_only():
 
 
 def _get(model, object_id: int):
-    obj = db.session.get(model, object_id)
-    if obj is None:
-        abort(404)
-    return obj
+    return db.get_or_404(model, object_id)
 
 
 def _refused(refusal: BookingError, render_page):
@@ -841,16 +838,8 @@ def audit_log():
         form = AuditFilterForm(formdata=None)
         form.action.choices = [SelectChoice("", _("All actions"))]
         form.actor.choices = [SelectChoice("", _("Everyone"))]
-    since = (
-        from_local(datetime.combine(form.since.data, datetime.min.time()))
-        if form.since.data
-        else None
-    )
-    until = (
-        from_local(datetime.combine(form.until.data + timedelta(days=1), datetime.min.time()))
-        if form.until.data
-        else None
-    )
+    since = local_day_bounds(form.since.data)[0] if form.since.data else None
+    until = local_day_bounds(form.until.data)[1] if form.until.data else None
     page = request.args.get("page", 1, type=int)
     entries = desk.audit_entries(
         desk.AuditFilter(

@@ -29,9 +29,7 @@ SIGN_IN_BLANK_LINES = 8
 
 def get_roster_session(session_id: int) -> Session:
     """The session, if the current user may take its roll (404 / 403 otherwise)."""
-    session = db.session.get(Session, session_id)
-    if session is None:
-        abort(404)
+    session = db.get_or_404(Session, session_id)
     if not attendance.may_take_roster(current_user, session):
         abort(403)
     return session
@@ -73,14 +71,21 @@ def show_roster(session_id: int):
     if search.q.data and search.validate():
         on_roster = {line.person.id for line in attendance.roster(session)}
         found = [p for p in attendance.find_residents(search.q.data) if p.id not in on_roster]
+    return _roster_page(session, search=search, found=found)
+
+
+def _roster_page(
+    session: Session, status: int = 200, *, search=None, found=None, new_walk_in_form=None
+):
+    """The whole roster page; the walk-in search is empty unless given."""
     return render_template(
         "teach/roster.html",
         **_roster_context(session),
-        search=search,
-        found=found,
+        search=search if search is not None else WalkInSearchForm(formdata=None),
+        found=found or [],
         walk_in_form=WalkInForm(),
-        new_walk_in_form=NewWalkInForm(),
-    )
+        new_walk_in_form=new_walk_in_form if new_walk_in_form is not None else NewWalkInForm(),
+    ), status
 
 
 def _after_change(session: Session, message: str, kind: str, status: int, line=None):
@@ -98,14 +103,7 @@ def _after_change(session: Session, message: str, kind: str, status: int, line=N
         return render_template("teach/_roll.html", **context), status
     flash(message, kind)
     if status >= 400:
-        return render_template(
-            "teach/roster.html",
-            **_roster_context(session),
-            search=WalkInSearchForm(formdata=None),
-            found=[],
-            walk_in_form=WalkInForm(),
-            new_walk_in_form=NewWalkInForm(),
-        ), status
+        return _roster_page(session, status)
     return redirect(url_for("teach.show_roster", session_id=session.id), 303)
 
 
@@ -113,9 +111,7 @@ def _after_change(session: Session, message: str, kind: str, status: int, line=N
 @role_required("teacher", "staff")
 def mark_person(session_id: int, person_id: int):
     session = get_roster_session(session_id)
-    person = db.session.get(Person, person_id)
-    if person is None:
-        abort(404)
+    person = db.get_or_404(Person, person_id)
     form = MarkForm()
     if not form.validate():
         abort(422)
@@ -154,9 +150,7 @@ def add_walk_in(session_id: int):
     form = WalkInForm()
     if not form.validate():
         abort(422)
-    person = db.session.get(Person, form.person_id.data)
-    if person is None:
-        abort(404)
+    person = db.get_or_404(Person, form.person_id.data)
     try:
         attendance.add_walk_in(session, person, by=current_user, now=now())
         db.session.commit()
@@ -174,14 +168,7 @@ def register_walk_in(session_id: int):
     valid = form.validate()
     if not valid and not htmx:
         # The page again, each error beside (and tied to) its field.
-        return render_template(
-            "teach/roster.html",
-            **_roster_context(session),
-            search=WalkInSearchForm(formdata=None),
-            found=[],
-            walk_in_form=WalkInForm(),
-            new_walk_in_form=form,
-        ), 422
+        return _roster_page(session, 422, new_walk_in_form=form)
     if not valid:
         message = " ".join(str(e) for errors in form.errors.values() for e in errors)
         return _after_change(session, message or _("Please check the form."), "error", 422)

@@ -43,9 +43,7 @@ def call_list():
 @bp.post("/calls/<int:call_id>/done")
 @role_required("staff")
 def complete_call(call_id: int):
-    call = db.session.get(WelfareCall, call_id)
-    if call is None:
-        abort(404)
+    call = db.get_or_404(WelfareCall, call_id)
     form = CallDoneForm()
     if not form.validate():
         abort(422)
@@ -79,9 +77,7 @@ def list_suspensions():
 @bp.post("/suspensions/<int:suspension_id>/lift")
 @role_required("staff")
 def lift_suspension(suspension_id: int):
-    suspension = db.session.get(Suspension, suspension_id)
-    if suspension is None:
-        abort(404)
+    suspension = db.get_or_404(Suspension, suspension_id)
     form = LiftForm()
     if not form.validate():
         abort(422)
