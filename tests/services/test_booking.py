@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 
 from app.extensions import db
-from app.models import Audience, BookingStatus, CapacityUnit, Channel, Notice, Role
+from app.models import Audience, Booking, BookingStatus, CapacityUnit, Channel, Notice, Role
 from app.services.booking import book, cancel_booking, waitlist_position
 from app.services.errors import (
     AlreadyBooked,
@@ -54,6 +54,9 @@ def test_full_without_waitlist_is_refused(make, now):
     _book(first, first.person, activity, now)
     with pytest.raises(Full):
         _book(second, second.person, activity, now)
+    assert db.session.query(Booking).filter_by(person_id=second.person.id).count() == 0
+    assert activity.sessions[0].taken == 1
+    assert_seat_invariant()
 
 
 def test_series_booking_covers_the_term_and_counts_on_the_activity(make, now):
@@ -73,6 +76,8 @@ def test_second_live_booking_of_one_person_is_refused(make, now, series):
     _book(user, user.person, activity, now)
     with pytest.raises(AlreadyBooked):
         _book(user, user.person, activity, now)
+    assert db.session.query(Booking).count() == 1
+    assert_seat_invariant()
 
 
 def test_rebooking_after_cancelling_is_allowed(make, now):
@@ -272,6 +277,9 @@ def test_another_household_cannot_cancel(make, now):
     booking = _book(owner, owner.person, activity, now)
     with pytest.raises(NotAllowed):
         cancel_booking(booking, by=stranger, now=now)
+    db.session.expire_all()
+    assert booking.status == BookingStatus.CONFIRMED and booking.cancelled_by_id is None
+    assert activity.sessions[0].taken == 1
 
 
 def test_cancelling_close_to_the_start_is_a_late_cancel(make, now):

@@ -95,12 +95,18 @@ def test_per_child_limit_is_enforced_across_submissions(make, now, en):
     assert_seat_invariant()
 
 
-def test_siblings_together_both_wait_when_only_one_seat_is_left(make, now):
+def _one_seat_left(make, now):
+    """A day of two seats, one taken by another family: (day, guardian, two kids)."""
     programme = holiday(make, capacity=2)
     day = sessions(programme)[0]
     other, (other_kid,) = family(make, children=1)
     _book(programme, other, [(other_kid, day)], now)
     guardian, kids = family(make)
+    return programme, day, guardian, kids
+
+
+def test_siblings_together_both_wait_when_only_one_seat_is_left(make, now):
+    programme, day, guardian, kids = _one_seat_left(make, now)
     outcomes = _book(programme, guardian, [(k, day) for k in kids], now, together=True)
     assert [o.status for o in outcomes] == ["waitlisted", "waitlisted"]
     assert day.taken == 1
@@ -108,13 +114,10 @@ def test_siblings_together_both_wait_when_only_one_seat_is_left(make, now):
 
 
 def test_siblings_not_together_take_the_last_seat_and_wait(make, now):
-    programme = holiday(make, capacity=2)
-    day = sessions(programme)[0]
-    other, (other_kid,) = family(make, children=1)
-    _book(programme, other, [(other_kid, day)], now)
-    guardian, kids = family(make)
+    programme, day, guardian, kids = _one_seat_left(make, now)
     outcomes = _book(programme, guardian, [(k, day) for k in kids], now)
     assert sorted(o.status for o in outcomes) == ["confirmed", "waitlisted"]
+    assert day.taken == 2
     assert_seat_invariant()
 
 
@@ -124,6 +127,8 @@ def test_siblings_together_both_confirmed_when_seats_allow(make, now):
     guardian, kids = family(make)
     outcomes = _book(programme, guardian, [(k, day) for k in kids], now, together=True)
     assert [o.status for o in outcomes] == ["confirmed", "confirmed"]
+    assert day.taken == 2
+    assert_seat_invariant()
 
 
 def test_weekly_blocks_need_the_whole_week(make, now, en):

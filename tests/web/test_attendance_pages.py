@@ -6,7 +6,16 @@ from datetime import timedelta
 import pytest
 
 from app.extensions import db
-from app.models import Attendance, BookingStatus, Channel, Role, Suspension, WelfareCall
+from app.models import (
+    Attendance,
+    Booking,
+    BookingStatus,
+    Channel,
+    Role,
+    SessionHelper,
+    Suspension,
+    WelfareCall,
+)
 from app.services import attendance as svc
 from app.services.booking import book
 from app.services.targets import Target
@@ -24,6 +33,18 @@ def _book(user, activity, when, person=None):
         by=user,
         channel=Channel.PHONE,
         now=when,
+    )
+
+
+def _book_on_page(client, person, activity):
+    """The logged-in resident books `person` on the first session from My bookings."""
+    return client.post(
+        "/me/bookings",
+        data={
+            "person_id": person.id,
+            "activity_id": activity.id,
+            "session_id": activity.sessions[0].id,
+        },
     )
 
 
@@ -147,6 +168,7 @@ def test_teacher_correction_after_seven_days_is_refused_with_a_message(
     )
     assert response.status_code == 409
     assert "请找工作人员更正" in response.get_data(as_text=True)
+    assert db.session.scalar(db.select(Attendance)) is None
 
 
 def test_mark_everyone_present(client, auth, teacher, lesson):
@@ -349,31 +371,24 @@ def test_staff_lift_a_pause_and_the_resident_can_book_again(client, auth, staff,
     activity = make.activity()
     db.session.commit()
     auth.login(resident)
-    refused = client.post(
-        "/me/bookings",
-        data={
-            "person_id": resident.person.id,
-            "activity_id": activity.id,
-            "session_id": activity.sessions[0].id,
-        },
-    )
+    refused = _book_on_page(client, resident.person, activity)
     assert refused.status_code == 409
+    assert db.session.query(Booking).count() == 0
     auth.logout()
     auth.login(staff)
     assert resident.person.name in client.get("/welfare/suspensions").get_data(as_text=True)
     lifted = client.post(f"/welfare/suspensions/{suspension.id}/lift", data={"reason": "住院"})
     assert lifted.status_code == 303
+    db.session.expire_all()
+    assert suspension.lifted_by_id == staff.id and suspension.lift_reason == "住院"
+    assert not suspension.is_active(now)
     auth.logout()
     auth.login(resident)
-    booked = client.post(
-        "/me/bookings",
-        data={
-            "person_id": resident.person.id,
-            "activity_id": activity.id,
-            "session_id": activity.sessions[0].id,
-        },
-    )
+    booked = _book_on_page(client, resident.person, activity)
     assert booked.status_code == 303
+    booking = db.session.scalars(db.select(Booking)).one()
+    assert booking.person_id == resident.person.id
+    assert booking.status == BookingStatus.CONFIRMED
 
 
 def test_hours_table_downloads_as_csv(client, auth, staff, teacher, make):
@@ -398,6 +413,9 @@ def test_a_teacher_records_a_helper_who_then_sees_their_hours(client, auth, make
     response = client.post(f"/teach/sessions/{session_id}/helpers", data={"phone": student.phone})
     assert response.status_code == 303
     assert student.person.name in client.get(f"/teach/sessions/{session_id}").get_data(as_text=True)
+    helper = db.session.scalars(db.select(SessionHelper)).one()
+    assert (helper.session_id, helper.user_id) == (session_id, student.id)
+    assert helper.added_by_id == teacher.id
     unknown = client.post(
         f"/teach/sessions/{session_id}/helpers?lang=en", data={"phone": "13999999999"}
     )
@@ -405,6 +423,7 @@ def test_a_teacher_records_a_helper_who_then_sees_their_hours(client, auth, make
     assert "Nobody with that phone number" in client.get(f"/teach/sessions/{session_id}").get_data(
         as_text=True
     )
+    assert db.session.query(SessionHelper).count() == 1
     auth.logout()
     auth.login(student)
     page = client.get("/teach/hours").get_data(as_text=True)

@@ -17,12 +17,14 @@ def test_resident_logs_in_with_phone_and_pin(make, auth, client):
     response = client.post("/login", data={"phone": f"+86 {user.phone}", "secret": "123456"})
     assert response.status_code == 302
     assert "欢迎" in client.get("/classes").get_data(as_text=True)
+    assert client.get("/me/").status_code == 200  # the session is logged in
 
 
-def test_teacher_logs_in_with_a_password(make, auth):
+def test_teacher_logs_in_with_a_password(make, auth, client):
     teacher = make.user(role=Role.TEACHER, age=30)
     make.commit()
     assert auth.login(teacher, "teach-and-learn").status_code == 302
+    assert client.get("/teach/").status_code == 200  # logged in, as a teacher
 
 
 def test_wrong_pin_is_refused_with_a_message_tied_to_the_field(make, client):

@@ -24,6 +24,13 @@ def _book_data(activity, person):
     }
 
 
+def _book_as(auth, client, user, activity, person=None):
+    """`user` logs in, books `person` (themselves by default) and logs out."""
+    auth.login(user)
+    client.post("/me/bookings", data=_book_data(activity, person or user.person))
+    auth.logout()
+
+
 def test_plain_form_books_and_redirects_to_the_class(make, auth, client):
     activity, user = _setup(make)
     auth.login(user)
@@ -48,15 +55,17 @@ def test_htmx_booking_returns_the_updated_card(make, auth, client):
     assert "is booked" in html
     assert response.headers["X-Booking-Status"] == "confirmed"
     assert "HX-Request" in response.headers["Vary"]
+    booking = db.session.query(Booking).one()
+    assert booking.person_id == user.person.id and booking.status == BookingStatus.CONFIRMED
+    db.session.expire_all()
+    assert activity.sessions[0].taken == 1
 
 
 def test_full_class_waitlists_and_shows_the_position(make, auth, client):
     activity, user = _setup(make, capacity=1)
     other = make.resident()
     make.commit()
-    auth.login(other)
-    client.post("/me/bookings", data=_book_data(activity, other.person))
-    auth.logout()
+    _book_as(auth, client, other, activity)
     auth.login(user)
     response = client.post(
         "/me/bookings?lang=en", data=_book_data(activity, user.person), headers=HX
@@ -64,6 +73,8 @@ def test_full_class_waitlists_and_shows_the_position(make, auth, client):
     html = response.get_data(as_text=True)
     assert response.headers["X-Booking-Status"] == "waitlisted"
     assert "waiting list, number 1" in html
+    mine = db.session.query(Booking).filter_by(person_id=user.person.id).one()
+    assert mine.status == BookingStatus.WAITLISTED
 
 
 def test_the_card_shows_each_waiting_family_member_their_own_place(make, auth, client):
@@ -71,9 +82,7 @@ def test_the_card_shows_each_waiting_family_member_their_own_place(make, auth, c
     user = make.resident()
     spouse = make.person(household=user.person.household, name="老伴")
     make.commit()
-    auth.login(first)
-    client.post("/me/bookings", data=_book_data(activity, first.person))  # the seat
-    auth.logout()
+    _book_as(auth, client, first, activity)  # the seat
     auth.login(user)
     client.post("/me/bookings", data=_book_data(activity, user.person), headers=HX)
     response = client.post("/me/bookings?lang=en", data=_book_data(activity, spouse), headers=HX)
@@ -129,6 +138,7 @@ def test_window_not_open_is_explained_in_centre_time(make, auth, client, now):
     response = client.post("/me/bookings?lang=zh_CN", data=_book_data(activity, user.person))
     assert response.status_code == 409
     assert "11月24日 周二 16:00" in response.get_data(as_text=True)
+    assert db.session.query(Booking).count() == 0
 
 
 def test_booking_someone_of_another_household_is_forbidden(make, auth, client):
@@ -161,18 +171,16 @@ def test_cancel_from_my_bookings_promotes_and_notifies(make, auth, client):
     activity, user = _setup(make, capacity=1)
     waiting = make.resident()
     make.commit()
-    auth.login(user)
-    client.post("/me/bookings", data=_book_data(activity, user.person))
-    auth.logout()
-    auth.login(waiting)
-    client.post("/me/bookings", data=_book_data(activity, waiting.person))
-    auth.logout()
+    _book_as(auth, client, user, activity)
+    _book_as(auth, client, waiting, activity)
     auth.login(user)
     mine = db.session.query(Booking).filter_by(person_id=user.person.id).one()
     page = client.get("/me/bookings?lang=en").get_data(as_text=True)
     assert f"/me/bookings/{mine.id}/cancel" in page
     response = client.post(f"/me/bookings/{mine.id}/cancel", headers=HX)
     assert response.status_code == 200
+    db.session.refresh(mine)
+    assert mine.status == BookingStatus.CANCELLED
     assert f'id="booking-{mine.id}"' in response.get_data(as_text=True)
     promoted = db.session.query(Booking).filter_by(person_id=waiting.person.id).one()
     db.session.refresh(promoted)
@@ -204,10 +212,9 @@ def test_my_bookings_lists_the_household_only(make, auth, client):
     spouse = make.person(household=me.person.household, name="老伴")
     neighbour = make.resident()
     make.commit()
-    for user, person in ((me, spouse), (neighbour, neighbour.person)):
-        auth.login(user)
-        client.post("/me/bookings", data=_book_data(activity, person))
-        auth.logout()
+    _book_as(auth, client, me, activity, person=spouse)
+    _book_as(auth, client, neighbour, activity)
+    assert db.session.query(Booking).count() == 2  # both bookings exist; only one is shown
     auth.login(me)
     page = client.get("/me/bookings").get_data(as_text=True)
     assert "老伴" in page and neighbour.person.name not in page
@@ -218,9 +225,8 @@ def test_class_page_never_shows_other_residents_names(make, auth, client):
     neighbour = make.resident()
     me = make.resident()
     make.commit()
-    auth.login(neighbour)
-    client.post("/me/bookings", data=_book_data(activity, neighbour.person))
-    auth.logout()
+    _book_as(auth, client, neighbour, activity)
+    assert db.session.query(Booking).one().person_id == neighbour.person.id
     auth.login(me)
     page = client.get(f"/classes/{activity.id}").get_data(as_text=True)
     assert neighbour.person.name not in page

@@ -51,6 +51,10 @@ def test_a_teacher_of_another_programme_is_refused(door, make, auth, client):
         client.post(f"/door/sessions/{today.id}/check-in", data={"person_id": ["1"]}).status_code
         == 403
     )
+    kids_ids = [str(k.id) for k in door[1]]
+    refused = client.post(f"/door/sessions/{today.id}/check-in", data={"person_id": kids_ids})
+    assert refused.status_code == 403
+    assert db.session.query(Attendance).filter(Attendance.checked_in_at.isnot(None)).count() == 0
 
 
 def test_batch_check_in_plain_and_htmx(door, auth, client):

@@ -78,6 +78,7 @@ def test_kiosk_refusal_is_explained_with_a_4xx(make, client):
     )
     assert response.status_code == 409
     assert "too old for this class" in response.get_data(as_text=True)
+    assert db.session.query(Booking).count() == 0
 
 
 def test_slips_of_another_household_are_not_shown(make, client, now):

@@ -112,6 +112,8 @@ def test_bad_or_empty_submissions_are_refused_without_a_500(make, auth, client):
     assert client.post(url, data={"pick": ["x-y"]}).status_code == 422
     assert client.post(url, data={"pick": [f"{kids[0].id}-99999"]}).status_code == 404
     assert client.post("/programmes/9999/book", data={"pick": ["1-1"]}).status_code == 404
+    assert db.session.query(Booking).count() == 0
+    assert [s.taken for s in sessions(programme)] == [0] * len(sessions(programme))
 
 
 def test_someone_elses_child_is_refused(make, auth, client):

@@ -12,12 +12,18 @@ from app.extensions import db
 from app.models import (
     Activity,
     AuditEntry,
+    Booking,
     BookingStatus,
     Channel,
+    Household,
     HouseholdLink,
     LinkStatus,
+    Notice,
+    OfferCall,
     Person,
     Role,
+    SessionStatus,
+    User,
     WaitlistPolicy,
 )
 from app.services.booking import book, cancel_booking
@@ -38,6 +44,18 @@ def staff(make, auth):
 def _book(user, activity, now):
     target = Target.of(activity, None if activity.is_series else activity.sessions[0])
     return book(user.person, target, by=user, channel=Channel.PHONE, now=now)
+
+
+def _book_on_page(client, person, activity):
+    """The logged-in resident books `person` on the first session from My bookings."""
+    return client.post(
+        "/me/bookings",
+        data={
+            "person_id": person.id,
+            "activity_id": activity.id,
+            "session_id": activity.sessions[0].id,
+        },
+    )
 
 
 def test_staff_create_schedule_and_publish_a_class(client, staff):
@@ -91,6 +109,12 @@ def test_a_bad_schedule_form_is_refused_with_422(client, staff, make):
     )
     assert response.status_code == 422
     assert "field-error" in response.text
+    db.session.expire_all()
+    assert activity.sessions == []
+    assert (
+        db.session.scalar(select(AuditEntry).where(AuditEntry.action == "schedule.generate"))
+        is None
+    )
 
 
 def test_lowering_seats_below_the_booked_is_refused_on_the_page_and_in_the_fragment(
@@ -159,6 +183,9 @@ def test_staff_book_for_a_resident_and_it_shows_who_and_how(client, staff, make,
         data={"target": f"s{activity.sessions[0].id}", "channel": "phone"},
     )
     assert response.status_code == 303
+    booking = db.session.scalars(select(Booking)).one()
+    assert booking.person_id == resident.person.id and booking.booked_by_id == staff.id
+    assert booking.channel == Channel.PHONE and booking.status == BookingStatus.CONFIRMED
     session_page = client.get(f"/staff/sessions/{activity.sessions[0].id}")
     expected = f"{staff.person.name} 为 {resident.person.name} 预约"
     assert expected in session_page.text and "电话" in session_page.text
@@ -175,6 +202,7 @@ def test_an_unknown_class_key_is_refused_not_a_crash(client, staff, make):
         f"/staff/people/{resident.person.id}/book", data={"target": "x1", "channel": "desk"}
     )
     assert response.status_code == 422
+    assert db.session.query(Booking).count() == 0
 
 
 def test_a_link_works_only_after_the_mother_types_her_pin(client, staff, make, now, auth):
@@ -187,6 +215,8 @@ def test_a_link_works_only_after_the_mother_types_her_pin(client, staff, make, n
     )
     assert response.status_code == 303
     link = db.session.scalar(select(HouseholdLink))
+    assert link.status == LinkStatus.PENDING
+    assert (link.user_id, link.person_id) == (daughter.id, mother.person.id)
     wrong = client.post(f"/staff/links/{link.id}/confirm", data={"pin": "000000"})
     assert wrong.status_code == 401
     db.session.expire_all()
@@ -199,15 +229,11 @@ def test_a_link_works_only_after_the_mother_types_her_pin(client, staff, make, n
     auth.login(daughter)
     detail = client.get(f"/classes/{activity.id}")
     assert mother.person.name in detail.text
-    booked = client.post(
-        "/me/bookings",
-        data={
-            "person_id": mother.person.id,
-            "activity_id": activity.id,
-            "session_id": activity.sessions[0].id,
-        },
-    )
+    booked = _book_on_page(client, mother.person, activity)
     assert booked.status_code == 303
+    booking = db.session.scalars(select(Booking)).one()
+    assert booking.person_id == mother.person.id and booking.booked_by_id == daughter.id
+    assert booking.status == BookingStatus.CONFIRMED
     mine = client.get("/me/bookings")
     assert mother.person.name in mine.text
 
@@ -218,15 +244,11 @@ def test_without_a_link_a_resident_cannot_book_for_another_household(client, mak
     activity = make.activity()
     db.session.commit()
     auth.login(stranger)
-    response = client.post(
-        "/me/bookings",
-        data={
-            "person_id": someone.person.id,
-            "activity_id": activity.id,
-            "session_id": activity.sessions[0].id,
-        },
-    )
+    response = _book_on_page(client, someone.person, activity)
     assert response.status_code == 403
+    assert db.session.query(Booking).count() == 0
+    db.session.expire_all()
+    assert activity.sessions[0].taken == 0
 
 
 def test_register_a_household_and_print_a_member_card(client, staff):
@@ -242,6 +264,8 @@ def test_register_a_household_and_print_a_member_card(client, staff):
     )
     # The member's name is missing: the form comes back with its error.
     assert response.status_code == 422
+    assert db.session.query(Household).filter_by(name="李家").count() == 0
+    assert db.session.query(User).filter_by(phone="13912345678").count() == 0
     response = client.post(
         "/staff/households/new",
         data={
@@ -256,6 +280,7 @@ def test_register_a_household_and_print_a_member_card(client, staff):
     assert response.status_code == 303
     person = db.session.scalar(select(Person).where(Person.name == "李奶奶"))
     assert person.household.tag_names == ["独居"] and person.user is not None
+    assert person.household.name == "李家" and person.user.phone == "13912345678"
     card = client.get(f"/staff/people/{person.id}/card")
     assert card.status_code == 200
     assert "<svg" in card.text and person.member_no in card.text
@@ -274,15 +299,22 @@ def test_search_finds_by_phone_in_both_renderings(client, staff, make):
 
 def test_cancelling_a_session_tells_everyone_and_shows_in_the_audit_log(client, staff, make, now):
     activity = make.activity(capacity=2)
-    for _ in range(2):
-        _book(make.resident(), activity, now)
+    residents = [make.resident() for _ in range(2)]
+    for resident in residents:
+        _book(resident, activity, now)
     db.session.commit()
     response = client.post(
         f"/staff/sessions/{activity.sessions[0].id}/cancel", data={"reason": "停电"}
     )
     assert response.status_code == 303
+    db.session.expire_all()
+    assert activity.sessions[0].status == SessionStatus.CANCELLED
+    assert {b.status for b in db.session.scalars(select(Booking))} == {BookingStatus.CANCELLED}
+    told = db.session.scalars(select(Notice.user_id).where(Notice.kind == "session_cancelled"))
+    assert sorted(told) == sorted(u.id for u in residents)
     again = client.post(f"/staff/sessions/{activity.sessions[0].id}/cancel", data={})
     assert again.status_code == 422
+    assert db.session.query(Notice).filter_by(kind="session_cancelled").count() == 2
     log = client.get("/staff/audit?action=session.cancel")
     assert "停电" in log.text
     other = client.get("/staff/audit?action=waitlist.move")
@@ -320,6 +352,9 @@ def test_an_offer_past_its_deadline_cannot_be_taken(client, make, now, auth, app
     app.config["FROZEN_NOW"] = deadline + timedelta(minutes=1)
     response = client.post(f"/me/bookings/{b2.id}/accept", headers=HX)
     assert response.status_code == 409 and "已经不再保留" in response.text
+    db.session.expire_all()
+    assert b2.status == BookingStatus.OFFERED  # not confirmed: the job will expire it
+    assert_seat_invariant()
 
 
 def test_the_call_list_shows_missed_offers_until_called(client, staff, make, now, runner, app):
@@ -336,6 +371,9 @@ def test_the_call_list_shows_missed_offers_until_called(client, staff, make, now
     call_id = calls.text.split("/staff/calls/")[1].split("/")[0]
     done = client.post(f"/staff/calls/{call_id}/done", data={"note": "不需要了"}, headers=HX)
     assert done.status_code == 200
+    call = db.session.get(OfferCall, int(call_id))
+    assert call.person_id == second.person.id and call.booking_id == b2.id
+    assert call.done_by_id == staff.id and call.note == "不需要了"
     assert second.person.name not in client.get("/staff/calls").text
 
 
