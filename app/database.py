@@ -45,6 +45,17 @@ def read_only_transactions():
         _immediate.reset(token)
 
 
+@contextmanager
+def write_transactions():
+    """Transactions begun inside take the write lock at once, even in a GET (for
+    the rare read that must write once, e.g. sealing a lottery seed)."""
+    token = _immediate.set(True)
+    try:
+        yield
+    finally:
+        _immediate.reset(token)
+
+
 @event.listens_for(OrmSession, "after_commit")
 def _reads_after_commit(_session) -> None:
     if has_request_context():

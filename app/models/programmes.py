@@ -68,7 +68,11 @@ class Programme(db.Model):
     newcomer_share: Mapped[int] = mapped_column(default=0)
     # Minutes after a slot ends before a child still here counts as a late pickup.
     pickup_grace_minutes: Mapped[int] = mapped_column(default=15)
+    # The lottery seed: drawn from `secrets` when applications close, kept secret
+    # until the draw; its SHA-256 is public from that moment (a commitment).
     draw_seed: Mapped[str | None] = mapped_column(String(64))
+    seed_sha256: Mapped[str | None] = mapped_column(String(64))
+    seed_drawn_at: Mapped[datetime | None]
     drawn_at: Mapped[datetime | None]
     drawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     # What the draw saw and decided, so it can be shown and replayed.

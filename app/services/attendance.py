@@ -20,12 +20,14 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.formatting import lazy_when
+from app.inputs import fold
 from app.models import (
     Activity,
     ActivityStatus,
     Attendance,
     AttendanceChange,
     AttendanceStatus,
+    Audience,
     Booking,
     BookingStatus,
     Channel,
@@ -33,6 +35,7 @@ from app.models import (
     HouseholdTag,
     Leave,
     Person,
+    PickupAttempt,
     Role,
     Session,
     SessionHelper,
@@ -41,6 +44,7 @@ from app.models import (
     User,
     WelfareCall,
 )
+from app.models.people import STAFF_ROLES
 from app.services import audit, eligibility
 from app.services.auth import normalise_phone
 from app.services.booking import (
@@ -102,8 +106,12 @@ class RosterLine:
     booking: Booking | None
     attendance: Attendance | None
     on_leave: bool = False
-    guardian_phones: list[str] = field(default_factory=list)
     is_child: bool = False
+    # What the viewer may read about a child: filled by `roster(..., viewer=)` only
+    # for staff, or for the teacher when the child is booked on this very session
+    # (or was added as a walk-in by staff). Templates show these, never the person's.
+    care_notes: str | None = None
+    guardian_phones: list[str] = field(default_factory=list)
 
     @property
     def status(self) -> str | None:
@@ -168,8 +176,41 @@ def _guardian_phones(people: list[Person]) -> dict[int, list[str]]:
     }
 
 
-def roster(session: Session) -> list[RosterLine]:
-    """Everyone expected at, on leave from, or walked in to `session`, by name."""
+WALK_IN_SOURCE = "walk_in"
+
+
+def _added_by_staff(session: Session) -> set[int]:
+    """Person ids of this session's walk-ins that staff added (the walk-in change
+    of their attendance row was made by a staff or admin account)."""
+    return set(
+        db.session.scalars(
+            select(Attendance.person_id)
+            .join(AttendanceChange, AttendanceChange.attendance_id == Attendance.id)
+            .join(User, User.id == AttendanceChange.changed_by_id)
+            .where(
+                Attendance.session_id == session.id,
+                AttendanceChange.source == WALK_IN_SOURCE,
+                User.role.in_(STAFF_ROLES),
+            )
+        )
+    )
+
+
+def _may_see_child(line: RosterLine, viewer: User, staff_walk_ins: set[int]) -> bool:
+    """Staff see every child's notes; a teacher sees those of children with a live
+    (confirmed) booking covering this session, and of walk-ins staff added."""
+    if viewer.is_staff:
+        return True
+    if line.booking is not None and line.booking.status == BookingStatus.CONFIRMED:
+        return True
+    return line.is_walk_in and line.person.id in staff_walk_ins
+
+
+def roster(session: Session, viewer: User | None = None) -> list[RosterLine]:
+    """Everyone expected at, on leave from, or walked in to `session`, by name.
+
+    Children's care notes and guardian phones are filled in only for `viewer`
+    (see `_may_see_child`); without a viewer no line carries them."""
     day = local_date(session.starts_at)
     lines: dict[int, RosterLine] = {}
     for booking in covering_bookings(session):
@@ -188,18 +229,25 @@ def roster(session: Session) -> list[RosterLine]:
     for mark in marks:
         line = lines.setdefault(mark.person_id, RosterLine(mark.person, None, None))
         line.attendance = mark
-    people = [line.person for line in lines.values()]
-    children = [p for p in people if p.is_child_on(day)]
-    phones = _guardian_phones(children)
     for line in lines.values():
         line.is_child = line.person.is_child_on(day)
-        line.guardian_phones = phones.get(line.person.id, [])
+    if viewer is not None and viewer.is_authenticated:
+        staff_walk_ins = _added_by_staff(session) if not viewer.is_staff else set()
+        shown = [
+            line
+            for line in lines.values()
+            if line.is_child and _may_see_child(line, viewer, staff_walk_ins)
+        ]
+        phones = _guardian_phones([line.person for line in shown])
+        for line in shown:
+            line.care_notes = line.person.care_notes
+            line.guardian_phones = phones.get(line.person.id, [])
     return sorted(lines.values(), key=lambda line: (line.is_walk_in, line.person.name))
 
 
-def roster_line(session: Session, person: Person) -> RosterLine:
-    """One person's line on the roster. Raises NotOnRoster."""
-    for line in roster(session):
+def roster_line(session: Session, person: Person, viewer: User | None = None) -> RosterLine:
+    """One person's line on the roster (as `viewer` may see it). Raises NotOnRoster."""
+    for line in roster(session, viewer):
         if line.person.id == person.id:
             return line
     raise NotOnRoster()
@@ -359,39 +407,149 @@ def attendance_history(attendance: Attendance) -> list[AttendanceChange]:
 # --- walk-ins ----------------------------------------------------------------
 
 
-def find_residents(query: str, limit: int = 10) -> list[Person]:
-    """People whose phone number (their own or their account's) or name matches."""
-    query = (query or "").strip()
-    if len(query) < 2:
+WALK_IN_SEARCH_MIN = 2
+WALK_IN_SEARCH_LIMIT = 10
+
+
+@dataclass
+class WalkInCandidate:
+    """What a teacher is shown about someone found for a walk-in: the name, and the
+    last digits of a phone number to tell two people of the same name apart."""
+
+    person_id: int
+    name: str
+    phone_tail: str | None
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def _walk_in_conditions(session: Session, by: User) -> list:
+    """SQL conditions on Person (joined to its User, if any) for who may be added as
+    a walk-in to `session` by `by`: the activity's audience and age range admit them
+    (as `eligibility.check_person` does, on the session's date), they are no staff
+    or admin account, and they are no child unless `by` is staff."""
+    activity = session.activity
+    day = local_date(session.starts_at)
+    conditions = [or_(User.id.is_(None), User.role.not_in(STAFF_ROLES))]
+    lowest = activity.min_age
+    if lowest is None and activity.audience == Audience.ELDER:
+        lowest = eligibility.ELDER_AGE
+    oldest = activity.max_age
+    if oldest is None and activity.audience == Audience.CHILD:
+        oldest = eligibility.ADULT_AGE - 1
+    if (
+        lowest is not None
+        or oldest is not None
+        or activity.audience
+        in (
+            Audience.ELDER,
+            Audience.CHILD,
+        )
+    ):
+        conditions.append(Person.birth_date.is_not(None))
+    if lowest is not None:
+        conditions.append(Person.birth_date <= _years_before(day, lowest))
+    if oldest is not None:
+        conditions.append(Person.birth_date > _years_before(day, oldest + 1))
+    if not by.is_staff:
+        conditions.append(
+            or_(
+                Person.birth_date.is_(None),
+                Person.birth_date <= _years_before(day, eligibility.ADULT_AGE),
+            )
+        )
+    return conditions
+
+
+def _may_walk_in(session: Session, person: Person, by: User, now: datetime) -> bool:
+    """The same rule as `_walk_in_conditions`, for one person (checked again on
+    every add, whatever id was posted)."""
+    if person.user is not None and person.user.is_staff:
+        return False
+    if person.is_child_on(local_date(session.starts_at)) and not by.is_staff:
+        return False
+    try:
+        eligibility.check_person(person, Target(session.activity, session), now)
+    except BookingError:
+        return False
+    return True
+
+
+def _phone_tail(person: Person) -> str | None:
+    phone = person.phone or (person.user.phone if person.user is not None else None)
+    digits = "".join(c for c in phone or "" if c.isdigit())
+    return digits[-4:] if len(digits) >= 4 else None
+
+
+def find_walk_ins(
+    session: Session, query: str, *, by: User, now: datetime
+) -> list[WalkInCandidate]:
+    """People `by` may add as a walk-in to `session` whose name, phone number (their
+    own or their account's) or member number matches `query`: at least 2
+    characters, at most 10 found, nobody already on the roster."""
+    query = fold(query)
+    if len(query) < WALK_IN_SEARCH_MIN:
         return []
     phone = normalise_phone(query)
-    conditions = [Person.name.contains(query, autoescape=True)]
-    if phone.isdigit():
-        conditions += [
+    matches = [Person.name.contains(query, autoescape=True)]
+    if phone.isascii() and phone.isdigit():
+        matches += [
             Person.phone.contains(phone, autoescape=True),
-            Person.id.in_(
-                select(User.person_id).where(User.phone.contains(phone, autoescape=True))
-            ),
-            Person.member_no == query.upper(),
+            User.phone.contains(phone, autoescape=True),
         ]
-    return list(
-        db.session.scalars(
-            select(Person).where(or_(*conditions)).order_by(Person.name).limit(limit)
-        )
+    if query.isascii():
+        matches.append(Person.member_no == query.upper())
+    on_roster = {line.person.id for line in roster(session)}
+    people = db.session.scalars(
+        select(Person)
+        .outerjoin(User, User.person_id == Person.id)
+        .options(selectinload(Person.user))
+        .where(or_(*matches), *_walk_in_conditions(session, by))
+        .order_by(Person.name, Person.id)
+        .limit(WALK_IN_SEARCH_LIMIT + len(on_roster))
     )
+    found = [
+        WalkInCandidate(p.id, p.name, _phone_tail(p))
+        for p in people
+        if p.id not in on_roster and _may_walk_in(session, p, by, now)
+    ]
+    return found[:WALK_IN_SEARCH_LIMIT]
 
 
-def add_walk_in(session: Session, person: Person, *, by: User, now: datetime) -> Attendance:
+def add_walk_in(session: Session, person: Person | None, *, by: User, now: datetime) -> Attendance:
     """Marks someone who came without a booking as present. Walk-ins count for
-    attendance, not for seats (the teacher let them in).
+    attendance, not for seats (the teacher let them in). Only people the walk-in
+    search would find may be added: anyone else (a child, unless `by` is staff;
+    someone the class's audience or ages do not admit; a staff account; an id that
+    does not exist, passed as None) is refused exactly alike with NotOnRoster.
 
-    Raises NotAllowed or OutsideTime.
+    Raises NotAllowed, OutsideTime or NotOnRoster.
     """
     check_roster_access(by, session)
     _check_marking_time(session, by, now)
+    if person is None or not _may_walk_in(session, person, by, now):
+        raise NotOnRoster()
     booking = _covering_booking(session, person)
     attendance, _changed = _set_status(
-        session, person, AttendanceStatus.PRESENT, by=by, now=now, source="roster", booking=booking
+        session,
+        person,
+        AttendanceStatus.PRESENT,
+        by=by,
+        now=now,
+        source=WALK_IN_SOURCE,
+        booking=booking,
+    )
+    audit.record(
+        by,
+        "walk_in_added",
+        attendance,
+        now,
+        after={"session_id": session.id, "person_id": person.id},
     )
     return attendance
 
@@ -400,14 +558,79 @@ def register_walk_in(
     session: Session, name: str, phone: str | None, *, by: User, now: datetime
 ) -> Attendance:
     """A quick new resident record (own household) for a walk-in, marked present.
+    Children are registered by staff (with their guardians), so a teacher cannot
+    add a new person to a children's class.
 
     Raises NotAllowed or OutsideTime.
     """
     check_roster_access(by, session)
     _check_marking_time(session, by, now)
+    if session.activity.audience == Audience.CHILD and not by.is_staff:
+        raise NotAllowed(
+            _l("Children are registered by the staff at the front desk, with a guardian.")
+        )
     household = create_household(name, now=now)
     person = add_person(household, name, now=now, phone=phone or None)
-    return add_walk_in(session, person, by=by, now=now)
+    attendance, _changed = _set_status(
+        session,
+        person,
+        AttendanceStatus.PRESENT,
+        by=by,
+        now=now,
+        source=WALK_IN_SOURCE,
+        booking=None,
+    )
+    audit.record(
+        by,
+        "walk_in_registered",
+        attendance,
+        now,
+        after={"session_id": session.id, "person_id": person.id},
+    )
+    return attendance
+
+
+def remove_walk_in(session: Session, person: Person | None, *, by: User, now: datetime) -> None:
+    """Takes a walk-in added by mistake off the roster: their attendance row and its
+    history go, and the audit log keeps who removed whom. Only while the roll may
+    still be corrected. A walk-in holds no seat (it has no booking); anyone with a
+    booking is marked absent instead, so no seat count changes here.
+
+    Raises NotAllowed, OutsideTime, NotOnRoster (not a walk-in of this session) or
+    NotBookable (already collected at the door).
+    """
+    check_roster_access(by, session)
+    _check_marking_time(session, by, now)
+    attendance = attendance_of(session, person) if person is not None else None
+    if (
+        attendance is None
+        or _covering_booking(session, person) is not None
+        or leave_session_ids([person.id], [session.id])
+    ):
+        raise NotOnRoster()
+    if attendance.booking_id is not None:
+        raise NotBookable(_l("This person came with a booking: please mark them absent instead."))
+    at_the_door = db.session.scalar(
+        select(func.count())
+        .select_from(PickupAttempt)
+        .where(PickupAttempt.attendance_id == attendance.id)
+    )
+    if at_the_door or attendance.checked_out_at is not None:
+        raise NotBookable(
+            _l("This child has been collected at the door. Please ask the staff to correct it.")
+        )
+    before = {
+        "session_id": session.id,
+        "person_id": person.id,
+        "status": attendance.status,
+        "marked_at": attendance.marked_at.isoformat(),
+    }
+    audit.record(by, "walk_in_removed", attendance, now, before=before)
+    db.session.execute(
+        AttendanceChange.__table__.delete().where(AttendanceChange.attendance_id == attendance.id)
+    )
+    db.session.delete(attendance)
+    db.session.flush()
 
 
 # --- leave (请假) ------------------------------------------------------------

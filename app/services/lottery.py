@@ -1,6 +1,13 @@
 """The lottery for oversubscribed childcare: applications during the window, then a
 seeded draw staff run after it closes.
 
+Nobody chooses the seed. It is drawn from `secrets` once, when applications close
+(`seal_seed`: by the `lottery-seeds` job, by the first look at the programme's page
+after `closes_at`, or at the latest by the draw itself), and never drawn again. Its
+SHA-256 is public on the programme page from that moment; the seed itself is shown
+only after the draw, so anyone can check sha256(seed) against the commitment and
+replay the draw.
+
 The draw for each slot is a pure function of (seed, slot id, seats, units): the
 units are sorted by a stable key and shuffled with `random.Random(f"{seed}:{slot}")`,
 so anyone with the published seed and the recorded inputs replays the same result
@@ -18,6 +25,7 @@ confirmed, everyone else waitlisted in draw order.
 
 from __future__ import annotations
 
+import hashlib
 import random
 import secrets
 from collections import defaultdict
@@ -30,6 +38,7 @@ from sqlalchemy import func, select, update
 from app.extensions import db
 from app.formatting import lazy_when
 from app.models import (
+    Activity,
     Allocation,
     ApplicationStatus,
     Attendance,
@@ -51,6 +60,7 @@ from app.services.errors import (
     WindowClosed,
     WindowNotOpen,
 )
+from app.services.jobs import job
 from app.services.notifications import notify_household
 from app.services.programmes import Outcome, check_day_limit, check_grade, lock_people
 from app.services.rows import add_if_new
@@ -341,9 +351,98 @@ def plan_from_inputs(seed: str, inputs: dict) -> dict[int, SlotDraw]:
     return plans
 
 
-def run_draw(programme: Programme, *, by: User, now: datetime, seed: str | None = None) -> dict:
-    """Draws every slot, confirms the winners, waitlists the rest in draw order and
-    notifies every household. Returns the report (also kept on the programme).
+def seed_sha256(seed: str) -> str:
+    """The public commitment to a seed: its SHA-256, in hex."""
+    return hashlib.sha256(seed.encode("utf-8")).hexdigest()
+
+
+def seed_due(programme: Programme, now: datetime) -> bool:
+    """Applications of this lottery closed and its seed is not drawn yet."""
+    activity = programme.activity
+    return (
+        activity.allocation == Allocation.LOTTERY
+        and programme.draw_seed is None
+        and activity.closes_at is not None
+        and now >= activity.closes_at
+    )
+
+
+def _draw_seed(programme: Programme, now: datetime) -> bool:
+    """Draws the seed from `secrets` unless one is already stored: a conditional
+    UPDATE, so of two at the same moment only one writes. True when this call drew
+    it. The programme's seed fields are reloaded either way."""
+    seed = secrets.token_hex(16)
+    commitment = seed_sha256(seed)
+    drawn = db.session.execute(
+        update(Programme)
+        .where(Programme.id == programme.id, Programme.draw_seed.is_(None))
+        .values(draw_seed=seed, seed_sha256=commitment, seed_drawn_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.expire(programme, ["draw_seed", "seed_sha256", "seed_drawn_at"])
+    if drawn:
+        audit.record(None, "lottery_seed_drawn", programme, now, after={"seed_sha256": commitment})
+        db.session.flush()
+    return bool(drawn)
+
+
+def seal_seed(programme: Programme, now: datetime) -> bool:
+    """Once applications closed, fixes the seed (drawn from `secrets`, once) and its
+    public SHA-256. Does nothing before the close or when already fixed; True when
+    this call drew it."""
+    if not seed_due(programme, now):
+        return False
+    return _draw_seed(programme, now)
+
+
+@job("lottery_seeds")
+def seal_seeds_job(now: datetime) -> int:
+    """Fixes the seed of every lottery whose applications closed (idempotent)."""
+    due = db.session.scalars(
+        select(Programme)
+        .join(Activity, Activity.id == Programme.activity_id)
+        .where(
+            Activity.allocation == Allocation.LOTTERY,
+            Activity.closes_at <= now,
+            Programme.draw_seed.is_(None),
+        )
+        .order_by(Programme.id)
+    )
+    return sum(seal_seed(programme, now) for programme in due)
+
+
+@dataclass
+class Commitment:
+    """What anyone may know about a lottery's seed: its SHA-256 once applications
+    closed; the seed itself, whether it matches, and whether replaying the draw
+    gives the recorded result only after the draw."""
+
+    sha256: str | None
+    fixed_at: datetime | None
+    seed: str | None
+    seed_matches: bool | None
+    replay_ok: bool | None
+
+
+def commitment(programme: Programme) -> Commitment | None:
+    """None for first-come programmes and lotteries whose seed is not fixed yet (or
+    was typed by staff, before seeds were drawn by the app)."""
+    if programme.activity.allocation != Allocation.LOTTERY or programme.seed_sha256 is None:
+        return None
+    report = programme.draw_report
+    if programme.drawn_at is None or not report:
+        return Commitment(programme.seed_sha256, programme.seed_drawn_at, None, None, None)
+    seed = report["seed"]
+    matches = seed_sha256(seed) == programme.seed_sha256
+    return Commitment(
+        programme.seed_sha256, programme.seed_drawn_at, seed, matches, replay_draw(programme)
+    )
+
+
+def run_draw(programme: Programme, *, by: User, now: datetime) -> dict:
+    """Draws every slot with the programme's sealed seed, confirms the winners,
+    waitlists the rest in draw order and notifies every household. Returns the
+    report (also kept on the programme).
 
     Raises DrawNotAllowed before the window closed or when already drawn.
     """
@@ -352,11 +451,14 @@ def run_draw(programme: Programme, *, by: User, now: datetime, seed: str | None 
         raise DrawNotAllowed(_l("This programme does not use a lottery."))
     if activity.closes_at is not None and now < activity.closes_at:
         raise DrawNotAllowed(_l("The draw can only run after applications close."))
-    seed = seed or secrets.token_hex(8)
+    if programme.draw_seed is None:
+        # Nobody looked since the close (or the window has no end): fix it now.
+        _draw_seed(programme, now)
+    seed = programme.draw_seed
     claimed = db.session.execute(
         update(Programme)
         .where(Programme.id == programme.id, Programme.drawn_at.is_(None))
-        .values(drawn_at=now, draw_seed=seed, drawn_by_id=by.id)
+        .values(drawn_at=now, drawn_by_id=by.id)
         .execution_options(synchronize_session=False)
     ).rowcount
     if not claimed:
@@ -416,9 +518,12 @@ def run_draw(programme: Programme, *, by: User, now: datetime, seed: str | None 
 
 def replay_draw(programme: Programme) -> bool:
     """Recomputes the recorded draw from its seed and inputs; True when every slot's
-    draw order is the same as recorded."""
+    draw order is the same as recorded and the seed is the one committed to (its
+    SHA-256 equals the commitment published before the draw)."""
     report = programme.draw_report
     if not report:
+        return False
+    if programme.seed_sha256 is not None and seed_sha256(report["seed"]) != programme.seed_sha256:
         return False
     plans = plan_from_inputs(report["seed"], report["inputs"])
     return all(

@@ -1,5 +1,6 @@
 """The lottery: applications in the window, then a seeded, replayable draw."""
 
+import hashlib
 from datetime import timedelta
 
 import pytest
@@ -67,9 +68,9 @@ def test_draw_waits_for_the_window_to_close_and_runs_once(make, now):
     staff = _staff(make)
     with pytest.raises(DrawNotAllowed):
         run_draw(programme, by=staff, now=now)
-    run_draw(programme, by=staff, now=_after_close(programme), seed="abc")
+    run_draw(programme, by=staff, now=_after_close(programme))
     with pytest.raises(DrawNotAllowed):
-        run_draw(programme, by=staff, now=_after_close(programme), seed="abc")
+        run_draw(programme, by=staff, now=_after_close(programme))
 
 
 def _oversubscribed(make, now, capacity=3, households=8, **fields):
@@ -91,7 +92,7 @@ def _oversubscribed(make, now, capacity=3, households=8, **fields):
 
 def test_draw_confirms_winners_waitlists_the_rest_and_notifies(make, now):
     programme, families = _oversubscribed(make, now)
-    report = run_draw(programme, by=_staff(make), now=_after_close(programme), seed="s33d")
+    report = run_draw(programme, by=_staff(make), now=_after_close(programme))
     db.session.flush()
     for session in sessions(programme):
         assert session.taken <= session.capacity
@@ -114,7 +115,9 @@ def test_draw_confirms_winners_waitlists_the_rest_and_notifies(make, now):
         .count()
         > 0
     )
-    assert report["seed"] == "s33d" and programme.draw_seed == "s33d"
+    # The seed was drawn by the app, and is the one its published SHA-256 commits to.
+    assert report["seed"] == programme.draw_seed and len(programme.draw_seed) == 32
+    assert hashlib.sha256(programme.draw_seed.encode()).hexdigest() == programme.seed_sha256
 
 
 def test_priority_households_are_drawn_first(make, now):
@@ -128,9 +131,9 @@ def test_priority_households_are_drawn_first(make, now):
 
 
 def test_families_drawn_together_get_both_or_none(make, now):
-    for seed in ("a", "b", "c", "d"):
+    for _ in range(4):  # four draws, each with its own seed
         programme, families = _oversubscribed(make, now, capacity=4)
-        run_draw(programme, by=_staff(make), now=_after_close(programme), seed=seed)
+        run_draw(programme, by=_staff(make), now=_after_close(programme))
         for _, kids in families:
             if len(kids) < 2:
                 continue
@@ -147,13 +150,13 @@ def test_families_drawn_together_get_both_or_none(make, now):
 
 def test_the_draw_replays_from_its_seed(make, now):
     programme, _ = _oversubscribed(make, now)
-    report = run_draw(programme, by=_staff(make), now=_after_close(programme), seed="replay-me")
+    report = run_draw(programme, by=_staff(make), now=_after_close(programme))
     db.session.commit()
     assert replay_draw(programme)
     # The same inputs and seed draw the same order; another seed, a different one.
     from app.services.lottery import plan_from_inputs
 
-    again = plan_from_inputs("replay-me", report["inputs"])
+    again = plan_from_inputs(report["seed"], report["inputs"])
     assert {str(k): v.order for k, v in again.items()} == {
         k: v["order"] for k, v in report["slots"].items()
     }
@@ -193,7 +196,7 @@ def test_newcomer_share_keeps_places_for_children_new_to_the_centre(make, now):
         else:
             newcomers.append(kid)
         _apply(programme, guardian, [(kid, day)], now)
-    run_draw(programme, by=_staff(make), now=_after_close(programme), seed="new")
+    run_draw(programme, by=_staff(make), now=_after_close(programme))
     winners = {
         b.person_id for b in db.session.query(Booking).filter_by(status=BookingStatus.CONFIRMED)
     }
@@ -222,7 +225,7 @@ def test_an_application_already_booked_another_way_is_skipped(make, now):
         )
     )
     db.session.flush()
-    run_draw(programme, by=staff, now=later, seed="x")
+    run_draw(programme, by=staff, now=later)
     assert programme.draw_report["slots"][str(day.id)]["applicants"] == 1
     from app.models import LotteryApplication
 

@@ -154,6 +154,11 @@ MATRIX = {
         "/teach/sessions/{session_id}/walk-ins/new",
         (STAFF, ADMIN),
     ),
+    "teach.remove_walk_in": (
+        "POST",
+        "/teach/sessions/{session_id}/walk-ins/{person_id}/remove",
+        (STAFF, ADMIN),
+    ),
     # The kiosk acts for the logged-in household only.
     "kiosk.login": ("GET", "/kiosk/login", EVERYONE),
     "kiosk.start": ("GET", "/kiosk/", EVERYONE),

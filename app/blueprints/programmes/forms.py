@@ -189,10 +189,8 @@ class CloseDayForm(FlaskForm):
 
 
 class DrawForm(FlaskForm):
-    seed = StringField(
-        _l("Seed (leave empty for a random one)"),
-        validators=[Optional(), Length(max=64), Regexp(r"^[A-Za-z0-9_-]*$")],
-    )
+    """Runs the draw. No seed field: the seed is drawn by the app when applications
+    close, and its SHA-256 was published before the draw."""
 
 
 class EmptyForm(FlaskForm):

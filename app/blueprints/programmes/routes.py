@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from app import formatting
+from app import database, formatting
 from app.auth import role_required
 from app.blueprints.programmes import bp
 from app.blueprints.programmes.forms import (
@@ -115,6 +115,7 @@ def _detail_context(programme: Programme, form: BookDaysForm | None = None) -> d
         "applications": applications,
         "slot_labels": programmes.SLOT_LABELS,
         "empty_form": EmptyForm(),
+        "commitment": lottery.commitment(programme),
     }
 
 
@@ -128,9 +129,25 @@ def list_programmes():
     )
 
 
+def _seal_seed(programme: Programme) -> Programme:
+    """The first look at a lottery after its applications closed fixes the seed
+    (drawn by the app, never typed), so its SHA-256 is public from then on. A GET
+    that writes once: the read so far is ended and the write takes the lock first."""
+    moment = now()
+    if not lottery.seed_due(programme, moment):
+        return programme
+    programme_id = programme.id
+    db.session.rollback()
+    with database.write_transactions():
+        programme = db.session.get(Programme, programme_id)
+        lottery.seal_seed(programme, moment)
+        db.session.commit()
+    return programme
+
+
 @bp.get("/<int:programme_id>")
 def show_programme(programme_id: int):
-    programme = get_programme(programme_id)
+    programme = _seal_seed(get_programme(programme_id))
     return render_template("programmes/detail.html", **_detail_context(programme))
 
 
@@ -364,6 +381,7 @@ def _manage(programme: Programme, status: int = 200, **forms):
         draw_form=forms.get("draw_form") or DrawForm(),
         report=programme.draw_report,
         replay_ok=lottery.replay_draw(programme) if programme.draw_report else None,
+        commitment=lottery.commitment(programme),
         grades=programmes.grade_label(programme),
         slot_labels=programmes.SLOT_LABELS,
     ), status
@@ -372,7 +390,7 @@ def _manage(programme: Programme, status: int = 200, **forms):
 @bp.get("/staff/<int:programme_id>")
 @role_required("staff")
 def manage_programme(programme_id: int):
-    return _manage(get_programme(programme_id, published=False))
+    return _manage(_seal_seed(get_programme(programme_id, published=False)))
 
 
 @bp.post("/staff/<int:programme_id>/close-day")
@@ -399,7 +417,7 @@ def run_draw(programme_id: int):
     if not form.validate():
         return _manage(programme, 422, draw_form=form)
     try:
-        lottery.run_draw(programme, by=current_user, now=now(), seed=form.seed.data or None)
+        lottery.run_draw(programme, by=current_user, now=now())
         db.session.commit()
     except BookingError as refusal:
         db.session.rollback()

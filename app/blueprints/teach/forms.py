@@ -38,7 +38,7 @@ class WalkInSearchForm(FlaskForm):
 
 
 class WalkInForm(FlaskForm):
-    person_id = IntegerField(validators=[DataRequired(), NumberRange(min=1)])
+    person_id = IntegerField(validators=[DataRequired(), NumberRange(min=1, max=2**63 - 1)])
 
 
 class NewWalkInForm(FlaskForm):

@@ -21,7 +21,7 @@ from app.blueprints.teach.forms import (
 from app.extensions import db, htmx
 from app.models import Person, Session, SessionHelper
 from app.services import attendance
-from app.services.errors import BookingError
+from app.services.errors import BookingError, NotOnRoster
 from app.timeutil import local_date, now
 
 SIGN_IN_BLANK_LINES = 8
@@ -36,7 +36,7 @@ def get_roster_session(session_id: int) -> Session:
 
 
 def _roster_context(session: Session, **extra) -> dict:
-    lines = attendance.roster(session)
+    lines = attendance.roster(session, viewer=current_user)
     return {
         "session": session,
         "lines": lines,
@@ -69,8 +69,7 @@ def show_roster(session_id: int):
     search = WalkInSearchForm(request.args)
     found = []
     if search.q.data and search.validate():
-        on_roster = {line.person.id for line in attendance.roster(session)}
-        found = [p for p in attendance.find_residents(search.q.data) if p.id not in on_roster]
+        found = attendance.find_walk_ins(session, search.q.data, by=current_user, now=now())
     return _roster_page(session, search=search, found=found)
 
 
@@ -120,9 +119,10 @@ def mark_person(session_id: int, person_id: int):
         db.session.commit()
     except BookingError as refusal:
         db.session.rollback()
-        line = next((x for x in attendance.roster(session) if x.person.id == person.id), None)
+        lines = attendance.roster(session, viewer=current_user)
+        line = next((x for x in lines if x.person.id == person.id), None)
         return _after_change(session, str(refusal), "error", refusal.http_status, line)
-    line = attendance.roster_line(session, person)
+    line = attendance.roster_line(session, person, viewer=current_user)
     message = _("%(name)s: %(status)s", name=person.name, status=STATUS_LABELS[line.status])
     return _after_change(session, message, "success", 200, line)
 
@@ -150,14 +150,40 @@ def add_walk_in(session_id: int):
     form = WalkInForm()
     if not form.validate():
         abort(422)
-    person = db.get_or_404(Person, form.person_id.data)
+    # Someone the walk-in search would not find answers like an id that does not
+    # exist: the service refuses both alike.
+    person = db.session.get(Person, form.person_id.data)
     try:
         attendance.add_walk_in(session, person, by=current_user, now=now())
         db.session.commit()
+    except NotOnRoster:
+        db.session.rollback()
+        abort(404)
     except BookingError as refusal:
         db.session.rollback()
         return _after_change(session, str(refusal), "error", refusal.http_status)
     return _after_change(session, _("%(name)s added as present.", name=person.name), "success", 200)
+
+
+@bp.post("/sessions/<int:session_id>/walk-ins/<int:person_id>/remove")
+@role_required("teacher", "staff")
+def remove_walk_in(session_id: int, person_id: int):
+    session = get_roster_session(session_id)
+    if not EmptyForm().validate():
+        abort(400)
+    person = db.session.get(Person, person_id)
+    try:
+        attendance.remove_walk_in(session, person, by=current_user, now=now())
+        db.session.commit()
+    except NotOnRoster:
+        db.session.rollback()
+        abort(404)
+    except BookingError as refusal:
+        db.session.rollback()
+        return _after_change(session, str(refusal), "error", refusal.http_status)
+    return _after_change(
+        session, _("%(name)s taken off the roll.", name=person.name), "success", 200
+    )
 
 
 @bp.post("/sessions/<int:session_id>/walk-ins/new")

@@ -1,0 +1,161 @@
+"""The lottery seed: nobody types it. The app draws it from `secrets` once, when
+applications close, publishes its SHA-256 on the programme page before the draw,
+keeps the seed itself out of every page until the draw, and uses it for the draw;
+afterwards anyone sees the seed, can check it against the commitment, and the
+draw replays."""
+
+import hashlib
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import AuditEntry, Programme, Role
+from app.services import lottery as svc
+from app.services.lottery import apply_days, plan_from_inputs, replay_draw
+from tests.concurrency.conftest import fire  # noqa: F401  (the fixture)
+from tests.programme_helpers import family, lottery, sessions
+
+
+def _sha(seed: str) -> str:
+    return hashlib.sha256(seed.encode()).hexdigest()
+
+
+def _with_applicants(make, now, households=4):
+    programme = lottery(make, capacity=1, days=1)
+    for _ in range(households):
+        guardian, (kid,) = family(make, children=1)
+        apply_days(programme, [(kid, sessions(programme)[0])], by=guardian, now=now)
+    return programme
+
+
+def _close(app, programme, minutes=1):
+    app.config["FROZEN_NOW"] = programme.activity.closes_at + timedelta(minutes=minutes)
+
+
+def test_the_draw_form_has_no_seed_field_and_a_posted_seed_is_ignored(make, auth, client, app, now):
+    programme = _with_applicants(make, now)
+    staff = make.user(role=Role.STAFF, age=40)
+    make.commit()
+    auth.login(staff)
+    page = client.get(f"/programmes/staff/{programme.id}").text
+    assert 'name="seed"' not in page
+    _close(app, programme)
+    done = client.post(f"/programmes/staff/{programme.id}/draw", data={"seed": "favour-me"})
+    assert done.status_code == 303
+    db.session.expire_all()
+    programme = db.session.get(Programme, programme.id)
+    assert programme.draw_seed != "favour-me" and len(programme.draw_seed) == 32
+    assert programme.draw_report["seed"] == programme.draw_seed
+    assert _sha(programme.draw_seed) == programme.seed_sha256
+
+
+def test_commitment_is_public_after_close_and_the_seed_only_after_the_draw(
+    make, auth, client, app, now
+):
+    programme = _with_applicants(make, now)
+    staff = make.user(role=Role.STAFF, age=40)
+    guardian, _ = family(make, children=1)
+    make.commit()
+    url = f"/programmes/{programme.id}"
+    # Before the close: no seed exists yet, nothing is shown.
+    assert "SHA-256" not in client.get(url).text
+    db.session.expire_all()
+    assert db.session.get(Programme, programme.id).draw_seed is None
+    # After the close, the first look (anonymous) fixes the seed; its hash is shown.
+    _close(app, programme)
+    before_draw = client.get(url).text
+    db.session.expire_all()
+    sealed = db.session.get(Programme, programme.id)
+    seed, commitment = sealed.draw_seed, sealed.seed_sha256
+    assert seed and commitment == _sha(seed) and sealed.drawn_at is None
+    assert commitment in before_draw and seed not in before_draw
+    # The seed is in no page before the draw: not for a guardian, not for staff.
+    auth.login(guardian)
+    assert seed not in client.get(url).text and commitment in client.get(url).text
+    auth.logout()
+    auth.login(staff)
+    manage = client.get(f"/programmes/staff/{programme.id}").text
+    assert seed not in manage and commitment in manage
+    audit = client.get("/staff/audit")
+    assert audit.status_code == 200 and seed not in audit.text
+    # Looking again never draws it again.
+    _close(app, programme, minutes=30)
+    client.get(url)
+    db.session.expire_all()
+    assert db.session.get(Programme, programme.id).draw_seed == seed
+    # The draw uses that seed; then everyone sees it and how to check it.
+    assert client.post(f"/programmes/staff/{programme.id}/draw").status_code == 303
+    db.session.expire_all()
+    drawn = db.session.get(Programme, programme.id)
+    assert drawn.draw_report["seed"] == seed and drawn.seed_sha256 == commitment
+    auth.logout()
+    public = client.get(f"{url}?lang=en").text
+    assert seed in public and commitment in public
+    assert "sha256sum" in public and "gives the same result" in public
+    assert "does not match" not in public
+
+
+def test_the_job_seals_seeds_of_closed_lotteries_once(make, now):
+    closed = _with_applicants(make, now)
+    still_open = lottery(make, capacity=1, days=1, closes_at=make.now + timedelta(days=3))
+    later = closed.activity.closes_at + timedelta(minutes=1)
+    assert svc.seal_seeds_job(later) >= 1
+    seed = closed.draw_seed
+    assert seed and closed.seed_sha256 == _sha(seed) and closed.seed_drawn_at == later
+    assert still_open.draw_seed is None and still_open.seed_sha256 is None
+    assert svc.seal_seeds_job(later + timedelta(minutes=1)) == 0
+    assert closed.draw_seed == seed
+    entries = db.session.scalar(
+        select(func.count())
+        .select_from(AuditEntry)
+        .where(AuditEntry.action == "lottery_seed_drawn", AuditEntry.subject_id == closed.id)
+    )
+    assert entries == 1
+
+
+def test_two_concurrent_closes_produce_one_seed(make, app, now, fire):  # noqa: F811
+    programme = _with_applicants(make, now, households=2)
+    programme_id = programme.id
+    later = programme.activity.closes_at + timedelta(minutes=1)
+
+    def seal():
+        result = svc.seal_seed(db.session.get(Programme, programme_id), later)
+        seen = db.session.get(Programme, programme_id).draw_seed
+        db.session.commit()
+        return result, seen
+
+    results = fire([seal, seal, seal])
+    assert all(not isinstance(r, BaseException) for r in results), results
+    assert sorted(drew for drew, _ in results) == [False, False, True]
+    seeds = {seen for _, seen in results}
+    db.session.expire_all()
+    stored = db.session.get(Programme, programme_id)
+    assert seeds == {stored.draw_seed} and stored.seed_sha256 == _sha(stored.draw_seed)
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action == "lottery_seed_drawn")
+        )
+        == 1
+    )
+
+
+def test_the_draw_replays_from_the_published_seed(make, now):
+    programme = _with_applicants(make, now, households=6)
+    staff = make.user(role=Role.STAFF, age=40)
+    later = programme.activity.closes_at + timedelta(minutes=1)
+    svc.seal_seed(programme, later)
+    committed = programme.seed_sha256
+    report = svc.run_draw(programme, by=staff, now=later + timedelta(minutes=5))
+    assert _sha(report["seed"]) == committed
+    again = plan_from_inputs(report["seed"], report["inputs"])
+    assert {str(k): v.order for k, v in again.items()} == {
+        k: v["order"] for k, v in report["slots"].items()
+    }
+    assert replay_draw(programme)
+    # A seed swapped after the draw no longer matches the commitment.
+    programme.draw_report = {**report, "seed": "0" * 32}
+    assert not replay_draw(programme)
+    assert svc.commitment(programme).seed_matches is False
