@@ -11,6 +11,7 @@ from app.services.errors import NotAllowed
 from app.services.pickup import (
     MAX_WRONG_CODES,
     AlreadyCheckedIn,
+    BadPickupDay,
     NotBookedHere,
     add_pickup_person,
     batch_check_in,
@@ -19,6 +20,7 @@ from app.services.pickup import (
     late_pickups,
     lift_pickup_lock,
     locked_children,
+    may_manage_pickup,
     pickup_list,
     refused_attempts,
     remove_pickup_person,
@@ -188,3 +190,44 @@ def test_holiday_day_slot_check_in_needs_a_booking_on_that_day(make, now):
     check_in(kid, monday, by=teacher, now=monday.starts_at)
     with pytest.raises(NotBookedHere):
         check_in(kid, tuesday, by=teacher, now=tuesday.starts_at)
+
+
+def test_who_counts_as_guardian_and_child(make, now):
+    """Adults 18+ on the centre's date; an account holder without a birth date counts
+    as an adult (the desk opens accounts in person); a person without a birth date is
+    no child, so has no pickup list."""
+    guardian, (kid,) = family(make, children=1)
+    household = guardian.person.household
+    no_birth_date = make.user(make.person(household=household, age=None))
+    teen = make.user(make.person(household=household, age=17))
+    undated_kid = make.person(household=household, age=None)
+    stranger = make.user(role=Role.STAFF, age=40)
+    assert may_manage_pickup(guardian, kid, now)
+    assert may_manage_pickup(no_birth_date, kid, now)
+    assert not may_manage_pickup(teen, kid, now)
+    assert not may_manage_pickup(stranger, kid, now)
+    assert not may_manage_pickup(guardian, undated_kid, now)
+    assert not may_manage_pickup(guardian, guardian.person, now)
+    with pytest.raises(BadPickupDay):
+        add_pickup_person(
+            kid,
+            name="x",
+            phone="1",
+            relation="x",
+            by=guardian,
+            now=now,
+            valid_on=now.date() - timedelta(days=1),
+        )
+
+
+def test_expired_one_day_people_go_at_the_next_change(setup, now):
+    _, _, guardian, kids, _, _ = setup
+    tomorrow = now.date() + timedelta(days=1)
+    add_pickup_person(
+        kids[0], name="爷爷", phone="1", relation="爷爷", by=guardian, now=now, valid_on=tomorrow
+    )
+    assert [p.name for p in pickup_list(kids[0], on=now.date())] == ["外婆"]
+    assert {p.name for p in pickup_list(kids[0], on=tomorrow)} == {"外婆", "爷爷"}
+    later = now + timedelta(days=3)
+    add_pickup_person(kids[0], name="舅舅", phone="1", relation="舅舅", by=guardian, now=later)
+    assert [p.name for p in pickup_list(kids[0])] == ["外婆", "舅舅"]
