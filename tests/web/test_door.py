@@ -96,7 +96,8 @@ def test_check_out_refuses_a_wrong_code_logs_it_and_accepts_the_right_one(door, 
     db.session.expire_all()
     assert db.session.query(Attendance).one().checked_out_at is None
     ok = client.post(
-        url, data={"person_id": kids[0].id, "pickup_person_id": grandma.id, "code": grandma.issued_code}
+        url,
+        data={"person_id": kids[0].id, "pickup_person_id": grandma.id, "code": grandma.issued_code},
     )
     assert ok.status_code == 303
     db.session.expire_all()
