@@ -372,11 +372,12 @@ def new_pickup_code(pickup_id: int):
     child = person.child
     if not EmptyForm().validate():
         abort(400)
-    asked = _confirm_it_is_you(child, now())
+    moment = now()
+    asked = _confirm_it_is_you(child, moment)
     if asked is not None:
         return asked
     try:
-        pickup.new_pickup_code(person, by=current_user, now=now())
+        pickup.new_pickup_code(person, by=current_user, now=moment)
         db.session.commit()
     except BookingError:
         db.session.rollback()
@@ -391,11 +392,12 @@ def remove_pickup(pickup_id: int):
     child, name = person.child, person.name
     if not EmptyForm().validate():
         abort(400)
-    asked = _confirm_it_is_you(child, now())
+    moment = now()
+    asked = _confirm_it_is_you(child, moment)
     if asked is not None:
         return asked
     try:
-        pickup.remove_pickup_person(person, by=current_user, now=now())
+        pickup.remove_pickup_person(person, by=current_user, now=moment)
         db.session.commit()
     except BookingError:
         db.session.rollback()
