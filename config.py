@@ -56,6 +56,11 @@ class Config:
     LOGIN_LOCK_AFTER = 6
     LOGIN_LOCK_MINUTES = 15
     PASSWORD_HASH_METHOD = "scrypt"
+    # Pickup codes are stored as HMAC-SHA256 under this key; unset, a key derived
+    # from SECRET_KEY (so changing SECRET_KEY invalidates every pickup code).
+    PICKUP_CODE_KEY = os.environ.get("PICKUP_CODE_KEY")
+    # Changing a child's pickup list needs the PIN/password entered this recently.
+    REAUTH_MINUTES = 5
     # A frozen clock for tests and demos (naive UTC datetime); None means real time.
     FROZEN_NOW = None
     # Attendance (issue 3). A confirmed person not marked by NO_SHOW_GRACE_MINUTES

@@ -15,12 +15,19 @@ def register(app: Flask) -> None:
         from app.demo import demo_logins, seed_demo
         from app.timeutil import now
 
-        added = seed_demo(now())
+        pickup_codes: list[str] = []
+        added = seed_demo(now(), pickup_codes)
         db.session.commit()
         click.echo("Demo data loaded." if added else "Demo data already present; nothing added.")
         click.echo("Demo logins (phone, PIN/password, role):")
         for line in demo_logins():
             click.echo(line)
+        if pickup_codes:
+            # Stored hashed: shown this once. A guardian can give a new code on the
+            # child's pickup page.
+            click.echo("Demo pickup codes (child: who may collect, code), shown only now:")
+            for line in pickup_codes:
+                click.echo(f"  {line}")
 
     @app.cli.command("run-jobs")
     @click.option("--only", multiple=True, help="Run just these jobs (by name).")

@@ -37,8 +37,9 @@ def demo_logins() -> list[str]:
     return lines
 
 
-def seed_demo(now: datetime) -> bool:
-    """Fills an empty database; returns False (and adds nothing) if already seeded."""
+def seed_demo(now: datetime, pickup_codes: list[str] | None = None) -> bool:
+    """Fills an empty database; returns False (and adds nothing) if already seeded.
+    The pickup codes issued are appended to `pickup_codes` (shown once, at seeding)."""
     if db.session.scalar(select(User).where(User.phone == LOGINS[0][0])) is not None:
         return False
     method = current_app.config["PASSWORD_HASH_METHOD"]
@@ -337,10 +338,12 @@ def seed_demo(now: datetime) -> bool:
     )
     from app.demo_programmes import seed_programmes
 
-    seed_programmes(
+    codes = seed_programmes(
         now,
         staff=teachers["赵社工"],
         teacher=teachers["刘同学"],
         guardians=[(lin_account, [xiaoyu, xiaole]), (chen_account, [duoduo])],
     )
+    if pickup_codes is not None:
+        pickup_codes.extend(codes)
     return True

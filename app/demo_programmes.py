@@ -17,7 +17,10 @@ def seed_programmes(
     staff: User,
     teacher: User,
     guardians: list[tuple[User, list[Person]]],
-) -> None:
+) -> list[str]:
+    """Returns one line per pickup code issued ("child: person code"), for the seed
+    command to print once: codes are stored hashed, so nothing can show them later."""
+    codes = []
     today = local_date(now)
     monday = today - timedelta(days=today.weekday())
     winter_start = date(today.year + 1, 1, 18) if today.month >= 6 else date(today.year, 1, 18)
@@ -79,7 +82,7 @@ def seed_programmes(
                 now=now,
             )
         for child in children:
-            add_pickup_person(
+            listed = add_pickup_person(
                 child,
                 name=guardian.person.name,
                 phone=guardian.phone,
@@ -87,3 +90,5 @@ def seed_programmes(
                 by=guardian,
                 now=now,
             )
+            codes.append(f"{child.name}: {listed.name} {listed.issued_code}")
+    return codes

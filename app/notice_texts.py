@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from flask_babel import get_locale
+from flask_babel import format_date, get_locale
 from flask_babel import lazy_gettext as _l
 
-from app.formatting import when
+from app.formatting import _pattern, when
 
 TEXTS = {
     "promoted": _l(
@@ -46,6 +46,23 @@ TEXTS = {
         "%(person)s was taken off the waiting list of %(title)s (%(when)s) by the centre."
     ),
     "reminder": _l("Reminder: %(person)s has %(title)s tomorrow, %(when)s."),
+    # Changes to a child's pickup list, told to every guardian (codes never are).
+    "pickup_added": _l(
+        "%(actor)s added %(pickup)s to the people who may collect %(child)s. "
+        "If you did not expect this, please call the centre."
+    ),
+    "pickup_day_added": _l(
+        "%(actor)s allowed %(pickup)s to collect %(child)s on %(day)s only. "
+        "If you did not expect this, please call the centre."
+    ),
+    "pickup_code_renewed": _l(
+        "%(actor)s gave %(pickup)s a new pickup code for %(child)s. The old code no longer "
+        "works. If you did not expect this, please call the centre."
+    ),
+    "pickup_removed": _l(
+        "%(actor)s took %(pickup)s off the people who may collect %(child)s. "
+        "If you did not expect this, please call the centre."
+    ),
 }
 
 
@@ -62,6 +79,10 @@ def notice_text(notice) -> str:
     values = {"person": params.get("person", ""), "title": title, "when": moment}
     for key, name in (("offer_expires_at", "deadline"), ("old_starts_at", "old_when")):
         values[name] = when(datetime.fromisoformat(params[key])) if params.get(key) else ""
+    for key in ("actor", "pickup", "child"):
+        values[key] = params.get(key, "")
+    day = params.get("day")
+    values["day"] = format_date(date.fromisoformat(day), _pattern("date")) if day else ""
     until = params.get("until")
     values["until"] = when(datetime.fromisoformat(until), "date") if until else ""
     return str(template) % values

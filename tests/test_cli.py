@@ -15,6 +15,7 @@ def test_seed_demo_loads_the_programme_once(runner):
     first = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0, first.output
     assert "13800000001" in first.output and "123456" in first.output
+    assert "Demo pickup codes" in first.output  # hashed: this is the only time they show
     counts = _counts()
     bookings = db.session.scalar(select(func.count(Booking.id)))
     assert counts[2] >= 10 and all(counts)

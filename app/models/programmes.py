@@ -138,20 +138,27 @@ class LotteryApplication(db.Model):
 
 
 class PickupPerson(db.Model):
-    """Someone a guardian allows to collect a child, with their pickup code."""
+    """Someone a guardian allows to collect a child. Taken off the list = deleted."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     child_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
     name: Mapped[str] = mapped_column(String(60))
     phone: Mapped[str] = mapped_column(String(20))
     relation: Mapped[str] = mapped_column(String(30))
-    # Shown only to the child's household; the teacher asks for it at the door.
-    code: Mapped[str] = mapped_column(String(4))
+    # HMAC-SHA256 of the 4-digit code under the server's key (app/services/pickup.py):
+    # the code itself is shown once, to the guardian who made it, and stored nowhere.
+    code_hash: Mapped[str] = mapped_column(String(64))
+    # A one-day authorisation ("grandpa picks up today"): only on this local date.
+    # None: every day.
+    valid_on: Mapped[date | None]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    removed_at: Mapped[datetime | None]
 
     child = relationship("Person")
+
+    # The plain code, set only on the object that add/new-code returns, for the page
+    # that shows it once. Not a column.
+    issued_code = None
 
 
 class PickupAttempt(db.Model):
@@ -161,9 +168,11 @@ class PickupAttempt(db.Model):
     session_id: Mapped[int] = mapped_column(ForeignKey("activity_session.id"), index=True)
     child_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
     attendance_id: Mapped[int | None] = mapped_column(ForeignKey("attendance.id"))
+    # Set to None when the person is taken off the list; the name stays below.
     pickup_person_id: Mapped[int | None] = mapped_column(ForeignKey("pickup_person.id"))
+    pickup_name: Mapped[str | None] = mapped_column(String(60))
     ok: Mapped[bool]
-    # Why a refusal: wrong_code, not_listed, not_here, too_many.
+    # Why a refusal: wrong_code, not_listed, not_today, not_here, too_many.
     reason: Mapped[str | None] = mapped_column(String(20))
     teacher_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -9,14 +9,18 @@ attempt is returned (not raised) because it must be committed: the log is the po
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select, update
 
 from app.extensions import db
+from app.inputs import ascii_digits
 from app.models import (
     Activity,
     Attendance,
@@ -24,6 +28,7 @@ from app.models import (
     AuditEntry,
     Booking,
     BookingStatus,
+    Notice,
     Person,
     PickupAttempt,
     PickupPerson,
@@ -34,6 +39,8 @@ from app.models import (
 from app.services import audit
 from app.services.attendance import attendance_of
 from app.services.errors import BookingError, NotAllowed
+from app.services.notifications import household_users
+from app.services.outbox import queue_notices
 from app.services.programmes import programme_of
 from app.services.rows import add_if_new
 from app.timeutil import local_date, local_day_bounds
@@ -43,6 +50,7 @@ MAX_WRONG_CODES = 5
 REFUSALS = {
     "wrong_code": _l("The pickup code is wrong. The child stays with the teacher."),
     "not_listed": _l("This person is not on the child's pickup list. The child stays."),
+    "not_today": _l("This person may collect the child on another day only. The child stays."),
     "not_here": _l("This child is not checked in, so there is nothing to check out."),
     "too_many": _l(
         "Too many wrong codes for this child today. Please call the front desk and the guardian."
@@ -65,48 +73,192 @@ class AlreadyCheckedIn(BookingError):
 
 # --- the pickup list ---------------------------------------------------------------
 
+# How far ahead a one-day authorisation may be given.
+ONE_DAY_AHEAD_DAYS = 60
+
+
+class BadPickupDay(BookingError):
+    code = "bad_pickup_day"
+    http_status = 422
+
+    @staticmethod
+    def default_message():
+        return _l("Please choose a day from today to %(days)s days ahead.", days=ONE_DAY_AHEAD_DAYS)
+
+
+def is_adult(person: Person, day: date) -> bool:
+    """18 or older on `day`. Someone with no birth date on file counts as an adult
+    here: only the desk opens accounts, in person, and elders often give no birth
+    date; a child without one is no child for the pickup list either."""
+    age = person.age_on(day)
+    return age is None or age >= 18
+
+
+def is_guardian(user: User, child: Person, day: date) -> bool:
+    """An active account of an adult in the child's household (any role: a teacher
+    is a parent at home too). Staff of other households are not guardians."""
+    return (
+        user.is_authenticated
+        and user.active
+        and user.person.household_id == child.household_id
+        and user.person_id != child.id
+        and is_adult(user.person, day)
+    )
+
+
+def may_manage_pickup(user: User, child: Person, now: datetime) -> bool:
+    """Who may see and change `child`'s pickup list: an adult guardian, and only
+    while the child is a child (under 18, birth date on file)."""
+    today = local_date(now)
+    return child.is_child_on(today) and is_guardian(user, child, today)
+
+
+def guardians(child: Person, now: datetime) -> list[User]:
+    """Every guardian account of the child, to be told of each change."""
+    today = local_date(now)
+    return [u for u in household_users(child.household_id) if is_guardian(u, child, today)]
+
+
+def code_key() -> bytes:
+    """The server key for pickup codes: PICKUP_CODE_KEY, else derived from SECRET_KEY."""
+    configured = current_app.config.get("PICKUP_CODE_KEY")
+    if configured:
+        return configured.encode()
+    secret = current_app.config["SECRET_KEY"]
+    secret = secret if isinstance(secret, bytes) else str(secret).encode()
+    return hmac.new(secret, b"zhaoxi pickup codes v1", hashlib.sha256).digest()
+
+
+def hash_code(code: str) -> str:
+    return hmac.new(code_key(), code.encode(), hashlib.sha256).hexdigest()
+
 
 def new_code() -> str:
     return f"{secrets.randbelow(10000):04d}"
 
 
+def _issue_code(person: PickupPerson) -> str:
+    code = new_code()
+    person.code_hash = hash_code(code)
+    person.issued_code = code
+    return code
+
+
+def check_day(valid_on: date | None, now: datetime) -> None:
+    """A one-day authorisation is for today up to ONE_DAY_AHEAD_DAYS. Raises BadPickupDay."""
+    if valid_on is None:
+        return
+    today = local_date(now)
+    if not today <= valid_on <= today + timedelta(days=ONE_DAY_AHEAD_DAYS):
+        raise BadPickupDay()
+
+
+def _record_change(
+    action: str, child: Person, person: PickupPerson, *, by: User, now: datetime
+) -> None:
+    """The audit row (who, whom, which child, when) and a notice to every guardian."""
+    day = person.valid_on.isoformat() if person.valid_on else None
+    audit.record(
+        by,
+        action,
+        child,
+        now,
+        after={"pickup": person.name, "relation": person.relation, "child": child.name}
+        | ({"valid_on": day} if day else {}),
+    )
+    params = {"actor": by.person.name, "pickup": person.name, "child": child.name, "day": day}
+    notices = [
+        Notice(user_id=user.id, kind=action, params=params, created_at=now)
+        for user in guardians(child, now)
+    ]
+    db.session.add_all(notices)
+    queue_notices(notices, now)
+
+
 def add_pickup_person(
-    child: Person, *, name: str, phone: str, relation: str, by: User, now: datetime
+    child: Person,
+    *,
+    name: str,
+    phone: str,
+    relation: str,
+    by: User,
+    now: datetime,
+    valid_on: date | None = None,
 ) -> PickupPerson:
-    """Adds an authorised person with a fresh 4-digit code. Raises NotAllowed unless
-    `by` belongs to the child's household."""
-    if by.household_id != child.household_id:
+    """Adds an authorised person (every day, or on `valid_on` only) with a fresh
+    4-digit code, returned once as `issued_code`. Audited; every guardian is told.
+    Raises NotAllowed unless `by` may manage the child's list, BadPickupDay."""
+    if not may_manage_pickup(by, child, now):
         raise NotAllowed()
+    check_day(valid_on, now)
+    _forget_expired(child, now)
     person = PickupPerson(
         child_id=child.id,
         name=name.strip(),
         phone=phone.strip(),
         relation=relation.strip(),
-        code=new_code(),
+        valid_on=valid_on,
         created_by_id=by.id,
         created_at=now,
     )
+    _issue_code(person)
     db.session.add(person)
     db.session.flush()
+    _record_change(
+        "pickup_day_added" if valid_on else "pickup_added", child, person, by=by, now=now
+    )
     return person
 
 
-def remove_pickup_person(person: PickupPerson, *, by: User, now: datetime) -> None:
-    """Takes someone off the list (kept for the log). Raises NotAllowed."""
-    if by.household_id != person.child.household_id:
+def new_pickup_code(person: PickupPerson, *, by: User, now: datetime) -> str:
+    """Gives a listed person a new code; the old one stops working at once. Audited;
+    every guardian is told. Raises NotAllowed."""
+    if not may_manage_pickup(by, person.child, now):
         raise NotAllowed()
-    if person.removed_at is None:
-        person.removed_at = now
-        db.session.flush()
+    code = _issue_code(person)
+    db.session.flush()
+    _record_change("pickup_code_renewed", person.child, person, by=by, now=now)
+    return code
 
 
-def pickup_list(child: Person) -> list[PickupPerson]:
-    return list(
-        db.session.scalars(
-            select(PickupPerson)
-            .where(PickupPerson.child_id == child.id, PickupPerson.removed_at.is_(None))
-            .order_by(PickupPerson.id)
+def remove_pickup_person(person: PickupPerson, *, by: User, now: datetime) -> None:
+    """Takes someone off the list: the row is deleted (the door's log keeps the name).
+    Audited; every guardian is told. Raises NotAllowed."""
+    child = person.child
+    if not may_manage_pickup(by, child, now):
+        raise NotAllowed()
+    _record_change("pickup_removed", child, person, by=by, now=now)
+    _delete(person)
+
+
+def _delete(person: PickupPerson) -> None:
+    db.session.execute(
+        update(PickupAttempt)
+        .where(PickupAttempt.pickup_person_id == person.id)
+        .values(pickup_person_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.delete(person)
+    db.session.flush()
+
+
+def _forget_expired(child: Person, now: datetime) -> None:
+    """One-day authorisations whose day has passed are deleted at the next change."""
+    for person in db.session.scalars(
+        select(PickupPerson).where(
+            PickupPerson.child_id == child.id, PickupPerson.valid_on < local_date(now)
         )
+    ):
+        _delete(person)
+
+
+def pickup_list(child: Person, on: date | None = None) -> list[PickupPerson]:
+    """The child's authorised people; with `on`, only those who may collect that day."""
+    query = select(PickupPerson).where(PickupPerson.child_id == child.id)
+    if on is not None:
+        query = query.where(or_(PickupPerson.valid_on.is_(None), PickupPerson.valid_on == on))
+    return list(
+        db.session.scalars(query.order_by(PickupPerson.valid_on.is_not(None), PickupPerson.id))
     )
 
 
@@ -254,12 +406,13 @@ def check_out(
     REFUSALS) and the child stays checked in."""
     attendance = attendance_of(session, child)
     pickup = db.session.get(PickupPerson, pickup_person_id) if pickup_person_id else None
-    listed = pickup is not None and pickup.child_id == child.id and pickup.removed_at is None
+    listed = pickup is not None and pickup.child_id == child.id
     attempt = PickupAttempt(
         session_id=session.id,
         child_id=child.id,
         attendance_id=attendance.id if attendance else None,
         pickup_person_id=pickup.id if listed else None,
+        pickup_name=pickup.name if listed else None,
         ok=False,
         teacher_id=by.id,
         created_at=now,
@@ -268,9 +421,12 @@ def check_out(
         attempt.reason = "not_here"
     elif not listed:
         attempt.reason = "not_listed"
+    elif pickup.valid_on is not None and pickup.valid_on != local_date(now):
+        attempt.reason = "not_today"
     elif _wrong_codes_today(child, now) >= MAX_WRONG_CODES:
         attempt.reason = "too_many"
-    elif not secrets.compare_digest(pickup.code, (code or "").strip()):
+    elif not code_matches(pickup, code):
+        # Letters, other scripts' digits, empty: a wrong code, logged and counted.
         attempt.reason = "wrong_code"
     else:
         changed = db.session.execute(
@@ -287,6 +443,12 @@ def check_out(
     if not attempt.ok:
         audit.record(by, "pickup_refused", child, now, after={"reason": attempt.reason})
     return attempt
+
+
+def code_matches(person: PickupPerson, typed: str | None) -> bool:
+    """Full-width digits fold to ASCII; the HMACs are compared in constant time."""
+    digits = ascii_digits(typed)
+    return digits is not None and hmac.compare_digest(hash_code(digits), person.code_hash)
 
 
 def is_locked(child: Person, now: datetime) -> bool:

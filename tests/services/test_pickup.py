@@ -6,11 +6,12 @@ from datetime import timedelta
 import pytest
 
 from app.extensions import db
-from app.models import Attendance, AuditEntry, PickupAttempt, Role
+from app.models import Attendance, AuditEntry, PickupAttempt, PickupPerson, Role
 from app.services.errors import NotAllowed
 from app.services.pickup import (
     MAX_WRONG_CODES,
     AlreadyCheckedIn,
+    BadPickupDay,
     NotBookedHere,
     add_pickup_person,
     batch_check_in,
@@ -19,6 +20,7 @@ from app.services.pickup import (
     late_pickups,
     lift_pickup_lock,
     locked_children,
+    may_manage_pickup,
     pickup_list,
     refused_attempts,
     remove_pickup_person,
@@ -41,9 +43,12 @@ def setup(make, now):
     return teacher, programme, guardian, kids, today, grandma
 
 
-def test_codes_are_four_digits_and_only_the_household_manages_the_list(make, now, setup):
+def test_codes_are_four_digits_stored_hashed_and_only_the_household_manages_the_list(
+    make, now, setup
+):
     _, _, guardian, kids, _, grandma = setup
-    assert len(grandma.code) == 4 and grandma.code.isdigit()
+    assert len(grandma.issued_code) == 4 and grandma.issued_code.isdigit()
+    assert grandma.code_hash != grandma.issued_code and len(grandma.code_hash) == 64
     stranger = make.resident(age=40)
     with pytest.raises(NotAllowed):
         add_pickup_person(kids[0], name="x", phone="1", relation="x", by=stranger, now=now)
@@ -51,6 +56,7 @@ def test_codes_are_four_digits_and_only_the_household_manages_the_list(make, now
         remove_pickup_person(grandma, by=stranger, now=now)
     remove_pickup_person(grandma, by=guardian, now=now)
     assert pickup_list(kids[0]) == []
+    assert db.session.query(PickupPerson).count() == 0  # deleted, not kept
 
 
 def test_afterschool_is_a_term_enrolment_per_child(setup):
@@ -77,10 +83,12 @@ def test_check_out_needs_a_listed_person_with_the_right_code(make, now, setup):
     child = kids[0]
     at = today.starts_at + timedelta(minutes=1)
     check_in(child, today, by=teacher, now=at)
-    wrong = "0000" if grandma.code != "0000" else "1111"
+    wrong = "0000" if grandma.issued_code != "0000" else "1111"
     refused = check_out(child, today, pickup_person_id=grandma.id, code=wrong, by=teacher, now=at)
     assert not refused.ok and refused.reason == "wrong_code"
-    unlisted = check_out(child, today, pickup_person_id=None, code=grandma.code, by=teacher, now=at)
+    unlisted = check_out(
+        child, today, pickup_person_id=None, code=grandma.issued_code, by=teacher, now=at
+    )
     assert unlisted.reason == "not_listed"
     # Another child's pickup person is not on this child's list.
     other = add_pickup_person(
@@ -88,13 +96,15 @@ def test_check_out_needs_a_listed_person_with_the_right_code(make, now, setup):
     )
     assert (
         check_out(
-            child, today, pickup_person_id=other.id, code=other.code, by=teacher, now=at
+            child, today, pickup_person_id=other.id, code=other.issued_code, by=teacher, now=at
         ).reason
         == "not_listed"
     )
     attendance = db.session.query(Attendance).filter_by(person_id=child.id).one()
     assert attendance.checked_out_at is None
-    ok = check_out(child, today, pickup_person_id=grandma.id, code=grandma.code, by=teacher, now=at)
+    ok = check_out(
+        child, today, pickup_person_id=grandma.id, code=grandma.issued_code, by=teacher, now=at
+    )
     assert ok.ok
     db.session.refresh(attendance)
     assert attendance.checked_out_at == at
@@ -103,7 +113,7 @@ def test_check_out_needs_a_listed_person_with_the_right_code(make, now, setup):
     assert db.session.query(AuditEntry).filter_by(action="pickup_refused").count() == 3
     assert len(refused_attempts(at)) == 3
     again = check_out(
-        child, today, pickup_person_id=grandma.id, code=grandma.code, by=teacher, now=at
+        child, today, pickup_person_id=grandma.id, code=grandma.issued_code, by=teacher, now=at
     )
     assert again.reason == "not_here"
 
@@ -111,21 +121,20 @@ def test_check_out_needs_a_listed_person_with_the_right_code(make, now, setup):
 def test_a_removed_person_can_no_longer_pick_up(setup, now):
     teacher, _, guardian, kids, today, grandma = setup
     check_in(kids[0], today, by=teacher, now=now)
+    grandma_id, code = grandma.id, grandma.issued_code
     remove_pickup_person(grandma, by=guardian, now=now)
-    attempt = check_out(
-        kids[0], today, pickup_person_id=grandma.id, code=grandma.code, by=teacher, now=now
-    )
+    attempt = check_out(kids[0], today, pickup_person_id=grandma_id, code=code, by=teacher, now=now)
     assert attempt.reason == "not_listed"
 
 
 def test_too_many_wrong_codes_lock_check_out(setup, now):
     teacher, _, _, kids, today, grandma = setup
     check_in(kids[0], today, by=teacher, now=now)
-    wrong = "0000" if grandma.code != "0000" else "1111"
+    wrong = "0000" if grandma.issued_code != "0000" else "1111"
     for _ in range(MAX_WRONG_CODES):
         check_out(kids[0], today, pickup_person_id=grandma.id, code=wrong, by=teacher, now=now)
     locked = check_out(
-        kids[0], today, pickup_person_id=grandma.id, code=grandma.code, by=teacher, now=now
+        kids[0], today, pickup_person_id=grandma.id, code=grandma.issued_code, by=teacher, now=now
     )
     assert locked.reason == "too_many"
 
@@ -133,7 +142,7 @@ def test_too_many_wrong_codes_lock_check_out(setup, now):
 def test_only_staff_lift_a_pickup_lock_and_codes_count_afresh(make, setup, now):
     teacher, _, _, kids, today, grandma = setup
     check_in(kids[0], today, by=teacher, now=now)
-    wrong = "0000" if grandma.code != "0000" else "1111"
+    wrong = "0000" if grandma.issued_code != "0000" else "1111"
     for _ in range(MAX_WRONG_CODES):
         check_out(kids[0], today, pickup_person_id=grandma.id, code=wrong, by=teacher, now=now)
     assert locked_children(refused_attempts(now), now) == [kids[0]]
@@ -146,7 +155,7 @@ def test_only_staff_lift_a_pickup_lock_and_codes_count_afresh(make, setup, now):
     # One more wrong code does not lock again at once; the right code lets her go.
     check_out(kids[0], today, pickup_person_id=grandma.id, code=wrong, by=teacher, now=later)
     done = check_out(
-        kids[0], today, pickup_person_id=grandma.id, code=grandma.code, by=teacher, now=later
+        kids[0], today, pickup_person_id=grandma.id, code=grandma.issued_code, by=teacher, now=later
     )
     assert done.ok
     entry = db.session.query(AuditEntry).filter_by(action="pickup_lock_lifted").one()
@@ -181,3 +190,44 @@ def test_holiday_day_slot_check_in_needs_a_booking_on_that_day(make, now):
     check_in(kid, monday, by=teacher, now=monday.starts_at)
     with pytest.raises(NotBookedHere):
         check_in(kid, tuesday, by=teacher, now=tuesday.starts_at)
+
+
+def test_who_counts_as_guardian_and_child(make, now):
+    """Adults 18+ on the centre's date; an account holder without a birth date counts
+    as an adult (the desk opens accounts in person); a person without a birth date is
+    no child, so has no pickup list."""
+    guardian, (kid,) = family(make, children=1)
+    household = guardian.person.household
+    no_birth_date = make.user(make.person(household=household, age=None))
+    teen = make.user(make.person(household=household, age=17))
+    undated_kid = make.person(household=household, age=None)
+    stranger = make.user(role=Role.STAFF, age=40)
+    assert may_manage_pickup(guardian, kid, now)
+    assert may_manage_pickup(no_birth_date, kid, now)
+    assert not may_manage_pickup(teen, kid, now)
+    assert not may_manage_pickup(stranger, kid, now)
+    assert not may_manage_pickup(guardian, undated_kid, now)
+    assert not may_manage_pickup(guardian, guardian.person, now)
+    with pytest.raises(BadPickupDay):
+        add_pickup_person(
+            kid,
+            name="x",
+            phone="1",
+            relation="x",
+            by=guardian,
+            now=now,
+            valid_on=now.date() - timedelta(days=1),
+        )
+
+
+def test_expired_one_day_people_go_at_the_next_change(setup, now):
+    _, _, guardian, kids, _, _ = setup
+    tomorrow = now.date() + timedelta(days=1)
+    add_pickup_person(
+        kids[0], name="爷爷", phone="1", relation="爷爷", by=guardian, now=now, valid_on=tomorrow
+    )
+    assert [p.name for p in pickup_list(kids[0], on=now.date())] == ["外婆"]
+    assert {p.name for p in pickup_list(kids[0], on=tomorrow)} == {"外婆", "爷爷"}
+    later = now + timedelta(days=3)
+    add_pickup_person(kids[0], name="舅舅", phone="1", relation="舅舅", by=guardian, now=later)
+    assert [p.name for p in pickup_list(kids[0])] == ["外婆", "舅舅"]

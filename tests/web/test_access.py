@@ -194,10 +194,11 @@ MATRIX = {
     "programmes.show_programme": ("GET", "/programmes/{programme_id}", EVERYONE),
     "programmes.book_days": ("POST", "/programmes/{programme_id}/book", LOGGED_IN),
     "programmes.apply_days": ("POST", "/programmes/{programme_id}/apply", LOGGED_IN),
-    # Pickup codes are for the child's own household only: not even staff.
+    # The pickup list is for the child's adult guardians only: not even staff.
     "programmes.pickup_list": ("GET", "/programmes/children/{child_id}/pickup", ()),
     "programmes.add_pickup": ("POST", "/programmes/children/{child_id}/pickup", ()),
     "programmes.remove_pickup": ("POST", "/programmes/pickup/{pickup_id}/remove", ()),
+    "programmes.new_pickup_code": ("POST", "/programmes/pickup/{pickup_id}/new-code", ()),
     # Someone else's application: only staff may withdraw it.
     "programmes.withdraw_application": (
         "POST",

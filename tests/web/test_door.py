@@ -82,7 +82,7 @@ def test_check_out_refuses_a_wrong_code_logs_it_and_accepts_the_right_one(door, 
     teacher, kids, today, grandma = door
     auth.login(teacher)
     client.post(f"/door/sessions/{today.id}/check-in", data={"person_id": [str(kids[0].id)]})
-    wrong = "0000" if grandma.code != "0000" else "1111"
+    wrong = "0000" if grandma.issued_code != "0000" else "1111"
     url = f"/door/sessions/{today.id}/check-out?lang=en"
     refused = client.post(
         url,
@@ -90,13 +90,14 @@ def test_check_out_refuses_a_wrong_code_logs_it_and_accepts_the_right_one(door, 
         headers=HX,
     )
     assert refused.status_code == 403 and "code is wrong" in refused.get_data(as_text=True)
-    unlisted = client.post(url, data={"person_id": kids[0].id, "code": grandma.code})
+    unlisted = client.post(url, data={"person_id": kids[0].id, "code": grandma.issued_code})
     assert unlisted.status_code == 403 and "not on the child" in unlisted.get_data(as_text=True)
     assert db.session.query(PickupAttempt).filter_by(ok=False).count() == 2
     db.session.expire_all()
     assert db.session.query(Attendance).one().checked_out_at is None
     ok = client.post(
-        url, data={"person_id": kids[0].id, "pickup_person_id": grandma.id, "code": grandma.code}
+        url,
+        data={"person_id": kids[0].id, "pickup_person_id": grandma.id, "code": grandma.issued_code},
     )
     assert ok.status_code == 303
     db.session.expire_all()

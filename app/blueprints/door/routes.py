@@ -17,7 +17,7 @@ from app.models import Person, Session
 from app.services import pickup, programmes
 from app.services.attendance import may_take_roster
 from app.services.errors import BookingError
-from app.timeutil import now
+from app.timeutil import local_date, now
 
 
 def get_door_session(session_id: int) -> Session:
@@ -32,6 +32,7 @@ def get_door_session(session_id: int) -> Session:
 
 
 def _roster_context(session: Session, message=None, kind="info", results=None) -> dict:
+    today = local_date(now())
     rows = []
     for child, attendance in pickup.roster(session):
         rows.append(
@@ -41,7 +42,8 @@ def _roster_context(session: Session, message=None, kind="info", results=None) -
                 "here": attendance is not None
                 and attendance.checked_in_at is not None
                 and attendance.checked_out_at is None,
-                "pickup_people": pickup.pickup_list(child),
+                # Only who may collect today: one-day authorisations of other days are not offered.
+                "pickup_people": pickup.pickup_list(child, on=today),
             }
         )
     return {
@@ -138,7 +140,7 @@ def check_out(session_id: int):
         message=_(
             "%(child)s went home with %(name)s.",
             child=child.name,
-            name=attempt.pickup_person.name,
+            name=attempt.pickup_name,
         ),
         kind="success",
     )

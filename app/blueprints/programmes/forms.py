@@ -8,6 +8,7 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     IntegerField,
+    PasswordField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -19,6 +20,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.inputs import fold
 from app.models import Allocation, ProgrammeKind
 
 PICK = re.compile(r"^\d{1,9}-\d{1,9}$")
@@ -53,6 +55,7 @@ class PickupPersonForm(FlaskForm):
     )
     phone = StringField(
         _l("Phone"),
+        filters=[fold],  # full-width digits from a Chinese keyboard are digits
         validators=[
             DataRequired(_l("Please enter a phone number.")),
             Regexp(r"^[0-9+\- ]{5,20}$", message=_l("Please enter a phone number.")),
@@ -61,6 +64,18 @@ class PickupPersonForm(FlaskForm):
     relation = StringField(
         _l("Relation to the child"),
         validators=[DataRequired(_l("Please say who this is, e.g. grandmother.")), Length(max=30)],
+    )
+    # Empty: every day. A date: on that day only ("grandpa picks up today").
+    valid_on = DateField(_l("Only on this day"), validators=[Optional()])
+
+
+class ConfirmItsYouForm(FlaskForm):
+    """The PIN or password again, before the pickup list changes."""
+
+    secret = PasswordField(
+        _l("Your PIN or password"),
+        validators=[DataRequired(_l("Please enter your PIN or password.")), Length(max=128)],
+        render_kw={"autocomplete": "current-password"},
     )
 
 

@@ -4,9 +4,19 @@ pages that create programmes, close days and run the draw."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -19,6 +29,7 @@ from app.blueprints.programmes import bp
 from app.blueprints.programmes.forms import (
     BookDaysForm,
     CloseDayForm,
+    ConfirmItsYouForm,
     DrawForm,
     EmptyForm,
     PickupPersonForm,
@@ -35,8 +46,8 @@ from app.models import (
     Role,
     User,
 )
-from app.services import lottery, pickup, programmes
-from app.services.auth import household_members
+from app.services import lottery, pickup, programmes, reauth
+from app.services.auth import LoginLocked, LoginRefused, household_members
 from app.services.booking import channel_for
 from app.services.errors import BookingError
 from app.timeutil import from_local, local_date, now
@@ -71,11 +82,20 @@ def get_programme(programme_id: int, *, published: bool = True) -> Programme:
     return programme
 
 
-def get_own_child(person_id: int) -> Person:
-    """A person of the current user's household (pickup codes are for the family only)."""
+def get_pickup_child(person_id: int) -> Person:
+    """A child whose pickup list the current user may see and change: 404 for
+    anyone else's id exactly as for a missing one (another household, staff, an
+    adult's id)."""
     person = db.get_or_404(Person, person_id)
-    if person.household_id != current_user.household_id:
-        abort(403)
+    if not pickup.may_manage_pickup(current_user, person, now()):
+        abort(404)
+    return person
+
+
+def get_pickup_person(pickup_id: int) -> PickupPerson:
+    """A listed person on a pickup list the current user may change (else 404)."""
+    person = db.get_or_404(PickupPerson, pickup_id)
+    get_pickup_child(person.child_id)
     return person
 
 
@@ -230,68 +250,176 @@ def apply_days(programme_id: int):
     return _submit(programme_id, applying=True)
 
 
+# --- the pickup list: adult guardians only, each change after "confirm it's you" ---
+
+REAUTH_KEY = "reauth_at"
+
+
+def _recently_confirmed(moment: datetime) -> bool:
+    """The PIN/password was entered again within REAUTH_MINUTES. Only the moment is
+    kept in the session (seconds since the epoch, UTC), nothing about the child."""
+    at = session.get(REAUTH_KEY)
+    if not isinstance(at, int | float):
+        return False
+    age = _epoch(moment) - at
+    return 0 <= age < current_app.config["REAUTH_MINUTES"] * 60
+
+
+def _epoch(moment: datetime) -> int:
+    return int(moment.replace(tzinfo=UTC).timestamp())
+
+
+def _confirm_it_is_you(child: Person, moment: datetime):
+    """None when the user has just confirmed it is them (or does so with this very
+    request's `secret`); else the confirm page, which posts the same action again
+    with the same fields plus the secret, so it works without JavaScript."""
+    if _recently_confirmed(moment):
+        return None
+    form = ConfirmItsYouForm()
+    status = 200
+    if "secret" in request.form:
+        if form.validate():
+            try:
+                reauth.confirm_secret(
+                    current_user, form.secret.data, now=moment, settings=current_app.config
+                )
+            except LoginLocked as refusal:
+                db.session.commit()
+                form.secret.errors.append(str(refusal))
+                status = refusal.http_status
+            except LoginRefused as refusal:
+                db.session.commit()  # the wrong secret counts toward the login lock
+                form.secret.errors.append(_("That is not your PIN or password. Please try again."))
+                status = refusal.http_status
+            else:
+                session[REAUTH_KEY] = _epoch(moment)
+                return None
+        else:
+            status = 422
+    carried = [
+        (key, value)
+        for key, value in request.form.items(multi=True)
+        if key not in ("csrf_token", "secret")
+    ]
+    return _no_store(
+        render_template(
+            "programmes/confirm.html",
+            child=child,
+            form=form,
+            carried=carried,
+            action=request.path,
+        ),
+        status,
+    )
+
+
+def _no_store(body, status: int = 200):
+    response = make_response(body, status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _pickup_page(
+    child: Person,
+    form: PickupPersonForm | None = None,
+    status: int = 200,
+    issued: PickupPerson | None = None,
+):
+    """The list; after an add or a new code, that code, shown this once."""
+    moment = now()
+    return _no_store(
+        render_template(
+            "programmes/pickup.html",
+            child=child,
+            people=pickup.pickup_list(child),
+            today=local_date(moment),
+            form=form or PickupPersonForm(formdata=None),
+            button_form=EmptyForm(),
+            issued=issued,
+            max_day=local_date(moment) + timedelta(days=pickup.ONE_DAY_AHEAD_DAYS),
+        ),
+        status,
+    )
+
+
 @bp.get("/children/<int:person_id>/pickup")
 @login_required
 def pickup_list(person_id: int):
-    return _pickup_page(get_own_child(person_id), PickupPersonForm())
-
-
-def _pickup_page(child: Person, form: PickupPersonForm, status: int = 200):
-    return render_template(
-        "programmes/pickup.html",
-        child=child,
-        people=pickup.pickup_list(child),
-        form=form,
-        remove_form=EmptyForm(),
-    ), status
+    return _pickup_page(get_pickup_child(person_id))
 
 
 @bp.post("/children/<int:person_id>/pickup")
 @login_required
 def add_pickup(person_id: int):
-    child = get_own_child(person_id)
+    child = get_pickup_child(person_id)
+    moment = now()
     form = PickupPersonForm()
     if not form.validate():
         return _pickup_page(child, form, 422)
+    try:
+        pickup.check_day(form.valid_on.data, moment)
+    except pickup.BadPickupDay as refusal:
+        form.valid_on.errors.append(str(refusal))
+        return _pickup_page(child, form, refusal.http_status)
+    asked = _confirm_it_is_you(child, moment)
+    if asked is not None:
+        return asked
     try:
         added = pickup.add_pickup_person(
             child,
             name=form.name.data,
             phone=form.phone.data,
             relation=form.relation.data,
+            valid_on=form.valid_on.data,
             by=current_user,
-            now=now(),
+            now=moment,
         )
         db.session.commit()
-    except BookingError as refusal:
+    except BookingError:
         db.session.rollback()
-        abort(refusal.http_status)
-    flash(
-        _(
-            "%(name)s can now collect %(child)s with code %(code)s.",
-            name=added.name,
-            child=child.name,
-            code=added.code,
-        ),
-        "success",
-    )
-    return redirect(url_for("programmes.pickup_list", person_id=child.id), 303)
+        abort(404)
+    # The code is in this page only: not in a flash message, a cookie or a redirect.
+    return _pickup_page(child, issued=added)
+
+
+@bp.post("/pickup/<int:pickup_id>/new-code")
+@login_required
+def new_pickup_code(pickup_id: int):
+    person = get_pickup_person(pickup_id)
+    child = person.child
+    if not EmptyForm().validate():
+        abort(400)
+    moment = now()
+    asked = _confirm_it_is_you(child, moment)
+    if asked is not None:
+        return asked
+    try:
+        pickup.new_pickup_code(person, by=current_user, now=moment)
+        db.session.commit()
+    except BookingError:
+        db.session.rollback()
+        abort(404)
+    return _pickup_page(child, issued=person)
 
 
 @bp.post("/pickup/<int:pickup_id>/remove")
 @login_required
 def remove_pickup(pickup_id: int):
-    person = db.get_or_404(PickupPerson, pickup_id)
-    child = get_own_child(person.child_id)
+    person = get_pickup_person(pickup_id)
+    child, name = person.child, person.name
     if not EmptyForm().validate():
         abort(400)
+    moment = now()
+    asked = _confirm_it_is_you(child, moment)
+    if asked is not None:
+        return asked
     try:
-        pickup.remove_pickup_person(person, by=current_user, now=now())
+        pickup.remove_pickup_person(person, by=current_user, now=moment)
         db.session.commit()
-    except BookingError as refusal:
+    except BookingError:
         db.session.rollback()
-        abort(refusal.http_status)
-    flash(_("%(name)s has been taken off the pickup list.", name=person.name), "success")
+        abort(404)
+    flash(_("%(name)s has been taken off the pickup list.", name=name), "success")
     return redirect(url_for("programmes.pickup_list", person_id=child.id), 303)
 
 

@@ -1,0 +1,23 @@
+"""Confirm it's you: the PIN or password entered again before a change that
+guards a child (the pickup list). The check is login's own, so a wrong secret
+counts toward the same lock as a wrong login, and a locked number stays locked."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from app.inputs import ascii_digits
+from app.models import User
+from app.services import auth
+
+
+def confirm_secret(user: User, secret: str | None, *, now: datetime, settings) -> None:
+    """Returns when `secret` is `user`'s PIN or password. Raises LoginRefused (the
+    failure is recorded; the caller commits it) or LoginLocked. Like a login, the
+    slow hash check runs in a read transaction of its own."""
+    typed = secret or ""
+    if user.uses_pin:
+        typed = ascii_digits(typed) or typed
+    confirmed = auth.log_in(user.phone, typed, now=now, settings=settings)
+    if confirmed.id != user.id:  # cannot happen: phones are unique
+        raise auth.LoginRefused()
