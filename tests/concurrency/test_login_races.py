@@ -6,7 +6,7 @@ import pytest
 
 from app.extensions import db
 from app.models import LoginAttempt
-from app.services.auth import LoginLocked, LoginRefused, log_in
+from app.services.auth import UNKNOWN_ADDRESS, LoginLocked, LoginRefused, log_in
 from tests.conftest import PIN
 
 
@@ -28,7 +28,7 @@ def test_six_wrong_pins_at_once_lock_the_number(app, make, fire, now):
 
     results = fire([wrong_pin() for _ in range(settings["LOGIN_LOCK_AFTER"])])
     assert results == [LoginRefused] * settings["LOGIN_LOCK_AFTER"]
-    attempt = db.session.get(LoginAttempt, phone)
+    attempt = db.session.get(LoginAttempt, (phone, UNKNOWN_ADDRESS))
     db.session.refresh(attempt)
     assert attempt.locked_until is not None  # none of the six failures was lost
     with pytest.raises(LoginLocked):

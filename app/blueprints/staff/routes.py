@@ -772,7 +772,12 @@ def confirm_link(link_id: int):
         return _invalid(lambda: _person_page(person))
     try:
         links.confirm_link(
-            link, form.pin.data, by=current_user, now=now(), settings=current_app.config
+            link,
+            form.pin.data,
+            by=current_user,
+            now=now(),
+            settings=current_app.config,
+            address=request.remote_addr,
         )
         db.session.commit()
     except BookingError as refusal:
