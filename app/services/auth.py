@@ -292,14 +292,13 @@ def login_lock_state(phone: str, *, now: datetime, settings) -> LoginLockState:
 def locked_accounts() -> list[tuple[User, LoginCap]]:
     """Accounts whose number reached the daily cap of wrong tries and that staff
     have not unlocked yet, oldest first: the desk phones them."""
-    return list(
-        db.session.execute(
-            select(User, LoginCap)
-            .join(LoginCap, LoginCap.phone == User.phone)
-            .where(LoginCap.flagged_at.is_not(None))
-            .order_by(LoginCap.flagged_at, User.id)
-        ).tuples()
+    rows = db.session.execute(
+        select(User, LoginCap)
+        .join(LoginCap, LoginCap.phone == User.phone)
+        .where(LoginCap.flagged_at.is_not(None))
+        .order_by(LoginCap.flagged_at, User.id)
     )
+    return [(user, cap) for user, cap in rows]
 
 
 def clear_login_locks(phone: str) -> None:
