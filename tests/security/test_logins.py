@@ -34,6 +34,25 @@ ROOT = Path(__file__).resolve().parents[2]
 WRONG = "000000"
 
 
+_instances = []
+
+
+@pytest.fixture(autouse=True)
+def _close_other_instances():
+    """Each extra app has its own engine: close its connections after the test."""
+    yield
+    while _instances:
+        with _instances.pop().app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def _create(config, **settings):
+    instance = create_app(config, **settings)
+    _instances.append(instance)
+    return instance
+
+
 def _app(database_url, **overrides):
     """A second instance of the app on the same database (as another worker or
     server would be), with the test's frozen clock."""
@@ -43,7 +62,7 @@ def _app(database_url, **overrides):
         "WTF_CSRF_ENABLED": False,
         **overrides,
     }
-    instance = create_app(TestingConfig, **settings)
+    instance = _create(TestingConfig, **settings)
     instance.test_client_class = IsolatedClient
     return instance
 
@@ -193,7 +212,7 @@ def test_the_kiosk_and_the_site_count_together(app, database_url):
 
 def test_production_warns_when_limits_are_counted_in_memory(database_url, caplog):
     with caplog.at_level(logging.WARNING):
-        create_app(
+        _create(
             ProductionConfig,
             SECRET_KEY="x" * 32,
             SQLALCHEMY_DATABASE_URI=database_url,
@@ -202,7 +221,7 @@ def test_production_warns_when_limits_are_counted_in_memory(database_url, caplog
         )
     assert any("REDIS_URL" in r.getMessage() for r in caplog.records)
     caplog.clear()
-    create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url)
+    _create(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url)
     assert not any("REDIS_URL" in r.getMessage() for r in caplog.records)
 
 
