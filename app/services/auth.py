@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import database
@@ -31,6 +32,7 @@ from app.inputs import ascii_digits, fold
 from app.models import LoginAttempt, LoginCap, Person, User
 from app.services import audit
 from app.services.errors import BookingError
+from app.services.jobs import job
 from app.services.rows import add_if_new
 from app.timeutil import local_date, local_day_bounds
 
@@ -330,6 +332,30 @@ def unlock_login(user: User, *, by: User, now: datetime, settings) -> None:
         after={"person": user.person.name},
     )
     db.session.flush()
+
+
+@job("forget-login-failures")
+def forget_login_failures(now: datetime) -> int:
+    """Deletes what no longer counts: (phone, address) pairs with no wrong try for
+    LOGIN_FORGET_DAYS and no lock running, and past days' counts of numbers that
+    are not on the desk's list. Idempotent."""
+    settings = current_app.config
+    quiet_since = now - timedelta(days=settings["LOGIN_FORGET_DAYS"])
+    today = local_date(now, _zone(settings))
+    pairs = db.session.execute(
+        delete(LoginAttempt)
+        .where(
+            LoginAttempt.last_failed_at <= quiet_since,
+            or_(LoginAttempt.locked_until.is_(None), LoginAttempt.locked_until <= now),
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    days = db.session.execute(
+        delete(LoginCap)
+        .where(LoginCap.day < today, LoginCap.flagged_at.is_(None))
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return pairs + days
 
 
 def find_user_by_phone(phone: str) -> User | None:

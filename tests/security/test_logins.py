@@ -682,3 +682,21 @@ def test_a_pin_typed_in_any_width_counts_as_the_same_wrong_try(app, make, client
     _post_login(client, resident.phone, "０００００１")
     assert _attempt(resident.phone, "127.0.0.1").failures == 1
     assert _attempt(resident.phone, UNKNOWN_ADDRESS) is None
+
+
+def test_the_job_forgets_quiet_pairs_and_past_days_but_not_the_desk_list(app, make, client, now):
+    from app.services.jobs import run_all
+
+    listed = make.resident()
+    make.commit()
+    _guess_from_many_addresses(app, client, listed.phone, now, 20)  # on the desk's list
+    _post_login(client, "13700050000", WRONG, addr="192.0.2.50")  # one wrong try, unknown
+    _at(app, now + timedelta(days=1))
+    _post_login(client, "13700050001", WRONG, addr="192.0.2.51")  # yesterday's is past
+    later = now + timedelta(days=app.config["LOGIN_FORGET_DAYS"], hours=1)
+    # 21 quiet pairs; the two past days of the unknown numbers (the listed one stays).
+    assert run_all(later, ["forget-login-failures"]) == {"forget-login-failures": 21 + 2}
+    db.session.commit()
+    assert db.session.scalars(select(LoginAttempt.phone)).all() == ["13700050001"]
+    caps = set(db.session.scalars(select(LoginCap.phone)))
+    assert caps == {listed.phone}  # still on the list until staff unlock
