@@ -50,11 +50,34 @@ class Config:
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
-    # Login throttling per phone number: after SLOW_AFTER failures each further
-    # attempt waits, after LOCK_AFTER the number is locked for LOCK_MINUTES.
+    # How many proxies in front of the app add X-Forwarded-For/-Proto (nginx: 1).
+    # 0 ignores those headers, which any client can write; more than the real
+    # number lets a client choose the address the limits see.
+    PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))
+    # Rate limits of the login forms (site and kiosk), in Flask-Limiter's notation.
+    # Per client address, every attempt: a centre's Wi-Fi (one address for everyone)
+    # sees ~80 logins in the minute before opening; this bounds the hashing one
+    # client can ask for to 2 a second.
+    LOGIN_LIMITS_PER_ADDRESS = "120 per minute"
+    # Per client address, wrong tries only: a family or the kiosk mistypes a few
+    # times a day; one address trying PINs on many numbers gets 300 guesses a day.
+    LOGIN_FAILURE_LIMITS_PER_ADDRESS = "30 per minute; 300 per day"
+    # Per phone number, every attempt from anywhere: nobody logs in ten times a
+    # minute; guessing one number from many addresses is cut off before hashing.
+    LOGIN_LIMITS_PER_PHONE = "10 per minute"
+    # Lockout per (phone number, client address): after SLOW_AFTER wrong tries each
+    # further try waits; LOCK_AFTER wrong tries lock the pair for the first of
+    # LOCK_MINUTES, and every further wrong try (the count only restarts after a
+    # success) locks it for the next, staying at the last. A pair with no wrong try
+    # for FORGET_DAYS days starts afresh; staff can unlock at once.
     LOGIN_SLOW_AFTER = 3
     LOGIN_LOCK_AFTER = 6
-    LOGIN_LOCK_MINUTES = 15
+    LOGIN_LOCK_MINUTES = (15, 60, 24 * 60)
+    LOGIN_FORGET_DAYS = int(os.environ.get("LOGIN_FORGET_DAYS", "30"))
+    # Wrong tries per phone number per local day, from all addresses together:
+    # beyond this the number is locked everywhere until the next day, and staff see
+    # it on the desk's list of locked accounts.
+    LOGIN_DAILY_CAP_PER_PHONE = int(os.environ.get("LOGIN_DAILY_CAP_PER_PHONE", "20"))
     PASSWORD_HASH_METHOD = "scrypt"
     # Pickup codes are stored as HMAC-SHA256 under this key; unset, a key derived
     # from SECRET_KEY (so changing SECRET_KEY invalidates every pickup code).
@@ -121,6 +144,8 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
+    # Counting limits in each worker's memory lets N workers allow N times the limit.
+    WARN_LIMITS_IN_MEMORY = True
 
 
 CONFIGS = {

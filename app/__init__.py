@@ -27,6 +27,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIMEZONE"]
     Path(app.instance_path).mkdir(exist_ok=True)
 
+    register_proxy(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -34,6 +35,30 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     register_template_helpers(app)
     register_commands(app)
     return app
+
+
+def register_proxy(app: Flask) -> None:
+    """Behind PROXY_HOPS proxies, the client's address and scheme are taken from
+    the X-Forwarded-For/-Proto those proxies add (the limits read the address).
+    With 0 the headers are ignored, as any client can write them."""
+    hops = int(app.config.get("PROXY_HOPS") or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)
+
+
+def warn_if_limits_in_memory(app: Flask) -> None:
+    storage = app.config.get("RATELIMIT_STORAGE_URI") or "memory://"
+    if (
+        app.config.get("WARN_LIMITS_IN_MEMORY")
+        and app.config.get("RATELIMIT_ENABLED")
+        and storage.startswith("memory://")
+    ):
+        app.logger.warning(
+            "Rate limits (logins) are counted in memory: each worker and instance "
+            "counts alone, so N workers allow N times each limit. Set REDIS_URL."
+        )
 
 
 def register_extensions(app: Flask) -> None:
@@ -47,6 +72,7 @@ def register_extensions(app: Flask) -> None:
     compress.init_app(app)
     app.config.setdefault("RATELIMIT_DEFAULT", None)
     limiter.init_app(app)
+    warn_if_limits_in_memory(app)
     login_manager.init_app(app)
     from app.auth import configure_login
 

@@ -129,9 +129,30 @@ class User(UserMixin, db.Model):
 
 
 class LoginAttempt(db.Model):
-    """Failed logins per phone number, so guessing a PIN is slowed, then locked."""
+    """Wrong tries for one phone number from one client address: slowed, then
+    locked, for longer after each lock. Counted per address, so a stranger's wrong
+    PINs elsewhere do not lock the resident out at their own phone or the kiosk."""
 
     phone: Mapped[str] = mapped_column(String(20), primary_key=True)
+    # The client address as the app sees it (behind PROXY_HOPS proxies: the real one).
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # Wrong tries since the last success; a lock does not reset it.
     failures: Mapped[int] = mapped_column(default=0)
     last_failed_at: Mapped[datetime | None]
     locked_until: Mapped[datetime | None]
+    # How many locks this pair has had: each lock lasts longer than the one before.
+    locks: Mapped[int] = mapped_column(default=0)
+
+
+class LoginCap(db.Model):
+    """Wrong tries for one phone number on one local day, from all addresses.
+    Reaching LOGIN_DAILY_CAP_PER_PHONE locks the number everywhere until the next
+    day, and (for a number with an account) puts it on the desk's list of locked
+    accounts until staff unlock it."""
+
+    phone: Mapped[str] = mapped_column(String(20), primary_key=True)
+    day: Mapped[date]
+    failures: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    # When the number reached the cap; staff see it on the desk until they unlock.
+    flagged_at: Mapped[datetime | None] = mapped_column(index=True)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.formatting import lazy_when
-from app.inputs import fold
+from app.inputs import ascii_digits, fold
 from app.models import (
     Activity,
     ActivityStatus,
@@ -813,8 +813,8 @@ def _may_join(person: Person, session: Session, now: datetime) -> bool:
 def kiosk_login_phone(who: str) -> str:
     """The phone number to log in with: typed as such, or found from the member
     number on a card (that person's own account)."""
-    who = (who or "").strip()
-    if who.isdigit() and len(who) <= 7:
+    who = fold(who)
+    if ascii_digits(who) is not None and len(who) <= 7:
         # The kiosk keypad has digits only: a short number is a member card number.
         who = f"ZX{int(who):06d}"
     if who[:2].upper() == "ZX":

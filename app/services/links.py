@@ -89,7 +89,15 @@ def request_link(helper: User, person: Person, *, by: User, now: datetime) -> Ho
     return link
 
 
-def confirm_link(link: HouseholdLink, pin: str, *, by: User, now: datetime, settings) -> None:
+def confirm_link(
+    link: HouseholdLink,
+    pin: str,
+    *,
+    by: User,
+    now: datetime,
+    settings,
+    address: str | None = None,
+) -> None:
     """The linked person agrees by typing their PIN (wrong tries count like failed
     logins). Raises LoginRefused, LoginLocked or LinkRefused."""
     if link.status != LinkStatus.PENDING:
@@ -97,7 +105,7 @@ def confirm_link(link: HouseholdLink, pin: str, *, by: User, now: datetime, sett
     person_user = link.person.user
     if person_user is None:
         raise LinkRefused(_l("This person has no PIN yet."))
-    authenticate(person_user.phone, pin, now=now, settings=settings)
+    authenticate(person_user.phone, pin, now=now, settings=settings, address=address)
     changed = db.session.execute(
         update(HouseholdLink)
         .where(HouseholdLink.id == link.id, HouseholdLink.status == LinkStatus.PENDING)

@@ -11,13 +11,16 @@ from app.models import User
 from app.services import auth
 
 
-def confirm_secret(user: User, secret: str | None, *, now: datetime, settings) -> None:
+def confirm_secret(
+    user: User, secret: str | None, *, now: datetime, settings, address: str | None
+) -> None:
     """Returns when `secret` is `user`'s PIN or password. Raises LoginRefused (the
     failure is recorded; the caller commits it) or LoginLocked. Like a login, the
-    slow hash check runs in a read transaction of its own."""
+    slow hash check runs in a read transaction of its own, and failures count for
+    the (phone, client address) pair like a login's."""
     typed = secret or ""
     if user.uses_pin:
         typed = ascii_digits(typed) or typed
-    confirmed = auth.log_in(user.phone, typed, now=now, settings=settings)
+    confirmed = auth.log_in(user.phone, typed, now=now, settings=settings, address=address)
     if confirmed.id != user.id:  # cannot happen: phones are unique
         raise auth.LoginRefused()

@@ -8,9 +8,16 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from app.extensions import db
-from app.models import HOUSEHOLD_TAGS, Household, HouseholdTag, LoginAttempt, Person, Role, User
+from app.inputs import ascii_digits
+from app.models import HOUSEHOLD_TAGS, Household, HouseholdTag, Person, Role, User
 from app.services import audit
-from app.services.auth import find_user_by_phone, hash_secret, normalise_phone
+from app.services.auth import (
+    PASSWORD_MIN_LENGTH,
+    clear_login_locks,
+    find_user_by_phone,
+    hash_secret,
+    normalise_phone,
+)
 from app.services.errors import BookingError
 
 
@@ -54,6 +61,9 @@ def create_user(
     now: datetime,
     hash_method: str,
 ) -> User:
+    """An account: residents log in with a 6-digit PIN, everyone else with a
+    password of at least PASSWORD_MIN_LENGTH characters. Raises DeskRefused."""
+    check_secret(secret, role)
     user = User(
         person_id=person.id,
         phone=normalise_phone(phone),
@@ -66,12 +76,26 @@ def create_user(
     return user
 
 
-# --- the front desk ------------------------------------------------------------
-
-
 class DeskRefused(BookingError):
     code = "desk_refused"
     http_status = 422
+
+
+def check_secret(secret: str | None, role: str) -> None:
+    """A PIN is 6 digits (typed in any width, it is stored in ASCII so that the
+    kiosk keypad can type it); a password has at least PASSWORD_MIN_LENGTH
+    characters. Raises DeskRefused."""
+    if role == Role.RESIDENT:
+        pin = ascii_digits(secret)
+        if pin is None or len(pin) != 6:
+            raise DeskRefused(_l("A PIN is 6 digits."))
+    elif len(secret or "") < PASSWORD_MIN_LENGTH:
+        raise DeskRefused(
+            _l("A password needs at least %(num)d characters.", num=PASSWORD_MIN_LENGTH)
+        )
+
+
+# --- the front desk ------------------------------------------------------------
 
 
 def register_household(
@@ -149,11 +173,10 @@ def reset_pin(user: User, new_pin: str, *, by: User, now: datetime, hash_method:
     """Staff set a new PIN for a resident (the PIN itself is never logged)."""
     if not user.uses_pin:
         raise DeskRefused(_l("Only residents log in with a PIN."))
+    check_secret(new_pin, user.role)
     user.secret_hash = hash_secret(new_pin, hash_method)
-    attempt = db.session.get(LoginAttempt, user.phone)
-    if attempt is not None:
-        db.session.delete(attempt)
-    db.session.flush()
+    # Staff have the person in front of them: earlier wrong tries no longer matter.
+    clear_login_locks(user.phone)
     audit.record(by, "user.reset_pin", user, now, after={"person": user.person.name})
 
 

@@ -115,39 +115,56 @@ def test_pins_are_stored_hashed(make):
     assert "123456" not in user.secret_hash and user.secret_hash.startswith("pbkdf2:")
 
 
-def _limited_app(database_url, storage_uri):
+@pytest.fixture
+def limited_app(database_url):
+    """Another instance of the app with the limits on; its connections are closed
+    afterwards."""
     from app import create_app
     from config import TestingConfig
 
-    return create_app(
-        TestingConfig,
-        SQLALCHEMY_DATABASE_URI=database_url,
-        RATELIMIT_ENABLED=True,
-        RATELIMIT_STORAGE_URI=storage_uri,
-        WTF_CSRF_ENABLED=False,
-    )
+    made = []
+
+    def build(storage_uri):
+        made.append(
+            create_app(
+                TestingConfig,
+                SQLALCHEMY_DATABASE_URI=database_url,
+                RATELIMIT_ENABLED=True,
+                RATELIMIT_STORAGE_URI=storage_uri,
+                WTF_CSRF_ENABLED=False,
+            )
+        )
+        return made[-1]
+
+    yield build
+    for instance in made:
+        with instance.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 def _hammer_login(limited_app, times=31):
+    """Wrong PINs for as many different numbers from one address."""
     client = limited_app.test_client()
     return [
-        client.post("/login", data={"phone": "1", "secret": "x"}).status_code for _ in range(times)
+        client.post("/login", data={"phone": f"1370000{i:04d}", "secret": "000000"}).status_code
+        for i in range(times)
     ]
 
 
-def test_login_is_rate_limited_per_address(app, database_url):
-    limited = _limited_app(database_url, "memory://")
+def test_wrong_logins_are_rate_limited_per_address(app, limited_app):
+    limited = limited_app("memory://")
     codes = _hammer_login(limited)
     assert 429 not in codes[:30] and codes[-1] == 429
 
 
-def test_rate_limits_are_kept_in_redis_when_configured(app, database_url, redis_url):
+def test_rate_limits_are_kept_in_redis_when_configured(app, limited_app, redis_url):
     """Several app instances behind a proxy count one address together in Redis."""
     import redis
 
     store = redis.Redis.from_url(redis_url)
     store.flushdb()
-    limited = _limited_app(database_url, redis_url)
+    limited = limited_app(redis_url)
     codes = _hammer_login(limited)
     assert codes[-1] == 429
     assert store.keys("LIMITS*"), "the counts are not in Redis"
@@ -180,5 +197,5 @@ def test_others_can_write_while_a_pin_is_being_checked(app, make, client, monkey
     response = client.post("/login", data={"phone": resident.phone, "secret": "000000"})
     assert response.status_code == 401
     assert written_meanwhile == [True]
-    attempt = db.session.get(LoginAttempt, resident.phone)
+    attempt = db.session.get(LoginAttempt, (resident.phone, "127.0.0.1"))
     assert attempt.failures == 1  # and the failure was still counted

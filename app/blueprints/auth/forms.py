@@ -1,7 +1,11 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms.validators import DataRequired, Length
+
+from app.blueprints.auth.validators import DigitsAreAscii, PhoneNumber
+
+PIN_DIGITS_MESSAGE = _l("Please type the PIN with the digits 0 to 9.")
 
 
 class LoginForm(FlaskForm):
@@ -9,7 +13,8 @@ class LoginForm(FlaskForm):
         _l("Phone number"),
         validators=[
             DataRequired(_l("Please enter your phone number.")),
-            Regexp(r"^[\d\s\-+()]{5,20}$", message=_l("Please enter a phone number using digits.")),
+            Length(max=32, message=_l("Please enter a phone number using digits.")),
+            PhoneNumber(_l("Please enter a phone number using digits.")),
         ],
         render_kw={"inputmode": "tel", "autocomplete": "tel"},
     )
@@ -18,6 +23,7 @@ class LoginForm(FlaskForm):
         validators=[
             DataRequired(_l("Please enter your PIN or password.")),
             Length(max=128),
+            DigitsAreAscii(PIN_DIGITS_MESSAGE),
         ],
         render_kw={"autocomplete": "current-password"},
     )

@@ -9,7 +9,8 @@ from flask_login import login_required, login_user, logout_user
 
 from app.blueprints.auth import bp
 from app.blueprints.auth.forms import LoginForm
-from app.extensions import db, limiter
+from app.blueprints.auth.limits import login_limits
+from app.extensions import db
 from app.services.auth import LoginRefused, log_in
 from app.timeutil import now
 
@@ -24,7 +25,7 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("30 per minute", methods=["POST"])
+@login_limits
 def login():
     form = LoginForm(next=request.args.get("next"))
     if request.method == "GET":
@@ -32,7 +33,13 @@ def login():
     if not form.validate():
         return render_template("auth/login.html", form=form), 422
     try:
-        user = log_in(form.phone.data, form.secret.data, now=now(), settings=current_app.config)
+        user = log_in(
+            form.phone.data,
+            form.secret.data,
+            now=now(),
+            settings=current_app.config,
+            address=request.remote_addr,
+        )
     except LoginRefused as refusal:
         db.session.commit()  # keep the failure count
         form.secret.errors.append(str(refusal))

@@ -3,6 +3,10 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
+from app.blueprints.auth.forms import PIN_DIGITS_MESSAGE
+from app.blueprints.auth.validators import DigitsAreAscii
+from app.inputs import fold
+
 
 class KioskLoginForm(FlaskForm):
     who = StringField(
@@ -14,11 +18,17 @@ class KioskLoginForm(FlaskForm):
                 message=_l("Please enter your phone number or the number on your card."),
             ),
         ],
+        # Full-width digits from a phone keyboard are the same number.
+        filters=[fold],
         render_kw={"autocomplete": "off", "inputmode": "numeric"},
     )
     pin = PasswordField(
         _l("PIN (6 digits)"),
-        validators=[DataRequired(_l("Please enter your PIN.")), Length(max=128)],
+        validators=[
+            DataRequired(_l("Please enter your PIN.")),
+            Length(max=128),
+            DigitsAreAscii(PIN_DIGITS_MESSAGE),
+        ],
         render_kw={"inputmode": "numeric", "autocomplete": "off"},
     )
 

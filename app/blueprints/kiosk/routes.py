@@ -14,6 +14,7 @@ from flask_babel import refresh
 from flask_login import current_user, login_user, logout_user
 
 from app.auth import role_required
+from app.blueprints.auth.limits import login_limits
 from app.blueprints.kiosk import bp
 from app.blueprints.kiosk.forms import EmptyForm, KioskBookForm, KioskLoginForm, PersonForm
 from app.extensions import db, htmx, limiter
@@ -76,7 +77,7 @@ def kiosk_login_required(view):
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("30 per minute", methods=["POST"])
+@login_limits
 def login():
     form = KioskLoginForm()
     if not form.is_submitted():
@@ -89,6 +90,7 @@ def login():
             form.pin.data,
             now=now(),
             settings=current_app.config,
+            address=request.remote_addr,
         )
     except LoginRefused as refusal:
         db.session.commit()  # keep the failure count

@@ -281,7 +281,11 @@ def _confirm_it_is_you(child: Person, moment: datetime):
         if form.validate():
             try:
                 reauth.confirm_secret(
-                    current_user, form.secret.data, now=moment, settings=current_app.config
+                    current_user,
+                    form.secret.data,
+                    now=moment,
+                    settings=current_app.config,
+                    address=request.remote_addr,
                 )
             except LoginLocked as refusal:
                 db.session.commit()

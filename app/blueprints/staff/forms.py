@@ -27,10 +27,12 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.blueprints.auth.validators import PhoneNumber, Pin
 from app.blueprints.public.forms import AUDIENCE_LABELS, CATEGORY_LABELS, WEEKDAY_LABELS
 from app.models import CATEGORIES, HOUSEHOLD_TAGS
 
-PIN_RULE = Regexp(r"^\d{6}$", message=_l("A PIN is 6 digits."))
+# Typed in full-width digits, a PIN is kept in ASCII, as the kiosk keypad types it.
+PIN_RULE = Pin(_l("A PIN is 6 digits."))
 
 
 class EmptyForm(FlaskForm):
@@ -180,7 +182,14 @@ class HouseholdForm(FlaskForm):
 class MemberForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=60)])
     birth_date = DateField(_l("Date of birth"), validators=[Optional()])
-    phone = StringField(_l("Phone number"), validators=[Optional(), Length(max=20)])
+    phone = StringField(
+        _l("Phone number"),
+        validators=[
+            Optional(),
+            Length(max=32),
+            PhoneNumber(_l("Please enter a phone number using digits.")),
+        ],
+    )
     pin = PasswordField(
         _l("PIN for logging in (6 digits, optional)"), validators=[Optional(), PIN_RULE]
     )

@@ -51,7 +51,7 @@ from app.models import (
     Session,
 )
 from app.services import attendance, desk, links, residents, schedule, waitlist
-from app.services.auth import find_user_by_phone
+from app.services.auth import find_user_by_phone, locked_accounts, login_lock_state, unlock_login
 from app.services.errors import BookingError
 from app.services.targets import Target
 from app.timeutil import from_local, local_date, local_day_bounds, now, to_local
@@ -105,7 +105,7 @@ def index():
     return render_template(
         "staff/index.html",
         search=SearchForm(formdata=None),
-        open_calls=len(waitlist.open_offer_calls()),
+        open_calls=len(waitlist.open_offer_calls()) + len(locked_accounts()),
     )
 
 
@@ -603,6 +603,11 @@ def _person_page(person: Person, **forms):
         confirm_form=LinkConfirmForm(formdata=None),
         form=EmptyForm(),
         today=now(),
+        login_lock=(
+            login_lock_state(person.user.phone, now=now(), settings=current_app.config)
+            if person.user is not None
+            else None
+        ),
     )
 
 
@@ -727,6 +732,21 @@ def reset_pin(person_id: int):
     return redirect(url_for("staff.show_person", person_id=person.id), 303)
 
 
+@bp.post("/people/<int:person_id>/unlock-login")
+def unlock_person_login(person_id: int):
+    """Ends every lock on the person's login (after staff spoke with them)."""
+    person = _get(Person, person_id)
+    if person.user is None:
+        abort(404)
+    if not EmptyForm().validate():
+        abort(422)
+    unlock_login(person.user, by=current_user, now=now(), settings=current_app.config)
+    db.session.commit()
+    flash(_("%(name)s can log in again.", name=person.name), "success")
+    back = url_for("staff.show_person", person_id=person.id)
+    return redirect(request.form.get("next") if _safe_next() else back, 303)
+
+
 @bp.get("/people/<int:person_id>/card")
 def member_card(person_id: int):
     import segno
@@ -772,7 +792,12 @@ def confirm_link(link_id: int):
         return _invalid(lambda: _person_page(person))
     try:
         links.confirm_link(
-            link, form.pin.data, by=current_user, now=now(), settings=current_app.config
+            link,
+            form.pin.data,
+            by=current_user,
+            now=now(),
+            settings=current_app.config,
+            address=request.remote_addr,
         )
         db.session.commit()
     except BookingError as refusal:
@@ -804,7 +829,10 @@ def revoke_link(link_id: int):
 @bp.get("/calls")
 def list_calls():
     return render_template(
-        "staff/calls.html", calls=waitlist.open_offer_calls(), form=CallDoneForm(formdata=None)
+        "staff/calls.html",
+        calls=waitlist.open_offer_calls(),
+        locked=locked_accounts(),
+        form=CallDoneForm(formdata=None),
     )
 
 
