@@ -591,3 +591,19 @@ def test_ordinary_classes_still_book_from_the_class_page(make, auth, client):
     response = client.post("/me/bookings", data=_book_form(user.person, activity.sessions[0]))
     assert response.status_code == 303
     assert db.session.scalar(select(Booking.status)) == BookingStatus.CONFIRMED
+
+
+def test_a_kiosk_drop_in_cannot_enrol_a_child_in_the_after_school_club(make, snapshot):
+    """Checking in without a booking books a seat on the spot for ordinary classes;
+    a programme's day follows the programme (the club is a term, booked on its page)."""
+    from app.services.attendance import kiosk_check_in
+    from app.services.errors import NotBookable
+    from tests.programme_helpers import afterschool
+
+    programme = afterschool(make)
+    guardian, (kid,) = family(make, children=1)
+    today = sessions(programme)[0]
+    before = _state(snapshot)
+    with pytest.raises(NotBookable):
+        kiosk_check_in(kid, today, by=guardian, now=today.starts_at - timedelta(minutes=5))
+    assert _state(snapshot) == before
