@@ -95,6 +95,9 @@ class Activity(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     teacher = relationship("User")
+    # A childcare programme's activity is booked under the programme's rules. The
+    # booking request loads it with the activity (booking.load_subjects).
+    programme = relationship("Programme", back_populates="activity", uselist=False)
     sessions: Mapped[list[Session]] = relationship(
         back_populates="activity", order_by="Session.starts_at"
     )

@@ -6,7 +6,16 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, UniqueConstraint, select
+from sqlalchemy import (
+    ColumnElement,
+    ForeignKey,
+    String,
+    UniqueConstraint,
+    bindparam,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -111,7 +120,9 @@ class User(UserMixin, db.Model):
 
     def may_act_for(self, person: Person) -> bool:
         """A user acts for every person in their household, and for people of other
-        households who consented to a link (代办); staff act for anyone."""
+        households who consented to a link (代办); staff act for anyone. The same
+        answer for every act (book, cancel, take leave, answer an offer, apply);
+        `acts_for_clause` is its SQL twin, used by the loaders."""
         if self.is_staff or person.household_id == self.household_id:
             return True
         from app.models.desk import HouseholdLink, LinkStatus
@@ -126,6 +137,34 @@ class User(UserMixin, db.Model):
             )
             is not None
         )
+
+    def actor_params(self) -> dict:
+        """The values `acts_for_clause` binds."""
+        return {"actor_id": self.id, "actor_household_id": self.household_id}
+
+
+def acts_for_clause(staff: bool, *, household_only: bool = False) -> ColumnElement[bool]:
+    """SQL condition on `Person`: the acting user (bind parameters `actor_id` and
+    `actor_household_id`, from `User.actor_params()`) may act for the row, exactly as
+    `User.may_act_for` answers. `household_only`: the household and nobody else,
+    staff included (the kiosk). Statements holding it can be built once."""
+    own = Person.household_id == bindparam("actor_household_id")
+    if household_only:
+        return own
+    if staff:
+        return true()
+    from app.models.desk import HouseholdLink, LinkStatus
+
+    linked = (
+        select(HouseholdLink.id)
+        .where(
+            HouseholdLink.user_id == bindparam("actor_id"),
+            HouseholdLink.person_id == Person.id,
+            HouseholdLink.status == LinkStatus.CONFIRMED,
+        )
+        .exists()
+    )
+    return or_(own, linked)
 
 
 class LoginAttempt(db.Model):

@@ -79,7 +79,7 @@ class Programme(db.Model):
     draw_report: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    activity = relationship("Activity")
+    activity = relationship("Activity", back_populates="programme")
     slots: Mapped[list[ProgrammeSlot]] = relationship(
         back_populates="programme", order_by="ProgrammeSlot.day, ProgrammeSlot.kind"
     )

@@ -49,6 +49,7 @@ from app.services import audit, eligibility
 from app.services.auth import normalise_phone
 from app.services.booking import (
     _needs_seat,
+    book,
     cancel_booking,
     check_free_to_book,
     claim_seat,
@@ -690,7 +691,7 @@ def take_leave(
 
     Raises NotAllowed, NotBookable, OutsideTime, AlreadyBooked (leave already taken).
     """
-    if not (by.is_staff or by.household_id == booking.household_id):
+    if not by.may_act_for(booking.person):
         raise NotAllowed()
     if booking.status != BookingStatus.CONFIRMED:
         raise NotBookable(_l("Only a confirmed place can be given up for one day."))
@@ -843,8 +844,14 @@ def drop_in(person: Person, session: Session, *, by: User, now: datetime) -> Boo
     Raises NotAllowed, Suspended, NotEligible, AlreadyBooked, Conflict or Full.
     """
     eligibility.check_actor(by, person)
-    eligibility.check_not_suspended(person, by, now)
     target = Target(session.activity, session)
+    if session.activity.programme is not None:
+        # A childcare day follows its programme's rules, on the spot as anywhere.
+        booking = book(person, target, by=by, channel=Channel.KIOSK, now=now)
+        if booking.status != BookingStatus.CONFIRMED:
+            raise Full(_l("Sorry, there is no free seat in this session today."))
+        return booking
+    eligibility.check_not_suspended(person, by, now)
     check_free_to_book(person, target, now)
     if _needs_seat(target, person.household_id) and not claim_seat(target, now):
         raise Full(_l("Sorry, there is no free seat in this session today."))

@@ -27,12 +27,14 @@ from app.models import (
     BookingStatus,
     Channel,
     Person,
+    Programme,
     Session,
     SessionStatus,
     Suspension,
     User,
     WaitlistPolicy,
 )
+from app.models.people import acts_for_clause
 from app.services import eligibility
 from app.services.errors import (
     AlreadyBooked,
@@ -205,11 +207,12 @@ def overlapping_booking(person: Person, target: Target) -> Booking | None:
 
 
 @cache
-def _subjects_query(with_session: bool) -> Select:
+def _subjects_query(with_session: bool, staff: bool) -> Select:
     query = (
-        select(Activity, Person, Suspension)
+        select(Activity, Person, Suspension, Programme)
         .select_from(Activity)
-        .join(Person, Person.id == bindparam("person_id"))
+        # Only a person the actor may act for: anyone else is "does not exist".
+        .join(Person, and_(Person.id == bindparam("person_id"), acts_for_clause(staff)))
         .outerjoin(
             Suspension,
             and_(
@@ -217,6 +220,9 @@ def _subjects_query(with_session: bool) -> Select:
                 eligibility.suspension_in_force(bindparam("now")),
             ),
         )
+        # Whether the class is a childcare programme's, read with it: ordinary
+        # classes pay no extra statement for the programme rule.
+        .outerjoin(Programme, Programme.activity_id == Activity.id)
         .where(Activity.id == bindparam("activity_id"))
         .order_by(Suspension.ends_at.desc())
         .limit(1)
@@ -237,19 +243,30 @@ class Subjects:
 
 
 def load_subjects(
-    activity_id: int, session_id: int | None, person_id: int, now: datetime
+    activity_id: int, session_id: int | None, person_id: int, now: datetime, *, by: User
 ) -> Subjects | None:
-    """The activity, the session (when one is named), the person and any suspension
-    in force, in one query: the booking request is the busiest write there is.
-    None when a named row does not exist."""
-    params = {"activity_id": activity_id, "person_id": person_id, "now": now}
+    """The activity (with its programme, if any), the session (when one is named),
+    the person and any suspension in force, in one query: the booking request is
+    the busiest write there is. None when a named row does not exist, or the
+    person is one `by` may not act for (the same answer, so ids of other
+    households tell nothing)."""
+    params = {
+        "activity_id": activity_id,
+        "person_id": person_id,
+        "now": now,
+        **by.actor_params(),
+    }
     if session_id is not None:
         params["session_id"] = session_id
-    row = db.session.execute(_subjects_query(session_id is not None), params).first()
+    query = _subjects_query(session_id is not None, by.is_staff)
+    row = db.session.execute(query, params).first()
     if row is None:
         return None
-    session = row[3] if session_id is not None else None
-    return Subjects(row[0], session, row[1], row[2])
+    activity = row[0]
+    if "programme" in inspect(activity).unloaded:
+        set_committed_value(activity, "programme", row[3])
+    session = row[4] if session_id is not None else None
+    return Subjects(activity, session, row[1], row[2])
 
 
 def channel_for(user: User) -> str:
@@ -272,16 +289,43 @@ def book(
     by: User,
     channel: str,
     now: datetime,
+    suspension: Suspension | None | object = eligibility.LOOK_UP,
+) -> Booking:
+    """Books `person` on `target`: confirmed when a seat is free, else waitlisted.
+    `suspension`: the person's active suspension, when the caller loaded it.
+
+    The one entry for every booking of a class (the class page, the kiosk, the
+    desk). A childcare programme's class is booked under the programme's rules,
+    exactly as on its own page (`programmes.book_day`): `target.activity.programme`
+    is loaded with the activity on the busy path, so ordinary classes pay no query.
+
+    Raises NotAllowed, Suspended, NotBookable, WindowNotOpen, WindowClosed, NotEligible
+    (age, or a programme's grade, day limit or whole weeks), AlreadyBooked, Conflict
+    or Full.
+    """
+    eligibility.check_actor(by, person)
+    programme = target.activity.programme
+    if programme is not None:
+        from app.services.programmes import book_day
+
+        return book_day(programme, person, target, by=by, channel=channel, now=now)
+    return place_booking(person, target, by=by, channel=channel, now=now, suspension=suspension)
+
+
+def place_booking(
+    person: Person,
+    target: Target,
+    *,
+    by: User,
+    channel: str,
+    now: datetime,
     waitlist_only: bool = False,
     suspension: Suspension | None | object = eligibility.LOOK_UP,
 ) -> Booking:
-    """Books `person` on `target`: confirmed when a seat is free, else waitlisted
-    (always waitlisted with `waitlist_only`, for a family that waits together).
-    `suspension`: the person's active suspension, when the caller loaded it.
-
-    Raises NotAllowed, Suspended, NotBookable, WindowNotOpen, WindowClosed, NotEligible,
-    AlreadyBooked, Conflict or Full.
-    """
+    """`book` without the programme rule: the checks every class has, then the seat.
+    Only a programme's own booking (app/services/programmes.py) calls it directly,
+    once its rules are applied. `waitlist_only`: waitlisted even when a seat is free,
+    for a family that waits together. Raises what `book` raises."""
     eligibility.check_actor(by, person)
     eligibility.check_not_suspended(person, by, now, suspension)
     eligibility.check_bookable(target, now)

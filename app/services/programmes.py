@@ -41,7 +41,7 @@ from app.models import (
     User,
 )
 from app.services import audit
-from app.services.booking import book, cancel_booking, waitlist_position
+from app.services.booking import cancel_booking, place_booking, waitlist_position
 from app.services.errors import BookingError, NotBookable, NotEligible
 from app.services.notifications import notify_household
 from app.services.schedule import add_session, create_activity, weekly_dates
@@ -154,7 +154,7 @@ def create_programme(
         **activity_fields,
     )
     programme = Programme(
-        activity_id=activity.id,
+        activity=activity,
         kind=kind,
         first_day=first_day,
         last_day=last_day,
@@ -324,11 +324,16 @@ class Outcome:
     position: int | None = None
     message: str | None = None
     booking: Booking | None = None
+    refusal: BookingError | None = None
 
     @property
     def sort_key(self):
         start = self.session.starts_at if self.session is not None else datetime.min
         return (start, self.person.id)
+
+
+def _refused(person: Person, session: Session | None, refusal: BookingError) -> Outcome:
+    return Outcome(person, session, "refused", message=str(refusal), refusal=refusal)
 
 
 def lock_people(people: Iterable[Person]) -> None:
@@ -407,7 +412,7 @@ def _check_pairs(
             if programme.per_child_limit is not None:
                 counted[person.id] += 1
         except BookingError as refusal:
-            refused.append(Outcome(person, session, "refused", message=str(refusal)))
+            refused.append(_refused(person, session, refusal))
             continue
         accepted.append((person, session))
     return accepted, refused
@@ -430,21 +435,10 @@ def _week_blocks(
     blocks, refused = {}, []
     for (person_id, week, kind), members in groups.items():
         if {s.id for _, s in members} != bookable[(week, kind)]:
-            refused.extend(
-                Outcome(
-                    p,
-                    s,
-                    "refused",
-                    message=str(
-                        WholeWeekNeeded(
-                            _l(
-                                "This programme is booked by whole weeks. Please tick every day of the week."
-                            )
-                        )
-                    ),
-                )
-                for p, s in members
+            refusal = WholeWeekNeeded(
+                _l("This programme is booked by whole weeks. Please tick every day of the week.")
             )
+            refused.extend(_refused(p, s, refusal) for p, s in members)
             continue
         blocks[(person_id, week, kind)] = members
     return blocks, refused
@@ -488,7 +482,7 @@ def _decide_unit(programme, unit, *, by, channel, now) -> list[Outcome]:
         failed = None
         for person, session in pending:
             try:
-                booking = book(
+                booking = place_booking(
                     person,
                     _target(programme, session),
                     by=by,
@@ -504,7 +498,7 @@ def _decide_unit(programme, unit, *, by, channel, now) -> list[Outcome]:
             # One pair said no: the others are decided again without it.
             savepoint.rollback()
             person, session, refusal = failed
-            outcomes.append(Outcome(person, session, "refused", message=str(refusal)))
+            outcomes.append(_refused(person, session, refusal))
             pending.remove((person, session))
             continue
         statuses = {b.status for _, _, b in booked}
@@ -559,6 +553,33 @@ def book_days(
     for unit in units:
         outcomes.extend(_decide_unit(programme, unit, by=by, channel=channel, now=now))
     return sorted(outcomes, key=lambda o: o.sort_key)
+
+
+def book_day(
+    programme: Programme, person: Person, target: Target, *, by: User, channel: str, now: datetime
+) -> Booking:
+    """One child on one slot from a class page, the kiosk or the desk: exactly the
+    rules of the programme page (grade, day limit, whole weeks, the lottery), as a
+    submission of that one pair. An after-school term is booked with its next day.
+
+    Raises the refusal the programme page would show for that pair."""
+    if target.is_series_date:
+        raise NotBookable(
+            _l("The after-school club is booked for the whole term, on its programme page.")
+        )
+    session = target.session or _next_slot_session(programme, now)
+    if session is None:
+        raise NotBookable()
+    (outcome,) = book_days(programme, [(person, session)], by=by, channel=channel, now=now)
+    if outcome.refusal is not None:
+        raise outcome.refusal
+    return outcome.booking
+
+
+def _next_slot_session(programme: Programme, now: datetime) -> Session | None:
+    sessions = [slot.session for slot in programme.slots]
+    coming = [s for s in sessions if s.status == SessionStatus.SCHEDULED and s.starts_at > now]
+    return min(coming or sessions, key=lambda s: (s.starts_at, s.id), default=None)
 
 
 def sessions_by_id(programme: Programme, ids: Iterable[int]) -> dict[int, Session]:

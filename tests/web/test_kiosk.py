@@ -92,7 +92,7 @@ def test_slips_of_another_household_are_not_shown(make, client, now):
     client.post("/kiosk/done")
     theirs = db.session.query(Booking).one()
     _login(client, elder.phone)
-    assert client.get(f"/kiosk/bookings/{theirs.id}/slip").status_code == 403
+    assert client.get(f"/kiosk/bookings/{theirs.id}/slip").status_code == 404
 
 
 def test_an_idle_kiosk_login_ends_on_the_next_touch_even_without_javascript(app, make, client, now):

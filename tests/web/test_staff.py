@@ -245,7 +245,7 @@ def test_without_a_link_a_resident_cannot_book_for_another_household(client, mak
     db.session.commit()
     auth.login(stranger)
     response = _book_on_page(client, someone.person, activity)
-    assert response.status_code == 403
+    assert response.status_code == 404
     assert db.session.query(Booking).count() == 0
     db.session.expire_all()
     assert activity.sessions[0].taken == 0

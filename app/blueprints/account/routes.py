@@ -13,6 +13,7 @@ from app.blueprints.account.forms import BookForm, CancelForm, EmptyForm, LeaveF
 from app.blueprints.public.routes import cards_for
 from app.extensions import db, htmx
 from app.formatting import when
+from app.loaders import booking_for
 from app.models import ActivityStatus, Booking, BookingStatus, Notice, Session
 from app.services import attendance, catalogue
 from app.services.auth import household_members
@@ -76,7 +77,11 @@ def create_booking():
         abort(422)
     moment = now()
     subjects = load_subjects(
-        form.activity_id.data, form.session_id.data or None, form.person_id.data, moment
+        form.activity_id.data,
+        form.session_id.data or None,
+        form.person_id.data,
+        moment,
+        by=current_user,
     )
     if subjects is None or subjects.activity.status != ActivityStatus.PUBLISHED:
         abort(404)
@@ -147,11 +152,9 @@ def _attempt(action, done_message: str) -> tuple[str, str, int]:
 
 
 def get_booking(booking_id: int) -> Booking:
-    """The booking, if the current user may act on it (404 / 403 otherwise)."""
-    booking = db.get_or_404(Booking, booking_id)
-    if not current_user.may_act_for(booking.person):
-        abort(403)
-    return booking
+    """The booking, if the current user may act for its person (404 otherwise, the
+    same as for a booking that does not exist)."""
+    return booking_for(current_user, booking_id)
 
 
 @bp.post("/bookings/<int:booking_id>/cancel")

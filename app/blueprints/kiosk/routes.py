@@ -12,6 +12,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy.orm import joinedload
 
 from app.auth import role_required
 from app.blueprints.auth.limits import login_limits
@@ -19,6 +20,7 @@ from app.blueprints.kiosk import bp
 from app.blueprints.kiosk.forms import EmptyForm, KioskBookForm, KioskLoginForm, PersonForm
 from app.extensions import db, htmx, limiter
 from app.formatting import when
+from app.loaders import booking_for, person_for
 from app.models import Activity, Booking, Channel, HelpRequest, Person, Session
 from app.services import attendance, catalogue
 from app.services import kiosk as kiosk_service
@@ -123,14 +125,13 @@ def today():
 
 
 def _load(session_id: int) -> tuple[Session, Person]:
-    """The session and a person of the kiosk user's own household (404 / 403)."""
+    """The session and a person of the kiosk user's own household (404 for anyone
+    else, as for a person who does not exist)."""
     kiosk_session = db.get_or_404(Session, session_id)
     form = PersonForm()
     if not form.validate():
         abort(422)
-    person = db.get_or_404(Person, form.person_id.data)
-    if person.household_id != current_user.household_id:
-        abort(403)
+    person = person_for(current_user, form.person_id.data, household_only=True)
     return kiosk_session, person
 
 
@@ -224,7 +225,10 @@ def book_class():
     form = KioskBookForm()
     if not form.validate():
         abort(422)
-    activity = db.session.get(Activity, form.activity_id.data)
+    # With its programme, if any: booking.book asks for it.
+    activity = db.session.get(
+        Activity, form.activity_id.data, options=[joinedload(Activity.programme)]
+    )
     session_ = db.session.get(Session, form.session_id.data) if form.session_id.data else None
     if activity is None or (form.session_id.data and session_ is None):
         abort(404)
@@ -266,10 +270,7 @@ def list_bookings():
 
 
 def _own_booking(booking_id: int) -> Booking:
-    booking = db.get_or_404(Booking, booking_id)
-    if booking.household_id != current_user.household_id:
-        abort(403)
-    return booking
+    return booking_for(current_user, booking_id, household_only=True)
 
 
 @bp.get("/bookings/<int:booking_id>/slip")

@@ -36,10 +36,10 @@ from app.blueprints.programmes.forms import (
     ProgrammeForm,
 )
 from app.extensions import db, htmx
+from app.loaders import application_for, people_for
 from app.models import (
     ActivityStatus,
     Allocation,
-    LotteryApplication,
     Person,
     PickupPerson,
     Programme,
@@ -172,16 +172,15 @@ def show_programme(programme_id: int):
 
 
 def _pairs(programme: Programme, form: BookDaysForm) -> list[tuple[Person, object]]:
-    """The ticked (child, slot) pairs as objects; 404 for ids that do not exist."""
+    """The ticked (child, slot) pairs as objects. 404 for the whole submission when
+    one child is someone the user may not act for (checked first, before anything
+    about them is read) or does not exist, or a slot is not the programme's."""
     pairs = form.pick.pairs
+    people = people_for(current_user, {p for p, _ in pairs})
     slots = programmes.sessions_by_id(programme, {s for _, s in pairs})
-    people = {
-        p.id: p
-        for p in db.session.scalars(select(Person).where(Person.id.in_({p for p, _ in pairs})))
-    }
     result = []
     for person_id, session_id in dict.fromkeys(pairs):
-        if person_id not in people or session_id not in slots:
+        if session_id not in slots:
             abort(404)
         result.append((people[person_id], slots[session_id]))
     return result
@@ -430,9 +429,7 @@ def remove_pickup(pickup_id: int):
 @bp.post("/applications/<int:application_id>/withdraw")
 @login_required
 def withdraw_application(application_id: int):
-    application = db.get_or_404(LotteryApplication, application_id)
-    if not (current_user.is_staff or application.household_id == current_user.household_id):
-        abort(403)
+    application = application_for(current_user, application_id)
     if not EmptyForm().validate():
         abort(400)
     try:

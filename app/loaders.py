@@ -1,0 +1,113 @@
+"""One loader per object a URL or a form names by id: it loads the object and checks
+that the acting user may act on it, in one query (flaskr's `get_post(id,
+check_author=True)`).
+
+An id of another household answers exactly like an id that does not exist: 404,
+with nothing about its person read, so no name, grade, birth date or booking can
+reach the answer, and the two cannot be told apart. "May act on" is
+`User.may_act_for` (its SQL twin `acts_for_clause`): the household, confirmed
+links (代办), staff for everyone. The kiosk, a shared screen, acts for its
+household only (`household_only`), staff included.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cache
+
+from flask import abort
+from sqlalchemy import Select, bindparam, select
+
+from app.extensions import db
+from app.models import Booking, LotteryApplication, Person, User
+from app.models.people import acts_for_clause
+
+# Ids a database column can hold; anything else names nothing.
+_MAX_ID = 2**63 - 1
+
+
+def _valid(object_id) -> bool:
+    return isinstance(object_id, int) and 1 <= object_id <= _MAX_ID
+
+
+def _scope(user: User, household_only: bool) -> tuple[bool, bool]:
+    return (user.is_staff and not household_only, household_only)
+
+
+@cache
+def _person_query(staff: bool, household_only: bool) -> Select:
+    return select(Person).where(
+        Person.id == bindparam("object_id"), acts_for_clause(staff, household_only=household_only)
+    )
+
+
+def person_for(user: User, person_id: int, *, household_only: bool = False) -> Person:
+    """The person, if `user` may act for them; otherwise 404."""
+    if not _valid(person_id):
+        abort(404)
+    query = _person_query(*_scope(user, household_only))
+    person = db.session.scalar(query, {"object_id": person_id, **user.actor_params()})
+    if person is None:
+        abort(404)
+    return person
+
+
+def people_for(user: User, person_ids: Iterable[int]) -> dict[int, Person]:
+    """Every named person by id, if `user` may act for each of them; otherwise 404
+    for the whole set (one foreign id refuses everything, and nothing is written)."""
+    wanted = set(person_ids)
+    if not all(_valid(i) for i in wanted):
+        abort(404)
+    if not wanted:
+        return {}
+    staff, household_only = _scope(user, False)
+    query = select(Person).where(
+        Person.id.in_(wanted), acts_for_clause(staff, household_only=household_only)
+    )
+    people = {p.id: p for p in db.session.scalars(query, user.actor_params())}
+    if set(people) != wanted:
+        abort(404)
+    return people
+
+
+@cache
+def _booking_query(staff: bool, household_only: bool) -> Select:
+    return (
+        select(Booking)
+        .join(Person, Person.id == Booking.person_id)
+        .where(
+            Booking.id == bindparam("object_id"),
+            acts_for_clause(staff, household_only=household_only),
+        )
+    )
+
+
+def booking_for(user: User, booking_id: int, *, household_only: bool = False) -> Booking:
+    """The booking, if `user` may act for its person; otherwise 404."""
+    if not _valid(booking_id):
+        abort(404)
+    query = _booking_query(*_scope(user, household_only))
+    booking = db.session.scalar(query, {"object_id": booking_id, **user.actor_params()})
+    if booking is None:
+        abort(404)
+    return booking
+
+
+@cache
+def _application_query(staff: bool) -> Select:
+    return (
+        select(LotteryApplication)
+        .join(Person, Person.id == LotteryApplication.person_id)
+        .where(LotteryApplication.id == bindparam("object_id"), acts_for_clause(staff))
+    )
+
+
+def application_for(user: User, application_id: int) -> LotteryApplication:
+    """The lottery application, if `user` may act for its child; otherwise 404."""
+    if not _valid(application_id):
+        abort(404)
+    query = _application_query(user.is_staff)
+    application = db.session.scalar(query, {"object_id": application_id, **user.actor_params()})
+    if application is None:
+        abort(404)
+    return application
