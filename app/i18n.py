@@ -55,6 +55,11 @@ def _choose_locale() -> str:
 
 
 def remember_locale(response):
+    if g.pop("forget_locale", False):
+        # A kiosk visit ended: the next visitor starts in the default language.
+        g.pop("chosen_lang", None)
+        response.delete_cookie(LANG_COOKIE, samesite="Lax")
+        return response
     chosen = g.pop("chosen_lang", None)
     if chosen:
         response.set_cookie(LANG_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax")

@@ -12,6 +12,7 @@ from app.models import HOUSEHOLD_TAGS, Household, HouseholdTag, LoginAttempt, Pe
 from app.services import audit
 from app.services.auth import find_user_by_phone, hash_secret, normalise_phone
 from app.services.errors import BookingError
+from app.services.sessions import end_all_sessions
 
 
 def create_household(name: str, *, now: datetime, tags: tuple[str, ...] = ()) -> Household:
@@ -146,15 +147,30 @@ def set_household_tags(household: Household, tags, *, by: User, now: datetime) -
 
 
 def reset_pin(user: User, new_pin: str, *, by: User, now: datetime, hash_method: str) -> None:
-    """Staff set a new PIN for a resident (the PIN itself is never logged)."""
+    """Staff set a new PIN for a resident (the PIN itself is never logged); every
+    session the resident has ends."""
     if not user.uses_pin:
         raise DeskRefused(_l("Only residents log in with a PIN."))
     user.secret_hash = hash_secret(new_pin, hash_method)
+    end_all_sessions(user)
     attempt = db.session.get(LoginAttempt, user.phone)
     if attempt is not None:
         db.session.delete(attempt)
     db.session.flush()
     audit.record(by, "user.reset_pin", user, now, after={"person": user.person.name})
+
+
+def set_role(user: User, role: str, *, by: User, now: datetime) -> None:
+    """Gives an account another role (resident, teacher, staff, admin); audited.
+    Every session of the account ends, so no page keeps the old rights."""
+    if role not in set(Role):
+        raise DeskRefused(_l("Unknown role."))
+    before = user.role
+    if before == role:
+        return
+    user.role = role
+    end_all_sessions(user)
+    audit.record(by, "user.role", user, now, before={"role": before}, after={"role": role})
 
 
 def search_residents(query: str, limit: int = 30) -> list[Person]:

@@ -53,6 +53,7 @@ from app.models import (
 from app.services import attendance, desk, links, residents, schedule, waitlist
 from app.services.auth import find_user_by_phone
 from app.services.errors import BookingError
+from app.services.sessions import log_out_everywhere
 from app.services.targets import Target
 from app.timeutil import from_local, local_date, local_day_bounds, now, to_local
 
@@ -724,6 +725,20 @@ def reset_pin(person_id: int):
     except BookingError as refusal:
         return _refused(refusal, lambda: _person_page(person))
     flash(_("The new PIN is set."), "success")
+    return redirect(url_for("staff.show_person", person_id=person.id), 303)
+
+
+@bp.post("/people/<int:person_id>/sessions/end")
+def end_sessions(person_id: int):
+    """Log out everywhere: a lost phone, a computer left logged in."""
+    person = _get(Person, person_id)
+    if person.user is None:
+        abort(404)
+    if not EmptyForm().validate():
+        abort(400)
+    log_out_everywhere(person.user, by=current_user, now=now())
+    db.session.commit()
+    flash(_("%(name)s is now logged out on every device.", name=person.name), "success")
     return redirect(url_for("staff.show_person", person_id=person.id), 303)
 
 
