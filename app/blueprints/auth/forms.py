@@ -22,5 +22,5 @@ class LoginForm(FlaskForm):
         render_kw={"autocomplete": "current-password"},
     )
     # Residents only, on their own phone or computer (app/sessions.py).
-    remember = BooleanField(_l("Stay logged in on this device (记住我)"))
+    remember = BooleanField(_l("Stay logged in on this device"))
     next = HiddenField()
