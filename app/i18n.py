@@ -50,6 +50,11 @@ def _choose_locale() -> str:
     from_cookie = _supported(request.cookies.get(LANG_COOKIE))
     if from_cookie:
         return from_cookie
+    return new_visitor_locale()
+
+
+def new_visitor_locale() -> str:
+    """The language a visitor gets before choosing one: the browser's, else Chinese."""
     best = request.accept_languages.best_match(["zh", "zh_CN", "zh-CN", "en"])
     return _supported(best) or current_app.config["BABEL_DEFAULT_LOCALE"]
 

@@ -24,6 +24,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
 from app.extensions import db, htmx
+from app.i18n import new_visitor_locale
 from app.models import Role, User
 from app.services import kiosk as kiosk_service
 from app.services.sessions import end_all_sessions
@@ -65,13 +66,13 @@ def log_out() -> None:
 
 def end_kiosk_visit(message, kind: str = "info", *, everywhere: bool = False) -> None:
     """Ends a kiosk login (`everywhere`: on every device too, as 完成 does) and
-    leaves `message` (a lazy string) for the screen, in the kiosk's own language:
-    the next visitor starts in Chinese."""
+    leaves `message` (a lazy string) for the screen in the language the next
+    visitor starts in (the kiosk browser's, else Chinese), not the last one's."""
     if everywhere:
         log_out()
     else:
         forget()
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+    with force_locale(new_visitor_locale()):
         flash(str(message), kind)
 
 

@@ -286,3 +286,5 @@ def test_the_next_kiosk_visitor_starts_in_chinese(app, client, make, now, how):
     assert client.get_cookie("lang") is None
     start = client.get("/kiosk/").get_data(as_text=True)
     assert '<html lang="zh-CN">' in start and "Call staff" not in start
+    # The goodbye is in the next visitor's language too.
+    assert ("谢谢，下次见！" if how == "done" else IDLE_ZH) in start
