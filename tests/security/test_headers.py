@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from app import create_app
 from config import ProductionConfig
 from tests.conftest import PIN
 from tests.programme_helpers import family
+from tests.security.extra_apps import extra_app
 
 PERMISSIONS = "camera=(), microphone=(), geolocation=()"
 
@@ -66,12 +66,12 @@ def test_the_content_security_policy_is_kept(client):
 
 def test_production_sends_hsts_for_a_year(database_url):
     assert ProductionConfig.HSTS_ENABLED
-    production = create_app(
+    with extra_app(
         ProductionConfig,
         SECRET_KEY="test-production-secret",
         SQLALCHEMY_DATABASE_URI=database_url,
         RATELIMIT_STORAGE_URI="memory://",
-    )
-    response = production.test_client().get("/healthz")
+    ) as production:
+        response = production.test_client().get("/healthz")
     assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
     assert response.headers["Permissions-Policy"] == PERMISSIONS

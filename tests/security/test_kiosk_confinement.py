@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Booking, PickupPerson, Role
 from tests.programme_helpers import family
+from tests.security.extra_apps import extra_app
 
 IDLE_ZH = "因为一段时间没有操作，已为您自动退出。"
 
@@ -204,25 +205,24 @@ def test_real_kiosk_errors_keep_the_kiosk_layout(client, make):
 
 
 def test_too_many_calls_for_staff_answer_429_in_the_kiosk_layout(app, database_url, make):
-    from app import create_app
     from app.models import HelpRequest
     from config import TestingConfig
 
     elder = make.resident()
     make.commit()
-    limited = create_app(
+    with extra_app(
         TestingConfig,
         SQLALCHEMY_DATABASE_URI=database_url,
         FROZEN_NOW=app.config["FROZEN_NOW"],
         RATELIMIT_ENABLED=True,
         RATELIMIT_STORAGE_URI="memory://",
         WTF_CSRF_ENABLED=False,
-    )
-    client = limited.test_client()
-    _kiosk_login(client, elder)
-    codes = [client.post("/kiosk/help").status_code for _ in range(7)]
-    assert codes[-1] == 429
-    _assert_kiosk_layout(client.post("/kiosk/help").get_data(as_text=True))
+    ) as limited:
+        client = limited.test_client()
+        _kiosk_login(client, elder)
+        codes = [client.post("/kiosk/help").status_code for _ in range(7)]
+        assert codes[-1] == 429
+        _assert_kiosk_layout(client.post("/kiosk/help").get_data(as_text=True))
     db.session.rollback()  # a fresh snapshot of what the other app wrote
     assert db.session.scalar(select(func.count(HelpRequest.id))) == 1
 

@@ -16,6 +16,7 @@ from app.services import residents
 from config import ProductionConfig
 from tests.conftest import PASSWORD, PIN
 from tests.programme_helpers import family
+from tests.security.extra_apps import extra_app
 
 
 def _login(client, user, secret=None, **extra):
@@ -102,19 +103,21 @@ def test_log_out_everywhere_is_for_staff_only_and_needs_an_account(app, make, cl
 
 
 def test_log_out_everywhere_needs_the_csrf_token(app, database_url, make):
-    from app import create_app
     from config import TestingConfig
 
     resident = make.resident()
     staff = make.user(role=Role.STAFF, age=40)
     make.commit()
-    guarded = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url, FROZEN_NOW=make.now)
-    desk = guarded.test_client()
-    page = desk.get("/login").get_data(as_text=True)
-    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
-    desk.post("/login", data={"phone": staff.phone, "secret": PASSWORD, "csrf_token": token})
     before = _audit_count()
-    assert desk.post(f"/staff/people/{resident.person.id}/sessions/end").status_code == 400
+    with extra_app(
+        TestingConfig, SQLALCHEMY_DATABASE_URI=database_url, FROZEN_NOW=make.now
+    ) as guarded:
+        desk = guarded.test_client()
+        page = desk.get("/login").get_data(as_text=True)
+        token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+        desk.post("/login", data={"phone": staff.phone, "secret": PASSWORD, "csrf_token": token})
+        assert desk.get("/staff/").status_code == 200
+        assert desk.post(f"/staff/people/{resident.person.id}/sessions/end").status_code == 400
     db.session.rollback()
     assert _audit_count() == before
 
