@@ -142,6 +142,9 @@ def forget() -> None:
         g.forget_locale = True
     logout_user()
     session.clear()
+    # Flask-Login deletes a remember cookie when this is set (logout_user set it,
+    # the clear above removed it).
+    session["_remember"] = "clear"
 
 
 def _to_kiosk_start():

@@ -216,6 +216,9 @@ def test_a_resident_who_ticks_stay_logged_in_gets_a_30_day_cookie(client, make):
     # Closing the browser drops the session cookie; the remember cookie logs in again.
     client.delete_cookie("session")
     assert client.get("/me/").status_code == 200
+    # Logging out takes the cookie away too.
+    client.post("/logout")
+    assert client.get_cookie("remember_token") is None
 
 
 def test_without_the_tick_the_login_lasts_the_browser_session(client, make):
