@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, g, request
+from flask import Flask, g, request, session
 from flask_babel import get_locale
 
 from app import database
@@ -112,6 +112,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
+    from app import sessions
     from app.i18n import preload_wtforms_translations, remember_locale
 
     @app.before_request
@@ -125,6 +126,9 @@ def register_request_hooks(app: Flask) -> None:
         db.session().expire_on_commit = False
         if request.method == "POST":
             preload_wtforms_translations()
+
+    # Kiosk confinement and idle limit, staff session lifetimes: every request.
+    app.before_request(sessions.enforce)
 
     @app.teardown_request
     def _reset_transaction_mode(_exc):
@@ -153,6 +157,21 @@ def register_request_hooks(app: Flask) -> None:
             "default-src 'self'; img-src 'self' data:; style-src 'self'; "
             "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
         )
+        # No page uses the camera, microphone or location (the member card shows a
+        # QR code; nothing scans one).
+        response.headers.setdefault(
+            "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
+        )
+        if app.config["HSTS_ENABLED"]:
+            response.headers.setdefault(
+                "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+            )
+        # Pages of a logged-in user (pickup codes, care notes, birth dates) and the
+        # login pages are never kept by a shared browser; static files keep caching.
+        if request.endpoint != "static" and (
+            "_user_id" in session or request.endpoint in sessions.LOGIN_ENDPOINTS
+        ):
+            response.headers["Cache-Control"] = "no-store"
         return response
 
 

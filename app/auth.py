@@ -19,17 +19,32 @@ def configure_login(login_manager) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in first.")
     login_manager.login_message_category = "info"
-    login_manager.session_protection = "strong"
+    # Not "strong": Flask-Login hashes the raw, client-chosen X-Forwarded-For and the
+    # User-Agent, so a phone changing networks is logged out while a stolen cookie
+    # passes with forged headers. Sessions are ended on the server instead: the
+    # loader below accepts a cookie only with the user's current session_version.
+    login_manager.session_protection = None
 
     # Every page needs the person (name, household): load both at once. Built
-    # once: it runs on every request.
-    load = select(User).options(joinedload(User.person)).where(User.id == bindparam("id"))
+    # once: it runs on every request. A session or remember cookie holds
+    # "id:session_version" (User.get_id); an older version is a logged-out session.
+    load = (
+        select(User)
+        .options(joinedload(User.person))
+        .where(User.id == bindparam("id"), User.session_version == bindparam("version"))
+    )
 
     @login_manager.user_loader
     def _load_user(user_id: str):
-        if not user_id.isdigit():
+        # Signed by the app, but a cookie from before versions (a bare id) or
+        # anything else odd is simply not a session.
+        user_part, _, version_part = user_id.partition(":")
+        if not (user_part.isascii() and user_part.isdigit() and version_part.isascii()):
             return None
-        return db.session.execute(load, {"id": int(user_id)}).scalar_one_or_none()
+        if not version_part.isdigit():
+            return None
+        params = {"id": int(user_part), "version": int(version_part)}
+        return db.session.execute(load, params).scalar_one_or_none()
 
 
 def role_required(*roles: str):

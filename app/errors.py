@@ -19,13 +19,25 @@ MESSAGES = {
     422: _l("Something in the form was not right. Please check and try again."),
     429: _l("Too many tries in a short time. Please wait a minute and try again."),
     500: _l("Sorry, something went wrong on our side. Please try again or ask at the front desk."),
+    503: _l("Sorry, this is not available just now. Please try again in a few minutes."),
 }
 
 
 def render_error(status: int, message=None):
+    from app import sessions
+    from app.services.kiosk import idle_settings
+
     text = message or MESSAGES.get(status, MESSAGES[500])
-    template = "errors/_message.html" if htmx else "errors/page.html"
-    return render_template(template, status=status, message=text), status
+    if htmx:
+        return render_template("errors/_message.html", status=status, message=text), status
+    if sessions.at_kiosk():
+        # A shared screen: the kiosk's layout, leading back to its start and nowhere
+        # else, and still ending an idle login.
+        page = render_template(
+            "errors/kiosk.html", status=status, message=text, idle=idle_settings()
+        )
+        return page, status
+    return render_template("errors/page.html", status=status, message=text), status
 
 
 def register(app) -> None:

@@ -50,11 +50,21 @@ def _choose_locale() -> str:
     from_cookie = _supported(request.cookies.get(LANG_COOKIE))
     if from_cookie:
         return from_cookie
+    return new_visitor_locale()
+
+
+def new_visitor_locale() -> str:
+    """The language a visitor gets before choosing one: the browser's, else Chinese."""
     best = request.accept_languages.best_match(["zh", "zh_CN", "zh-CN", "en"])
     return _supported(best) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def remember_locale(response):
+    if g.pop("forget_locale", False):
+        # A kiosk visit ended: the next visitor starts in the default language.
+        g.pop("chosen_lang", None)
+        response.delete_cookie(LANG_COOKIE, samesite="Lax")
+        return response
     chosen = g.pop("chosen_lang", None)
     if chosen:
         response.set_cookie(LANG_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax")

@@ -98,8 +98,14 @@ class User(UserMixin, db.Model):
     email: Mapped[str | None] = mapped_column(String(120))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Part of every session's and remember cookie's user id: raising it
+    # (services/sessions.end_all_sessions) ends every session the user has.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     person: Mapped[Person] = relationship(back_populates="user")
+
+    def get_id(self) -> str:  # Flask-Login: what the session and remember cookie hold
+        return f"{self.id}:{self.session_version}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from app.extensions import db
-from app.models import HelpRequest, User
+from app.models import HelpRequest, Person, Role, User
 from app.services.errors import BookingError
 
 # The browser asks "still there?" after IDLE_PROMPT and logs out IDLE_ANSWER later;
@@ -18,12 +18,41 @@ IDLE_ANSWER = timedelta(seconds=20)
 IDLE_LIMIT = IDLE_PROMPT + IDLE_ANSWER
 
 
+def idle_settings() -> dict:
+    """The browser's idle prompt, in seconds (kiosk pages, error pages included)."""
+    return {
+        "prompt": int(IDLE_PROMPT.total_seconds()),
+        "answer": int(IDLE_ANSWER.total_seconds()),
+        "limit": int(IDLE_LIMIT.total_seconds()),
+    }
+
+
 class AlreadyHandled(BookingError):
     code = "already_handled"
 
     @staticmethod
     def default_message():
         return _l("Someone has already helped here.")
+
+
+class KioskActor:
+    """The kiosk user as services see them: a resident acting for their own
+    household, whatever their account's role. Staff and teachers get no desk rights
+    at a shared screen (no booking after the window or for a lottery, no lifting of
+    a suspension, no acting for other households)."""
+
+    role = Role.RESIDENT
+    is_staff = False
+
+    def __init__(self, user: User):
+        self.user = user
+        self.id = user.id
+        self.person = user.person
+        self.person_id = user.person_id
+        self.household_id = user.household_id
+
+    def may_act_for(self, person: Person) -> bool:
+        return person.household_id == self.household_id
 
 
 def is_idle_too_long(last_seen: datetime | None, now: datetime) -> bool:

@@ -19,6 +19,7 @@ from app.services.auth import (
     normalise_phone,
 )
 from app.services.errors import BookingError
+from app.services.sessions import end_all_sessions
 
 
 def create_household(name: str, *, now: datetime, tags: tuple[str, ...] = ()) -> Household:
@@ -170,14 +171,29 @@ def set_household_tags(household: Household, tags, *, by: User, now: datetime) -
 
 
 def reset_pin(user: User, new_pin: str, *, by: User, now: datetime, hash_method: str) -> None:
-    """Staff set a new PIN for a resident (the PIN itself is never logged)."""
+    """Staff set a new PIN for a resident (the PIN itself is never logged); every
+    session the resident has ends."""
     if not user.uses_pin:
         raise DeskRefused(_l("Only residents log in with a PIN."))
     check_secret(new_pin, user.role)
     user.secret_hash = hash_secret(new_pin, hash_method)
+    end_all_sessions(user)
     # Staff have the person in front of them: earlier wrong tries no longer matter.
     clear_login_locks(user.phone)
     audit.record(by, "user.reset_pin", user, now, after={"person": user.person.name})
+
+
+def set_role(user: User, role: str, *, by: User, now: datetime) -> None:
+    """Gives an account another role (resident, teacher, staff, admin); audited.
+    Every session of the account ends, so no page keeps the old rights."""
+    if role not in set(Role):
+        raise DeskRefused(_l("Unknown role."))
+    before = user.role
+    if before == role:
+        return
+    user.role = role
+    end_all_sessions(user)
+    audit.record(by, "user.role", user, now, before={"role": before}, after={"role": role})
 
 
 def search_residents(query: str, limit: int = 30) -> list[Person]:

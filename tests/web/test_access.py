@@ -244,6 +244,7 @@ MATRIX = {
     "staff.add_member": ("POST", "/staff/households/{household_id}/members", DESK),
     "staff.reset_pin": ("POST", "/staff/people/{person_id}/pin", DESK),
     "staff.unlock_person_login": ("POST", "/staff/people/{person_id}/unlock-login", DESK),
+    "staff.end_sessions": ("POST", "/staff/people/{person_id}/sessions/end", DESK),
     "staff.member_card": ("GET", "/staff/people/{person_id}/card", DESK),
     "staff.request_link": ("POST", "/staff/people/{person_id}/links", DESK),
     "staff.confirm_link": ("POST", "/staff/links/{link_id}/confirm", DESK),

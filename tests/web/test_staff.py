@@ -357,7 +357,9 @@ def test_an_offer_past_its_deadline_cannot_be_taken(client, make, now, auth, app
     assert_seat_invariant()
 
 
-def test_the_call_list_shows_missed_offers_until_called(client, staff, make, now, runner, app):
+def test_the_call_list_shows_missed_offers_until_called(
+    client, staff, make, now, runner, app, auth
+):
     activity = make.activity(capacity=1, waitlist_policy=WaitlistPolicy.OFFER)
     first, second = make.resident(), make.resident()
     b1, b2 = (_book(u, activity, now) for u in (first, second))
@@ -366,6 +368,7 @@ def test_the_call_list_shows_missed_offers_until_called(client, staff, make, now
     db.session.commit()
     result = runner.invoke(args=["run-jobs", "--only", "expire-offers"])
     assert "expire-offers: 1" in result.output
+    auth.login(staff)  # a day later: the staff session has ended meanwhile
     calls = client.get("/staff/calls")
     assert second.person.name in calls.text
     call_id = calls.text.split("/staff/calls/")[1].split("/")[0]

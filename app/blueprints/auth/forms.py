@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, StringField
+from wtforms import BooleanField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from app.blueprints.auth.validators import DigitsAreAscii, PhoneNumber
@@ -27,4 +27,6 @@ class LoginForm(FlaskForm):
         ],
         render_kw={"autocomplete": "current-password"},
     )
+    # Residents only, on their own phone or computer (app/sessions.py).
+    remember = BooleanField(_l("Stay logged in on this device"))
     next = HiddenField()

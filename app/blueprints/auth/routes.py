@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import refresh
-from flask_login import login_required, login_user, logout_user
+from flask_login import login_required
 
+from app import sessions
 from app.blueprints.auth import bp
 from app.blueprints.auth.forms import LoginForm
 from app.blueprints.auth.limits import login_limits
@@ -46,9 +46,7 @@ def login():
         return render_template("auth/login.html", form=form), refusal.http_status
     db.session.commit()
     # A fresh session per login: nothing of a previous visitor (a kiosk!) carries over.
-    session.clear()
-    login_user(user)
-    refresh()
+    sessions.start(user, remember=form.remember.data)
     flash(_("Welcome, %(name)s.", name=user.person.name), "success")
     return redirect(_safe_next(form.next.data) or url_for("public.list_activities"))
 
@@ -56,7 +54,7 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    logout_user()
-    session.clear()
+    # Every session of the user ends, so a copy of this cookie opens nothing.
+    sessions.log_out()
     flash(_("You have logged out."), "info")
     return redirect(url_for("public.list_activities"))

@@ -5,15 +5,15 @@ then 完成 (log out). An idle login is logged out, with or without JavaScript."
 
 from __future__ import annotations
 
-from datetime import datetime
 from functools import wraps
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import refresh
-from flask_login import current_user, login_user, logout_user
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
+from app import sessions
 from app.auth import role_required
 from app.blueprints.auth.limits import login_limits
 from app.blueprints.kiosk import bp
@@ -30,25 +30,10 @@ from app.services.errors import BookingError
 from app.services.targets import Target
 from app.timeutil import now
 
-SEEN_KEY = "kiosk_seen"
 
-
-@bp.before_request
-def _log_out_when_idle():
-    """The safety net behind the browser's "still there?" prompt: a kiosk login
-    left idle is ended on the next touch, even without JavaScript."""
-    if not (current_user.is_authenticated and session.get("kiosk")):
-        return None
-    moment = now()
-    seen = session.get(SEEN_KEY)
-    last = datetime.fromisoformat(seen) if seen else None
-    if kiosk_service.is_idle_too_long(last, moment):
-        logout_user()
-        session.clear()
-        flash(_("You were logged out because nobody touched the screen for a while."), "info")
-        return redirect(url_for("kiosk.start"), 303)
-    session[SEEN_KEY] = moment.isoformat()
-    return None
+def _actor() -> kiosk_service.KioskActor:
+    """Who acts at the kiosk: the logged-in user with a resident's rights only."""
+    return kiosk_service.KioskActor(current_user._get_current_object())
 
 
 @bp.get("/")
@@ -61,11 +46,7 @@ def start():
 
 
 def _idle_settings() -> dict:
-    return {
-        "prompt": int(kiosk_service.IDLE_PROMPT.total_seconds()),
-        "answer": int(kiosk_service.IDLE_ANSWER.total_seconds()),
-        "limit": int(kiosk_service.IDLE_LIMIT.total_seconds()),
-    }
+    return kiosk_service.idle_settings()
 
 
 def kiosk_login_required(view):
@@ -99,15 +80,13 @@ def login():
         form.pin.errors.append(str(refusal))
         return render_template("kiosk/login.html", form=form), refusal.http_status
     db.session.commit()
-    session.clear()
-    login_user(user)
-    session["kiosk"] = True
-    refresh()
+    # Confined to the kiosk and ended when idle, on the server (app/sessions.py).
+    sessions.start(user, kiosk=True)
     return redirect(url_for("kiosk.today"), 303)
 
 
 def _today_context(message: str | None = None, kind: str = "info") -> dict:
-    booked, drop_ins = attendance.kiosk_today(current_user, now())
+    booked, drop_ins = attendance.kiosk_today(_actor(), now())
     return {
         "booked": booked,
         "drop_ins": drop_ins,
@@ -149,7 +128,7 @@ def _respond(message: str, kind: str, status: int):
 def check_in(session_id: int):
     kiosk_session, person = _load(session_id)
     try:
-        result = attendance.kiosk_check_in(person, kiosk_session, by=current_user, now=now())
+        result = attendance.kiosk_check_in(person, kiosk_session, by=_actor(), now=now())
         db.session.commit()
     except BookingError as refusal:
         db.session.rollback()
@@ -172,7 +151,7 @@ def check_in(session_id: int):
 def take_leave(session_id: int):
     kiosk_session, person = _load(session_id)
     try:
-        attendance.take_leave_for(person, kiosk_session, by=current_user, now=now())
+        attendance.take_leave_for(person, kiosk_session, by=_actor(), now=now())
         db.session.commit()
     except BookingError as refusal:
         db.session.rollback()
@@ -187,9 +166,7 @@ def take_leave(session_id: int):
 def finish():
     if not EmptyForm().validate():
         abort(400)
-    logout_user()
-    session.clear()
-    flash(_("Thank you. See you next time!"), "success")
+    sessions.end_kiosk_visit(_l("Thank you. See you next time!"), "success", everywhere=True)
     return redirect(url_for("kiosk.start"), 303)
 
 
@@ -197,10 +174,8 @@ def finish():
 def timeout():
     """Where the idle prompt (or, without JavaScript, a timed refresh) sends an
     unanswered kiosk: logs out and returns to the start screen."""
-    if current_user.is_authenticated and session.get("kiosk"):
-        logout_user()
-        session.clear()
-        flash(_("You were logged out because nobody touched the screen for a while."), "info")
+    if current_user.is_authenticated and session.get(sessions.KIOSK):
+        sessions.end_kiosk_visit(sessions.IDLE_MESSAGE)
     return redirect(url_for("kiosk.start"), 303)
 
 
@@ -236,7 +211,7 @@ def book_class():
         booking = book(
             current_user.person,
             Target.of(activity, session_),
-            by=current_user,
+            by=_actor(),
             channel=Channel.KIOSK,
             now=now(),
         )

@@ -53,6 +53,7 @@ from app.models import (
 from app.services import attendance, desk, links, residents, schedule, waitlist
 from app.services.auth import find_user_by_phone, locked_accounts, login_lock_state, unlock_login
 from app.services.errors import BookingError
+from app.services.sessions import log_out_everywhere
 from app.services.targets import Target
 from app.timeutil import from_local, local_date, local_day_bounds, now, to_local
 
@@ -745,6 +746,20 @@ def unlock_person_login(person_id: int):
     flash(_("%(name)s can log in again.", name=person.name), "success")
     back = url_for("staff.show_person", person_id=person.id)
     return redirect(request.form.get("next") if _safe_next() else back, 303)
+
+
+@bp.post("/people/<int:person_id>/sessions/end")
+def end_sessions(person_id: int):
+    """Log out everywhere: a lost phone, a computer left logged in."""
+    person = _get(Person, person_id)
+    if person.user is None:
+        abort(404)
+    if not EmptyForm().validate():
+        abort(400)
+    log_out_everywhere(person.user, by=current_user, now=now())
+    db.session.commit()
+    flash(_("%(name)s is now logged out on every device.", name=person.name), "success")
+    return redirect(url_for("staff.show_person", person_id=person.id), 303)
 
 
 @bp.get("/people/<int:person_id>/card")

@@ -3,7 +3,7 @@
 The seed itself stays in draw_seed, drawn by the app when applications close and
 shown only after the draw.
 
-Revision ID: 20261201_teach
+Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-01 12:00:00
 
@@ -12,7 +12,7 @@ Create Date: 2026-12-01 12:00:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "20261201_teach"
+revision = "0009"
 down_revision = "0008"
 branch_labels = None
 depends_on = None

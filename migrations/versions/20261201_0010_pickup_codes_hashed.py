@@ -1,7 +1,7 @@
 """pickup list: codes as keyed hashes, one-day authorisations, removed people deleted
 
-Revision ID: 20261201_pickup
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-01 12:00:00
 
 Existing plain codes are hashed with the running app's key (PICKUP_CODE_KEY, else
@@ -14,8 +14,8 @@ import secrets
 import sqlalchemy as sa
 from alembic import op
 
-revision = "20261201_pickup"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

@@ -1,8 +1,8 @@
 """logins: wrong tries per (phone, client address) with growing locks; a daily
 cap per phone number that the desk sees
 
-Revision ID: 20261201_login
-Revises: 0008
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-01 09:00:00
 
 The old per-number counts are dropped, not converted: they only held the last
@@ -12,8 +12,8 @@ few minutes of wrong tries, and a running 15-minute lock ends on upgrade.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "20261201_login"
-down_revision = "0008"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
