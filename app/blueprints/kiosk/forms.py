@@ -1,7 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, PasswordField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from app.forms import IdField
 
 
 class KioskLoginForm(FlaskForm):
@@ -24,12 +26,12 @@ class KioskLoginForm(FlaskForm):
 
 
 class KioskBookForm(FlaskForm):
-    activity_id = IntegerField(validators=[DataRequired(), NumberRange(min=1)])
-    session_id = IntegerField(validators=[Optional(), NumberRange(min=1)])
+    activity_id = IdField(validators=[DataRequired()])
+    session_id = IdField(validators=[Optional()])
 
 
 class PersonForm(FlaskForm):
-    person_id = IntegerField(validators=[DataRequired(), NumberRange(min=1)])
+    person_id = IdField(validators=[DataRequired()])
 
 
 class EmptyForm(FlaskForm):
