@@ -27,7 +27,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     # Flask-Babel converts naive UTC to this zone when formatting.
     app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIMEZONE"]
     Path(app.instance_path).mkdir(exist_ok=True)
-    # Every <int:…> in a URL names 1..2^63−1 or nothing (404), before any blueprint.
+    # Every <int:…> in a URL names 1..MAX_ID or nothing (404), before any blueprint.
     app.url_map.converters["int"] = IdConverter
 
     register_extensions(app)

@@ -1,7 +1,7 @@
 """Form fields every screen shares, so that no value a person (or a script) sends
 can reach the database or the calendar in a shape they cannot hold.
 
-- Ids: digits naming 1..2^63−1 (the database's integers), else a field message.
+- Ids: digits naming 1..MAX_ID (the database's id columns), else a field message.
 - Dates, date-times: between 1900 and 2100, else a field message (the calendar's
   arithmetic overflows near the years 1 and 9999).
 - NUL characters are refused for the whole request before any form sees them
@@ -27,7 +27,7 @@ DATE_OUT_OF_RANGE = _l("Please give a date between the years 1900 and 2100.")
 
 def form_id(value):
     """`coerce` for choice fields that carry ids: raises ValueError (a field
-    message) for anything but 1..2^63−1."""
+    message) for anything but 1..MAX_ID."""
     number = parse_id(value)
     if number is None:
         raise ValueError(NOT_AN_ID)
@@ -42,7 +42,7 @@ def optional_form_id(value):
 
 
 class IdField(wtforms.IntegerField):
-    """An id sent by a page (hidden or chosen): 1..2^63−1, full-width digits folded."""
+    """An id sent by a page (hidden or chosen): 1..MAX_ID, full-width digits folded."""
 
     def process_formdata(self, valuelist):
         if not valuelist:

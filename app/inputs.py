@@ -29,13 +29,14 @@ def ascii_digits(raw: str | None) -> str | None:
     return None
 
 
-# Database ids are signed 64-bit integers; anything else names nothing.
-MAX_ID = 2**63 - 1
+# Ids are INTEGER columns: 32 bits on PostgreSQL (SQLite would hold 64). A larger
+# number names nothing, and must not reach a query, where PostgreSQL raises.
+MAX_ID = 2**31 - 1
 
 
 def parse_id(raw: str | int | None) -> int | None:
     """An id typed or sent as text (folded like any number), or None when it is not
-    digits or lies outside 1..2^63−1."""
+    digits or lies outside 1..MAX_ID."""
     if isinstance(raw, int):
         number = raw
     else:
@@ -68,7 +69,7 @@ def _digits_at_most(bound: int) -> str:
 
 
 class IdConverter(IntegerConverter):
-    """`<int:…>` in every URL: ASCII digits naming 1..2^63−1, else no match (404),
+    """`<int:…>` in every URL: ASCII digits naming 1..MAX_ID, else no match (404),
     so an id too large for the database never reaches a query. The range is in the
     pattern itself: a number refused only after matching would answer 405 where
     another rule has the same path with other methods."""
