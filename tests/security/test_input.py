@@ -308,3 +308,26 @@ def test_a_field_sent_twice_takes_the_first_and_is_not_an_error(staff, client):
         data=MultiDict([("household_name", "王家"), ("name", "甲"), ("name", "乙")]),
     )
     assert response.status_code == 303
+
+
+# --- numbers typed on a Chinese keyboard ------------------------------------------------
+
+
+def test_seats_typed_in_full_width_digits_are_read_as_numbers(staff, make, client):
+    activity = make.activity(series=True, capacity=10)
+    make.commit()
+    response = client.post(f"/staff/activities/{activity.id}/capacity", data={"capacity": "２０"})
+    assert response.status_code == 303
+    db.session.refresh(activity)
+    assert activity.capacity == 20
+
+
+def test_seats_beyond_any_room_are_422_with_a_message(staff, make, client, snapshot):
+    activity = make.activity(series=True, capacity=10)
+    make.commit()
+    before = snapshot()
+    response = client.post(
+        f"/staff/activities/{activity.id}/capacity?lang=en", data={"capacity": HUGE}
+    )
+    assert response.status_code == 422
+    assert snapshot() == before
