@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, g, request, session
+from flask import Flask, abort, g, request, session
 from flask_babel import get_locale
 
 from app import database
 from app.extensions import babel, compress, csrf, db, htmx, limiter, login_manager, migrate
+from app.inputs import IdConverter, has_nul
 from config import BASE_DIR, Config, config_from_env
 
 
@@ -26,6 +27,8 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     # Flask-Babel converts naive UTC to this zone when formatting.
     app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIMEZONE"]
     Path(app.instance_path).mkdir(exist_ok=True)
+    # Every <int:…> in a URL names 1..MAX_ID or nothing (404), before any blueprint.
+    app.url_map.converters["int"] = IdConverter
 
     register_proxy(app)
     register_extensions(app)
@@ -114,6 +117,13 @@ def register_errorhandlers(app: Flask) -> None:
 def register_request_hooks(app: Flask) -> None:
     from app import sessions
     from app.i18n import preload_wtforms_translations, remember_locale
+
+    @app.before_request
+    def _refuse_nul():
+        # No one types NUL, and PostgreSQL refuses it in text: refuse it for every
+        # form and query at once rather than in each field.
+        if has_nul(request.args) or (request.method != "GET" and has_nul(request.form)):
+            abort(400)
 
     @app.before_request
     def _transaction_mode():

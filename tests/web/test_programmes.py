@@ -180,7 +180,7 @@ def test_staff_create_a_programme_and_close_a_day(make, auth, client):
         "title": "暑托班",
         "kind": "holiday",
         "room": "活动室一",
-        "teacher_id": "0",
+        "teacher_id": "",  # "—": no teacher
         "first_day": "2027-07-05",
         "last_day": "2027-07-16",
         "weekdays": ["1", "2", "3", "4", "5"],

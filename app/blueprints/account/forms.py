@@ -1,16 +1,17 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField
-from wtforms.validators import AnyOf, DataRequired, NumberRange, Optional
+from wtforms import HiddenField
+from wtforms.validators import AnyOf, DataRequired, Optional
+
+from app.forms import IdField
 
 
 class BookForm(FlaskForm):
-    person_id = IntegerField(
-        _l("Who is coming"),
-        validators=[DataRequired(_l("Please choose who is coming.")), NumberRange(min=1)],
+    person_id = IdField(
+        _l("Who is coming"), validators=[DataRequired(_l("Please choose who is coming."))]
     )
-    activity_id = IntegerField(validators=[DataRequired(), NumberRange(min=1)])
-    session_id = IntegerField(validators=[Optional(), NumberRange(min=1)])
+    activity_id = IdField(validators=[DataRequired()])
+    session_id = IdField(validators=[Optional()])
 
 
 class CancelForm(FlaskForm):
@@ -25,4 +26,4 @@ class EmptyForm(FlaskForm):
 class LeaveForm(FlaskForm):
     """请假 for one session of a booking."""
 
-    session_id = IntegerField(validators=[DataRequired(), NumberRange(min=1)])
+    session_id = IdField(validators=[DataRequired()])

@@ -1,13 +1,15 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectMultipleField, StringField, ValidationError
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms import SelectMultipleField, StringField, ValidationError
+from wtforms.validators import DataRequired, Length, Optional
+
+from app.forms import IdField, form_id
 
 
 class CheckInForm(FlaskForm):
     """One child (a single button) or the whole ticked group (batch)."""
 
-    person_id = SelectMultipleField(coerce=int, choices=[], validate_choice=False)
+    person_id = SelectMultipleField(coerce=form_id, choices=[], validate_choice=False)
 
     def validate_person_id(self, field):
         if not field.data:
@@ -15,10 +17,8 @@ class CheckInForm(FlaskForm):
 
 
 class CheckOutForm(FlaskForm):
-    person_id = IntegerField(validators=[DataRequired(), NumberRange(min=1)])
-    pickup_person_id = IntegerField(
-        _l("Who is collecting"), validators=[Optional(), NumberRange(min=1)]
-    )
+    person_id = IdField(validators=[DataRequired()])
+    pickup_person_id = IdField(_l("Who is collecting"), validators=[Optional()])
     # Not required: an empty or wrong code is still an attempt, refused and logged.
     code = StringField(_l("Pickup code"), validators=[Optional(), Length(max=10)])
 

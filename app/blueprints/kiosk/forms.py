@@ -1,10 +1,11 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, PasswordField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from app.blueprints.auth.forms import PIN_DIGITS_MESSAGE
 from app.blueprints.auth.validators import DigitsAreAscii
+from app.forms import IdField
 from app.inputs import fold
 
 
@@ -34,12 +35,12 @@ class KioskLoginForm(FlaskForm):
 
 
 class KioskBookForm(FlaskForm):
-    activity_id = IntegerField(validators=[DataRequired(), NumberRange(min=1)])
-    session_id = IntegerField(validators=[Optional(), NumberRange(min=1)])
+    activity_id = IdField(validators=[DataRequired()])
+    session_id = IdField(validators=[Optional()])
 
 
 class PersonForm(FlaskForm):
-    person_id = IntegerField(validators=[DataRequired(), NumberRange(min=1)])
+    person_id = IdField(validators=[DataRequired()])
 
 
 class EmptyForm(FlaskForm):

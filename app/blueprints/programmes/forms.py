@@ -5,8 +5,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
-    DateTimeLocalField,
     IntegerField,
     PasswordField,
     SelectField,
@@ -20,10 +18,11 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.forms import DateField, DateTimeLocalField, check_date, optional_form_id
 from app.inputs import fold
 from app.models import Allocation, ProgrammeKind
 
-PICK = re.compile(r"^\d{1,9}-\d{1,9}$")
+PICK = re.compile(r"^[0-9]{1,18}-[0-9]{1,18}$")
 
 
 class PickField(SelectMultipleField):
@@ -111,14 +110,15 @@ class ProgrammeForm(FlaskForm):
         ],
     )
     room = StringField(_l("Room"), validators=[DataRequired(), Length(max=60)])
-    teacher_id = SelectField(_l("Teacher"), coerce=int, validators=[Optional()])
+    teacher_id = SelectField(_l("Teacher"), coerce=optional_form_id, validators=[Optional()])
     first_day = DateField(_l("First day"), validators=[InputRequired()])
     last_day = DateField(_l("Last day"), validators=[InputRequired()])
     weekdays = MultiCheckboxField(
         _l("Days of the week"), choices=WEEKDAY_CHOICES, coerce=int, default=[1, 2, 3, 4, 5]
     )
     closed_days = TextAreaField(
-        _l("Closed days (one date a line, e.g. 2027-01-28)"), validators=[Optional()]
+        _l("Closed days (one date a line, e.g. 2027-01-28)"),
+        validators=[Optional(), Length(max=2000)],
     )
     full_start = TimeField(_l("Full day from"), validators=[Optional()])
     full_end = TimeField(_l("Full day until"), validators=[Optional()])
@@ -168,7 +168,11 @@ class ProgrammeForm(FlaskForm):
 
     def closed_dates(self) -> list[date]:
         text = self.closed_days.data or ""
-        return [date.fromisoformat(part) for part in re.split(r"[\s,]+", text.strip()) if part]
+        return [
+            check_date(date.fromisoformat(part))
+            for part in re.split(r"[\s,]+", text.strip())
+            if part
+        ]
 
     def validate(self, extra_validators=None) -> bool:
         if not super().validate(extra_validators):
@@ -190,6 +194,9 @@ class ProgrammeForm(FlaskForm):
                 ok = False
         try:
             self.closed_dates()
+        except ValidationError as error:  # a date, but out of range
+            self.closed_days.errors.append(error.args[0])
+            ok = False
         except ValueError:
             self.closed_days.errors.append(_l("Please write dates like 2027-01-28."))
             ok = False

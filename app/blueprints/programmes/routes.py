@@ -455,7 +455,7 @@ def _teacher_choices() -> list[SelectChoice]:
     teachers = db.session.scalars(
         select(User).where(User.role == Role.TEACHER, User.active.is_(True)).order_by(User.id)
     )
-    return [SelectChoice("0", "—")] + [SelectChoice(str(t.id), t.person.name) for t in teachers]
+    return [SelectChoice("", "—")] + [SelectChoice(str(t.id), t.person.name) for t in teachers]
 
 
 @bp.route("/staff/new", methods=["GET", "POST"])

@@ -4,8 +4,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
-    DateTimeLocalField,
     IntegerField,
     PasswordField,
     SelectField,
@@ -29,6 +27,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.blueprints.auth.validators import PhoneNumber, Pin
 from app.blueprints.public.forms import AUDIENCE_LABELS, CATEGORY_LABELS, WEEKDAY_LABELS
+from app.forms import DateField, DateTimeLocalField, check_date, optional_form_id
 from app.models import CATEGORIES, HOUSEHOLD_TAGS
 
 # Typed in full-width digits, a PIN is kept in ASCII, as the kiosk keypad types it.
@@ -42,10 +41,6 @@ class EmptyForm(FlaskForm):
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
-
-
-def _optional_int(value):
-    return int(value) if value not in (None, "", "None") else None
 
 
 class ActivityForm(FlaskForm):
@@ -62,7 +57,7 @@ class ActivityForm(FlaskForm):
     )
     min_age = IntegerField(_l("Youngest age"), validators=[Optional(), NumberRange(0, 120)])
     max_age = IntegerField(_l("Oldest age"), validators=[Optional(), NumberRange(0, 120)])
-    teacher_id = SelectField(_l("Teacher"), coerce=_optional_int, validators=[Optional()])
+    teacher_id = SelectField(_l("Teacher"), coerce=optional_form_id, validators=[Optional()])
     room = StringField(_l("Room"), validators=[Optional(), Length(max=60)])
     capacity = IntegerField(_l("Seats"), validators=[InputRequired(), NumberRange(0, 2000)])
     enrolment_unit = SelectField(
@@ -123,7 +118,8 @@ class ScheduleForm(FlaskForm):
     start = TimeField(_l("Starts at"), validators=[InputRequired()])
     end = TimeField(_l("Ends at"), validators=[InputRequired()])
     skip = TextAreaField(
-        _l("Holidays to skip (one date a line, like 2027-04-05)"), validators=[Optional()]
+        _l("Holidays to skip (one date a line, like 2027-04-05)"),
+        validators=[Optional(), Length(max=2000)],
     )
     capacity = IntegerField(
         _l("Seats (empty: as the class)"), validators=[Optional(), NumberRange(0, 2000)]
@@ -141,9 +137,10 @@ class ScheduleForm(FlaskForm):
         days = []
         for line in (field.data or "").split():
             try:
-                days.append(date.fromisoformat(line.strip()))
+                day = date.fromisoformat(line.strip())
             except ValueError:
                 raise ValidationError(_l("Write each date like 2027-04-05.")) from None
+            days.append(check_date(day))
         self.skip_days = days
 
 
@@ -246,6 +243,6 @@ class AuditFilterForm(FlaskForm):
         csrf = False
 
     action = SelectField(_l("Action"), validators=[Optional()], validate_choice=False)
-    actor = SelectField(_l("Who"), coerce=_optional_int, validators=[Optional()])
+    actor = SelectField(_l("Who"), coerce=optional_form_id, validators=[Optional()])
     since = DateField(_l("From"), validators=[Optional()])
     until = DateField(_l("Until"), validators=[Optional()])

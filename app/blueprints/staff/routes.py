@@ -40,6 +40,7 @@ from app.blueprints.staff.forms import (
 )
 from app.extensions import db, htmx
 from app.formatting import when
+from app.inputs import page_number, parse_id
 from app.models import (
     Activity,
     Booking,
@@ -628,14 +629,14 @@ def _target_choices(targets: list[Target]):
 
 
 def _target_from_key(key: str) -> Target:
-    kind, _sep, number = key[:1], None, key[1:]
-    if not number.isdigit():
+    kind, number = key[:1], parse_id(key[1:])
+    if number is None:
         abort(422)
     if kind == "s":
-        session = _get(Session, int(number))
+        session = _get(Session, number)
         return Target.of(session.activity, session)
     if kind == "a":
-        return Target.of(_get(Activity, int(number)), None)
+        return Target.of(_get(Activity, number), None)
     abort(422)
 
 
@@ -684,9 +685,9 @@ def set_tags(household_id: int):
 
 
 def _back_person(default: Person) -> Person:
-    raw = request.form.get("person_id", "")
-    if raw.isdigit():
-        found = db.session.get(Person, int(raw))
+    person_id = parse_id(request.form.get("person_id"))
+    if person_id is not None:
+        found = db.session.get(Person, person_id)
         if found is not None:
             return found
     return default
@@ -877,20 +878,22 @@ def audit_log():
     form.actor.choices = [SelectChoice("", _("Everyone"))] + [
         SelectChoice(u.id, u.person.name) for u in desk.staff_users()
     ]
-    if not form.validate():
-        form = AuditFilterForm(formdata=None)
-        form.action.choices = [SelectChoice("", _("All actions"))]
-        form.actor.choices = [SelectChoice("", _("Everyone"))]
-    since = local_day_bounds(form.since.data)[0] if form.since.data else None
-    until = local_day_bounds(form.until.data)[1] if form.until.data else None
-    page = request.args.get("page", 1, type=int)
-    entries = desk.audit_entries(
-        desk.AuditFilter(
-            action=form.action.data or None, actor_id=form.actor.data, since=since, until=until
-        ),
-        page=max(page, 1),
-    )
-    args = {k: v for k, v in request.args.items() if k != "page"}
-    return render_template(
+    valid = form.validate()
+    filters = desk.AuditFilter()
+    if valid:
+        filters = desk.AuditFilter(
+            action=form.action.data or None,
+            actor_id=form.actor.data,
+            since=local_day_bounds(form.since.data)[0] if form.since.data else None,
+            until=local_day_bounds(form.until.data)[1] if form.until.data else None,
+        )
+    entries = desk.audit_entries(filters, page=page_number(request.args.get("page")))
+    # The page links repeat the filters, and nothing else the query carried.
+    args = {name: request.args[name] for name in AUDIT_FILTERS if valid and request.args.get(name)}
+    page = render_template(
         "staff/audit.html", form=form, entries=entries, args=args, local_date=local_date
     )
+    return page, 200 if valid else 422
+
+
+AUDIT_FILTERS = ("action", "actor", "since", "until")

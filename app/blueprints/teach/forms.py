@@ -1,9 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, RadioField, StringField
+from wtforms import RadioField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from app.forms import IdField
 from app.models import AttendanceStatus
 
 STATUS_LABELS = {
@@ -38,7 +39,7 @@ class WalkInSearchForm(FlaskForm):
 
 
 class WalkInForm(FlaskForm):
-    person_id = IntegerField(validators=[DataRequired(), NumberRange(min=1, max=2**63 - 1)])
+    person_id = IdField(validators=[DataRequired()])
 
 
 class NewWalkInForm(FlaskForm):

@@ -1,7 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, TextAreaField
+from wtforms import TextAreaField
 from wtforms.validators import Length, Optional
+
+from app.forms import DateField
 
 
 class DayForm(FlaskForm):

@@ -3,16 +3,14 @@ no-shows, and everyone's volunteer hours (with a CSV download)."""
 
 from __future__ import annotations
 
-import csv
-import io
-
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth import role_required
 from app.blueprints.welfare import bp
 from app.blueprints.welfare.forms import CallDoneForm, DayForm, LiftForm
+from app.csv_export import csv_response
 from app.extensions import db, htmx
 from app.models import Suspension, WelfareCall
 from app.services import attendance
@@ -96,20 +94,11 @@ def volunteer_hours():
 @bp.get("/hours.csv")
 @role_required("staff")
 def download_hours():
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(
-        [_("Name"), _("Phone number"), _("Sessions"), _("Hours this month"), _("Hours in total")]
-    )
-    for row in attendance.volunteer_hours(now()):
-        writer.writerow(
+    return csv_response(
+        [_("Name"), _("Phone number"), _("Sessions"), _("Hours this month"), _("Hours in total")],
+        (
             [row.user.person.name, row.user.phone, row.sessions, row.month_hours, row.total_hours]
-        )
-    # A byte-order mark so spreadsheet programs read the Chinese names correctly.
-    body = "\ufeff" + buffer.getvalue()
-    filename = f"volunteer-hours-{local_date(now()).isoformat()}.csv"
-    return Response(
-        body,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+            for row in attendance.volunteer_hours(now())
+        ),
+        filename=f"volunteer-hours-{local_date(now()).isoformat()}.csv",
     )
