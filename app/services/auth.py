@@ -116,7 +116,11 @@ def log_in(phone: str, secret: str, *, now: datetime, settings, address: str | N
     with database.read_only_transactions():
         user = check_credentials(phone, secret, now=now, settings=settings, address=address)
         db.session.commit()  # ends the read transaction
-    return record_login(phone, user, now=now, settings=settings, address=address)
+    # The outcome reads the counts, then writes them: on SQLite that transaction
+    # must hold the write lock from its BEGIN (a commit above left this request in
+    # deferred mode, and two deferred readers upgrading at once fail at once).
+    with database.write_transactions():
+        return record_login(phone, user, now=now, settings=settings, address=address)
 
 
 def check_credentials(

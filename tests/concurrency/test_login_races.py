@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import LoginAttempt, LoginCap
@@ -85,3 +86,24 @@ def test_wrong_pins_from_many_addresses_at_once_all_count_toward_the_daily_cap(
     assert row.failures == cap and row.flagged_at == now
     with pytest.raises(LoginLocked):
         log_in(phone, PIN, now=now, settings=settings, address="10.0.1.1")
+
+
+def test_wrong_logins_at_once_through_the_login_page_all_count(app, make, fire):
+    """The whole request path: each wrong login is answered 401 and counted, never
+    a 500. (On SQLite the outcome is written after the hash check's own read
+    transaction has ended: it must take the write lock before it reads, or two
+    writers upgrading at once fail with "database is locked".)"""
+    resident = make.resident()
+    make.commit()
+    phones = [resident.phone] + [f"135000{n:05d}" for n in range(11)]
+
+    def wrong_login(phone):
+        def call():
+            response = app.test_client().post("/login", data={"phone": phone, "secret": "000000"})
+            return response.status_code
+
+        return call
+
+    assert fire([wrong_login(phone) for phone in phones]) == [401] * len(phones)
+    caps = {cap.phone: cap.failures for cap in db.session.scalars(select(LoginCap))}
+    assert caps == dict.fromkeys(phones, 1)
