@@ -78,8 +78,10 @@ class Config:
     # Lockout per (phone number, client address): after SLOW_AFTER wrong tries each
     # further try waits; LOCK_AFTER wrong tries lock the pair for the first of
     # LOCK_MINUTES, and every further wrong try (the count only restarts after a
-    # success) locks it for the next, staying at the last. A pair with no wrong try
-    # for FORGET_DAYS days starts afresh; staff can unlock at once.
+    # success) locks it for the next, staying at the last. A pair that was locked
+    # keeps its level until staff unlock the number or reset the PIN at the desk (a
+    # success clears only the count); a pair that never locked is forgotten after
+    # FORGET_DAYS days without a wrong try, so the table does not grow for ever.
     LOGIN_SLOW_AFTER = 3
     LOGIN_LOCK_AFTER = 6
     LOGIN_LOCK_MINUTES = (15, 60, 24 * 60)

@@ -1,4 +1,4 @@
-"""Flask commands: `flask seed-demo`, `flask run-jobs`."""
+"""Flask commands: `flask seed-demo`, `flask run-jobs`, `flask set-role`."""
 
 from __future__ import annotations
 
@@ -41,3 +41,43 @@ def register(app: Flask) -> None:
             click.echo(
                 f"{name}: {'skipped (another run holds the lock)' if done is None else done}"
             )
+
+    @app.cli.command("set-role")
+    @click.argument("phone")
+    @click.argument("role", type=click.Choice(["resident", "teacher", "staff", "admin"]))
+    @click.option(
+        "--password", help="The new password, when a resident becomes teacher/staff/admin."
+    )
+    @click.option("--pin", help="The new 6-digit PIN, when an account becomes a resident.")
+    def set_role_command(phone, role, password, pin):
+        """Give the account of PHONE another ROLE (for admins at the server).
+
+        Every session of the account ends. Residents log in with a PIN and everyone
+        else with a password: when that changes, give the new one (--password of at
+        least 10 characters, or --pin of 6 digits). Audited as done by the system."""
+        from app.services.auth import find_user_by_phone
+        from app.services.residents import DeskRefused, set_role
+        from app.timeutil import now
+
+        user = find_user_by_phone(phone)
+        if user is None:
+            raise click.ClickException("No account has this phone number.")
+        if pin and role != "resident":
+            raise click.ClickException("Only residents log in with a PIN: give --password.")
+        if password and role == "resident":
+            raise click.ClickException("Residents log in with a PIN: give --pin.")
+        before = user.role
+        try:
+            set_role(
+                user,
+                role,
+                by=None,
+                now=now(),
+                secret=password or pin,
+                hash_method=app.config["PASSWORD_HASH_METHOD"],
+            )
+        except DeskRefused as refusal:
+            db.session.rollback()
+            raise click.ClickException(str(refusal)) from None
+        db.session.commit()
+        click.echo(f"{user.phone}: {before} -> {role}; every session of the account has ended.")

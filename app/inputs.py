@@ -29,6 +29,17 @@ def ascii_digits(raw: str | None) -> str | None:
     return None
 
 
+PIN_LENGTH = 6
+
+
+def typed_pin(raw: str | None, length: int = PIN_LENGTH) -> str | None:
+    """A PIN as typed (in any width) as the ASCII digits it is stored and compared
+    as, or None when it is not exactly `length` digits: the one check every form
+    and rule that takes a PIN uses."""
+    digits = ascii_digits(raw)
+    return digits if digits is not None and len(digits) == length else None
+
+
 # Ids are INTEGER columns: 32 bits on PostgreSQL (SQLite would hold 64). A larger
 # number names nothing, and must not reach a query, where PostgreSQL raises.
 MAX_ID = 2**31 - 1

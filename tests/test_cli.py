@@ -1,7 +1,9 @@
+import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Activity, Booking, Person, Session, User
+from app.models import Activity, AuditEntry, Booking, Person, Role, Session, User
+from tests.conftest import PASSWORD, PIN
 
 
 def _counts():
@@ -32,3 +34,111 @@ def test_demo_pages_render(runner, client):
     assert client.get("/classes").status_code == 200
     for activity_id in db.session.scalars(select(Activity.id)):
         assert client.get(f"/classes/{activity_id}").status_code == 200
+
+
+# --- flask set-role ------------------------------------------------------------------
+
+NEW_PASSWORD = "a-long-password"
+
+
+def _logged_in(client, user, secret) -> None:
+    response = client.post("/login", data={"phone": user.phone, "secret": secret})
+    assert response.status_code == 302, "the login itself failed"
+
+
+def _is_logged_out(response) -> bool:
+    return response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def _account(user_id):
+    db.session.commit()  # a fresh snapshot: see what the command wrote
+    user = db.session.get(User, user_id, populate_existing=True)
+    return user.role, user.secret_hash, user.session_version
+
+
+def _audit():
+    db.session.commit()
+    return db.session.scalars(select(AuditEntry).where(AuditEntry.action == "user.role")).all()
+
+
+def test_set_role_makes_a_resident_a_teacher_with_a_password_and_ends_their_sessions(
+    runner, app, make
+):
+    resident = make.resident()
+    make.commit()
+    phone = app.test_client()
+    _logged_in(phone, resident, PIN)
+    assert phone.get("/me/").status_code == 200
+    result = runner.invoke(args=["set-role", resident.phone, "teacher", "--password", NEW_PASSWORD])
+    assert result.exit_code == 0, result.output
+    assert _account(resident.id)[0] == Role.TEACHER
+    assert _is_logged_out(phone.get("/me/"))  # the resident's login is over
+    (entry,) = _audit()
+    assert (entry.actor_id, entry.subject_id) == (None, resident.id)  # by the system
+    assert (entry.before, entry.after) == ({"role": "resident"}, {"role": "teacher"})
+    assert NEW_PASSWORD not in result.output
+    again = app.test_client()
+    assert again.post("/login", data={"phone": resident.phone, "secret": PIN}).status_code == 401
+    _logged_in(again, resident, NEW_PASSWORD)
+    assert again.get("/teach/").status_code == 200
+
+
+def test_set_role_makes_a_teacher_a_resident_with_a_pin(runner, app, make):
+    teacher = make.user(role=Role.TEACHER, age=40)
+    make.commit()
+    site = app.test_client()
+    _logged_in(site, teacher, PASSWORD)
+    assert site.get("/teach/").status_code == 200
+    # Typed in full-width digits, the PIN is stored as the digits the kiosk types.
+    result = runner.invoke(args=["set-role", teacher.phone, "resident", "--pin", "６５４３２１"])
+    assert result.exit_code == 0, result.output
+    assert _is_logged_out(site.get("/teach/"))
+    _logged_in(app.test_client(), teacher, "654321")
+    assert len(_audit()) == 1
+
+
+def test_set_role_between_password_roles_keeps_the_password(runner, app, make):
+    teacher = make.user(role=Role.TEACHER, age=40)
+    make.commit()
+    site = app.test_client()
+    _logged_in(site, teacher, PASSWORD)
+    result = runner.invoke(args=["set-role", teacher.phone, "staff"])
+    assert result.exit_code == 0, result.output
+    assert _account(teacher.id)[0] == Role.STAFF
+    assert _is_logged_out(site.get("/teach/"))
+    _logged_in(app.test_client(), teacher, PASSWORD)
+
+
+@pytest.mark.parametrize(
+    ("role_now", "args"),
+    [
+        (Role.RESIDENT, ["staff"]),  # a password role needs a password
+        (Role.RESIDENT, ["staff", "--password", "short"]),  # of 10 characters or more
+        (Role.RESIDENT, ["admin", "--pin", "123456"]),  # not a PIN
+        (Role.RESIDENT, ["resident"]),  # no change
+        (Role.RESIDENT, ["boss"]),  # no such role
+        (Role.TEACHER, ["resident"]),  # a resident needs a PIN
+        (Role.TEACHER, ["resident", "--pin", "12345"]),  # of 6 digits
+        (Role.TEACHER, ["resident", "--pin", "١٢٣٤٥٦"]),  # of ASCII digits after folding
+        (Role.TEACHER, ["resident", "--password", NEW_PASSWORD]),  # not a password
+        (Role.TEACHER, ["staff", "--password", NEW_PASSWORD]),  # no new password here
+    ],
+)
+def test_set_role_refusals_change_nothing(runner, app, make, role_now, args):
+    user = make.user(role=role_now, age=40)
+    make.commit()
+    site = app.test_client()
+    secret = PIN if role_now == Role.RESIDENT else PASSWORD
+    _logged_in(site, user, secret)
+    before = _account(user.id)
+    result = runner.invoke(args=["set-role", user.phone, *args])
+    assert result.exit_code != 0
+    assert _account(user.id) == before
+    assert _audit() == []
+    assert site.get("/me/").status_code == 200  # still logged in
+
+
+def test_set_role_of_an_unknown_number_is_refused(runner):
+    result = runner.invoke(args=["set-role", "13700000000", "staff", "--password", NEW_PASSWORD])
+    assert result.exit_code != 0 and "No account" in result.output
+    assert _audit() == []

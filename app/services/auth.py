@@ -2,8 +2,10 @@
 
 Wrong tries are counted per (phone number, client address): after a few each try
 waits, then the pair is locked, and every further wrong try locks it for longer
-(15 min, 1 h, 24 h). The count restarts only after a success, and the lock level
-only after LOGIN_FORGET_DAYS quiet days or a staff unlock. Wrong tries are also
+(15 min, 1 h, 24 h). The count restarts only after a success; the lock level
+never goes down on its own, only when staff unlock the number or set a new PIN.
+A pair that never reached a lock is forgotten after LOGIN_FORGET_DAYS quiet days,
+so the table does not grow for ever. Wrong tries are also
 counted per phone number and local day across all addresses: at
 LOGIN_DAILY_CAP_PER_PHONE the number is locked everywhere until the next day and
 shown to the desk. A stranger guessing from elsewhere therefore cannot lock the
@@ -22,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import database
@@ -133,7 +135,13 @@ def check_credentials(
     transaction: on SQLite a write transaction holds the whole database, and every
     booking would wait for it."""
     phone = normalise_phone(phone)
-    _refuse_while_locked(phone, client_address(address), now, settings)
+    address = client_address(address)
+    _refuse_while_locked(
+        db.session.get(LoginAttempt, (phone, address)),
+        db.session.get(LoginCap, phone),
+        now,
+        settings,
+    )
     user = db.session.scalar(select(User).where(User.phone == phone))
     given = typed_secret(secret)
     if user is None:
@@ -144,8 +152,11 @@ def check_credentials(
     return None
 
 
-def _refuse_while_locked(phone: str, address: str, now: datetime, settings) -> None:
-    cap = db.session.get(LoginCap, phone)
+def _refuse_while_locked(
+    attempt: LoginAttempt | None, cap: LoginCap | None, now: datetime, settings
+) -> None:
+    """Raises LoginLocked while the number is locked everywhere for the day, or the
+    pair is locked or must still wait after its last wrong try."""
     if cap is not None and cap.locked_until is not None and now < cap.locked_until:
         raise LoginLocked(
             _l(
@@ -153,7 +164,6 @@ def _refuse_while_locked(phone: str, address: str, now: datetime, settings) -> N
                 "or try again tomorrow."
             )
         )
-    attempt = db.session.get(LoginAttempt, (phone, address))
     if attempt is None or _forgotten(attempt, now, settings):
         return
     if attempt.locked_until is not None and now < attempt.locked_until:
@@ -186,12 +196,16 @@ def record_login(
     pair's wrong tries (its lock level stays); a failure (None) counts for the pair
     and for the number's day, locks as the module explains, and raises
     LoginRefused. The counts are re-read here under a row lock, so failures made at
-    the same moment all count."""
+    the same moment all count, and a right PIN checked while other guesses locked
+    the pair or reached the day's cap is refused (LoginLocked) like a later try."""
     phone, address = normalise_phone(phone), client_address(address)
     attempt = _attempt_for_update(phone, address)
     if user is not None:
+        # The check ran before, in its own transaction: guesses made at the same
+        # moment may have locked the pair or the number since.
+        _refuse_while_locked(attempt, _cap_for_update(phone), now, settings)
         if attempt is not None:
-            if attempt.locks and not _forgotten(attempt, now, settings):
+            if attempt.locks:
                 attempt.failures = 0
             else:
                 db.session.delete(attempt)
@@ -202,7 +216,7 @@ def record_login(
         add_if_new(LoginAttempt(phone=phone, address=address, failures=0, locks=0))
         attempt = _attempt_for_update(phone, address)
     if _forgotten(attempt, now, settings):
-        attempt.failures, attempt.locks, attempt.locked_until = 0, 0, None
+        attempt.failures = 0
     attempt.failures += 1
     attempt.last_failed_at = now
     if attempt.failures >= settings["LOGIN_LOCK_AFTER"]:
@@ -231,9 +245,10 @@ def _count_for_the_day(phone: str, now: datetime, settings) -> None:
 
 
 def _forgotten(attempt: LoginAttempt, now: datetime, settings) -> bool:
-    """A pair with no wrong try for LOGIN_FORGET_DAYS days (and no lock running)
-    starts afresh."""
-    if attempt.locked_until is not None and now < attempt.locked_until:
+    """A pair that was never locked and has had no wrong try for LOGIN_FORGET_DAYS
+    days starts afresh. A pair that was locked keeps its level (and its count)
+    until staff unlock the number or set a new PIN."""
+    if attempt.locks:
         return False
     last = attempt.last_failed_at
     return last is not None and now - last >= timedelta(days=settings["LOGIN_FORGET_DAYS"])
@@ -340,18 +355,16 @@ def unlock_login(user: User, *, by: User, now: datetime, settings) -> None:
 
 @job("forget-login-failures")
 def forget_login_failures(now: datetime) -> int:
-    """Deletes what no longer counts: (phone, address) pairs with no wrong try for
-    LOGIN_FORGET_DAYS and no lock running, and past days' counts of numbers that
-    are not on the desk's list. Idempotent."""
+    """Deletes what no longer counts: (phone, address) pairs that were never locked
+    and have had no wrong try for LOGIN_FORGET_DAYS, and past days' counts of
+    numbers that are not on the desk's list. Pairs that were locked stay (their
+    level does not go down on its own). Idempotent."""
     settings = current_app.config
     quiet_since = now - timedelta(days=settings["LOGIN_FORGET_DAYS"])
     today = local_date(now, _zone(settings))
     pairs = db.session.execute(
         delete(LoginAttempt)
-        .where(
-            LoginAttempt.last_failed_at <= quiet_since,
-            or_(LoginAttempt.locked_until.is_(None), LoginAttempt.locked_until <= now),
-        )
+        .where(LoginAttempt.last_failed_at <= quiet_since, LoginAttempt.locks == 0)
         .execution_options(synchronize_session=False)
     ).rowcount
     days = db.session.execute(

@@ -1,12 +1,12 @@
 """Confirm it's you: the PIN or password entered again before a change that
 guards a child (the pickup list). The check is login's own, so a wrong secret
-counts toward the same lock as a wrong login, and a locked number stays locked."""
+counts toward the same lock as a wrong login, and a locked number stays locked.
+A PIN typed in full-width digits is folded there too (auth.typed_secret)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from app.inputs import ascii_digits
 from app.models import User
 from app.services import auth
 
@@ -18,9 +18,6 @@ def confirm_secret(
     failure is recorded; the caller commits it) or LoginLocked. Like a login, the
     slow hash check runs in a read transaction of its own, and failures count for
     the (phone, client address) pair like a login's."""
-    typed = secret or ""
-    if user.uses_pin:
-        typed = ascii_digits(typed) or typed
-    confirmed = auth.log_in(user.phone, typed, now=now, settings=settings, address=address)
+    confirmed = auth.log_in(user.phone, secret or "", now=now, settings=settings, address=address)
     if confirmed.id != user.id:  # cannot happen: phones are unique
         raise auth.LoginRefused()

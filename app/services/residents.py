@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from app.extensions import db
-from app.inputs import ascii_digits
+from app.inputs import typed_pin
 from app.models import HOUSEHOLD_TAGS, Household, HouseholdTag, Person, Role, User
 from app.services import audit
 from app.services.auth import (
@@ -87,8 +87,7 @@ def check_secret(secret: str | None, role: str) -> None:
     kiosk keypad can type it); a password has at least PASSWORD_MIN_LENGTH
     characters. Raises DeskRefused."""
     if role == Role.RESIDENT:
-        pin = ascii_digits(secret)
-        if pin is None or len(pin) != 6:
+        if typed_pin(secret) is None:
             raise DeskRefused(_l("A PIN is 6 digits."))
     elif len(secret or "") < PASSWORD_MIN_LENGTH:
         raise DeskRefused(
@@ -183,14 +182,38 @@ def reset_pin(user: User, new_pin: str, *, by: User, now: datetime, hash_method:
     audit.record(by, "user.reset_pin", user, now, after={"person": user.person.name})
 
 
-def set_role(user: User, role: str, *, by: User, now: datetime) -> None:
-    """Gives an account another role (resident, teacher, staff, admin); audited.
-    Every session of the account ends, so no page keeps the old rights."""
+def set_role(
+    user: User,
+    role: str,
+    *,
+    by: User | None,
+    now: datetime,
+    hash_method: str,
+    secret: str | None = None,
+) -> None:
+    """Gives an account another role (resident, teacher, staff, admin); audited
+    (`by` None: the system, e.g. `flask set-role`). Every session of the account
+    ends, so no page keeps the old rights. When the way of logging in changes
+    (residents use a PIN, everyone else a password), `secret` is the new PIN or
+    password and is required; otherwise none may be given. Raises DeskRefused and
+    then changes nothing."""
     if role not in set(Role):
         raise DeskRefused(_l("Unknown role."))
     before = user.role
     if before == role:
-        return
+        raise DeskRefused(_l("The account already has this role."))
+    new_kind = role == Role.RESIDENT
+    if user.uses_pin != new_kind:
+        if not secret:
+            raise DeskRefused(
+                _l("A resident needs a PIN.")
+                if new_kind
+                else _l("This role logs in with a password: please give one.")
+            )
+        check_secret(secret, role)
+        user.secret_hash = hash_secret(secret, hash_method)
+    elif secret:
+        raise DeskRefused(_l("The way of logging in stays the same: no new PIN or password."))
     user.role = role
     end_all_sessions(user)
     audit.record(by, "user.role", user, now, before={"role": before}, after={"role": role})

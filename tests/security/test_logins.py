@@ -23,9 +23,10 @@ from werkzeug.security import check_password_hash
 
 from app import create_app
 from app.extensions import db
+from app.inputs import typed_pin
 from app.models import AuditEntry, LoginAttempt, LoginCap, Role, User
 from app.services import auth as auth_service
-from app.services.auth import UNKNOWN_ADDRESS, locked_accounts
+from app.services.auth import UNKNOWN_ADDRESS, LoginLocked, LoginRefused, locked_accounts
 from app.services.residents import DeskRefused, create_user
 from config import ProductionConfig, TestingConfig
 from tests.conftest import FROZEN_NOW, PASSWORD, PIN, IsolatedClient
@@ -355,15 +356,78 @@ def test_a_success_clears_the_count_but_keeps_the_level(app, make, client, now):
 
 
 def test_a_pair_is_forgotten_after_quiet_days(app, make, client, now):
+    """Only a pair that never locked: the lock level of one that did never goes
+    down on its own (issue 10), however long it stays quiet."""
+    from app.services.jobs import run_all
+
     resident = make.resident()
     make.commit()
-    last = _six_wrong(app, client, resident.phone, now)
-    later = _at(app, last + timedelta(days=app.config["LOGIN_FORGET_DAYS"]))
-    assert _post_login(client, resident.phone, WRONG).status_code == 401
-    attempt = _attempt(resident.phone, "127.0.0.1")
+    phone, few, locked = resident.phone, "192.0.2.31", "192.0.2.32"
+    lock_after = app.config["LOGIN_LOCK_AFTER"]
+    for i in range(lock_after - 1):  # a few wrong PINs, no lock
+        _at(app, now + timedelta(minutes=i))
+        assert _post_login(client, phone, WRONG, addr=few).status_code == 401
+    last = _six_wrong(app, client, phone, now + timedelta(hours=1), addr=locked)
+    later = _at(app, last + timedelta(days=10 * app.config["LOGIN_FORGET_DAYS"]))
+    # The job deletes the quiet pair that never locked (and the past day's count).
+    assert run_all(later, ["forget-login-failures"]) == {"forget-login-failures": 1 + 1}
+    assert _attempt(phone, few) is None
+    # The one that locked keeps its level and its count: the next wrong PIN locks
+    # it again, for the next step (1 hour).
+    assert _post_login(client, phone, WRONG, addr=locked).status_code == 401
+    attempt = _attempt(phone, locked)
+    assert (attempt.failures, attempt.locks) == (lock_after + 1, 2)
+    assert attempt.locked_until == later + timedelta(hours=1)
+    # Without the job, the pair that never locked starts afresh all the same.
+    assert _post_login(client, phone, WRONG, addr=few).status_code == 401
+    _at(app, later + timedelta(days=app.config["LOGIN_FORGET_DAYS"], minutes=1))
+    assert _post_login(client, phone, WRONG, addr=few).status_code == 401
+    attempt = _attempt(phone, few)
     assert (attempt.failures, attempt.locks, attempt.locked_until) == (1, 0, None)
-    _at(app, later + timedelta(minutes=1))
-    assert _post_login(client, resident.phone, PIN).status_code == 302
+    assert _post_login(client, phone, PIN, addr=few).status_code == 302
+
+
+def test_a_right_pin_checked_while_guesses_lock_the_pair_is_refused(app, make, now):
+    """Guesses sent at the same moment all pass the lock check, which runs before
+    any of them is recorded; the right one must not log in once the others have
+    locked the pair."""
+    resident = make.resident()
+    make.commit()
+    phone, here, settings = resident.phone, "192.0.2.41", app.config
+    user = auth_service.check_credentials(phone, PIN, now=now, settings=settings, address=here)
+    assert user is not None and user.id == resident.id
+    db.session.commit()
+    for _ in range(settings["LOGIN_LOCK_AFTER"]):  # the wrong guesses checked alongside
+        with pytest.raises(LoginRefused) as refusal:
+            auth_service.record_login(phone, None, now=now, settings=settings, address=here)
+        assert type(refusal.value) is LoginRefused
+        db.session.commit()
+    with pytest.raises(LoginLocked):
+        auth_service.record_login(phone, user, now=now, settings=settings, address=here)
+    db.session.rollback()
+    attempt = _attempt(phone, here)
+    assert (attempt.failures, attempt.locks) == (settings["LOGIN_LOCK_AFTER"], 1)  # not cleared
+
+
+def test_a_right_pin_checked_while_guesses_reach_the_daily_cap_is_refused(app, make, now):
+    resident = make.resident()
+    make.commit()
+    phone, settings = resident.phone, app.config
+    user = auth_service.check_credentials(
+        phone, PIN, now=now, settings=settings, address="192.0.2.42"
+    )
+    assert user is not None
+    db.session.commit()
+    for i in range(settings["LOGIN_DAILY_CAP_PER_PHONE"]):  # one guess from each address
+        with pytest.raises(LoginRefused):
+            auth_service.record_login(
+                phone, None, now=now, settings=settings, address=f"198.51.100.{i + 1}"
+            )
+        db.session.commit()
+    with pytest.raises(LoginLocked):
+        auth_service.record_login(phone, user, now=now, settings=settings, address="192.0.2.42")
+    db.session.rollback()
+    assert _attempt(phone, "192.0.2.42") is None
 
 
 def test_wrong_pins_from_one_address_do_not_lock_another(app, make, client, now):
@@ -558,11 +622,25 @@ def test_the_dummy_hash_is_made_once_per_process(app, monkeypatch):
     assert made == [app.config["PASSWORD_HASH_METHOD"]]
 
 
-def test_an_inactive_account_is_refused(make, client):
+def test_an_inactive_account_costs_the_same_hash_check(app, make, client, monkeypatch):
+    """Its right PIN is refused like a wrong one, after checking the hash like any
+    other login: an early refusal would answer faster and tell the account exists
+    and is inactive."""
     resident = make.resident()
     resident.active = False
     make.commit()
-    assert _post_login(client, resident.phone, PIN).status_code == 401
+    checked = []
+    real = auth_service.check_password_hash
+
+    def counting(stored, given):
+        checked.append(stored.split("$", 1)[0])
+        return real(stored, given)
+
+    monkeypatch.setattr(auth_service, "check_password_hash", counting)
+    answer = _post_login(client, resident.phone, PIN)
+    assert answer.status_code == 401
+    assert checked == [app.config["PASSWORD_HASH_METHOD"]]
+    assert _attempt(resident.phone, "127.0.0.1").failures == 1  # counted like a wrong PIN
 
 
 # --- passwords -----------------------------------------------------------------------------
@@ -674,6 +752,36 @@ def test_arabic_indic_digits_are_refused_at_login(make, client, path, data):
     html = answer.get_data(as_text=True)
     assert "请用数字 0 到 9 输入密码" in html or "手机号" in html  # a field message, in Chinese
     assert _counts() == before  # no attempt recorded: no PIN was checked
+
+
+@pytest.mark.parametrize(
+    ("typed", "pin"),
+    [
+        ("123456", "123456"),
+        ("１２３４５６", "123456"),  # full-width, as a Chinese keyboard types
+        (" 123456 ", "123456"),
+        ("12345", None),
+        ("1234567", None),
+        ("١٢٣٤٥٦", None),  # Arabic-Indic: digits, but not what the keypad types
+        ("12345a", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_one_rule_reads_a_typed_pin(typed, pin):
+    """The login and desk forms and the account rules all read a PIN with it."""
+    assert typed_pin(typed) == pin
+
+
+def test_a_full_width_pin_confirms_it_is_you(app, make, now):
+    from app.services.reauth import confirm_secret
+
+    resident = make.resident()
+    make.commit()
+    confirm_secret(resident, "１２３４５６", now=now, settings=app.config, address="192.0.2.60")
+    with pytest.raises(LoginRefused):
+        confirm_secret(resident, "０００００１", now=now, settings=app.config, address="192.0.2.60")
+    db.session.rollback()
 
 
 def test_a_pin_typed_in_any_width_counts_as_the_same_wrong_try(app, make, client):

@@ -129,7 +129,14 @@ def test_a_role_change_ends_the_accounts_sessions(app, make, client, now):
     _login(client, teacher)
     assert client.get("/teach/").status_code == 200
     before = _audit_count()
-    residents.set_role(teacher, Role.RESIDENT, by=staff, now=now)
+    residents.set_role(
+        teacher,
+        Role.RESIDENT,
+        by=staff,
+        now=now,
+        secret=PIN,
+        hash_method=app.config["PASSWORD_HASH_METHOD"],
+    )
     db.session.commit()
     assert _is_logged_out(client.get("/teach/"))
     assert _audit_count() == before + 1

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 from wtforms.validators import ValidationError
 
-from app.inputs import ascii_digits, fold
+from app.inputs import PIN_LENGTH, ascii_digits, fold, typed_pin
 
 
 class Pin:
     """Exactly `length` digits; the field keeps the ASCII digits."""
 
-    def __init__(self, message, length: int = 6):
+    def __init__(self, message, length: int = PIN_LENGTH):
         self.message, self.length = message, length
 
     def __call__(self, form, field):
-        pin = ascii_digits(field.data)
-        if pin is None or len(pin) != self.length:
+        pin = typed_pin(field.data, self.length)
+        if pin is None:
             raise ValidationError(self.message)
         field.data = pin
 
