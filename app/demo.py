@@ -72,19 +72,17 @@ def seed_demo(now: datetime, pickup_codes: list[str] | None = None) -> bool:
     duoduo = add_person(chen, "陈朵朵", now=now, birth_date=date(2017, 4, 18))
     chen_account = account(meihua, "13800000004")
 
-    staff_home = create_household("中心工作人员", now=now)
+    # Each teacher and staff member is their own household: a household is a
+    # family, and its members see and act for one another.
     teachers = {}
-    for phone, role, who in LOGINS[4:]:
-        name = who.split(" — ")[0]
-        person = add_person(staff_home, name, now=now, phone=phone)
+    staff_logins = [(phone, role, who.split(" — ")[0]) for phone, role, who in LOGINS[4:]]
+    for phone, role, name in staff_logins + [
+        ("13900000003", Role.TEACHER, "陈老师"),
+        ("13900000004", Role.TEACHER, "张老师"),
+        ("13900000005", Role.TEACHER, "刘同学"),
+    ]:
+        person = add_person(create_household(name, now=now), name, now=now, phone=phone)
         teachers[name] = account(person, phone, role)
-    for name, phone in (
-        ("陈老师", "13900000003"),
-        ("张老师", "13900000004"),
-        ("刘同学", "13900000005"),
-    ):
-        person = add_person(staff_home, name, now=now, phone=phone)
-        teachers[name] = account(person, phone, Role.TEACHER)
 
     today = local_date(now)
     monday = today - timedelta(days=today.weekday())

@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms.validators import ValidationError
 
 from app.inputs import fold, parse_id
+from app.services.schedule import MAX_SPAN_DAYS, span_too_long
 
 FIRST_YEAR = 1900
 LAST_YEAR = 2100
@@ -83,3 +84,16 @@ class DateField(_InRange, wtforms.DateField):
 
 class DateTimeLocalField(_InRange, wtforms.DateTimeLocalField):
     pass
+
+
+def within_span(first_field: str):
+    """Validator of a last-day field: at most `schedule.MAX_SPAN_DAYS` after the
+    form's `first_field` (the schedule and programme forms; the service checks the
+    same rule for every other caller)."""
+
+    def check(form, field):
+        first = form[first_field].data
+        if first and field.data and (field.data - first).days > MAX_SPAN_DAYS:
+            raise ValidationError(span_too_long())
+
+    return check

@@ -1230,14 +1230,34 @@ def session_helpers(session: Session) -> list[SessionHelper]:
     )
 
 
+def _volunteer_by_phone(phone: str, now: datetime) -> User | None:
+    """The account a helper is recorded under: an active resident or teacher who is
+    an adult today. Staff and admin accounts, children and closed accounts are not
+    volunteers, and answer like a number nobody has (the caller learns no name)."""
+    user = db.session.scalar(select(User).where(User.phone == normalise_phone(phone)))
+    if (
+        user is None
+        or not user.active
+        or user.is_staff
+        or user.role not in (Role.RESIDENT, Role.TEACHER)
+        or user.person is None
+        or user.person.is_child_on(local_date(now))
+    ):
+        return None
+    return user
+
+
 def add_helper(session: Session, phone: str, *, by: User, now: datetime) -> SessionHelper:
-    """The teacher (or staff) records who helped run the session, found by phone.
-    Raises NotAllowed or NotEligible (no account with that phone)."""
+    """The teacher (or staff) records who helped run the session, found by phone:
+    a volunteer (see _volunteer_by_phone). Audited.
+    Raises NotAllowed or NotEligible (no volunteer account with that phone)."""
     check_roster_access(by, session)
-    helper = db.session.scalar(select(User).where(User.phone == normalise_phone(phone)))
+    helper = _volunteer_by_phone(phone, now)
     if helper is None:
         raise NotEligible(
-            _l("Nobody with that phone number has an account. The front desk can register them.")
+            _l(
+                "No volunteer account has this phone number. The front desk can register volunteers."
+            )
         )
     existing = db.session.scalar(
         select(SessionHelper).where(
@@ -1251,14 +1271,18 @@ def add_helper(session: Session, phone: str, *, by: User, now: datetime) -> Sess
     )
     db.session.add(entry)
     db.session.flush()
+    audit.record(by, "session.helper_add", session, now, after={"user_id": helper.id})
     return entry
 
 
-def remove_helper(entry: SessionHelper, *, by: User) -> None:
-    """Raises NotAllowed unless `by` teaches the session or is staff."""
-    check_roster_access(by, db.session.get(Session, entry.session_id))
+def remove_helper(entry: SessionHelper, *, by: User, now: datetime) -> None:
+    """Raises NotAllowed unless `by` teaches the session or is staff. Audited."""
+    session = db.session.get(Session, entry.session_id)
+    check_roster_access(by, session)
+    user_id = entry.user_id
     db.session.delete(entry)
     db.session.flush()
+    audit.record(by, "session.helper_remove", session, now, before={"user_id": user_id})
 
 
 # --- the teacher's day -----------------------------------------------------------

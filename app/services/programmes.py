@@ -44,7 +44,7 @@ from app.services import audit
 from app.services.booking import cancel_booking, place_booking, waitlist_position
 from app.services.errors import BookingError, NotBookable, NotEligible
 from app.services.notifications import notify_household
-from app.services.schedule import add_session, create_activity, weekly_dates
+from app.services.schedule import add_session, check_span, create_activity, weekly_dates
 from app.services.targets import Target
 from app.timeutil import from_local, local_date, local_day_bounds
 
@@ -137,7 +137,9 @@ def create_programme(
     """Creates the activity, the programme and one session per day and slot kind.
 
     A holiday programme is booked slot by slot; an after-school programme is one
-    term enrolment per child covering every school day."""
+    term enrolment per child covering every school day. Raises ScheduleRefused for
+    a range over schedule.MAX_SPAN_DAYS, before anything is written."""
+    check_span(first_day, last_day)
     weekdays = sorted(set(weekdays))
     activity_fields.setdefault("audience", Audience.CHILD)
     activity_fields.setdefault(

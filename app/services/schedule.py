@@ -55,10 +55,32 @@ def add_session(
     return session
 
 
+# The longest date range one request may fill with sessions (a school year and a
+# bit): a wider one would write thousands of rows while holding the write lock.
+# Both the schedule form and the programme form check it (app.forms.within_span),
+# and weekly_dates refuses it for every other caller.
+MAX_SPAN_DAYS = 400
+
+
+def span_too_long():
+    """The refusal of a range over MAX_SPAN_DAYS (lazy: shown in the reader's language)."""
+    return _l(
+        "Please choose at most %(days)s days from the first day to the last.", days=MAX_SPAN_DAYS
+    )
+
+
+def check_span(first_day: date, last_day: date) -> None:
+    """Raises ScheduleRefused when last_day is more than MAX_SPAN_DAYS after first_day."""
+    if (last_day - first_day).days > MAX_SPAN_DAYS:
+        raise ScheduleRefused(span_too_long())
+
+
 def weekly_dates(
     first_day: date, last_day: date, weekdays: Iterable[int], skip: Iterable[date] = ()
 ) -> list[date]:
-    """Every date from first_day to last_day whose ISO weekday is listed, minus `skip`."""
+    """Every date from first_day to last_day whose ISO weekday is listed, minus `skip`.
+    Raises ScheduleRefused for a range over MAX_SPAN_DAYS."""
+    check_span(first_day, last_day)
     wanted, skipped = set(weekdays), set(skip)
     days, day = [], first_day
     while day <= last_day:
@@ -125,6 +147,18 @@ EDITABLE_FIELDS = (
 )
 # Changing these once people booked would change what their bookings mean.
 _FIXED_ONCE_BOOKED = ("enrolment_unit", "capacity_unit")
+# Once a lottery's seed is drawn and its SHA-256 published, who may apply and how
+# places are given are fixed: reopening the window would let people apply under a
+# commitment made for the applications that were in.
+_FIXED_ONCE_SEALED = ("opens_at", "closes_at", "allocation")
+
+
+def lottery_sealed(activity: Activity) -> bool:
+    """The activity is a programme whose lottery seed (and its commitment) exists."""
+    programme = activity.programme
+    return programme is not None and (
+        programme.seed_sha256 is not None or programme.draw_seed is not None
+    )
 
 
 def _plain(value):
@@ -153,7 +187,8 @@ def update_activity(
 ) -> list[Booking]:
     """Staff edit an activity; before/after go to the audit log. A new capacity of a
     term (series) class goes through change_capacity. Returns bookings promoted.
-    Raises ScheduleRefused or CapacityTooLow."""
+    Raises ScheduleRefused (also when the window or allocation of a sealed lottery
+    would change) or CapacityTooLow."""
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
@@ -162,6 +197,12 @@ def update_activity(
         raise ScheduleRefused(
             _l(
                 "People have already booked this class, so how it is booked (per session or per term, per person or per family) cannot change."
+            )
+        )
+    if any(k in changed for k in _FIXED_ONCE_SEALED) and lottery_sealed(activity):
+        raise ScheduleRefused(
+            _l(
+                "Applications have closed and the lottery's seed is published, so the application dates and how places are given cannot change any more."
             )
         )
     opens = fields.get("opens_at", activity.opens_at)

@@ -420,9 +420,9 @@ def test_a_teacher_records_a_helper_who_then_sees_their_hours(client, auth, make
         f"/teach/sessions/{session_id}/helpers?lang=en", data={"phone": "13999999999"}
     )
     assert unknown.status_code == 303
-    assert "Nobody with that phone number" in client.get(f"/teach/sessions/{session_id}").get_data(
-        as_text=True
-    )
+    assert "No volunteer account has this phone number" in client.get(
+        f"/teach/sessions/{session_id}"
+    ).get_data(as_text=True)
     assert db.session.query(SessionHelper).count() == 1
     auth.logout()
     auth.login(student)

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -11,17 +9,9 @@ from app.blueprints.auth import bp
 from app.blueprints.auth.forms import LoginForm
 from app.blueprints.auth.limits import login_limits
 from app.extensions import db
+from app.redirects import safe_next
 from app.services.auth import LoginRefused, log_in
 from app.timeutil import now
-
-
-def _safe_next(target: str | None) -> str | None:
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/"):
-        return None
-    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -48,7 +38,7 @@ def login():
     # A fresh session per login: nothing of a previous visitor (a kiosk!) carries over.
     sessions.start(user, remember=form.remember.data)
     flash(_("Welcome, %(name)s.", name=user.person.name), "success")
-    return redirect(_safe_next(form.next.data) or url_for("public.list_activities"))
+    return redirect(safe_next(form.next.data) or url_for("public.list_activities"))
 
 
 @bp.post("/logout")

@@ -22,6 +22,7 @@ from app.extensions import db, htmx, limiter
 from app.formatting import when
 from app.loaders import booking_for, person_for
 from app.models import Activity, Booking, Channel, HelpRequest, Person, Session
+from app.redirects import safe_next
 from app.services import attendance, catalogue
 from app.services import kiosk as kiosk_service
 from app.services.auth import LoginRefused, log_in
@@ -274,7 +275,7 @@ def call_staff():
     if htmx:
         return render_template("kiosk/_help_called.html", message=message)
     flash(message, "success")
-    back = request.referrer if request.referrer and "/kiosk" in request.referrer else None
+    back = safe_next(request.referrer, under="/kiosk")
     return redirect(back or url_for("kiosk.start"), 303)
 
 

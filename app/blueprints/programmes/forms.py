@@ -18,7 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.forms import DateField, DateTimeLocalField, check_date, optional_form_id
+from app.forms import DateField, DateTimeLocalField, check_date, optional_form_id, within_span
 from app.inputs import fold
 from app.models import Allocation, ProgrammeKind
 
@@ -112,7 +112,7 @@ class ProgrammeForm(FlaskForm):
     room = StringField(_l("Room"), validators=[DataRequired(), Length(max=60)])
     teacher_id = SelectField(_l("Teacher"), coerce=optional_form_id, validators=[Optional()])
     first_day = DateField(_l("First day"), validators=[InputRequired()])
-    last_day = DateField(_l("Last day"), validators=[InputRequired()])
+    last_day = DateField(_l("Last day"), validators=[InputRequired(), within_span("first_day")])
     weekdays = MultiCheckboxField(
         _l("Days of the week"), choices=WEEKDAY_CHOICES, coerce=int, default=[1, 2, 3, 4, 5]
     )

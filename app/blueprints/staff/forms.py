@@ -27,7 +27,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.blueprints.auth.validators import PhoneNumber, Pin
 from app.blueprints.public.forms import AUDIENCE_LABELS, CATEGORY_LABELS, WEEKDAY_LABELS
-from app.forms import DateField, DateTimeLocalField, check_date, optional_form_id
+from app.forms import DateField, DateTimeLocalField, check_date, optional_form_id, within_span
 from app.models import CATEGORIES, HOUSEHOLD_TAGS
 
 # Typed in full-width digits, a PIN is kept in ASCII, as the kiosk keypad types it.
@@ -114,7 +114,7 @@ class ScheduleForm(FlaskForm):
         validators=[DataRequired(_l("Choose at least one day."))],
     )
     first_day = DateField(_l("From"), validators=[InputRequired()])
-    last_day = DateField(_l("Until"), validators=[InputRequired()])
+    last_day = DateField(_l("Until"), validators=[InputRequired(), within_span("first_day")])
     start = TimeField(_l("Starts at"), validators=[InputRequired()])
     end = TimeField(_l("Ends at"), validators=[InputRequired()])
     skip = TextAreaField(
@@ -128,8 +128,6 @@ class ScheduleForm(FlaskForm):
     def validate_last_day(self, field):
         if self.first_day.data and field.data and field.data < self.first_day.data:
             raise ValidationError(_l("The last day must not be before the first."))
-        if self.first_day.data and field.data and (field.data - self.first_day.data).days > 400:
-            raise ValidationError(_l("Please generate at most about a year at a time."))
 
     def validate_skip(self, field):
         from datetime import date

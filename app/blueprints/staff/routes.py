@@ -51,6 +51,7 @@ from app.models import (
     Person,
     Session,
 )
+from app.redirects import safe_next
 from app.services import attendance, desk, links, residents, schedule, waitlist
 from app.services.auth import find_user_by_phone, locked_accounts, login_lock_state, unlock_login
 from app.services.errors import BookingError
@@ -442,12 +443,12 @@ def _booking_action(booking: Booking, form, action, message: str):
     if htmx:
         return fragment(message)
     flash(message, "success")
-    return redirect(request.form.get("next") if _safe_next() else url, 303)
+    return redirect(_back_or(url), 303)
 
 
-def _safe_next() -> bool:
-    target = request.form.get("next") or ""
-    return target.startswith("/staff/") and "//" not in target
+def _back_or(default: str) -> str:
+    """The form's `next` if it is a staff page of this site, else `default`."""
+    return safe_next(request.form.get("next"), under="/staff/") or default
 
 
 @bp.post("/bookings/<int:booking_id>/promote")
@@ -746,7 +747,7 @@ def unlock_person_login(person_id: int):
     db.session.commit()
     flash(_("%(name)s can log in again.", name=person.name), "success")
     back = url_for("staff.show_person", person_id=person.id)
-    return redirect(request.form.get("next") if _safe_next() else back, 303)
+    return redirect(_back_or(back), 303)
 
 
 @bp.post("/people/<int:person_id>/sessions/end")

@@ -249,7 +249,7 @@ def remove_helper(session_id: int, helper_id: int):
         abort(404)
     if not EmptyForm().validate():
         abort(400)
-    attendance.remove_helper(entry, by=current_user)
+    attendance.remove_helper(entry, by=current_user, now=now())
     db.session.commit()
     return redirect(url_for("teach.show_roster", session_id=session.id), 303)
 
