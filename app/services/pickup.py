@@ -177,12 +177,16 @@ def _phone_key(phone: str | None) -> str:
     return re.sub(r"[\s\-]", "", fold(phone))
 
 
-def check_not_listed(child: Person, phone: str, valid_on: date | None, now: datetime) -> None:
-    """Raises AlreadyListed when someone with this phone (after folding) is on the
-    child's list for the same day (or every day) already."""
-    typed = _phone_key(phone)
+def check_not_listed(
+    child: Person, name: str, phone: str, valid_on: date | None, now: datetime
+) -> None:
+    """Raises AlreadyListed when the same person (name and phone, after folding) is
+    on the child's list for the same day (or every day) already. Two people sharing
+    one home phone (grandma and grandpa) are two people, each with a code."""
+    typed = (fold(name).casefold(), _phone_key(phone))
     for person in pickup_list(child, now):
-        if person.valid_on == valid_on and _phone_key(person.phone) == typed:
+        listed = (fold(person.name).casefold(), _phone_key(person.phone))
+        if person.valid_on == valid_on and listed == typed:
             raise AlreadyListed()
 
 
@@ -225,7 +229,7 @@ def add_pickup_person(
     if not may_manage_pickup(by, child, now):
         raise NotAllowed()
     check_day(valid_on, now)
-    check_not_listed(child, phone, valid_on, now)
+    check_not_listed(child, name, phone, valid_on, now)
     person = PickupPerson(
         child_id=child.id,
         name=name.strip(),
