@@ -370,9 +370,7 @@ def add_pickup(person_id: int):
     try:
         # The code page is this POST's answer: refreshing it must not add the same
         # person again with a second working code.
-        pickup.check_not_listed(
-            child, form.name.data, form.phone.data, form.valid_on.data, moment
-        )
+        pickup.check_not_listed(child, form.name.data, form.phone.data, form.valid_on.data, moment)
     except pickup.AlreadyListed as refusal:
         form.phone.errors.append(str(refusal))
         return _pickup_page(child, form, refusal.http_status)
