@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -20,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select, update
 
 from app.extensions import db
-from app.inputs import ascii_digits
+from app.inputs import ascii_digits, fold
 from app.models import (
     Activity,
     Attendance,
@@ -36,9 +37,11 @@ from app.models import (
     Session,
     User,
 )
+from app.services import attendance as roll
 from app.services import audit
 from app.services.attendance import attendance_of
 from app.services.errors import BookingError, NotAllowed
+from app.services.jobs import job
 from app.services.notifications import household_users
 from app.services.outbox import queue_notices
 from app.services.programmes import programme_of
@@ -61,6 +64,22 @@ REFUSALS = {
 class NotBookedHere(BookingError):
     code = "not_booked"
     http_status = 409
+
+    @staticmethod
+    def default_message():
+        return _l("This child is not booked for this session.")
+
+
+class AlreadyListed(BookingError):
+    """The same person (same phone, same day or every day) is on the list already:
+    a second add, e.g. the code page refreshed, would give them a second code."""
+
+    code = "already_listed"
+    http_status = 409
+
+    @staticmethod
+    def default_message():
+        return _l("This person is already on the list. If the code is lost, give a new code.")
 
 
 class AlreadyCheckedIn(BookingError):
@@ -153,6 +172,24 @@ def check_day(valid_on: date | None, now: datetime) -> None:
         raise BadPickupDay()
 
 
+def _phone_key(phone: str | None) -> str:
+    """A phone as typed, folded and without spaces or dashes, for comparing."""
+    return re.sub(r"[\s\-]", "", fold(phone))
+
+
+def check_not_listed(
+    child: Person, name: str, phone: str, valid_on: date | None, now: datetime
+) -> None:
+    """Raises AlreadyListed when the same person (name and phone, after folding) is
+    on the child's list for the same day (or every day) already. Two people sharing
+    one home phone (grandma and grandpa) are two people, each with a code."""
+    typed = (fold(name).casefold(), _phone_key(phone))
+    for person in pickup_list(child, now):
+        listed = (fold(person.name).casefold(), _phone_key(person.phone))
+        if person.valid_on == valid_on and listed == typed:
+            raise AlreadyListed()
+
+
 def _record_change(
     action: str, child: Person, person: PickupPerson, *, by: User, now: datetime
 ) -> None:
@@ -187,11 +224,12 @@ def add_pickup_person(
 ) -> PickupPerson:
     """Adds an authorised person (every day, or on `valid_on` only) with a fresh
     4-digit code, returned once as `issued_code`. Audited; every guardian is told.
-    Raises NotAllowed unless `by` may manage the child's list, BadPickupDay."""
+    Raises NotAllowed unless `by` may manage the child's list, BadPickupDay,
+    AlreadyListed (nothing written)."""
     if not may_manage_pickup(by, child, now):
         raise NotAllowed()
     check_day(valid_on, now)
-    _forget_expired(child, now)
+    check_not_listed(child, name, phone, valid_on, now)
     person = PickupPerson(
         child_id=child.id,
         name=name.strip(),
@@ -242,24 +280,53 @@ def _delete(person: PickupPerson) -> None:
     db.session.flush()
 
 
-def _forget_expired(child: Person, now: datetime) -> None:
-    """One-day authorisations whose day has passed are deleted at the next change."""
-    for person in db.session.scalars(
-        select(PickupPerson).where(
-            PickupPerson.child_id == child.id, PickupPerson.valid_on < local_date(now)
-        )
-    ):
+@job("forget-expired-pickups")
+def forget_expired(now: datetime) -> int:
+    """Deletes one-day authorisations whose day has passed (every child); the door's
+    log keeps the name on each attempt. Idempotent; returns how many went."""
+    expired = list(
+        db.session.scalars(select(PickupPerson).where(PickupPerson.valid_on < local_date(now)))
+    )
+    for person in expired:
         _delete(person)
+    return len(expired)
 
 
-def pickup_list(child: Person, on: date | None = None) -> list[PickupPerson]:
-    """The child's authorised people; with `on`, only those who may collect that day."""
-    query = select(PickupPerson).where(PickupPerson.child_id == child.id)
-    if on is not None:
-        query = query.where(or_(PickupPerson.valid_on.is_(None), PickupPerson.valid_on == on))
+def pickup_list(child: Person, now: datetime, *, today_only: bool = False) -> list[PickupPerson]:
+    """The child's authorised people, every-day ones first. One-day authorisations
+    whose day has passed are never listed (the job deletes them); with `today_only`,
+    only those who may collect today."""
+    today = local_date(now)
+    day = PickupPerson.valid_on == today if today_only else PickupPerson.valid_on >= today
+    query = select(PickupPerson).where(
+        PickupPerson.child_id == child.id, or_(PickupPerson.valid_on.is_(None), day)
+    )
     return list(
         db.session.scalars(query.order_by(PickupPerson.valid_on.is_not(None), PickupPerson.id))
     )
+
+
+@dataclass
+class ListedPerson:
+    """One line of the guardian's pickup page, as finished values."""
+
+    person: PickupPerson
+    every_day: bool
+    only_on: date | None
+    may_renew: bool
+
+
+def pickup_page_list(child: Person, now: datetime) -> list[ListedPerson]:
+    return [
+        ListedPerson(
+            person=p,
+            every_day=p.valid_on is None,
+            only_on=p.valid_on,
+            # Listed people are never past their day: each may get a new code.
+            may_renew=p.valid_on is None or p.valid_on >= local_date(now),
+        )
+        for p in pickup_list(child, now)
+    ]
 
 
 # --- check-in --------------------------------------------------------------------
@@ -283,14 +350,31 @@ def confirmed_booking(child: Person, session: Session) -> Booking | None:
     )
 
 
+def _on_roster(session: Session):
+    """SQL condition on Person: booked (confirmed) on the session."""
+    return Person.id.in_(select(Booking.person_id).where(_confirmed_on(session)))
+
+
+def roster_children(session: Session, ids) -> list[Person] | None:
+    """The children with these ids who are on the session's door roster, or None
+    unless every id is one of them: the door's only loader of children, so another
+    household's child, a staff member or a missing id are all just "not here"."""
+    wanted = set(ids)
+    if not wanted:
+        return None
+    children = list(
+        db.session.scalars(
+            select(Person).where(Person.id.in_(wanted), _on_roster(session)).order_by(Person.id)
+        )
+    )
+    return children if len(children) == len(wanted) else None
+
+
 def roster(session: Session) -> list[tuple[Person, Attendance | None]]:
     """The children booked on the session, with their attendance so far."""
     children = list(
         db.session.scalars(
-            select(Person)
-            .join(Booking, Booking.person_id == Person.id)
-            .where(_confirmed_on(session))
-            .order_by(Person.name, Person.id)
+            select(Person).where(_on_roster(session)).order_by(Person.name, Person.id)
         )
     )
     marks = {
@@ -300,11 +384,42 @@ def roster(session: Session) -> list[tuple[Person, Attendance | None]]:
     return [(child, marks.get(child.id)) for child in children]
 
 
+@dataclass
+class DoorLine:
+    """One child on the door roster, as finished values for the page."""
+
+    child: Person
+    attendance: Attendance | None
+    here: bool
+    # Only who may collect today: one-day authorisations of other days are not offered.
+    pickup_people: list[PickupPerson]
+    # Filled only where the teach roster would show them to `viewer`.
+    care_notes: str | None
+
+
+def door_roster(session: Session, viewer: User, now: datetime) -> list[DoorLine]:
+    """The door roster as `viewer` may see it. Care notes follow the teach roster's
+    rule (`attendance.roster(viewer=)`), not a second one."""
+    notes = {line.person.id: line.care_notes for line in roll.roster(session, viewer)}
+    return [
+        DoorLine(
+            child=child,
+            attendance=attendance,
+            here=attendance is not None
+            and attendance.checked_in_at is not None
+            and attendance.checked_out_at is None,
+            pickup_people=pickup_list(child, now, today_only=True),
+            care_notes=notes.get(child.id),
+        )
+        for child, attendance in roster(session)
+    ]
+
+
 def check_in(child: Person, session: Session, *, by: User, now: datetime) -> Attendance:
     """Checks a booked child in. Raises NotBookedHere or AlreadyCheckedIn."""
     booking = confirmed_booking(child, session)
     if booking is None:
-        raise NotBookedHere(_l("%(name)s is not booked for this session.", name=child.name))
+        raise NotBookedHere()
     status = (
         AttendanceStatus.LATE
         if now > session.starts_at + timedelta(minutes=15)
@@ -403,8 +518,17 @@ def check_out(
 ) -> PickupAttempt:
     """Lets the child go with a listed person who gives the right code. Every attempt
     is logged; a refused one comes back with `ok` False and a `reason` (see
-    REFUSALS) and the child stays checked in."""
-    attendance = attendance_of(session, child)
+    REFUSALS) and the child stays checked in.
+
+    Check-outs of one child are serialised on its attendance row (FOR UPDATE), so
+    parallel wrong codes are counted one after another and no more than
+    MAX_WRONG_CODES are tried."""
+    attendance = db.session.scalar(
+        select(Attendance)
+        .where(Attendance.session_id == session.id, Attendance.person_id == child.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     pickup = db.session.get(PickupPerson, pickup_person_id) if pickup_person_id else None
     listed = pickup is not None and pickup.child_id == child.id
     attempt = PickupAttempt(

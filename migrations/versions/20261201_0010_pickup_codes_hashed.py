@@ -4,11 +4,25 @@ Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-01 12:00:00
 
-Existing plain codes are hashed with the running app's key (PICKUP_CODE_KEY, else
-derived from SECRET_KEY), so families keep their codes. People taken off a list
-before are deleted now; the door's log keeps their name on each attempt.
+Existing plain codes are hashed with the migrating app's key (PICKUP_CODE_KEY, else
+derived from SECRET_KEY), so families keep their codes. PICKUP_CODE_KEY (or, without
+it, SECRET_KEY) must be the same when this migration runs as for the app afterwards:
+with another key every code migrated here stops working at the door, and the
+guardians must give new codes. The derivation is copied here, not imported from
+app.services.pickup, so that this migration does not change when the app does.
+
+People taken off a list before are deleted now; the door's log keeps their name on
+each attempt.
+
+On SQLite, pickup_person.code_hash keeps the empty server default it needed to be
+added as NOT NULL in place: removing it would mean rebuilding pickup_person, which
+SQLite cannot drop while pickup_attempt rows refer to it (foreign keys are on and
+cannot be switched off inside the migration's transaction). The app always writes
+a hash; an empty one matches no code.
 """
 
+import hashlib
+import hmac
 import secrets
 
 import sqlalchemy as sa
@@ -35,8 +49,24 @@ pickup_attempt = sa.table(
 )
 
 
+def _code_key() -> bytes:
+    """PICKUP_CODE_KEY, else derived from SECRET_KEY, as the app did in December 2026."""
+    from flask import current_app
+
+    configured = current_app.config.get("PICKUP_CODE_KEY")
+    if configured:
+        return configured.encode()
+    secret = current_app.config["SECRET_KEY"]
+    secret = secret if isinstance(secret, bytes) else str(secret).encode()
+    return hmac.new(secret, b"zhaoxi pickup codes v1", hashlib.sha256).digest()
+
+
+def _hash_code(key: bytes, code: str) -> str:
+    return hmac.new(key, code.encode(), hashlib.sha256).hexdigest()
+
+
 def upgrade():
-    from app.services.pickup import hash_code
+    key = _code_key()
 
     with op.batch_alter_table("pickup_attempt", schema=None, recreate="never") as batch_op:
         batch_op.add_column(sa.Column("pickup_name", sa.String(length=60), nullable=True))
@@ -73,7 +103,7 @@ def upgrade():
         connection.execute(
             pickup_person.update()
             .where(pickup_person.c.id == row.id)
-            .values(code_hash=hash_code(row.code))
+            .values(code_hash=_hash_code(key, row.code))
         )
 
     with op.batch_alter_table("pickup_person", schema=None, recreate="never") as batch_op:

@@ -37,6 +37,9 @@ from tests.programme_helpers import family, holiday, sessions
 from tests.web.test_access import _objects
 
 RESIDENT, KIOSK, TEACHER = "resident", "kiosk", "teacher"
+# The teacher of the after-school club's slot, at its door: the slot is theirs, the
+# child named is another household's (on no roster of theirs) or missing.
+DOOR = "door teacher"
 
 # An id no row has: every household-scoped id is asked for twice, once as the other
 # household's and once as this, and the two answers must be the same.
@@ -173,6 +176,19 @@ OBJECT_MATRIX = {
     ),
     "programmes.remove_pickup": ("POST", "/programmes/pickup/{pickup_id}/remove", {}, WEB),
     "programmes.new_pickup_code": ("POST", "/programmes/pickup/{pickup_id}/new-code", {}, WEB),
+    # The door: only children on this slot's roster; the slot is the actor's own.
+    "door.check_in": (
+        "POST",
+        "/door/sessions/{slot_id}/check-in",
+        {"person_id": "{child_id}"},
+        (DOOR,),
+    ),
+    "door.check_out": (
+        "POST",
+        "/door/sessions/{slot_id}/check-out",
+        {"person_id": "{child_id}", "pickup_person_id": "{pickup_id}", "code": "1234"},
+        (DOOR,),
+    ),
 }
 
 # Routes whose ids name public things (classes, sessions, programmes) or only the
@@ -185,8 +201,6 @@ PUBLIC_IDS = {
     "programmes.close_day": "staff only; a programme",
     "programmes.run_draw": "staff only; a programme",
     "door.show_session": "a programme slot (teachers of it and staff)",
-    "door.check_in": "staff/teacher door: children of the slot (teach helper's area)",
-    "door.check_out": "staff/teacher door: children of the slot (teach helper's area)",
     "teach.show_roster": "a session (teachers of it and staff)",
     "teach.print_sheet": "a session (teachers of it and staff)",
     "teach.mark_everyone_present": "a session (teachers of it and staff)",
@@ -221,6 +235,8 @@ MUST_BE_404 = {
     "programmes.add_pickup",
     "programmes.remove_pickup",
     "programmes.new_pickup_code",
+    "door.check_in",
+    "door.check_out",
 }
 
 # Form classes with a field that names something by id, and the endpoints in
@@ -232,8 +248,8 @@ ID_FORMS = {
     "programmes.forms.BookDaysForm": ["programmes.book_days", "programmes.apply_days"],
     "teach.forms.WalkInForm": ["teach.add_walk_in"],
     "kiosk.forms.KioskBookForm": "a class and session, booked for the kiosk user only",
-    "door.forms.CheckInForm": "door: children of the slot (teach/pickup helpers' area)",
-    "door.forms.CheckOutForm": "door: children of the slot (teach/pickup helpers' area)",
+    "door.forms.CheckInForm": ["door.check_in"],
+    "door.forms.CheckOutForm": ["door.check_out"],
     "programmes.forms.ProgrammeForm": "staff only: the teacher of a new programme",
     "staff.forms.ActivityForm": "staff only: the teacher of a class",
 }
@@ -252,13 +268,16 @@ def _world(make):
     return ids
 
 
-def _actor(make, role):
+def _actor(make, role, ids):
     household = make.household(name="我家")
     user = make.user(
         make.person(household=household, name="我自己", age=45),
-        role=Role.TEACHER if role == TEACHER else Role.RESIDENT,
+        role=Role.TEACHER if role in (TEACHER, DOOR) else Role.RESIDENT,
     )
     make.person(household=household, name="我家孩子", age=8)
+    if role == DOOR:
+        db.session.get(Programme, ids["programme_id"]).activity.teacher_id = user.id
+        db.session.flush()
     return user
 
 
@@ -314,7 +333,7 @@ def _cases():
 @pytest.mark.parametrize(("endpoint", "role"), list(_cases()))
 def test_another_households_id_answers_like_a_missing_one(endpoint, role, app, make, snapshot):
     ids = _world(make)
-    actor = _actor(make, role)
+    actor = _actor(make, role, ids)
     make.commit()
     # One login for each request: a kiosk login ends on the first page outside the
     # kiosk, and both requests must start from the same state.

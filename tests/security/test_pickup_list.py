@@ -298,7 +298,7 @@ def test_a_one_day_person_collects_on_that_day_only(home, app, client):
     )
 
     at(app, monday.starts_at + timedelta(minutes=5))
-    door = login(app.test_client(), teacher)
+    door = login(app.test_client(), teacher)  # staff sessions end after 30 idle minutes
     door.post(f"/door/sessions/{monday.id}/check-in", data={"person_id": [str(kid.id)]})
     roster = door.get(f"/door/sessions/{monday.id}").get_data(as_text=True)
     assert f'value="{person.id}"' not in roster  # not offered on Monday

@@ -55,7 +55,7 @@ def test_codes_are_four_digits_stored_hashed_and_only_the_household_manages_the_
     with pytest.raises(NotAllowed):
         remove_pickup_person(grandma, by=stranger, now=now)
     remove_pickup_person(grandma, by=guardian, now=now)
-    assert pickup_list(kids[0]) == []
+    assert pickup_list(kids[0], now) == []
     assert db.session.query(PickupPerson).count() == 0  # deleted, not kept
 
 
@@ -220,14 +220,25 @@ def test_who_counts_as_guardian_and_child(make, now):
         )
 
 
-def test_expired_one_day_people_go_at_the_next_change(setup, now):
+def test_expired_one_day_people_are_never_listed_and_the_job_deletes_them(setup, now):
+    from app.services.jobs import run_all
+
     _, _, guardian, kids, _, _ = setup
     tomorrow = now.date() + timedelta(days=1)
     add_pickup_person(
         kids[0], name="爷爷", phone="1", relation="爷爷", by=guardian, now=now, valid_on=tomorrow
     )
-    assert [p.name for p in pickup_list(kids[0], on=now.date())] == ["外婆"]
-    assert {p.name for p in pickup_list(kids[0], on=tomorrow)} == {"外婆", "爷爷"}
+    assert [p.name for p in pickup_list(kids[0], now, today_only=True)] == ["外婆"]
+    assert [p.name for p in pickup_list(kids[0], now)] == ["外婆", "爷爷"]
+    tomorrow_noon = now + timedelta(days=1)
+    assert [p.name for p in pickup_list(kids[0], tomorrow_noon, today_only=True)] == [
+        "外婆",
+        "爷爷",
+    ]
     later = now + timedelta(days=3)
-    add_pickup_person(kids[0], name="舅舅", phone="1", relation="舅舅", by=guardian, now=later)
-    assert [p.name for p in pickup_list(kids[0])] == ["外婆", "舅舅"]
+    # Past its day, 爷爷 is on no list even before the job has run.
+    assert [p.name for p in pickup_list(kids[0], later)] == ["外婆"]
+    assert db.session.query(PickupPerson).count() == 2
+    assert run_all(later, only=["forget-expired-pickups"]) == {"forget-expired-pickups": 1}
+    assert [p.name for p in db.session.query(PickupPerson)] == ["外婆"]
+    assert run_all(later, only=["forget-expired-pickups"]) == {"forget-expired-pickups": 0}

@@ -7,7 +7,6 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from app.auth import role_required
 from app.blueprints.door import bp
@@ -17,7 +16,7 @@ from app.models import Person, Session
 from app.services import pickup, programmes
 from app.services.attendance import may_take_roster
 from app.services.errors import BookingError
-from app.timeutil import local_date, now
+from app.timeutil import now
 
 
 def get_door_session(session_id: int) -> Session:
@@ -32,23 +31,9 @@ def get_door_session(session_id: int) -> Session:
 
 
 def _roster_context(session: Session, message=None, kind="info", results=None) -> dict:
-    today = local_date(now())
-    rows = []
-    for child, attendance in pickup.roster(session):
-        rows.append(
-            {
-                "child": child,
-                "attendance": attendance,
-                "here": attendance is not None
-                and attendance.checked_in_at is not None
-                and attendance.checked_out_at is None,
-                # Only who may collect today: one-day authorisations of other days are not offered.
-                "pickup_people": pickup.pickup_list(child, on=today),
-            }
-        )
     return {
         "session": session,
-        "rows": rows,
+        "rows": pickup.door_roster(session, current_user, now()),
         "message": message,
         "message_kind": kind,
         "results": results or [],
@@ -66,6 +51,16 @@ def _roster_response(session: Session, status: int = 200, **extra):
     if extra.get("message"):
         flash(extra["message"], extra.get("kind", "info"))
     return redirect(url_for("door.show_session", session_id=session.id), 303)
+
+
+def _children_of(session: Session, ids) -> list[Person]:
+    """The children named in a door form, all of them on this slot's roster, else
+    404 before anything is read or written: another household's child, a staff
+    member or a missing id all answer alike, with no name."""
+    children = pickup.roster_children(session, ids)
+    if children is None:
+        abort(404)
+    return children
 
 
 @bp.get("/")
@@ -92,9 +87,7 @@ def check_in(session_id: int):
         return _roster_response(
             session, 422, message=_("Please tick the children who are here."), kind="error"
         )
-    children = list(db.session.scalars(select(Person).where(Person.id.in_(form.person_id.data))))
-    if len(children) != len(set(form.person_id.data)):
-        abort(404)
+    children = _children_of(session, form.person_id.data)
     results = pickup.batch_check_in(session, children, by=current_user, now=now())
     db.session.commit()
     done = sum(1 for r in results if r.ok)
@@ -118,7 +111,7 @@ def check_out(session_id: int):
         return _roster_response(
             session, 422, message=_("Please choose who is collecting the child."), kind="error"
         )
-    child = db.get_or_404(Person, form.person_id.data)
+    (child,) = _children_of(session, [form.person_id.data])
     try:
         attempt = pickup.check_out(
             child,

@@ -95,7 +95,10 @@ def get_pickup_child(person_id: int) -> Person:
 def get_pickup_person(pickup_id: int) -> PickupPerson:
     """A listed person on a pickup list the current user may change (else 404)."""
     person = db.get_or_404(PickupPerson, pickup_id)
-    get_pickup_child(person.child_id)
+    child = get_pickup_child(person.child_id)
+    # A one-day authorisation whose day has passed is on no list (the job deletes it).
+    if person not in pickup.pickup_list(child, now()):
+        abort(404)
     return person
 
 
@@ -334,7 +337,7 @@ def _pickup_page(
         render_template(
             "programmes/pickup.html",
             child=child,
-            people=pickup.pickup_list(child),
+            people=pickup.pickup_page_list(child, moment),
             today=local_date(moment),
             form=form or PickupPersonForm(formdata=None),
             button_form=EmptyForm(),
@@ -364,6 +367,13 @@ def add_pickup(person_id: int):
     except pickup.BadPickupDay as refusal:
         form.valid_on.errors.append(str(refusal))
         return _pickup_page(child, form, refusal.http_status)
+    try:
+        # The code page is this POST's answer: refreshing it must not add the same
+        # person again with a second working code.
+        pickup.check_not_listed(child, form.name.data, form.phone.data, form.valid_on.data, moment)
+    except pickup.AlreadyListed as refusal:
+        form.phone.errors.append(str(refusal))
+        return _pickup_page(child, form, refusal.http_status)
     asked = _confirm_it_is_you(child, moment)
     if asked is not None:
         return asked
@@ -378,6 +388,10 @@ def add_pickup(person_id: int):
             now=moment,
         )
         db.session.commit()
+    except pickup.AlreadyListed as refusal:
+        db.session.rollback()
+        form.phone.errors.append(str(refusal))
+        return _pickup_page(child, form, refusal.http_status)
     except BookingError:
         db.session.rollback()
         abort(404)
