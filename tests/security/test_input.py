@@ -73,6 +73,29 @@ def test_a_huge_person_id_in_a_booking_form_is_refused_with_422(make, auth, clie
     assert snapshot() == before
 
 
+@pytest.mark.parametrize("action", ["book", "apply"])
+@pytest.mark.parametrize("number", [2**31, 10**17, 10**18 - 1, 2**63 - 1, 2**63, 0])
+def test_a_pick_id_outside_the_database_range_is_not_found(
+    make, auth, client, snapshot, action, number
+):
+    """A ticked box names "child-slot" by id: a child id or a slot id no INTEGER
+    column can hold answers like a missing id (404), never a database error."""
+    from tests.programme_helpers import family, holiday, lottery, sessions
+
+    programme = lottery(make) if action == "apply" else holiday(make)
+    guardian, (kid,) = family(make, children=1)
+    make.commit()
+    auth.login(guardian)
+    slot = sessions(programme)[0]
+    before = snapshot()
+    for pick in (f"{number}-{slot.id}", f"{kid.id}-{number}", f"{number}-{number}"):
+        response = client.post(f"/programmes/{programme.id}/{action}", data={"pick": pick})
+        assert response.status_code == 404, pick
+    assert snapshot() == before
+    own = client.post(f"/programmes/{programme.id}/{action}", data={"pick": f"{kid.id}-{slot.id}"})
+    assert own.status_code == 200
+
+
 def test_a_huge_child_id_at_the_door_is_refused(make, auth, client, snapshot, world):
     auth.logout()
     teacher_login = world.logins["door_teacher"]

@@ -174,7 +174,8 @@ def show_programme(programme_id: int):
 def _pairs(programme: Programme, form: BookDaysForm) -> list[tuple[Person, object]]:
     """The ticked (child, slot) pairs as objects. 404 for the whole submission when
     one child is someone the user may not act for (checked first, before anything
-    about them is read) or does not exist, or a slot is not the programme's."""
+    about them is read) or does not exist (an id out of range included), or a slot
+    is not the programme's."""
     pairs = form.pick.pairs
     people = people_for(current_user, {p for p, _ in pairs})
     slots = programmes.sessions_by_id(programme, {s for _, s in pairs})
