@@ -613,3 +613,62 @@ def test_a_kiosk_drop_in_cannot_enrol_a_child_in_the_after_school_club(make, sna
     with pytest.raises(NotBookable):
         kiosk_check_in(kid, today, by=guardian, now=today.starts_at - timedelta(minutes=5))
     assert _state(snapshot) == before
+
+
+# --- the roll: the session's own teacher, a person not on it -----------------------
+
+
+@pytest.mark.parametrize(
+    ("start_in", "status"),
+    [
+        (timedelta(minutes=-30), "present"),  # the roll is open
+        (timedelta(days=2), "present"),  # not yet open: the time check must not tell
+        (timedelta(minutes=-30), "nonsense"),  # the form check must not tell either
+    ],
+)
+@pytest.mark.parametrize("htmx", [False, True])
+def test_the_teacher_of_a_session_cannot_tell_who_exists_from_its_roll(
+    make, app, snapshot, start_in, status, htmx
+):
+    """Marking someone who is not on the roll answers exactly like an id no row has
+    (the same 404 page), whatever the time or the form: a teacher learns nothing
+    about who else exists from it, and nothing is written."""
+    teacher = make.user(make.person(name="王老师", age=50), role=Role.TEACHER)
+    activity = make.activity(teacher_id=teacher.id, start_in=start_in)
+    session = activity.sessions[0]
+    on_roll = make.resident(age=70)
+    stranger = make.person(name="别家的人", age=70)
+    make.commit()
+    from app.models import Channel
+    from app.services.booking import book
+    from app.services.targets import Target
+
+    book(
+        on_roll.person,
+        Target.of(activity, session),
+        by=on_roll,
+        channel=Channel.PHONE,
+        now=session.starts_at - timedelta(hours=2),
+    )
+    make.commit()
+    headers = {"HX-Request": "true"} if htmx else {}
+    answers = []
+    before = _state(snapshot)
+    for person_id in (stranger.id, MISSING):
+        client = _log_in(app, teacher, TEACHER)
+        url = f"/teach/sessions/{session.id}/marks/{person_id}"
+        response = client.post(url, data={"status": status}, headers=headers)
+        body = response.get_data(as_text=True).replace(url, "{url}")
+        answers.append((response.status_code, CSRF.sub("", body)))
+    assert _state(snapshot) == before
+    (theirs_status, theirs_body), (missing_status, missing_body) = answers
+    assert theirs_status == missing_status == 404
+    assert theirs_body == missing_body, "\n".join(
+        difflib.unified_diff(missing_body.splitlines(), theirs_body.splitlines(), lineterm="")
+    )
+    assert stranger.name not in theirs_body
+    # The teacher's own roll still works: the person on it is marked.
+    if status == "present" and start_in < timedelta(0):
+        client = _log_in(app, teacher, TEACHER)
+        url = f"/teach/sessions/{session.id}/marks/{on_roll.person.id}"
+        assert client.post(url, data={"status": status}).status_code == 303
