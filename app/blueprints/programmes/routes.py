@@ -549,6 +549,10 @@ def run_draw(programme_id: int):
     try:
         lottery.run_draw(programme, by=current_user, now=now())
         db.session.commit()
+    except lottery.SeedJustPublished as refusal:
+        db.session.commit()  # the commitment is public from now on; the draw is next
+        flash(str(refusal), "info")
+        return _manage(programme, refusal.http_status)
     except BookingError as refusal:
         db.session.rollback()
         flash(str(refusal), "error")
