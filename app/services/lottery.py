@@ -63,7 +63,13 @@ from app.services.errors import (
 )
 from app.services.jobs import job
 from app.services.notifications import notify_household
-from app.services.programmes import Outcome, check_day_limit, check_grade, lock_people
+from app.services.programmes import (
+    Outcome,
+    check_day_limit,
+    check_grade,
+    lock_people,
+    refused_outcome,
+)
 from app.services.rows import add_if_new
 from app.services.targets import Target
 
@@ -170,7 +176,7 @@ def apply_days(
             if programme.per_child_limit is not None:
                 counted[person.id] += 1
         except BookingError as refusal:
-            outcomes.append(Outcome(person, session, "refused", message=str(refusal)))
+            outcomes.append(refused_outcome(person, session, refusal))
             continue
         outcomes.append(Outcome(person, session, ApplicationStatus.APPLIED))
     return outcomes

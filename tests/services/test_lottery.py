@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from app.extensions import db
 from app.models import ApplicationStatus, Attendance, Booking, BookingStatus, Notice, Role
 from app.services.lottery import (
+    AlreadyApplied,
     DrawNotAllowed,
     SeedJustPublished,
     Unit,
@@ -52,6 +53,9 @@ def test_applying_records_an_application_and_takes_no_seat(make, now):
     assert day.taken == 0
     again = _apply(programme, guardian, [(kids[0], day)], now)
     assert again[0].status == "refused"
+    # Like a refused booking: the refusal itself rides along with its message.
+    assert isinstance(again[0].refusal, AlreadyApplied)
+    assert again[0].message == str(again[0].refusal)
 
 
 def test_booking_a_lottery_programme_is_refused(make, now, en):

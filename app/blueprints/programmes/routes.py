@@ -10,7 +10,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -305,22 +304,15 @@ def _confirm_it_is_you(child: Person, moment: datetime):
         for key, value in request.form.items(multi=True)
         if key not in ("csrf_token", "secret")
     ]
-    return _no_store(
-        render_template(
-            "programmes/confirm.html",
-            child=child,
-            form=form,
-            carried=carried,
-            action=request.path,
-        ),
-        status,
-    )
-
-
-def _no_store(body, status: int = 200):
-    response = make_response(body, status)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    # Like every page of a logged-in user, sent with Cache-Control: no-store
+    # (app/__init__.py): a shared browser keeps none of it.
+    return render_template(
+        "programmes/confirm.html",
+        child=child,
+        form=form,
+        carried=carried,
+        action=request.path,
+    ), status
 
 
 def _pickup_page(
@@ -329,21 +321,19 @@ def _pickup_page(
     status: int = 200,
     issued: PickupPerson | None = None,
 ):
-    """The list; after an add or a new code, that code, shown this once."""
+    """The list; after an add or a new code, that code, shown this once (never
+    cached: the no-store of every logged-in page, app/__init__.py)."""
     moment = now()
-    return _no_store(
-        render_template(
-            "programmes/pickup.html",
-            child=child,
-            people=pickup.pickup_list(child),
-            today=local_date(moment),
-            form=form or PickupPersonForm(formdata=None),
-            button_form=EmptyForm(),
-            issued=issued,
-            max_day=local_date(moment) + timedelta(days=pickup.ONE_DAY_AHEAD_DAYS),
-        ),
-        status,
-    )
+    return render_template(
+        "programmes/pickup.html",
+        child=child,
+        people=pickup.pickup_list(child),
+        today=local_date(moment),
+        form=form or PickupPersonForm(formdata=None),
+        button_form=EmptyForm(),
+        issued=issued,
+        max_day=local_date(moment) + timedelta(days=pickup.ONE_DAY_AHEAD_DAYS),
+    ), status
 
 
 @bp.get("/children/<int:person_id>/pickup")
