@@ -19,15 +19,19 @@ from flask import abort
 from sqlalchemy import Select, bindparam, select
 
 from app.extensions import db
+from app.inputs import parse_id
 from app.models import Booking, LotteryApplication, Person, User
 from app.models.people import acts_for_clause
 
-# Ids a database column can hold; anything else names nothing.
-_MAX_ID = 2**63 - 1
 
-
-def _valid(object_id) -> bool:
-    return isinstance(object_id, int) and 1 <= object_id <= _MAX_ID
+def _id_or_404(object_id) -> int:
+    """The id, if an id column can hold it (`app.inputs.parse_id`: 1..MAX_ID);
+    anything else names nothing and answers like a missing id, before any query
+    (PostgreSQL would refuse a number its INTEGER cannot hold)."""
+    number = parse_id(object_id)
+    if number is None:
+        abort(404)
+    return number
 
 
 def _scope(user: User, household_only: bool) -> tuple[bool, bool]:
@@ -43,8 +47,7 @@ def _person_query(staff: bool, household_only: bool) -> Select:
 
 def person_for(user: User, person_id: int, *, household_only: bool = False) -> Person:
     """The person, if `user` may act for them; otherwise 404."""
-    if not _valid(person_id):
-        abort(404)
+    person_id = _id_or_404(person_id)
     query = _person_query(*_scope(user, household_only))
     person = db.session.scalar(query, {"object_id": person_id, **user.actor_params()})
     if person is None:
@@ -55,9 +58,7 @@ def person_for(user: User, person_id: int, *, household_only: bool = False) -> P
 def people_for(user: User, person_ids: Iterable[int]) -> dict[int, Person]:
     """Every named person by id, if `user` may act for each of them; otherwise 404
     for the whole set (one foreign id refuses everything, and nothing is written)."""
-    wanted = set(person_ids)
-    if not all(_valid(i) for i in wanted):
-        abort(404)
+    wanted = {_id_or_404(i) for i in person_ids}
     if not wanted:
         return {}
     staff, household_only = _scope(user, False)
@@ -84,8 +85,7 @@ def _booking_query(staff: bool, household_only: bool) -> Select:
 
 def booking_for(user: User, booking_id: int, *, household_only: bool = False) -> Booking:
     """The booking, if `user` may act for its person; otherwise 404."""
-    if not _valid(booking_id):
-        abort(404)
+    booking_id = _id_or_404(booking_id)
     query = _booking_query(*_scope(user, household_only))
     booking = db.session.scalar(query, {"object_id": booking_id, **user.actor_params()})
     if booking is None:
@@ -104,8 +104,7 @@ def _application_query(staff: bool) -> Select:
 
 def application_for(user: User, application_id: int) -> LotteryApplication:
     """The lottery application, if `user` may act for its child; otherwise 404."""
-    if not _valid(application_id):
-        abort(404)
+    application_id = _id_or_404(application_id)
     query = _application_query(user.is_staff)
     application = db.session.scalar(query, {"object_id": application_id, **user.actor_params()})
     if application is None:

@@ -3,10 +3,11 @@ seeded draw staff run after it closes.
 
 Nobody chooses the seed. It is drawn from `secrets` once, when applications close
 (`seal_seed`: by the `lottery-seeds` job, by the first look at the programme's page
-after `closes_at`, or at the latest by the draw itself), and never drawn again. Its
-SHA-256 is public on the programme page from that moment; the seed itself is shown
-only after the draw, so anyone can check sha256(seed) against the commitment and
-replay the draw.
+after `closes_at`, or at the latest by a first press of "draw", which then only
+fixes it and asks staff to draw again), and never drawn again. Its SHA-256 is
+public on the programme page from that moment, always before the draw uses it,
+and applications are closed from then on; the seed itself is shown only after the
+draw, so anyone can check sha256(seed) against the commitment and replay the draw.
 
 The draw for each slot is a pure function of (seed, slot id, seats, units): the
 units are sorted by a stable key and shuffled with `random.Random(f"{seed}:{slot}")`,
@@ -62,7 +63,13 @@ from app.services.errors import (
 )
 from app.services.jobs import job
 from app.services.notifications import notify_household
-from app.services.programmes import Outcome, check_day_limit, check_grade, lock_people
+from app.services.programmes import (
+    Outcome,
+    check_day_limit,
+    check_grade,
+    lock_people,
+    refused_outcome,
+)
 from app.services.rows import add_if_new
 from app.services.targets import Target
 
@@ -79,6 +86,21 @@ class AlreadyApplied(BookingError):
 
 class DrawNotAllowed(BookingError):
     code = "draw_not_allowed"
+
+
+class SeedJustPublished(DrawNotAllowed):
+    """The draw found no published commitment, so it fixed the seed instead of
+    drawing. The caller commits (the commitment is public from then on) and staff
+    draw again."""
+
+    code = "seed_just_published"
+
+    @staticmethod
+    def default_message():
+        return _l(
+            "The lottery's seed has just been fixed and its fingerprint (SHA-256) published "
+            "on the programme page. Please run the draw again to draw with it."
+        )
 
 
 # --- applying -------------------------------------------------------------------
@@ -105,10 +127,15 @@ def _check_application_window(programme: Programme, now: datetime) -> None:
 
 
 def applications_closed(programme: Programme, now: datetime) -> bool:
-    """Once drawn, or once the window closed, applications can neither be made nor
-    withdrawn."""
+    """Once drawn, once the window closed, or once the seed is fixed (a lottery
+    without a closing time), applications can neither be made nor withdrawn: what
+    is drawn is fixed before the seed is."""
     closes_at = programme.activity.closes_at
-    return programme.drawn_at is not None or (closes_at is not None and now >= closes_at)
+    return (
+        programme.drawn_at is not None
+        or programme.seed_sha256 is not None
+        or (closes_at is not None and now >= closes_at)
+    )
 
 
 def apply_days(
@@ -149,7 +176,7 @@ def apply_days(
             if programme.per_child_limit is not None:
                 counted[person.id] += 1
         except BookingError as refusal:
-            outcomes.append(Outcome(person, session, "refused", message=str(refusal)))
+            outcomes.append(refused_outcome(person, session, refusal))
             continue
         outcomes.append(Outcome(person, session, ApplicationStatus.APPLIED))
     return outcomes
@@ -444,7 +471,9 @@ def run_draw(programme: Programme, *, by: User, now: datetime) -> dict:
     waitlists the rest in draw order and notifies every household. Returns the
     report (also kept on the programme).
 
-    Raises DrawNotAllowed before the window closed or when already drawn.
+    Raises DrawNotAllowed before the window closed or when already drawn, and
+    SeedJustPublished (after fixing the seed; the caller commits it) when no
+    commitment to the seed was public before this call.
     """
     activity = programme.activity
     if activity.allocation != Allocation.LOTTERY:
@@ -452,8 +481,11 @@ def run_draw(programme: Programme, *, by: User, now: datetime) -> dict:
     if activity.closes_at is not None and now < activity.closes_at:
         raise DrawNotAllowed(_l("The draw can only run after applications close."))
     if programme.draw_seed is None:
-        # Nobody looked since the close (or the window has no end): fix it now.
+        # No commitment was public before this request (the window has no end, or
+        # nobody looked since the close): a seed used in the request that fixes it
+        # was never published. Fix and publish it now; the draw is the next press.
         _draw_seed(programme, now)
+        raise SeedJustPublished()
     seed = programme.draw_seed
     claimed = db.session.execute(
         update(Programme)

@@ -2,11 +2,15 @@
 
 A programme is an activity whose sessions are day slots. Staff create it and the
 slots are generated; parents book several children onto several days in one
-submission. Every (child, slot) pair goes through `booking.book`, so capacity, the
-waitlist and the seat invariant live in one place. Pairs that must be decided
-together (siblings booked "together", a Monday–Friday block) are booked inside one
-SAVEPOINT: if some of them would be confirmed and others would wait, the savepoint
-is rolled back and all of them join the waiting list together.
+submission. The programme's own rules (grade, day limit, whole weeks, the lottery)
+are checked here, and every (child, slot) pair then takes its seat through
+`booking.place_booking`, so capacity, the waitlist and the seat invariant live in
+one place. A class page, the kiosk and the desk reach a programme day through
+`booking.book`, which hands it to `book_day` here: the same rules for all of them.
+Pairs that must be decided together (siblings booked "together", a Monday–Friday
+block) are booked inside one SAVEPOINT: if some of them would be confirmed and
+others would wait, the savepoint is rolled back and all of them join the waiting
+list together.
 """
 
 from __future__ import annotations
@@ -334,7 +338,9 @@ class Outcome:
         return (start, self.person.id)
 
 
-def _refused(person: Person, session: Session | None, refusal: BookingError) -> Outcome:
+def refused_outcome(person: Person, session: Session | None, refusal: BookingError) -> Outcome:
+    """A refused pair: the message for people and the refusal itself (which
+    `book_day` raises again for the one-pair callers)."""
     return Outcome(person, session, "refused", message=str(refusal), refusal=refusal)
 
 
@@ -414,7 +420,7 @@ def _check_pairs(
             if programme.per_child_limit is not None:
                 counted[person.id] += 1
         except BookingError as refusal:
-            refused.append(_refused(person, session, refusal))
+            refused.append(refused_outcome(person, session, refusal))
             continue
         accepted.append((person, session))
     return accepted, refused
@@ -440,7 +446,7 @@ def _week_blocks(
             refusal = WholeWeekNeeded(
                 _l("This programme is booked by whole weeks. Please tick every day of the week.")
             )
-            refused.extend(_refused(p, s, refusal) for p, s in members)
+            refused.extend(refused_outcome(p, s, refusal) for p, s in members)
             continue
         blocks[(person_id, week, kind)] = members
     return blocks, refused
@@ -500,7 +506,7 @@ def _decide_unit(programme, unit, *, by, channel, now) -> list[Outcome]:
             # One pair said no: the others are decided again without it.
             savepoint.rollback()
             person, session, refusal = failed
-            outcomes.append(_refused(person, session, refusal))
+            outcomes.append(refused_outcome(person, session, refusal))
             pending.remove((person, session))
             continue
         statuses = {b.status for _, _, b in booked}

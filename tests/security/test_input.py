@@ -36,8 +36,13 @@ def test_an_id_outside_the_database_range_in_a_url_is_not_found(staff, client, n
         assert client.get(url).status_code == 404
 
 
-def test_the_largest_id_is_still_looked_up(staff, client):
-    assert client.get(f"/staff/people/{MAX_ID}").status_code == 404  # no such person
+def test_the_largest_id_is_still_looked_up(staff, client, make):
+    """MAX_ID is a real id: a person stored under it is found; one more is no URL."""
+    household = make.household(name="最大号家")
+    db.session.add(Person(id=MAX_ID, household_id=household.id, name="最大号", created_at=make.now))
+    make.commit()
+    found = client.get(f"/staff/people/{MAX_ID}")
+    assert found.status_code == 200 and "最大号" in found.get_data(as_text=True)
     assert client.get(f"/staff/people/{MAX_ID + 1}").status_code == 404  # no such URL
 
 
@@ -71,6 +76,29 @@ def test_a_huge_person_id_in_a_booking_form_is_refused_with_422(make, auth, clie
     )
     assert response.status_code == 422
     assert snapshot() == before
+
+
+@pytest.mark.parametrize("action", ["book", "apply"])
+@pytest.mark.parametrize("number", [2**31, 10**17, 10**18 - 1, 2**63 - 1, 2**63, 0])
+def test_a_pick_id_outside_the_database_range_is_not_found(
+    make, auth, client, snapshot, action, number
+):
+    """A ticked box names "child-slot" by id: a child id or a slot id no INTEGER
+    column can hold answers like a missing id (404), never a database error."""
+    from tests.programme_helpers import family, holiday, lottery, sessions
+
+    programme = lottery(make) if action == "apply" else holiday(make)
+    guardian, (kid,) = family(make, children=1)
+    make.commit()
+    auth.login(guardian)
+    slot = sessions(programme)[0]
+    before = snapshot()
+    for pick in (f"{number}-{slot.id}", f"{kid.id}-{number}", f"{number}-{number}"):
+        response = client.post(f"/programmes/{programme.id}/{action}", data={"pick": pick})
+        assert response.status_code == 404, pick
+    assert snapshot() == before
+    own = client.post(f"/programmes/{programme.id}/{action}", data={"pick": f"{kid.id}-{slot.id}"})
+    assert own.status_code == 200
 
 
 def test_a_huge_child_id_at_the_door_is_refused(make, auth, client, snapshot, world):
@@ -217,9 +245,19 @@ def test_url_for_never_sees_query_arguments_it_does_not_know(staff, client, nois
 
 
 @pytest.mark.parametrize("number", ["0", "-3", HUGE, "x", "１", "\u202e2", "1e9"])
-def test_a_garbage_page_number_shows_the_first_page(staff, client, number):
+def test_a_garbage_page_number_shows_the_first_page(staff, client, make, number):
+    from app.services import audit
+
+    for n in range(60):  # 50 a page: the newest on page 1, the oldest on page 2
+        audit.record(
+            staff, "probe", staff, make.now + timedelta(minutes=n), after={"n": f"第{n}条"}
+        )
+    make.commit()
+    assert "第0条" in client.get("/staff/audit", query_string={"page": "2"}).text
     response = client.get("/staff/audit", query_string={"page": number})
     assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "第59条" in html and "第10条" in html and "第9条" not in html
 
 
 def test_page_number_reads_what_a_person_could_mean():

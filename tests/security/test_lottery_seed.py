@@ -1,5 +1,6 @@
 """The lottery seed: nobody types it. The app draws it from `secrets` once, when
-applications close, publishes its SHA-256 on the programme page before the draw,
+applications close (or, without a closing time, at a first press of "draw", which
+then draws nothing), publishes its SHA-256 on the programme page before the draw,
 keeps the seed itself out of every page until the draw, and uses it for the draw;
 afterwards anyone sees the seed, can check it against the commitment, and the
 draw replays."""
@@ -7,6 +8,7 @@ draw replays."""
 import hashlib
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -41,6 +43,8 @@ def test_the_draw_form_has_no_seed_field_and_a_posted_seed_is_ignored(make, auth
     page = client.get(f"/programmes/staff/{programme.id}").text
     assert 'name="seed"' not in page
     _close(app, programme)
+    auth.login(staff)  # a day later: the staff session has ended meanwhile
+    client.get(f"/programmes/staff/{programme.id}")  # the first look fixes the seed
     done = client.post(f"/programmes/staff/{programme.id}/draw", data={"seed": "favour-me"})
     assert done.status_code == 303
     db.session.expire_all()
@@ -159,3 +163,53 @@ def test_the_draw_replays_from_the_published_seed(make, now):
     programme.draw_report = {**report, "seed": "0" * 32}
     assert not replay_draw(programme)
     assert svc.commitment(programme).seed_matches is False
+
+
+@pytest.mark.parametrize("window", ["no closing time", "closed, nobody looked"])
+def test_a_draw_without_a_published_commitment_publishes_it_and_draws_nothing(
+    make, auth, client, app, now, snapshot, window
+):
+    """The seed's SHA-256 must be public before the draw uses the seed. When no
+    commitment exists yet (the lottery has no closing time, or nobody opened its
+    page since the close), pressing "draw" only fixes and publishes it (409, with a
+    message), and the next press draws with that very seed."""
+    closes_at = None if window == "no closing time" else make.now + timedelta(days=1)
+    programme = lottery(make, capacity=1, days=1, closes_at=closes_at)
+    for _ in range(3):
+        guardian, (kid,) = family(make, children=1)
+        apply_days(programme, [(kid, sessions(programme)[0])], by=guardian, now=now)
+    staff = make.user(role=Role.STAFF, age=40)
+    make.commit()
+    if closes_at is not None:
+        _close(app, programme)
+    auth.login(staff)
+    url = f"/programmes/staff/{programme.id}/draw"
+    before = snapshot()
+    first = client.post(f"{url}?lang=en")
+    assert first.status_code == 409
+    assert "run the draw again" in first.text
+    db.session.expire_all()
+    published = db.session.get(Programme, programme.id)
+    seed, commitment = published.draw_seed, published.seed_sha256
+    assert seed and commitment == _sha(seed)
+    assert published.drawn_at is None and published.draw_report is None
+    assert seed not in first.text and commitment in first.text
+    # Only the commitment (and its audit line) was written: no booking, no notice.
+    after = snapshot()
+    changed = {t for t in before if before[t] != after[t]}
+    assert changed == {"audit_entry"}, changed
+    # The commitment is public before the draw; applications are closed from then on.
+    auth.logout()
+    assert commitment in client.get(f"/programmes/{programme.id}").text
+    latecomer, (late_kid,) = family(make, children=1)
+    from app.services.errors import WindowClosed
+
+    with pytest.raises(WindowClosed):
+        apply_days(programme, [(late_kid, sessions(programme)[0])], by=latecomer, now=now)
+    db.session.rollback()
+    auth.login(staff)
+    second = client.post(url)
+    assert second.status_code == 303
+    db.session.expire_all()
+    drawn = db.session.get(Programme, programme.id)
+    assert drawn.draw_report["seed"] == seed and drawn.seed_sha256 == commitment

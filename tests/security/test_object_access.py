@@ -566,31 +566,49 @@ def test_the_class_page_applies_whole_weeks(make, auth, client, snapshot):
     assert _state(snapshot) == before
 
 
-def test_the_kiosk_and_the_desk_apply_the_programme_rules_too(make, auth, client, snapshot):
-    """The same rule for the desk (staff book a resident) and the kiosk."""
+def _kiosk_check_in(app, user, session, person):
+    """A check-in at the kiosk a few minutes before the session, as `user` logged in
+    there (the routes give the services a KioskActor, not the User)."""
+    app.config["FROZEN_NOW"] = session.starts_at - timedelta(minutes=5)
+    client = _log_in(app, user, KIOSK)
+    return client.post(
+        f"/kiosk/sessions/{session.id}/check-in?lang=en", data={"person_id": person.id}
+    )
+
+
+def test_the_kiosk_and_the_desk_apply_the_programme_rules_too(make, app, snapshot):
+    """The same rule for the desk (staff book a resident) and the kiosk (a drop-in
+    at check-in books the day on the spot, through the kiosk's own actor)."""
     from app.models import Channel
     from app.services.booking import book
     from app.services.errors import NotEligible
-    from app.services.programmes import LimitReached
     from app.services.targets import Target
 
     programme = holiday(make, per_child_limit=1, min_grade=1, max_grade=3)
-    guardian, (kid, big) = family(make, children=2, ages=(7, 12))
+    guardian, (kid, big, sister) = family(make, children=3, ages=(7, 12, 8))
     staff = make.user(role=Role.STAFF, age=40)
     monday, tuesday = sessions(programme)[:2]
-    target = Target.of(programme.activity, monday)
     with pytest.raises(NotEligible):
-        book(big, target, by=staff, channel=Channel.DESK, now=make.now)
-    assert book(kid, target, by=staff, channel=Channel.DESK, now=make.now).status == "confirmed"
-    with pytest.raises(LimitReached):
         book(
-            kid,
-            Target.of(programme.activity, tuesday),
-            by=guardian,
-            channel=Channel.KIOSK,
-            now=make.now,
+            big, Target.of(programme.activity, monday), by=staff, channel=Channel.DESK, now=make.now
         )
-    assert db.session.scalar(select(Booking.person_id)) == kid.id
+    desk = book(
+        kid, Target.of(programme.activity, monday), by=staff, channel=Channel.DESK, now=make.now
+    )
+    assert desk.status == "confirmed"
+    make.commit()
+    before = _state(snapshot)
+    over_limit = _kiosk_check_in(app, guardian, tuesday, kid)
+    assert over_limit.status_code == 409
+    assert "limit of 1 day" in over_limit.get_data(as_text=True)
+    too_old = _kiosk_check_in(app, guardian, tuesday, big)
+    assert too_old.status_code == 409
+    assert "school grade does not fit" in too_old.get_data(as_text=True)
+    assert _state(snapshot) == before
+    # The rules refuse only what they should: a child in range with no day yet drops in.
+    assert _kiosk_check_in(app, guardian, tuesday, sister).status_code == 303
+    dropped_in = db.session.scalar(select(Booking).where(Booking.person_id == sister.id))
+    assert dropped_in.channel == Channel.KIOSK and dropped_in.status == BookingStatus.CONFIRMED
 
 
 def test_the_desk_programme_route_still_books_for_any_family(make, auth, client):
@@ -618,17 +636,77 @@ def test_ordinary_classes_still_book_from_the_class_page(make, auth, client):
     assert db.session.scalar(select(Booking.status)) == BookingStatus.CONFIRMED
 
 
-def test_a_kiosk_drop_in_cannot_enrol_a_child_in_the_after_school_club(make, snapshot):
+def test_a_kiosk_drop_in_cannot_enrol_a_child_in_the_after_school_club(make, app, snapshot):
     """Checking in without a booking books a seat on the spot for ordinary classes;
-    a programme's day follows the programme (the club is a term, booked on its page)."""
-    from app.services.attendance import kiosk_check_in
-    from app.services.errors import NotBookable
+    a programme's day follows the programme (the club is a term, booked on its page),
+    also when the kiosk asks."""
     from tests.programme_helpers import afterschool
 
     programme = afterschool(make)
     guardian, (kid,) = family(make, children=1)
+    make.commit()
     today = sessions(programme)[0]
     before = _state(snapshot)
-    with pytest.raises(NotBookable):
-        kiosk_check_in(kid, today, by=guardian, now=today.starts_at - timedelta(minutes=5))
+    response = _kiosk_check_in(app, guardian, today, kid)
+    assert response.status_code == 409
+    assert "booked for the whole term" in response.get_data(as_text=True)
     assert _state(snapshot) == before
+
+
+# --- the roll: the session's own teacher, a person not on it -----------------------
+
+
+@pytest.mark.parametrize(
+    ("start_in", "status"),
+    [
+        (timedelta(minutes=-30), "present"),  # the roll is open
+        (timedelta(days=2), "present"),  # not yet open: the time check must not tell
+        (timedelta(minutes=-30), "nonsense"),  # the form check must not tell either
+    ],
+)
+@pytest.mark.parametrize("htmx", [False, True])
+def test_the_teacher_of_a_session_cannot_tell_who_exists_from_its_roll(
+    make, app, snapshot, start_in, status, htmx
+):
+    """Marking someone who is not on the roll answers exactly like an id no row has
+    (the same 404 page), whatever the time or the form: a teacher learns nothing
+    about who else exists from it, and nothing is written."""
+    teacher = make.user(make.person(name="王老师", age=50), role=Role.TEACHER)
+    activity = make.activity(teacher_id=teacher.id, start_in=start_in)
+    session = activity.sessions[0]
+    on_roll = make.resident(age=70)
+    stranger = make.person(name="别家的人", age=70)
+    make.commit()
+    from app.models import Channel
+    from app.services.booking import book
+    from app.services.targets import Target
+
+    book(
+        on_roll.person,
+        Target.of(activity, session),
+        by=on_roll,
+        channel=Channel.PHONE,
+        now=session.starts_at - timedelta(hours=2),
+    )
+    make.commit()
+    headers = {"HX-Request": "true"} if htmx else {}
+    answers = []
+    before = _state(snapshot)
+    for person_id in (stranger.id, MISSING):
+        client = _log_in(app, teacher, TEACHER)
+        url = f"/teach/sessions/{session.id}/marks/{person_id}"
+        response = client.post(url, data={"status": status}, headers=headers)
+        body = response.get_data(as_text=True).replace(url, "{url}")
+        answers.append((response.status_code, CSRF.sub("", body)))
+    assert _state(snapshot) == before
+    (theirs_status, theirs_body), (missing_status, missing_body) = answers
+    assert theirs_status == missing_status == 404
+    assert theirs_body == missing_body, "\n".join(
+        difflib.unified_diff(missing_body.splitlines(), theirs_body.splitlines(), lineterm="")
+    )
+    assert stranger.name not in theirs_body
+    # The teacher's own roll still works: the person on it is marked.
+    if status == "present" and start_in < timedelta(0):
+        client = _log_in(app, teacher, TEACHER)
+        url = f"/teach/sessions/{session.id}/marks/{on_roll.person.id}"
+        assert client.post(url, data={"status": status}).status_code == 303

@@ -10,12 +10,15 @@ from hypothesis import strategies as st
 from app.extensions import db
 from app.models import ApplicationStatus, Attendance, Booking, BookingStatus, Notice, Role
 from app.services.lottery import (
+    AlreadyApplied,
     DrawNotAllowed,
+    SeedJustPublished,
     Unit,
     allocate,
     apply_days,
     replay_draw,
     run_draw,
+    seal_seed,
 )
 from app.services.programmes import book_days
 from tests.conftest import assert_seat_invariant
@@ -28,6 +31,13 @@ def _apply(programme, guardian, pairs, now, together=False):
 
 def _after_close(programme):
     return programme.activity.closes_at + timedelta(minutes=1)
+
+
+def _draw(programme, *, by, now):
+    """The draw after applications closed, its seed fixed and published first (the
+    job, or the first look at the page, does this)."""
+    seal_seed(programme, now)
+    return run_draw(programme, by=by, now=now)
 
 
 def _staff(make):
@@ -43,6 +53,9 @@ def test_applying_records_an_application_and_takes_no_seat(make, now):
     assert day.taken == 0
     again = _apply(programme, guardian, [(kids[0], day)], now)
     assert again[0].status == "refused"
+    # Like a refused booking: the refusal itself rides along with its message.
+    assert isinstance(again[0].refusal, AlreadyApplied)
+    assert again[0].message == str(again[0].refusal)
 
 
 def test_booking_a_lottery_programme_is_refused(make, now, en):
@@ -68,7 +81,14 @@ def test_draw_waits_for_the_window_to_close_and_runs_once(make, now):
     staff = _staff(make)
     with pytest.raises(DrawNotAllowed):
         run_draw(programme, by=staff, now=now)
-    run_draw(programme, by=staff, now=_after_close(programme))
+    assert programme.draw_seed is None
+    # No commitment was published yet: the first try only fixes the seed.
+    with pytest.raises(SeedJustPublished):
+        run_draw(programme, by=staff, now=_after_close(programme))
+    seed = programme.draw_seed
+    assert seed and programme.drawn_at is None and db.session.query(Booking).count() == 0
+    report = run_draw(programme, by=staff, now=_after_close(programme))
+    assert report["seed"] == seed
     with pytest.raises(DrawNotAllowed):
         run_draw(programme, by=staff, now=_after_close(programme))
 
@@ -92,7 +112,7 @@ def _oversubscribed(make, now, capacity=3, households=8, **fields):
 
 def test_draw_confirms_winners_waitlists_the_rest_and_notifies(make, now):
     programme, families = _oversubscribed(make, now)
-    report = run_draw(programme, by=_staff(make), now=_after_close(programme))
+    report = _draw(programme, by=_staff(make), now=_after_close(programme))
     db.session.flush()
     for session in sessions(programme):
         assert session.taken <= session.capacity
@@ -122,7 +142,7 @@ def test_draw_confirms_winners_waitlists_the_rest_and_notifies(make, now):
 
 def test_priority_households_are_drawn_first(make, now):
     programme, families = _oversubscribed(make, now)
-    run_draw(programme, by=_staff(make), now=_after_close(programme))
+    _draw(programme, by=_staff(make), now=_after_close(programme))
     _, (priority_kid,) = families[-1]
     assert all(
         b.status == BookingStatus.CONFIRMED
@@ -133,7 +153,7 @@ def test_priority_households_are_drawn_first(make, now):
 def test_families_drawn_together_get_both_or_none(make, now):
     for _ in range(4):  # four draws, each with its own seed
         programme, families = _oversubscribed(make, now, capacity=4)
-        run_draw(programme, by=_staff(make), now=_after_close(programme))
+        _draw(programme, by=_staff(make), now=_after_close(programme))
         for _, kids in families:
             if len(kids) < 2:
                 continue
@@ -150,7 +170,7 @@ def test_families_drawn_together_get_both_or_none(make, now):
 
 def test_the_draw_replays_from_its_seed(make, now):
     programme, _ = _oversubscribed(make, now)
-    report = run_draw(programme, by=_staff(make), now=_after_close(programme))
+    report = _draw(programme, by=_staff(make), now=_after_close(programme))
     db.session.commit()
     assert replay_draw(programme)
     # The same inputs and seed draw the same order; another seed, a different one.
@@ -196,7 +216,7 @@ def test_newcomer_share_keeps_places_for_children_new_to_the_centre(make, now):
         else:
             newcomers.append(kid)
         _apply(programme, guardian, [(kid, day)], now)
-    run_draw(programme, by=_staff(make), now=_after_close(programme))
+    _draw(programme, by=_staff(make), now=_after_close(programme))
     winners = {
         b.person_id for b in db.session.query(Booking).filter_by(status=BookingStatus.CONFIRMED)
     }
@@ -225,7 +245,7 @@ def test_an_application_already_booked_another_way_is_skipped(make, now):
         )
     )
     db.session.flush()
-    run_draw(programme, by=staff, now=later)
+    _draw(programme, by=staff, now=later)
     assert programme.draw_report["slots"][str(day.id)]["applicants"] == 1
     from app.models import LotteryApplication
 

@@ -19,14 +19,17 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.forms import DateField, DateTimeLocalField, check_date, optional_form_id, within_span
-from app.inputs import fold
+from app.inputs import fold, parse_id
 from app.models import Allocation, ProgrammeKind
 
-PICK = re.compile(r"^[0-9]{1,18}-[0-9]{1,18}$")
+PICK = re.compile(r"^[0-9]+-[0-9]+$")
 
 
 class PickField(SelectMultipleField):
-    """Ticked (child, slot) boxes, sent as "child_id-session_id"."""
+    """Ticked (child, slot) boxes, sent as "child_id-session_id". Only the shape is
+    checked here (else 422). The ids are read by `app.inputs.parse_id` like every
+    other id: one outside 1..MAX_ID becomes None, which names nothing, so the
+    submission answers 404 exactly as for an id no row has."""
 
     def pre_validate(self, form):
         if not self.data:
@@ -37,8 +40,8 @@ class PickField(SelectMultipleField):
             )
 
     @property
-    def pairs(self) -> list[tuple[int, int]]:
-        return [tuple(int(x) for x in value.split("-")) for value in self.data]
+    def pairs(self) -> list[tuple[int | None, int | None]]:
+        return [tuple(parse_id(x) for x in value.split("-")) for value in self.data]
 
 
 class BookDaysForm(FlaskForm):

@@ -10,7 +10,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -177,7 +176,8 @@ def show_programme(programme_id: int):
 def _pairs(programme: Programme, form: BookDaysForm) -> list[tuple[Person, object]]:
     """The ticked (child, slot) pairs as objects. 404 for the whole submission when
     one child is someone the user may not act for (checked first, before anything
-    about them is read) or does not exist, or a slot is not the programme's."""
+    about them is read) or does not exist (an id out of range included), or a slot
+    is not the programme's."""
     pairs = form.pick.pairs
     people = people_for(current_user, {p for p, _ in pairs})
     slots = programmes.sessions_by_id(programme, {s for _, s in pairs})
@@ -307,22 +307,15 @@ def _confirm_it_is_you(child: Person, moment: datetime):
         for key, value in request.form.items(multi=True)
         if key not in ("csrf_token", "secret")
     ]
-    return _no_store(
-        render_template(
-            "programmes/confirm.html",
-            child=child,
-            form=form,
-            carried=carried,
-            action=request.path,
-        ),
-        status,
-    )
-
-
-def _no_store(body, status: int = 200):
-    response = make_response(body, status)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    # Like every page of a logged-in user, sent with Cache-Control: no-store
+    # (app/__init__.py): a shared browser keeps none of it.
+    return render_template(
+        "programmes/confirm.html",
+        child=child,
+        form=form,
+        carried=carried,
+        action=request.path,
+    ), status
 
 
 def _pickup_page(
@@ -331,21 +324,19 @@ def _pickup_page(
     status: int = 200,
     issued: PickupPerson | None = None,
 ):
-    """The list; after an add or a new code, that code, shown this once."""
+    """The list; after an add or a new code, that code, shown this once (never
+    cached: the no-store of every logged-in page, app/__init__.py)."""
     moment = now()
-    return _no_store(
-        render_template(
-            "programmes/pickup.html",
-            child=child,
-            people=pickup.pickup_page_list(child, moment),
-            today=local_date(moment),
-            form=form or PickupPersonForm(formdata=None),
-            button_form=EmptyForm(),
-            issued=issued,
-            max_day=local_date(moment) + timedelta(days=pickup.ONE_DAY_AHEAD_DAYS),
-        ),
-        status,
-    )
+    return render_template(
+        "programmes/pickup.html",
+        child=child,
+        people=pickup.pickup_page_list(child, moment),
+        today=local_date(moment),
+        form=form or PickupPersonForm(formdata=None),
+        button_form=EmptyForm(),
+        issued=issued,
+        max_day=local_date(moment) + timedelta(days=pickup.ONE_DAY_AHEAD_DAYS),
+    ), status
 
 
 @bp.get("/children/<int:person_id>/pickup")
@@ -562,6 +553,10 @@ def run_draw(programme_id: int):
     try:
         lottery.run_draw(programme, by=current_user, now=now())
         db.session.commit()
+    except lottery.SeedJustPublished as refusal:
+        db.session.commit()  # the commitment is public from now on; the draw is next
+        flash(str(refusal), "info")
+        return _manage(programme, refusal.http_status)
     except BookingError as refusal:
         db.session.rollback()
         flash(str(refusal), "error")

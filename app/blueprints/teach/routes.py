@@ -106,11 +106,21 @@ def _after_change(session: Session, message: str, kind: str, status: int, line=N
     return redirect(url_for("teach.show_roster", session_id=session.id), 303)
 
 
+def _on_roster_or_404(session: Session, person_id: int) -> Person:
+    """The person on this session's roll. Anyone else, another household's person
+    or an id no row has, gets the same 404 page, before the form or the time is
+    looked at, so the roll tells nobody which ids exist."""
+    for line in attendance.roster(session):
+        if line.person.id == person_id:
+            return line.person
+    abort(404)
+
+
 @bp.post("/sessions/<int:session_id>/marks/<int:person_id>")
 @role_required("teacher", "staff")
 def mark_person(session_id: int, person_id: int):
     session = get_roster_session(session_id)
-    person = db.get_or_404(Person, person_id)
+    person = _on_roster_or_404(session, person_id)
     form = MarkForm()
     if not form.validate():
         abort(422)
