@@ -38,6 +38,15 @@ def _scope(user: User, household_only: bool) -> tuple[bool, bool]:
     return (user.is_staff and not household_only, household_only)
 
 
+def _one_or_404(query: Select, user: User, object_id):
+    """The row `query` finds for `object_id` with the user's acting parameters, or
+    404 (for an id that names nothing and one that is not the user's alike)."""
+    row = db.session.scalar(query, {"object_id": _id_or_404(object_id), **user.actor_params()})
+    if row is None:
+        abort(404)
+    return row
+
+
 @cache
 def _person_query(staff: bool, household_only: bool) -> Select:
     return select(Person).where(
@@ -47,12 +56,7 @@ def _person_query(staff: bool, household_only: bool) -> Select:
 
 def person_for(user: User, person_id: int, *, household_only: bool = False) -> Person:
     """The person, if `user` may act for them; otherwise 404."""
-    person_id = _id_or_404(person_id)
-    query = _person_query(*_scope(user, household_only))
-    person = db.session.scalar(query, {"object_id": person_id, **user.actor_params()})
-    if person is None:
-        abort(404)
-    return person
+    return _one_or_404(_person_query(*_scope(user, household_only)), user, person_id)
 
 
 def people_for(user: User, person_ids: Iterable[int]) -> dict[int, Person]:
@@ -85,12 +89,7 @@ def _booking_query(staff: bool, household_only: bool) -> Select:
 
 def booking_for(user: User, booking_id: int, *, household_only: bool = False) -> Booking:
     """The booking, if `user` may act for its person; otherwise 404."""
-    booking_id = _id_or_404(booking_id)
-    query = _booking_query(*_scope(user, household_only))
-    booking = db.session.scalar(query, {"object_id": booking_id, **user.actor_params()})
-    if booking is None:
-        abort(404)
-    return booking
+    return _one_or_404(_booking_query(*_scope(user, household_only)), user, booking_id)
 
 
 @cache
@@ -104,9 +103,4 @@ def _application_query(staff: bool) -> Select:
 
 def application_for(user: User, application_id: int) -> LotteryApplication:
     """The lottery application, if `user` may act for its child; otherwise 404."""
-    application_id = _id_or_404(application_id)
-    query = _application_query(user.is_staff)
-    application = db.session.scalar(query, {"object_id": application_id, **user.actor_params()})
-    if application is None:
-        abort(404)
-    return application
+    return _one_or_404(_application_query(user.is_staff), user, application_id)

@@ -536,6 +536,13 @@ def add_walk_in(session: Session, person: Person | None, *, by: User, now: datet
     if person is None or not _may_walk_in(session, person, by, now):
         raise NotOnRoster()
     booking = _covering_booking(session, person)
+    return _mark_walk_in(session, person, booking, "walk_in_added", by=by, now=now)
+
+
+def _mark_walk_in(
+    session: Session, person: Person, booking: Booking | None, action: str, *, by: User, now
+) -> Attendance:
+    """Marks a walk-in present and writes `action` to the audit log."""
     attendance, _changed = _set_status(
         session,
         person,
@@ -546,11 +553,7 @@ def add_walk_in(session: Session, person: Person | None, *, by: User, now: datet
         booking=booking,
     )
     audit.record(
-        by,
-        "walk_in_added",
-        attendance,
-        now,
-        after={"session_id": session.id, "person_id": person.id},
+        by, action, attendance, now, after={"session_id": session.id, "person_id": person.id}
     )
     return attendance
 
@@ -572,23 +575,7 @@ def register_walk_in(
         )
     household = create_household(name, now=now)
     person = add_person(household, name, now=now, phone=phone or None)
-    attendance, _changed = _set_status(
-        session,
-        person,
-        AttendanceStatus.PRESENT,
-        by=by,
-        now=now,
-        source=WALK_IN_SOURCE,
-        booking=None,
-    )
-    audit.record(
-        by,
-        "walk_in_registered",
-        attendance,
-        now,
-        after={"session_id": session.id, "person_id": person.id},
-    )
-    return attendance
+    return _mark_walk_in(session, person, None, "walk_in_registered", by=by, now=now)
 
 
 def remove_walk_in(session: Session, person: Person | None, *, by: User, now: datetime) -> None:

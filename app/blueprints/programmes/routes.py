@@ -390,24 +390,31 @@ def add_pickup(person_id: int):
     return _pickup_page(child, issued=added)
 
 
-@bp.post("/pickup/<int:pickup_id>/new-code")
-@login_required
-def new_pickup_code(pickup_id: int):
-    person = get_pickup_person(pickup_id)
-    child = person.child
+def _change_listed_person(person: PickupPerson, change):
+    """Runs `change(person, by=, now=)` on a listed person once the user has just
+    confirmed it is them; None when done and committed, else the page to show
+    (the confirm step). A refusal answers 404, like a person not on the list."""
     if not EmptyForm().validate():
         abort(400)
     moment = now()
-    asked = _confirm_it_is_you(child, moment)
+    asked = _confirm_it_is_you(person.child, moment)
     if asked is not None:
         return asked
     try:
-        pickup.new_pickup_code(person, by=current_user, now=moment)
+        change(person, by=current_user, now=moment)
         db.session.commit()
     except BookingError:
         db.session.rollback()
         abort(404)
-    return _pickup_page(child, issued=person)
+    return None
+
+
+@bp.post("/pickup/<int:pickup_id>/new-code")
+@login_required
+def new_pickup_code(pickup_id: int):
+    person = get_pickup_person(pickup_id)
+    asked = _change_listed_person(person, pickup.new_pickup_code)
+    return asked or _pickup_page(person.child, issued=person)
 
 
 @bp.post("/pickup/<int:pickup_id>/remove")
@@ -415,18 +422,9 @@ def new_pickup_code(pickup_id: int):
 def remove_pickup(pickup_id: int):
     person = get_pickup_person(pickup_id)
     child, name = person.child, person.name
-    if not EmptyForm().validate():
-        abort(400)
-    moment = now()
-    asked = _confirm_it_is_you(child, moment)
+    asked = _change_listed_person(person, pickup.remove_pickup_person)
     if asked is not None:
         return asked
-    try:
-        pickup.remove_pickup_person(person, by=current_user, now=moment)
-        db.session.commit()
-    except BookingError:
-        db.session.rollback()
-        abort(404)
     flash(_("%(name)s has been taken off the pickup list.", name=name), "success")
     return redirect(url_for("programmes.pickup_list", person_id=child.id), 303)
 

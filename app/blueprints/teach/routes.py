@@ -163,8 +163,17 @@ def add_walk_in(session_id: int):
     # Someone the walk-in search would not find answers like an id that does not
     # exist: the service refuses both alike.
     person = db.session.get(Person, form.person_id.data)
+    refused = _walk_in_change(session, person, attendance.add_walk_in)
+    return refused or _after_change(
+        session, _("%(name)s added as present.", name=person.name), "success", 200
+    )
+
+
+def _walk_in_change(session: Session, person: Person | None, change):
+    """Runs `change(session, person, by=, now=)` and commits; None when done, else
+    the answer to a refusal (404 for someone not on the roll or no one at all)."""
     try:
-        attendance.add_walk_in(session, person, by=current_user, now=now())
+        change(session, person, by=current_user, now=now())
         db.session.commit()
     except NotOnRoster:
         db.session.rollback()
@@ -172,7 +181,7 @@ def add_walk_in(session_id: int):
     except BookingError as refusal:
         db.session.rollback()
         return _after_change(session, str(refusal), "error", refusal.http_status)
-    return _after_change(session, _("%(name)s added as present.", name=person.name), "success", 200)
+    return None
 
 
 @bp.post("/sessions/<int:session_id>/walk-ins/<int:person_id>/remove")
@@ -182,16 +191,8 @@ def remove_walk_in(session_id: int, person_id: int):
     if not EmptyForm().validate():
         abort(400)
     person = db.session.get(Person, person_id)
-    try:
-        attendance.remove_walk_in(session, person, by=current_user, now=now())
-        db.session.commit()
-    except NotOnRoster:
-        db.session.rollback()
-        abort(404)
-    except BookingError as refusal:
-        db.session.rollback()
-        return _after_change(session, str(refusal), "error", refusal.http_status)
-    return _after_change(
+    refused = _walk_in_change(session, person, attendance.remove_walk_in)
+    return refused or _after_change(
         session, _("%(name)s taken off the roll.", name=person.name), "success", 200
     )
 
