@@ -5,7 +5,7 @@ A PIN typed in full-width digits is folded there too (auth.typed_secret)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from app.models import User
 from app.services import auth
@@ -21,3 +21,17 @@ def confirm_secret(
     confirmed = auth.log_in(user.phone, secret or "", now=now, settings=settings, address=address)
     if confirmed.id != user.id:  # cannot happen: phones are unique
         raise auth.LoginRefused()
+
+
+def stamp(now: datetime) -> int:
+    """What the session keeps of a confirmation: its moment, in seconds since the
+    epoch (UTC), and nothing about the child or the change."""
+    return int(now.replace(tzinfo=UTC).timestamp())
+
+
+def is_fresh(stamped, *, now: datetime, settings) -> bool:
+    """A confirmation `stamp`ed less than REAUTH_MINUTES ago (anything else, e.g. a
+    missing or odd value, is not one)."""
+    if not isinstance(stamped, int | float):
+        return False
+    return 0 <= stamp(now) - stamped < settings["REAUTH_MINUTES"] * 60

@@ -4,7 +4,7 @@ pages that create programmes, close days and run the draw."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import (
     abort,
@@ -258,17 +258,7 @@ REAUTH_KEY = "reauth_at"
 
 
 def _recently_confirmed(moment: datetime) -> bool:
-    """The PIN/password was entered again within REAUTH_MINUTES. Only the moment is
-    kept in the session (seconds since the epoch, UTC), nothing about the child."""
-    at = session.get(REAUTH_KEY)
-    if not isinstance(at, int | float):
-        return False
-    age = _epoch(moment) - at
-    return 0 <= age < current_app.config["REAUTH_MINUTES"] * 60
-
-
-def _epoch(moment: datetime) -> int:
-    return int(moment.replace(tzinfo=UTC).timestamp())
+    return reauth.is_fresh(session.get(REAUTH_KEY), now=moment, settings=current_app.config)
 
 
 def _confirm_it_is_you(child: Person, moment: datetime):
@@ -298,7 +288,7 @@ def _confirm_it_is_you(child: Person, moment: datetime):
                 form.secret.errors.append(_("That is not your PIN or password. Please try again."))
                 status = refusal.http_status
             else:
-                session[REAUTH_KEY] = _epoch(moment)
+                session[REAUTH_KEY] = reauth.stamp(moment)
                 return None
         else:
             status = 422
