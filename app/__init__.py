@@ -85,27 +85,27 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from app.blueprints.account import bp as account_bp
-    from app.blueprints.auth import bp as auth_bp
-    from app.blueprints.display import bp as display_bp
-    from app.blueprints.door import bp as door_bp
-    from app.blueprints.kiosk import bp as kiosk_bp
-    from app.blueprints.programmes import bp as programmes_bp
-    from app.blueprints.public import bp as public_bp
-    from app.blueprints.staff import bp as staff_bp
-    from app.blueprints.teach import bp as teach_bp
-    from app.blueprints.welfare import bp as welfare_bp
+    from app.blueprints.account import routes as account
+    from app.blueprints.auth import routes as auth
+    from app.blueprints.display import routes as display
+    from app.blueprints.door import routes as door
+    from app.blueprints.kiosk import routes as kiosk
+    from app.blueprints.programmes import routes as programmes
+    from app.blueprints.public import routes as public
+    from app.blueprints.staff import routes as staff
+    from app.blueprints.teach import routes as teach
+    from app.blueprints.welfare import routes as welfare
 
-    app.register_blueprint(public_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(account_bp, url_prefix="/me")
-    app.register_blueprint(display_bp)
-    app.register_blueprint(teach_bp, url_prefix="/teach")
-    app.register_blueprint(kiosk_bp, url_prefix="/kiosk")
-    app.register_blueprint(welfare_bp, url_prefix="/welfare")
-    app.register_blueprint(programmes_bp, url_prefix="/programmes")
-    app.register_blueprint(door_bp, url_prefix="/door")
-    app.register_blueprint(staff_bp, url_prefix="/staff")
+    app.register_blueprint(public.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(account.bp, url_prefix="/me")
+    app.register_blueprint(display.bp)
+    app.register_blueprint(teach.bp, url_prefix="/teach")
+    app.register_blueprint(kiosk.bp, url_prefix="/kiosk")
+    app.register_blueprint(welfare.bp, url_prefix="/welfare")
+    app.register_blueprint(programmes.bp, url_prefix="/programmes")
+    app.register_blueprint(door.bp, url_prefix="/door")
+    app.register_blueprint(staff.bp, url_prefix="/staff")
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -200,7 +200,7 @@ def register_template_helpers(app: Flask) -> None:
     def _inject():
         from flask_login import current_user
 
-        from app.services.notifications import unread_count
+        from app.services.messaging.notices import unread_count
 
         # Counted only if a page shows the badge (fragments do not).
         unread = (

@@ -55,8 +55,9 @@ def register(app: Flask) -> None:
         Every session of the account ends. Residents log in with a PIN and everyone
         else with a password: when that changes, give the new one (--password of at
         least 10 characters, or --pin of 6 digits). Audited as done by the system."""
-        from app.services.auth import find_user_by_phone
-        from app.services.residents import DeskRefused, set_role
+        from app.services.people.login import find_user_by_phone
+        from app.services.people.residents import set_role
+        from app.services.refusals import DeskRefused
         from app.timeutil import now
 
         user = find_user_by_phone(phone)

@@ -25,8 +25,10 @@ from contextlib import contextmanager
 from flask import has_request_context
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DisconnectionError, IntegrityError
 from sqlalchemy.orm import Session as OrmSession
+
+from app.extensions import db
 
 _immediate = contextvars.ContextVar("zhaoxi_sqlite_immediate", default=True)
 
@@ -157,3 +159,15 @@ def _ping_after_idle(engine: Engine, seconds: float) -> None:
         except engine.dialect.loaded_dbapi.Error as error:
             # The pool drops this connection and checks out another one.
             raise DisconnectionError("the database closed the connection") from error
+
+
+def add_if_new(row) -> bool:
+    """Adds `row` inside a savepoint. False, with nothing added and the outer
+    transaction intact, when a unique constraint finds the row exists already
+    (often written a moment ago by a concurrent request)."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        return False
+    return True

@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Audience, CapacityUnit, EnrolmentUnit, Role, User
-from app.services.residents import add_person, create_household, create_user
-from app.services.schedule import add_session, create_activity, generate_weekly
+from app.services.people.residents import add_person, create_household, create_user
+from app.services.schedule.activities import create_activity
+from app.services.schedule.sessions import add_session, generate_weekly
 from app.timeutil import from_local, local_date
 
 DEMO_PIN = "123456"

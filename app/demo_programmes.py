@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from app.models import Allocation, Channel, Person, ProgrammeKind, SlotKind, User
-from app.services.pickup import add_pickup_person
-from app.services.programmes import book_days, create_programme
+from app.services.childcare.pickup_list import add_pickup_person
+from app.services.childcare.programmes import create_programme
+from app.services.childcare.submissions import book_days
 from app.timeutil import from_local, local_date
 
 

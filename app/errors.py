@@ -25,7 +25,7 @@ MESSAGES = {
 
 def render_error(status: int, message=None):
     from app import sessions
-    from app.services.kiosk import idle_settings
+    from app.services.people.kiosk_visitor import idle_settings
 
     text = message or MESSAGES.get(status, MESSAGES[500])
     if htmx:

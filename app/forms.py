@@ -14,10 +14,11 @@ from datetime import date
 
 import wtforms
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from wtforms.validators import ValidationError
 
 from app.inputs import fold, parse_id
-from app.services.schedule import MAX_SPAN_DAYS, span_too_long
+from app.services.schedule.sessions import MAX_SPAN_DAYS, span_too_long
 
 FIRST_YEAR = 1900
 LAST_YEAR = 2100
@@ -97,3 +98,7 @@ def within_span(first_field: str):
             raise ValidationError(span_too_long())
 
     return check
+
+
+class EmptyForm(FlaskForm):
+    """A POST button that still carries the CSRF token."""

@@ -26,8 +26,8 @@ from flask_login import current_user, login_user, logout_user
 from app.extensions import db, htmx
 from app.i18n import new_visitor_locale
 from app.models import Role, User
-from app.services import kiosk as kiosk_service
-from app.services.sessions import end_all_sessions
+from app.services.people import kiosk_visitor
+from app.services.people.sessions import end_all_sessions
 from app.timeutil import now
 
 KIOSK = "kiosk"
@@ -97,7 +97,7 @@ def enforce():
 
 def _confine_kiosk(moment: datetime):
     seen = _moment(session.get(SEEN_AT))
-    if seen is None or kiosk_service.is_idle_too_long(seen, moment):
+    if seen is None or kiosk_visitor.is_idle_too_long(seen, moment):
         end_kiosk_visit(IDLE_MESSAGE)
         return _to_kiosk_start()
     if not _is_kiosk_page():

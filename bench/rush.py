@@ -610,8 +610,9 @@ def seed(app, users: int, seats: int, members: int) -> World:
 
     from app.extensions import db
     from app.models import Person
-    from app.services.residents import add_person, create_household, create_user
-    from app.services.schedule import add_session, create_activity
+    from app.services.people.residents import add_person, create_household, create_user
+    from app.services.schedule.activities import create_activity
+    from app.services.schedule.sessions import add_session
     from app.timeutil import utcnow
 
     with app.app_context():
@@ -751,8 +752,8 @@ def seed_childcare(app, users: int, seats: int) -> ChildcareWorld:
 
     from app.extensions import db
     from app.models import Role, SlotKind
-    from app.services.programmes import create_programme
-    from app.services.residents import add_person, create_household, create_user
+    from app.services.childcare.programmes import create_programme
+    from app.services.people.residents import add_person, create_household, create_user
     from app.timeutil import local_date, utcnow
 
     rng = random.Random(CHILDCARE_SEED)

@@ -21,8 +21,9 @@ from sqlalchemy import text
 from app import create_app, database
 from app.extensions import db
 from app.models import Audience, EnrolmentUnit, Role
-from app.services.residents import add_person, create_household, create_user
-from app.services.schedule import add_session, create_activity
+from app.services.people.residents import add_person, create_household, create_user
+from app.services.schedule.activities import create_activity
+from app.services.schedule.sessions import add_session
 from config import TestingConfig
 
 FROZEN_NOW = datetime(2026, 11, 23, 2, 0)  # 10:00 in Asia/Shanghai

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, time, timedelta
 
 from app.models import Allocation, ProgrammeKind, Role, SlotKind
-from app.services.programmes import create_programme
+from app.services.childcare.programmes import create_programme
 
 WINTER_START = date(2027, 1, 18)  # a Monday
 

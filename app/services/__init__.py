@@ -1,6 +1,24 @@
 """The centre's rules, as functions over the database session.
 
 Services take model objects, the acting user and `now`; they flush but never
-commit, and raise `BookingError` subclasses whose message is meant for people.
-Callers roll back when one is raised.
+commit, and raise `refusals.Refusal` subclasses whose message is meant for people.
+The caller (a view, through app/actions.py, or a job) commits once or rolls back.
+
+One package per concept; each module's docstring says what it holds:
+
+    refusals.py     every refusal, in one place
+    audit.py        who did what (the audit log) and its list for staff
+    jobs.py         the registry of periodic jobs (`flask run-jobs`)
+    booking/        seats, bookings, the waiting list and offers; eligibility;
+                    the catalogue residents see; the desk acting on someone's behalf
+    schedule/       activities and their sessions (create, edit, cancel, move)
+    attendance/     the roll, marking, walk-ins, leave (请假), the kiosk's check-in
+    childcare/      programmes, the family calendar, submissions, the lottery,
+                    the door and the pickup list
+    welfare/        no-shows and suspensions, the welfare call list
+    volunteering/   session helpers and volunteer hours
+    people/         households, persons, users, 代办 links, logging in, sessions
+    messaging/      notices, the outbox and its senders, reminders, calls for staff
+
+docs/ARCHITECTURE.md has the whole map and where each rule lives.
 """

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
 from app.extensions import db
-from app.models import AuditEntry, User
+from app.models import (
+    AuditEntry,
+    Role,
+    User,
+)
 
 
 def record(
@@ -30,3 +38,44 @@ def record(
     )
     db.session.add(entry)
     return entry
+
+
+@dataclass
+class AuditFilter:
+    action: str | None = None
+    actor_id: int | None = None
+    subject_type: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def audit_entries(filters: AuditFilter, page: int, per_page: int = 50):
+    query = select(AuditEntry).options(selectinload(AuditEntry.actor))
+    if filters.action:
+        query = query.where(AuditEntry.action.startswith(filters.action))
+    if filters.actor_id:
+        query = query.where(AuditEntry.actor_id == filters.actor_id)
+    if filters.subject_type:
+        query = query.where(AuditEntry.subject_type == filters.subject_type)
+    if filters.since:
+        query = query.where(AuditEntry.created_at >= filters.since)
+    if filters.until:
+        query = query.where(AuditEntry.created_at < filters.until)
+    query = query.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def audit_actions() -> list[str]:
+    return list(
+        db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action))
+    )
+
+
+def staff_users() -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.role.in_([Role.STAFF, Role.ADMIN, Role.TEACHER]))
+            .order_by(User.id)
+        )
+    )

@@ -19,7 +19,7 @@ def browser_context_args(browser_context_args):
 def undo_calligraphy(live_app):
     yield
     from app.models import Activity, Booking, BookingStatus, Person
-    from app.services.booking import cancel_booking
+    from app.services.booking.cancel import cancel_booking
     from app.timeutil import utcnow
 
     with in_app(live_app) as s:

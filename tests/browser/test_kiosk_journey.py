@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from app.services import kiosk as kiosk_service
+from app.services.people import kiosk_visitor
 from tests.browser.conftest import check_accessibility, screenshot
 from tests.browser.helpers import ELDER_KIOSK, PIN, in_app
 
@@ -58,7 +58,7 @@ def undo_calligraphy(live_app):
     """The live server is shared: cancel what the journey booked."""
     yield
     from app.models import Activity, Booking, BookingStatus, Person
-    from app.services.booking import cancel_booking
+    from app.services.booking.cancel import cancel_booking
     from app.timeutil import utcnow
 
     with in_app(live_app) as s:
@@ -147,9 +147,9 @@ def test_elder_books_calligraphy_at_the_kiosk_and_is_logged_out_when_idle(
         refresh = page.locator('meta[http-equiv="refresh"]')
         assert refresh.get_attribute("content").endswith(";url=/kiosk/timeout")
         # Shorten the limit so the page's own timed refresh fires during the test.
-        monkeypatch.setattr(kiosk_service, "IDLE_PROMPT", timedelta(seconds=1))
-        monkeypatch.setattr(kiosk_service, "IDLE_ANSWER", timedelta(seconds=1))
-        monkeypatch.setattr(kiosk_service, "IDLE_LIMIT", timedelta(seconds=2))
+        monkeypatch.setattr(kiosk_visitor, "IDLE_PROMPT", timedelta(seconds=1))
+        monkeypatch.setattr(kiosk_visitor, "IDLE_ANSWER", timedelta(seconds=1))
+        monkeypatch.setattr(kiosk_visitor, "IDLE_LIMIT", timedelta(seconds=2))
         page.reload()
     page.wait_for_url("**/kiosk/", timeout=15_000)
     page.get_by_text(words["logged_out"]).first.wait_for()

@@ -50,9 +50,10 @@ def todays_session(live_app):
     """A one-off class of the calligraphy teacher today, with 陈美华 booked on it.
     A new class per run, so the shared server's other journeys are untouched."""
     from app.models import Channel, Person, User
-    from app.services.booking import book
-    from app.services.schedule import add_session, create_activity
-    from app.services.targets import Target
+    from app.services.booking.book import book
+    from app.services.booking.targets import Target
+    from app.services.schedule.activities import create_activity
+    from app.services.schedule.sessions import add_session
     from app.timeutil import from_local, local_date, utcnow
 
     n = next(COUNTER)

@@ -42,9 +42,10 @@ def waiting(live_app):
     """A one-seat class tomorrow: 张桂兰 has the seat, 王建国 and then 陈美华 wait.
     A second seat has just come free (the desk will decide who gets it)."""
     from app.models import Channel, Person, User
-    from app.services.booking import book
-    from app.services.schedule import add_session, create_activity
-    from app.services.targets import Target
+    from app.services.booking.book import book
+    from app.services.booking.targets import Target
+    from app.services.schedule.activities import create_activity
+    from app.services.schedule.sessions import add_session
     from app.timeutil import from_local, local_date, utcnow
 
     n = next(COUNTER)

@@ -8,11 +8,11 @@ from datetime import timedelta
 
 from app.extensions import db
 from app.models import Attendance, AttendanceChange, Booking, Channel, Person, Session
-from app.services import attendance as svc
-from app.services.booking import book
-from app.services.errors import BookingError
+from app.services.attendance import kiosk, leave
+from app.services.booking.book import book
+from app.services.booking.targets import Target
 from app.services.jobs import run_all
-from app.services.targets import Target
+from app.services.refusals import Refusal
 from tests.conftest import assert_seat_invariant
 
 HOUR = timedelta(hours=1)
@@ -29,7 +29,7 @@ def _race(app, count, action):
             try:
                 results[i] = action(i)
                 db.session.commit()
-            except BookingError as refusal:
+            except Refusal as refusal:
                 db.session.rollback()
                 results[i] = refusal
             finally:
@@ -50,7 +50,7 @@ def test_one_leave_lets_exactly_one_drop_in_in(app, make, now):
         book(u.person, Target.of(activity), by=u, channel=Channel.PHONE, now=now) for u in members
     ]
     today = activity.sessions[0]
-    svc.take_leave(enrolments[0], today, by=members[0], now=now)
+    leave.take_leave(enrolments[0], today, by=members[0], now=now)
     walkers = [make.resident() for _ in range(6)]
     ids = [(w.id, w.person.id) for w in walkers]
     session_id = today.id
@@ -60,13 +60,13 @@ def test_one_leave_lets_exactly_one_drop_in_in(app, make, now):
         from app.models import User
 
         user = db.session.get(User, ids[i][0])
-        return svc.kiosk_check_in(
+        return kiosk.kiosk_check_in(
             db.session.get(Person, ids[i][1]), db.session.get(Session, session_id), by=user, now=now
         )
 
     results = _race(app, len(ids), drop_in)
-    assert sum(1 for r in results if isinstance(r, svc.CheckIn)) == 1
-    assert all(isinstance(r, (svc.CheckIn, BookingError)) for r in results)
+    assert sum(1 for r in results if isinstance(r, kiosk.CheckIn)) == 1
+    assert all(isinstance(r, (kiosk.CheckIn, Refusal)) for r in results)
     db.session.expire_all()
     assert db.session.get(Session, session_id).taken == 1
     assert_seat_invariant()
@@ -82,7 +82,7 @@ def test_double_tap_check_in_records_one_mark(app, make, now):
     def check_in(_i):
         from app.models import User
 
-        return svc.kiosk_check_in(
+        return kiosk.kiosk_check_in(
             db.session.get(Person, person_id),
             db.session.get(Session, session_id),
             by=db.session.get(User, user_id),
@@ -90,7 +90,7 @@ def test_double_tap_check_in_records_one_mark(app, make, now):
         )
 
     results = _race(app, 4, check_in)
-    assert all(isinstance(r, svc.CheckIn) for r in results), results
+    assert all(isinstance(r, kiosk.CheckIn) for r in results), results
     assert db.session.scalar(db.select(db.func.count(Attendance.id))) == 1
     assert db.session.scalar(db.select(db.func.count(AttendanceChange.id))) == 1
 

@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 from app.database import read_only_transactions
 from app.extensions import db
 from app.models import LIVE_STATUSES, Booking, BookingStatus, Channel, Person, Programme, User
-from app.services.programmes import book_days, sessions_by_id
+from app.services.childcare.programmes import sessions_by_id
+from app.services.childcare.submissions import book_days
 from tests.conftest import assert_seat_invariant
 from tests.programme_helpers import family, holiday, sessions
 

@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import PickupAttempt, Role, User
-from app.services import pickup
-from app.services.programmes import book_days
+from app.services.childcare import door as childcare_door
+from app.services.childcare import pickup, pickup_list
+from app.services.childcare.submissions import book_days
 from tests.concurrency.test_attendance_races import _race
 from tests.programme_helpers import afterschool, family, sessions
 
@@ -21,11 +22,11 @@ def test_parallel_wrong_codes_stop_at_the_limit(app, make, now):
     guardian, (kid,) = family(make, children=1)
     today = sessions(programme)[0]
     book_days(programme, [(kid, today)], by=guardian, channel="phone", now=now)
-    grandma = pickup.add_pickup_person(
+    grandma = pickup_list.add_pickup_person(
         kid, name="外婆", phone="13700000001", relation="外婆", by=guardian, now=now
     )
     moment = today.starts_at + timedelta(minutes=5)
-    pickup.check_in(kid, today, by=teacher, now=moment)
+    childcare_door.check_in(kid, today, by=teacher, now=moment)
     wrong = "0000" if grandma.issued_code != "0000" else "1111"
     ids = (teacher.id, kid.id, today.id, grandma.id)
     db.session.commit()

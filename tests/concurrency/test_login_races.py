@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import LoginAttempt, LoginCap
-from app.services.auth import UNKNOWN_ADDRESS, LoginLocked, LoginRefused, log_in
+from app.services.people.login import UNKNOWN_ADDRESS, log_in
+from app.services.refusals import LoginLocked, LoginRefused
 from tests.conftest import PIN
 
 

@@ -14,10 +14,12 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Booking, BookingStatus, Channel, OfferCall, User, WaitlistPolicy
-from app.services.booking import book, cancel_booking
+from app.services.booking.book import book
+from app.services.booking.cancel import cancel_booking
+from app.services.booking.offers import accept_offer
+from app.services.booking.targets import Target
 from app.services.jobs import run_all
-from app.services.targets import Target
-from app.services.waitlist import OfferGone, accept_offer
+from app.services.refusals import OfferGone
 from tests.conftest import assert_seat_invariant
 
 # (accept waits, jobs wait) after the barrier, per round: varies who gets there first.

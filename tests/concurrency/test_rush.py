@@ -9,9 +9,11 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Activity, Booking, BookingStatus, Channel, Person, Session, User
-from app.services.booking import book, cancel_booking, waitlist_position
-from app.services.errors import AlreadyBooked, BookingError
-from app.services.targets import Target
+from app.services.booking.book import book
+from app.services.booking.cancel import cancel_booking
+from app.services.booking.targets import Target
+from app.services.booking.waitlist import waitlist_position
+from app.services.refusals import AlreadyBooked, Refusal
 from tests.conftest import assert_seat_invariant
 
 
@@ -106,9 +108,7 @@ def test_cancellations_racing_new_bookings_keep_the_count_true(make, now, fire):
     calls = [canceller(u.id, b) for u, b in zip(holders, held, strict=True)]
     calls += [_booker(u.id, u.person_id, activity.id, session_id, now) for u in newcomers]
     results = fire(calls)
-    assert not [
-        r for r in results if isinstance(r, BaseException) and not isinstance(r, BookingError)
-    ]
+    assert not [r for r in results if isinstance(r, BaseException) and not isinstance(r, Refusal)]
     # Every freed seat went to the queue in order, before any newcomer.
     promoted = sorted(bid for r in results[:5] for bid in r)
     assert promoted == sorted(queued)

@@ -11,10 +11,10 @@ from sqlalchemy import text
 
 from app.extensions import db
 from app.models import Role
-from app.services.booking import book
-from app.services.pickup import add_pickup_person
-from app.services.programmes import book_days
-from app.services.targets import Target
+from app.services.booking.book import book
+from app.services.booking.targets import Target
+from app.services.childcare.pickup_list import add_pickup_person
+from app.services.childcare.submissions import book_days
 from tests.conftest import PASSWORD, PIN
 from tests.programme_helpers import afterschool, family, holiday, sessions
 

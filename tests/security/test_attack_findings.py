@@ -18,10 +18,11 @@ from app.demo import DEMO_PASSWORD, LOGINS, seed_demo
 from app.extensions import db
 from app.models import Activity, AuditEntry, Person, Programme, Role, SessionHelper, User
 from app.redirects import safe_next
-from app.services import lottery
-from app.services.lottery import apply_days
-from app.services.programmes import create_programme
-from app.services.schedule import MAX_SPAN_DAYS, ScheduleRefused, generate_by
+from app.services.childcare import seed as childcare_seed
+from app.services.childcare.applications import apply_days
+from app.services.childcare.programmes import create_programme
+from app.services.refusals import ScheduleRefused
+from app.services.schedule.sessions import MAX_SPAN_DAYS, generate_by
 from app.timeutil import to_local
 from tests.programme_helpers import family, sessions
 from tests.programme_helpers import lottery as make_lottery
@@ -252,7 +253,7 @@ def sealed(make, app, now):
     closes_at = programme.activity.closes_at
     later = closes_at + timedelta(minutes=5)
     app.config["FROZEN_NOW"] = later
-    assert lottery.seal_seed(programme, later)
+    assert childcare_seed.seal_seed(programme, later)
     make.commit()
     return programme, staff, closes_at
 

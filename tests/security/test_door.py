@@ -17,10 +17,12 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Attendance, AuditEntry, PickupAttempt, PickupPerson, Role
-from app.services import pickup
+from app.services.childcare import door as childcare_door
+from app.services.childcare import pickup_list
+from app.services.childcare.pickup_list import add_pickup_person
+from app.services.childcare.submissions import book_days
 from app.services.jobs import run_all
-from app.services.pickup import add_pickup_person
-from app.services.programmes import book_days
+from app.timeutil import local_date
 from tests.programme_helpers import afterschool, family, sessions
 
 MISSING = 987_654_321
@@ -159,9 +161,9 @@ def test_the_door_roster_shows_care_notes_the_service_passes_and_nothing_else(
     page = client.get(f"/door/sessions/{door['today'].id}").get_data(as_text=True)
     assert "花生过敏" in page  # the slot's teacher may read them (the teach roster's rule)
     with app.test_request_context("/"):
-        lines = pickup.door_roster(door["today"], door["teacher"], app.config["FROZEN_NOW"])
+        lines = childcare_door.door_roster(door["today"], door["teacher"], app.config["FROZEN_NOW"])
         assert [line.care_notes for line in lines if line.child == door["kids"][0]] == ["花生过敏"]
-        without = pickup.door_roster(door["today"], None, app.config["FROZEN_NOW"])
+        without = childcare_door.door_roster(door["today"], None, app.config["FROZEN_NOW"])
         assert all(line.care_notes is None for line in without)
         html = render_template(
             "door/_roster.html",
@@ -179,14 +181,14 @@ def test_an_expired_one_day_person_is_on_no_page_and_the_job_deletes_them(
 ):
     kid, guardian = door["kids"][0], door["guardian"]
     today = app.config["FROZEN_NOW"]
-    yesterday = pickup.local_date(today) - timedelta(days=1)
+    yesterday = local_date(today) - timedelta(days=1)
     db.session.add(
         PickupPerson(
             child_id=kid.id,
             name="昨天的舅舅",
             phone="13700000003",
             relation="舅舅",
-            code_hash=pickup.hash_code("1234"),
+            code_hash=pickup_list.hash_code("1234"),
             valid_on=yesterday,
             created_at=today - timedelta(days=2),
         )
@@ -203,10 +205,11 @@ def test_an_expired_one_day_person_is_on_no_page_and_the_job_deletes_them(
 
 def test_the_pickup_page_offers_a_new_code_only_where_the_service_says_so(door, app):
     with app.test_request_context("/?lang=en"):
-        from app.blueprints.programmes.forms import EmptyForm, PickupPersonForm
+        from app.blueprints.programmes.forms import PickupPersonForm
+        from app.forms import EmptyForm
 
         moment = app.config["FROZEN_NOW"]
-        lines = pickup.pickup_page_list(door["kids"][0], moment)
+        lines = pickup_list.pickup_page_list(door["kids"][0], moment)
         assert [(line.person.name, line.every_day, line.may_renew) for line in lines] == [
             ("外婆", True, True)
         ]
@@ -215,11 +218,11 @@ def test_the_pickup_page_offers_a_new_code_only_where_the_service_says_so(door, 
             "programmes/pickup.html",
             child=door["kids"][0],
             people=lines,
-            today=pickup.local_date(moment),
+            today=local_date(moment),
             form=PickupPersonForm(formdata=None),
             button_form=EmptyForm(),
             issued=None,
-            max_day=pickup.local_date(moment),
+            max_day=local_date(moment),
         )
     assert "/new-code" not in html and "外婆" in html
 
@@ -277,5 +280,5 @@ def test_migration_0010_hashes_codes_as_the_app_checks_them(app):
     with app.app_context():
         for key in (None, "a pickup key"):
             app.config["PICKUP_CODE_KEY"] = key
-            assert module._hash_code(module._code_key(), "0427") == pickup.hash_code("0427")
+            assert module._hash_code(module._code_key(), "0427") == pickup_list.hash_code("0427")
     assert "PICKUP_CODE_KEY" in module.__doc__ and "must be the same" in module.__doc__

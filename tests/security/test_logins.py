@@ -25,9 +25,11 @@ from app import create_app
 from app.extensions import db
 from app.inputs import typed_pin
 from app.models import AuditEntry, LoginAttempt, LoginCap, Role, User
-from app.services import auth as auth_service
-from app.services.auth import UNKNOWN_ADDRESS, LoginLocked, LoginRefused, locked_accounts
-from app.services.residents import DeskRefused, create_user
+from app.services import refusals
+from app.services.people import login as people_login
+from app.services.people.login import UNKNOWN_ADDRESS, locked_accounts
+from app.services.people.residents import create_user
+from app.services.refusals import DeskRefused, LoginLocked, LoginRefused
 from config import ProductionConfig, TestingConfig
 from tests.conftest import FROZEN_NOW, PASSWORD, PIN, IsolatedClient
 
@@ -394,16 +396,16 @@ def test_a_right_pin_checked_while_guesses_lock_the_pair_is_refused(app, make, n
     resident = make.resident()
     make.commit()
     phone, here, settings = resident.phone, "192.0.2.41", app.config
-    user = auth_service.check_credentials(phone, PIN, now=now, settings=settings, address=here)
+    user = people_login.check_credentials(phone, PIN, now=now, settings=settings, address=here)
     assert user is not None and user.id == resident.id
     db.session.commit()
     for _ in range(settings["LOGIN_LOCK_AFTER"]):  # the wrong guesses checked alongside
         with pytest.raises(LoginRefused) as refusal:
-            auth_service.record_login(phone, None, now=now, settings=settings, address=here)
+            people_login.record_login(phone, None, now=now, settings=settings, address=here)
         assert type(refusal.value) is LoginRefused
         db.session.commit()
     with pytest.raises(LoginLocked):
-        auth_service.record_login(phone, user, now=now, settings=settings, address=here)
+        people_login.record_login(phone, user, now=now, settings=settings, address=here)
     db.session.rollback()
     attempt = _attempt(phone, here)
     assert (attempt.failures, attempt.locks) == (settings["LOGIN_LOCK_AFTER"], 1)  # not cleared
@@ -413,19 +415,19 @@ def test_a_right_pin_checked_while_guesses_reach_the_daily_cap_is_refused(app, m
     resident = make.resident()
     make.commit()
     phone, settings = resident.phone, app.config
-    user = auth_service.check_credentials(
+    user = people_login.check_credentials(
         phone, PIN, now=now, settings=settings, address="192.0.2.42"
     )
     assert user is not None
     db.session.commit()
     for i in range(settings["LOGIN_DAILY_CAP_PER_PHONE"]):  # one guess from each address
         with pytest.raises(LoginRefused):
-            auth_service.record_login(
+            people_login.record_login(
                 phone, None, now=now, settings=settings, address=f"198.51.100.{i + 1}"
             )
         db.session.commit()
     with pytest.raises(LoginLocked):
-        auth_service.record_login(phone, user, now=now, settings=settings, address="192.0.2.42")
+        people_login.record_login(phone, user, now=now, settings=settings, address="192.0.2.42")
     db.session.rollback()
     assert _attempt(phone, "192.0.2.42") is None
 
@@ -550,8 +552,8 @@ def test_a_resident_cannot_unlock_and_nothing_is_written(app, make, client, now)
 def _cap_reached(phone, now, settings):
     """The day's cap of wrong tries, reached through the service (many addresses)."""
     for i in range(settings["LOGIN_DAILY_CAP_PER_PHONE"]):
-        with pytest.raises(auth_service.LoginRefused):
-            auth_service.authenticate(
+        with pytest.raises(refusals.LoginRefused):
+            people_login.authenticate(
                 phone, WRONG, now=now, settings=settings, address=f"198.51.100.{i}"
             )
     db.session.commit()
@@ -587,13 +589,13 @@ def test_an_unknown_number_costs_the_same_hash_check(app, make, client, monkeypa
     resident = make.resident()
     make.commit()
     checked = []
-    real = auth_service.check_password_hash
+    real = people_login.check_password_hash
 
     def counting(stored, given):
         checked.append(stored.split("$", 1)[0])
         return real(stored, given)
 
-    monkeypatch.setattr(auth_service, "check_password_hash", counting)
+    monkeypatch.setattr(people_login, "check_password_hash", counting)
     assert _post_login(client, "13712345678", WRONG).status_code == 401
     assert _post_login(client, resident.phone, WRONG, addr="192.0.2.77").status_code == 401
     method = app.config["PASSWORD_HASH_METHOD"]
@@ -604,17 +606,17 @@ def test_an_unknown_number_costs_the_same_hash_check(app, make, client, monkeypa
 
 def test_the_dummy_hash_is_made_once_per_process(app, monkeypatch):
     made = []
-    real = auth_service.generate_password_hash
+    real = people_login.generate_password_hash
 
     def counting(secret, method):
         made.append(method)
         return real(secret, method=method)
 
-    monkeypatch.setattr(auth_service, "generate_password_hash", counting)
-    monkeypatch.setattr(auth_service, "_dummy_hashes", {})
+    monkeypatch.setattr(people_login, "generate_password_hash", counting)
+    monkeypatch.setattr(people_login, "_dummy_hashes", {})
     for _ in range(3):
         assert (
-            auth_service.check_credentials(
+            people_login.check_credentials(
                 "13712340000", WRONG, now=FROZEN_NOW, settings=app.config, address="x"
             )
             is None
@@ -630,13 +632,13 @@ def test_an_inactive_account_costs_the_same_hash_check(app, make, client, monkey
     resident.active = False
     make.commit()
     checked = []
-    real = auth_service.check_password_hash
+    real = people_login.check_password_hash
 
     def counting(stored, given):
         checked.append(stored.split("$", 1)[0])
         return real(stored, given)
 
-    monkeypatch.setattr(auth_service, "check_password_hash", counting)
+    monkeypatch.setattr(people_login, "check_password_hash", counting)
     answer = _post_login(client, resident.phone, PIN)
     assert answer.status_code == 401
     assert checked == [app.config["PASSWORD_HASH_METHOD"]]
@@ -774,7 +776,7 @@ def test_one_rule_reads_a_typed_pin(typed, pin):
 
 
 def test_a_full_width_pin_confirms_it_is_you(app, make, now):
-    from app.services.reauth import confirm_secret
+    from app.services.people.reauth import confirm_secret
 
     resident = make.resident()
     make.commit()

@@ -13,8 +13,10 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AuditEntry, Programme, Role
-from app.services import lottery as svc
-from app.services.lottery import apply_days, plan_from_inputs, replay_draw
+from app.services.childcare import draw as childcare_draw
+from app.services.childcare import seed as childcare_seed
+from app.services.childcare.applications import apply_days
+from app.services.childcare.draw import plan_from_inputs, replay_draw
 from tests.concurrency.conftest import fire  # noqa: F401  (the fixture)
 from tests.programme_helpers import family, lottery, sessions
 
@@ -104,11 +106,11 @@ def test_the_job_seals_seeds_of_closed_lotteries_once(make, now):
     closed = _with_applicants(make, now)
     still_open = lottery(make, capacity=1, days=1, closes_at=make.now + timedelta(days=3))
     later = closed.activity.closes_at + timedelta(minutes=1)
-    assert svc.seal_seeds_job(later) >= 1
+    assert childcare_seed.seal_seeds_job(later) >= 1
     seed = closed.draw_seed
     assert seed and closed.seed_sha256 == _sha(seed) and closed.seed_drawn_at == later
     assert still_open.draw_seed is None and still_open.seed_sha256 is None
-    assert svc.seal_seeds_job(later + timedelta(minutes=1)) == 0
+    assert childcare_seed.seal_seeds_job(later + timedelta(minutes=1)) == 0
     assert closed.draw_seed == seed
     entries = db.session.scalar(
         select(func.count())
@@ -124,7 +126,7 @@ def test_two_concurrent_closes_produce_one_seed(make, app, now, fire):  # noqa: 
     later = programme.activity.closes_at + timedelta(minutes=1)
 
     def seal():
-        result = svc.seal_seed(db.session.get(Programme, programme_id), later)
+        result = childcare_seed.seal_seed(db.session.get(Programme, programme_id), later)
         seen = db.session.get(Programme, programme_id).draw_seed
         db.session.commit()
         return result, seen
@@ -150,9 +152,9 @@ def test_the_draw_replays_from_the_published_seed(make, now):
     programme = _with_applicants(make, now, households=6)
     staff = make.user(role=Role.STAFF, age=40)
     later = programme.activity.closes_at + timedelta(minutes=1)
-    svc.seal_seed(programme, later)
+    childcare_seed.seal_seed(programme, later)
     committed = programme.seed_sha256
-    report = svc.run_draw(programme, by=staff, now=later + timedelta(minutes=5))
+    report = childcare_draw.run_draw(programme, by=staff, now=later + timedelta(minutes=5))
     assert _sha(report["seed"]) == committed
     again = plan_from_inputs(report["seed"], report["inputs"])
     assert {str(k): v.order for k, v in again.items()} == {
@@ -162,7 +164,7 @@ def test_the_draw_replays_from_the_published_seed(make, now):
     # A seed swapped after the draw no longer matches the commitment.
     programme.draw_report = {**report, "seed": "0" * 32}
     assert not replay_draw(programme)
-    assert svc.commitment(programme).seed_matches is False
+    assert childcare_draw.commitment(programme).seed_matches is False
 
 
 @pytest.mark.parametrize("window", ["no closing time", "closed, nobody looked"])
@@ -202,7 +204,7 @@ def test_a_draw_without_a_published_commitment_publishes_it_and_draws_nothing(
     auth.logout()
     assert commitment in client.get(f"/programmes/{programme.id}").text
     latecomer, (late_kid,) = family(make, children=1)
-    from app.services.errors import WindowClosed
+    from app.services.refusals import WindowClosed
 
     with pytest.raises(WindowClosed):
         apply_days(programme, [(late_kid, sessions(programme)[0])], by=latecomer, now=now)

@@ -580,9 +580,9 @@ def test_the_kiosk_and_the_desk_apply_the_programme_rules_too(make, app, snapsho
     """The same rule for the desk (staff book a resident) and the kiosk (a drop-in
     at check-in books the day on the spot, through the kiosk's own actor)."""
     from app.models import Channel
-    from app.services.booking import book
-    from app.services.errors import NotEligible
-    from app.services.targets import Target
+    from app.services.booking.book import book
+    from app.services.booking.targets import Target
+    from app.services.refusals import NotEligible
 
     programme = holiday(make, per_child_limit=1, min_grade=1, max_grade=3)
     guardian, (kid, big, sister) = family(make, children=3, ages=(7, 12, 8))
@@ -678,8 +678,8 @@ def test_the_teacher_of_a_session_cannot_tell_who_exists_from_its_roll(
     stranger = make.person(name="别家的人", age=70)
     make.commit()
     from app.models import Channel
-    from app.services.booking import book
-    from app.services.targets import Target
+    from app.services.booking.book import book
+    from app.services.booking.targets import Target
 
     book(
         on_roll.person,

@@ -23,8 +23,9 @@ from app.models import (
     Role,
 )
 from app.notice_texts import notice_text
-from app.services.pickup import MAX_WRONG_CODES, hash_code
-from app.services.programmes import book_days
+from app.services.childcare.pickup import MAX_WRONG_CODES
+from app.services.childcare.pickup_list import hash_code
+from app.services.childcare.submissions import book_days
 from tests.conftest import PASSWORD, PIN
 from tests.programme_helpers import afterschool, family, sessions
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AuditEntry, Role
-from app.services import residents
+from app.services.people import residents
 from config import ProductionConfig
 from tests.conftest import PASSWORD, PIN
 from tests.programme_helpers import family

@@ -21,9 +21,12 @@ from app.models import (
     Person,
     Role,
 )
-from app.services import attendance as svc
-from app.services.booking import book, cancel_booking
-from app.services.targets import Target
+from app.services.attendance import leave as attendance_leave
+from app.services.attendance import marking, walk_ins
+from app.services.attendance import roster as attendance_roster
+from app.services.booking.book import book
+from app.services.booking.cancel import cancel_booking
+from app.services.booking.targets import Target
 from tests.conftest import assert_seat_invariant
 
 HOUR = timedelta(hours=1)
@@ -78,14 +81,14 @@ def test_search_as_a_teacher_finds_only_who_the_class_admits(client, auth, make,
     assert "张阿婆" in page and "2222" in page
     # Only the name and a phone tail: no full phone number, no member number.
     assert "13811112222" not in page and (elder.member_no or "ZX-none") not in page
-    every = svc.find_walk_ins(session, "张", by=teacher, now=make.now)
+    every = walk_ins.find_walk_ins(session, "张", by=teacher, now=make.now)
     assert every == []
-    two = svc.find_walk_ins(session, "张 ", by=teacher, now=make.now)
+    two = walk_ins.find_walk_ins(session, "张 ", by=teacher, now=make.now)
     assert two == []
-    found = svc.find_walk_ins(session, "13811", by=teacher, now=make.now)
+    found = walk_ins.find_walk_ins(session, "13811", by=teacher, now=make.now)
     assert [c.person_id for c in found] == [elder.id]
     for q in ("张小", "张先", "张主", "张管"):
-        assert svc.find_walk_ins(session, q, by=teacher, now=make.now) == []
+        assert walk_ins.find_walk_ins(session, q, by=teacher, now=make.now) == []
         page = _found_names(client, session, q)
         assert "张小明" not in page and "哮喘" not in page
         assert "张先生" not in page and "张主任" not in page and "张管理" not in page
@@ -104,18 +107,18 @@ def test_search_respects_the_age_range_and_never_shows_children_to_teachers(make
     make.person(name="李小三", age=14)
     make.person(name="李奶奶", age=70)
     make.user(make.person(name="李老师", age=30), role=Role.STAFF)
-    assert svc.find_walk_ins(session, "李", by=staff, now=make.now) == []
-    assert svc.find_walk_ins(session, "李小", by=teacher, now=make.now) == []
-    found = svc.find_walk_ins(session, "李小", by=staff, now=make.now)
+    assert walk_ins.find_walk_ins(session, "李", by=staff, now=make.now) == []
+    assert walk_ins.find_walk_ins(session, "李小", by=teacher, now=make.now) == []
+    found = walk_ins.find_walk_ins(session, "李小", by=staff, now=make.now)
     assert [c.person_id for c in found] == [in_range.id]
-    assert svc.find_walk_ins(session, "李老", by=staff, now=make.now) == []
+    assert walk_ins.find_walk_ins(session, "李老", by=staff, now=make.now) == []
 
 
 def test_search_shows_at_most_ten(make, teacher):
     activity = make.activity(start_in=HOUR, teacher_id=teacher.id)
     for i in range(14):
         make.person(name=f"王阿姨{i:02d}", age=70)
-    found = svc.find_walk_ins(activity.sessions[0], "王阿", by=teacher, now=make.now)
+    found = walk_ins.find_walk_ins(activity.sessions[0], "王阿", by=teacher, now=make.now)
     assert len(found) == 10
 
 
@@ -190,7 +193,9 @@ def test_care_notes_only_for_children_booked_on_this_session(client, auth, make,
     book(booked, Target.of(activity, first), by=parent_a, channel=Channel.PHONE, now=now)
     gone = book(cancelled, Target.of(activity, first), by=parent_b, channel=Channel.PHONE, now=now)
     book(elsewhere, Target.of(activity, second), by=parent_c, channel=Channel.PHONE, now=now)
-    svc.take_leave(gone, first, by=parent_b, now=now)  # cancels the one-session booking
+    attendance_leave.take_leave(
+        gone, first, by=parent_b, now=now
+    )  # cancels the one-session booking
     db.session.commit()
     auth.login(teacher)
     text = _roster_page(client, first).text
@@ -214,10 +219,10 @@ def test_cancelled_booking_after_check_in_hides_the_notes(client, auth, make, te
     parent = make.resident(age=38)
     child = make.person(household=parent.person.household, age=9, care_notes="花生过敏")
     booking = book(child, Target.of(activity, session), by=parent, channel=Channel.PHONE, now=now)
-    svc.mark_attendance(session, child, "present", by=teacher, now=now)
+    marking.mark_attendance(session, child, "present", by=teacher, now=now)
     cancel_booking(booking, by=parent, now=now)
     db.session.commit()
-    (line,) = svc.roster(session, viewer=teacher)
+    (line,) = attendance_roster.roster(session, viewer=teacher)
     assert line.is_walk_in and line.care_notes is None and line.guardian_phones == []
     auth.login(teacher)
     text = _roster_page(client, session).text
@@ -292,7 +297,7 @@ def test_removing_a_walk_in_after_the_correction_period_is_refused(client, auth,
     session = activity.sessions[0]
     walker = make.person(name="王阿姨", age=70)
     staff = make.user(role=Role.STAFF, age=40)
-    svc.add_walk_in(session, walker, by=staff, now=make.now)
+    walk_ins.add_walk_in(session, walker, by=staff, now=make.now)
     db.session.commit()
     before = _counts()
     auth.login(teacher)
@@ -305,7 +310,7 @@ def test_another_teacher_cannot_remove_a_walk_in(client, auth, make, teacher):
     activity = make.activity(start_in=HOUR, teacher_id=teacher.id)
     session = activity.sessions[0]
     walker = make.person(name="王阿姨", age=70)
-    svc.add_walk_in(session, walker, by=teacher, now=make.now)
+    walk_ins.add_walk_in(session, walker, by=teacher, now=make.now)
     other = make.user(role=Role.TEACHER, age=50)
     db.session.commit()
     before = _counts()
@@ -329,6 +334,6 @@ def test_a_teacher_cannot_register_a_new_child_into_a_childrens_class(client, au
 
 def test_registering_a_new_walk_in_is_audited(make, teacher):
     activity = make.activity(start_in=HOUR, teacher_id=teacher.id)
-    mark = svc.register_walk_in(activity.sessions[0], "李大爷", None, by=teacher, now=make.now)
+    mark = walk_ins.register_walk_in(activity.sessions[0], "李大爷", None, by=teacher, now=make.now)
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "walk_in_registered"))
     assert entry.actor_id == teacher.id and entry.subject_id == mark.id

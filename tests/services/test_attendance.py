@@ -16,9 +16,14 @@ from app.models import (
     Suspension,
     WelfareCall,
 )
-from app.services import attendance as svc
-from app.services.booking import book
-from app.services.errors import (
+from app.services.attendance import kiosk as attendance_kiosk
+from app.services.attendance import leave as attendance_leave
+from app.services.attendance import marking as attendance_marking
+from app.services.attendance import roster, walk_ins
+from app.services.booking.book import book
+from app.services.booking.targets import Target
+from app.services.jobs import run_all
+from app.services.refusals import (
     AlreadyBooked,
     Full,
     NotAllowed,
@@ -26,8 +31,10 @@ from app.services.errors import (
     OutsideTime,
     Suspended,
 )
-from app.services.jobs import run_all
-from app.services.targets import Target
+from app.services.volunteering import helpers
+from app.services.volunteering import hours as volunteering_hours
+from app.services.welfare import calls
+from app.services.welfare import no_shows as welfare_no_shows
 from tests.conftest import assert_seat_invariant
 
 HOUR = timedelta(hours=1)
@@ -68,11 +75,13 @@ def test_only_the_teacher_of_the_class_and_staff_may_take_the_roll(make, now, te
     other_teacher = make.user(role=Role.TEACHER, age=50)
     resident = make.resident()
     _book(resident, activity, now)
-    assert svc.may_take_roster(teacher, session) and svc.may_take_roster(staff, session)
+    assert roster.may_take_roster(teacher, session) and roster.may_take_roster(staff, session)
     for outsider in (other_teacher, resident):
-        assert not svc.may_take_roster(outsider, session)
+        assert not roster.may_take_roster(outsider, session)
         with pytest.raises(NotAllowed):
-            svc.mark_attendance(session, resident.person, "present", by=outsider, now=now)
+            attendance_marking.mark_attendance(
+                session, resident.person, "present", by=outsider, now=now
+            )
 
 
 def test_term_roster_lists_the_enrolled_and_shows_leave_as_excused(make, now, teacher):
@@ -81,9 +90,9 @@ def test_term_roster_lists_the_enrolled_and_shows_leave_as_excused(make, now, te
     ann_booking = _book(ann, activity, now)
     _book(bob, activity, now)
     first, second = activity.sessions[0], activity.sessions[1]
-    svc.take_leave(ann_booking, second, by=ann, now=now)
-    first_lines = {line.person.id: line.status for line in svc.roster(first)}
-    second_lines = {line.person.id: line.status for line in svc.roster(second)}
+    attendance_leave.take_leave(ann_booking, second, by=ann, now=now)
+    first_lines = {line.person.id: line.status for line in roster.roster(first)}
+    second_lines = {line.person.id: line.status for line in roster.roster(second)}
     assert first_lines == {ann.person.id: None, bob.person.id: None}
     assert second_lines == {ann.person.id: "excused", bob.person.id: None}
 
@@ -93,11 +102,11 @@ def test_children_notes_and_guardian_phone_are_on_the_roster(make, now, teacher)
     child = make.person(household=parent.person.household, age=8, care_notes="花生过敏")
     activity = make.activity(start_in=HOUR, teacher_id=teacher.id)
     _book(parent, activity, now, person=child)
-    (line,) = svc.roster(activity.sessions[0], viewer=teacher)
+    (line,) = roster.roster(activity.sessions[0], viewer=teacher)
     assert line.is_child and line.care_notes == "花生过敏"
     assert line.guardian_phones == [parent.phone]
     # Without a viewer (jobs, the kiosk) no line carries a child's notes or phones.
-    (line,) = svc.roster(activity.sessions[0])
+    (line,) = roster.roster(activity.sessions[0])
     assert line.care_notes is None and line.guardian_phones == []
 
 
@@ -109,12 +118,14 @@ def test_marking_keeps_who_changed_what_and_when(make, now, teacher, staff):
     resident = make.resident()
     _book(resident, activity, now)
     session = activity.sessions[0]
-    mark = svc.mark_attendance(session, resident.person, "late", by=teacher, now=now)
+    mark = attendance_marking.mark_attendance(session, resident.person, "late", by=teacher, now=now)
     assert mark.checked_in_at == now
     later = now + 10 * timedelta(minutes=1)
-    svc.mark_attendance(session, resident.person, "present", by=staff, now=later)
-    svc.mark_attendance(session, resident.person, "present", by=staff, now=later)  # no change
-    history = svc.attendance_history(mark)
+    attendance_marking.mark_attendance(session, resident.person, "present", by=staff, now=later)
+    attendance_marking.mark_attendance(
+        session, resident.person, "present", by=staff, now=later
+    )  # no change
+    history = attendance_marking.attendance_history(mark)
     assert [(c.from_status, c.to_status, c.changed_by_id, c.changed_at) for c in history] == [
         (None, "late", teacher.id, now),
         ("late", "present", staff.id, later),
@@ -126,20 +137,28 @@ def test_teacher_corrects_for_seven_days_staff_any_time(make, now, teacher, staf
     activity = _past_class(make, teacher, now, [resident])
     session = activity.sessions[0]
     in_window = session.ends_at + 7 * DAY - HOUR
-    svc.mark_attendance(session, resident.person, "present", by=teacher, now=in_window)
+    attendance_marking.mark_attendance(
+        session, resident.person, "present", by=teacher, now=in_window
+    )
     too_late = session.ends_at + 7 * DAY + HOUR
     with pytest.raises(OutsideTime):
-        svc.mark_attendance(session, resident.person, "absent", by=teacher, now=too_late)
-    svc.mark_attendance(session, resident.person, "absent", by=staff, now=too_late + 30 * DAY)
+        attendance_marking.mark_attendance(
+            session, resident.person, "absent", by=teacher, now=too_late
+        )
+    attendance_marking.mark_attendance(
+        session, resident.person, "absent", by=staff, now=too_late + 30 * DAY
+    )
     app.config["ATTENDANCE_CORRECTION_DAYS"] = 30
-    svc.mark_attendance(session, resident.person, "late", by=teacher, now=too_late)
+    attendance_marking.mark_attendance(session, resident.person, "late", by=teacher, now=too_late)
 
 
 def test_someone_not_on_the_roster_cannot_be_marked(make, now, teacher):
     activity = make.activity(start_in=HOUR, teacher_id=teacher.id)
     stranger = make.resident()
     with pytest.raises(NotOnRoster):
-        svc.mark_attendance(activity.sessions[0], stranger.person, "present", by=teacher, now=now)
+        attendance_marking.mark_attendance(
+            activity.sessions[0], stranger.person, "present", by=teacher, now=now
+        )
 
 
 def test_everyone_present_marks_only_the_unmarked(make, now, teacher):
@@ -147,10 +166,10 @@ def test_everyone_present_marks_only_the_unmarked(make, now, teacher):
     users = [make.resident() for _ in range(3)]
     bookings = [_book(u, activity, now) for u in users]
     session = activity.sessions[0]
-    svc.take_leave(bookings[0], session, by=users[0], now=now)
-    svc.mark_attendance(session, users[1].person, "late", by=teacher, now=now)
-    assert svc.mark_all_present(session, by=teacher, now=now) == 1
-    statuses = {line.person.id: line.status for line in svc.roster(session)}
+    attendance_leave.take_leave(bookings[0], session, by=users[0], now=now)
+    attendance_marking.mark_attendance(session, users[1].person, "late", by=teacher, now=now)
+    assert attendance_marking.mark_all_present(session, by=teacher, now=now) == 1
+    statuses = {line.person.id: line.status for line in roster.roster(session)}
     assert statuses == {
         users[0].person.id: "excused",
         users[1].person.id: "late",
@@ -164,13 +183,13 @@ def test_walk_ins_count_without_taking_a_seat(make, now, teacher):
     _book(booked, activity, now)
     regular = make.person(name="王阿姨", phone="13800001111")
     session = activity.sessions[0]
-    (by_phone,) = svc.find_walk_ins(session, "138 0000 1111", by=teacher, now=now)
-    (by_name,) = svc.find_walk_ins(session, "王阿", by=teacher, now=now)
+    (by_phone,) = walk_ins.find_walk_ins(session, "138 0000 1111", by=teacher, now=now)
+    (by_name,) = walk_ins.find_walk_ins(session, "王阿", by=teacher, now=now)
     assert by_phone == by_name and by_name.person_id == regular.id
     assert by_name.name == "王阿姨" and by_name.phone_tail == "1111"
-    svc.add_walk_in(session, regular, by=teacher, now=now)
-    newcomer = svc.register_walk_in(session, "李大爷", "13900002222", by=teacher, now=now)
-    lines = svc.roster(session)
+    walk_ins.add_walk_in(session, regular, by=teacher, now=now)
+    newcomer = walk_ins.register_walk_in(session, "李大爷", "13900002222", by=teacher, now=now)
+    lines = roster.roster(session)
     assert [line.person.name for line in lines if line.is_walk_in] == ["李大爷", "王阿姨"]
     assert newcomer.person.phone == "13900002222" and newcomer.status == "present"
     assert session.taken == 1
@@ -185,11 +204,15 @@ def test_kiosk_check_in_records_the_time_and_twice_is_harmless(make, now):
     resident = make.resident()
     _book(resident, activity, now)
     session = activity.sessions[0]
-    first = svc.kiosk_check_in(resident.person, session, by=resident, now=now)
+    first = attendance_kiosk.kiosk_check_in(resident.person, session, by=resident, now=now)
     assert first.attendance.status == "present" and first.attendance.checked_in_at == now
-    again = svc.kiosk_check_in(resident.person, session, by=resident, now=now + HOUR / 4)
+    again = attendance_kiosk.kiosk_check_in(
+        resident.person, session, by=resident, now=now + HOUR / 4
+    )
     assert again.already and again.attendance.checked_in_at == now
-    assert [c.to_status for c in svc.attendance_history(first.attendance)] == ["present"]
+    assert [c.to_status for c in attendance_marking.attendance_history(first.attendance)] == [
+        "present"
+    ]
 
 
 def test_kiosk_cannot_check_in_another_household_even_for_staff(make, now, staff):
@@ -199,8 +222,10 @@ def test_kiosk_cannot_check_in_another_household_even_for_staff(make, now, staff
     other = make.resident()
     for kiosk_user in (other, staff):
         with pytest.raises(NotAllowed):
-            svc.kiosk_check_in(neighbour.person, activity.sessions[0], by=kiosk_user, now=now)
-    assert svc.roster(activity.sessions[0])[0].attendance is None
+            attendance_kiosk.kiosk_check_in(
+                neighbour.person, activity.sessions[0], by=kiosk_user, now=now
+            )
+    assert roster.roster(activity.sessions[0])[0].attendance is None
 
 
 def test_kiosk_check_in_only_around_the_session(make, now):
@@ -208,18 +233,20 @@ def test_kiosk_check_in_only_around_the_session(make, now):
     resident = make.resident()
     _book(resident, activity, now)
     with pytest.raises(OutsideTime):
-        svc.kiosk_check_in(resident.person, activity.sessions[0], by=resident, now=now)
+        attendance_kiosk.kiosk_check_in(resident.person, activity.sessions[0], by=resident, now=now)
 
 
 def test_kiosk_drop_in_books_a_free_seat_and_checks_in(make, now):
     activity = make.activity(start_in=HOUR / 2, capacity=1)
     walker, late = make.resident(), make.resident()
-    result = svc.kiosk_check_in(walker.person, activity.sessions[0], by=walker, now=now)
+    result = attendance_kiosk.kiosk_check_in(
+        walker.person, activity.sessions[0], by=walker, now=now
+    )
     booking = db.session.get(Booking, result.attendance.booking_id)
     assert result.dropped_in and booking.channel == Channel.KIOSK
     assert activity.sessions[0].taken == 1
     with pytest.raises(Full):
-        svc.kiosk_check_in(late.person, activity.sessions[0], by=late, now=now)
+        attendance_kiosk.kiosk_check_in(late.person, activity.sessions[0], by=late, now=now)
     assert_seat_invariant()
 
 
@@ -227,7 +254,7 @@ def test_the_kiosk_offers_drop_ins_only_in_classes_the_person_may_join(make, now
     make.activity(title="太极扇", start_in=HOUR, audience=Audience.ELDER)
     make.activity(title="四点半课堂", start_in=HOUR, audience=Audience.CHILD, max_age=12)
     elder = make.resident(age=80)
-    _, drop_ins = svc.kiosk_today(elder, now)
+    _, drop_ins = attendance_kiosk.kiosk_today(elder, now)
     assert [e.session.activity.title for e in drop_ins] == ["太极扇"]
 
 
@@ -239,10 +266,10 @@ def test_leave_on_a_single_session_frees_the_seat_and_promotes_in_order(make, no
     holder, first, second = make.resident(), make.resident(), make.resident()
     booking = _book(holder, activity, now)
     waiting = [_book(u, activity, now) for u in (first, second)]
-    svc.take_leave(booking, activity.sessions[0], by=holder, now=now)
+    attendance_leave.take_leave(booking, activity.sessions[0], by=holder, now=now)
     assert booking.status == BookingStatus.CANCELLED
     assert [b.status for b in waiting] == ["confirmed", "waitlisted"]
-    lines = {line.person.id: line.status for line in svc.roster(activity.sessions[0])}
+    lines = {line.person.id: line.status for line in roster.roster(activity.sessions[0])}
     assert lines == {holder.person.id: "excused", first.person.id: None}
     assert_seat_invariant()
 
@@ -254,15 +281,15 @@ def test_leave_on_a_term_class_frees_exactly_one_seat_on_exactly_that_date(make,
     today, next_week = activity.sessions
     drop_a, drop_b = make.resident(), make.resident()
     with pytest.raises(Full):
-        svc.drop_in(drop_a.person, today, by=drop_a, now=now)
-    svc.take_leave(bookings[0], today, by=enrolled[0], now=now)
+        attendance_kiosk.drop_in(drop_a.person, today, by=drop_a, now=now)
+    attendance_leave.take_leave(bookings[0], today, by=enrolled[0], now=now)
     assert Target(activity, today).seats_left() == 1
     assert Target(activity, next_week).seats_left() == 0
-    svc.drop_in(drop_a.person, today, by=drop_a, now=now)
+    attendance_kiosk.drop_in(drop_a.person, today, by=drop_a, now=now)
     with pytest.raises(Full):
-        svc.drop_in(drop_b.person, today, by=drop_b, now=now)
+        attendance_kiosk.drop_in(drop_b.person, today, by=drop_b, now=now)
     with pytest.raises(Full):
-        svc.drop_in(drop_b.person, next_week, by=drop_b, now=now)
+        attendance_kiosk.drop_in(drop_b.person, next_week, by=drop_b, now=now)
     assert activity.taken == 2 and bookings[0].status == BookingStatus.CONFIRMED
     assert_seat_invariant()
 
@@ -278,7 +305,7 @@ def test_term_leave_promotes_one_time_waitlisters_for_that_date_in_order(make, n
         for u in (first, second)
     ]
     assert [b.status for b in queue] == ["waitlisted", "waitlisted"]
-    svc.take_leave(enrolment, day, by=member, now=now)
+    attendance_leave.take_leave(enrolment, day, by=member, now=now)
     db.session.expire_all()
     assert [b.status for b in queue] == ["confirmed", "waitlisted"]
     assert day.taken == 1
@@ -291,13 +318,13 @@ def test_leave_twice_or_after_the_start_is_refused(make, now):
     booking = _book(member, activity, now - DAY)
     started, coming = activity.sessions
     with pytest.raises(OutsideTime):
-        svc.take_leave(booking, started, by=member, now=now)
-    svc.take_leave(booking, coming, by=member, now=now)
+        attendance_leave.take_leave(booking, started, by=member, now=now)
+    attendance_leave.take_leave(booking, coming, by=member, now=now)
     with pytest.raises(AlreadyBooked):
-        svc.take_leave(booking, coming, by=member, now=now)
+        attendance_leave.take_leave(booking, coming, by=member, now=now)
     stranger = make.resident()
     with pytest.raises(NotAllowed):
-        svc.take_leave(booking, coming, by=stranger, now=now)
+        attendance_leave.take_leave(booking, coming, by=stranger, now=now)
 
 
 # --- no-shows ----------------------------------------------------------------------
@@ -308,16 +335,18 @@ def test_no_shows_are_marked_after_the_grace_period_only_once(make, now, teacher
     activity = make.activity(series=True, sessions=2, start_in=-3 * HOUR, teacher_id=teacher.id)
     bookings = [_book(u, activity, now - DAY) for u in (came, missed, excused)]
     session = activity.sessions[0]  # ended at now - 90 min
-    svc.take_leave(bookings[2], session, by=excused, now=now - DAY)
-    svc.mark_attendance(session, came.person, "present", by=teacher, now=session.starts_at)
+    attendance_leave.take_leave(bookings[2], session, by=excused, now=now - DAY)
+    attendance_marking.mark_attendance(
+        session, came.person, "present", by=teacher, now=session.starts_at
+    )
     app.config["NO_SHOW_GRACE_MINUTES"] = 120
-    assert svc.mark_no_shows(now) == []
+    assert welfare_no_shows.mark_no_shows(now) == []
     app.config["NO_SHOW_GRACE_MINUTES"] = 60
-    (marked,) = svc.mark_no_shows(now)
+    (marked,) = welfare_no_shows.mark_no_shows(now)
     assert marked.person_id == missed.person.id and marked.status == "absent"
     assert marked.marked_by_id is None
-    assert svc.mark_no_shows(now + HOUR) == []
-    statuses = {line.person.id: line.status for line in svc.roster(session)}
+    assert welfare_no_shows.mark_no_shows(now + HOUR) == []
+    statuses = {line.person.id: line.status for line in roster.roster(session)}
     assert statuses == {
         came.person.id: "present",
         missed.person.id: "absent",
@@ -333,8 +362,8 @@ def test_a_session_in_the_early_local_morning_goes_on_that_local_days_call_list(
     run_all(now)
     (call,) = db.session.scalars(db.select(WelfareCall)).all()
     assert call.call_date == date(2026, 11, 23)
-    assert [e.person.id for e in svc.welfare_call_list(date(2026, 11, 23))] == [elder.person.id]
-    assert svc.welfare_call_list(date(2026, 11, 22)) == []
+    assert [e.person.id for e in calls.welfare_call_list(date(2026, 11, 23))] == [elder.person.id]
+    assert calls.welfare_call_list(date(2026, 11, 22)) == []
 
 
 def test_run_jobs_is_idempotent(make, now, teacher):
@@ -371,7 +400,7 @@ def test_three_no_shows_in_sixty_days_pause_online_booking(make, now, staff, en)
     assert "paused until" in str(refusal.value) and "3" in str(refusal.value)
     # The desk can still book for them; then staff lift the pause.
     _book(staff, future, now, person=resident.person)
-    svc.lift_suspension(suspension, by=staff, now=now, reason="生病住院")
+    welfare_no_shows.lift_suspension(suspension, by=staff, now=now, reason="生病住院")
     second = make.activity(start_in=4 * DAY, title="合唱团")
     _book(resident, second, now)
     # The strikes already counted do not pause them again.
@@ -384,7 +413,7 @@ def test_strikes_older_than_the_window_no_longer_count(make, now):
     for days_ago in (75, 20, 3):
         _miss(make, now, resident, days_ago)
     run_all(now)
-    assert svc.strikes(resident.person, now) == 2
+    assert welfare_no_shows.strikes(resident.person, now) == 2
     assert db.session.scalar(db.select(Suspension)) is None
 
 
@@ -396,7 +425,7 @@ def test_only_staff_lift_a_pause(make, now):
     db.session.add(suspension)
     db.session.flush()
     with pytest.raises(NotAllowed):
-        svc.lift_suspension(suspension, by=resident, now=now)
+        welfare_no_shows.lift_suspension(suspension, by=resident, now=now)
 
 
 # --- the welfare call list -----------------------------------------------------------------
@@ -410,21 +439,23 @@ def test_vulnerable_no_shows_go_on_the_call_list_until_called(make, now, teacher
     activity = _past_class(make, teacher, now, [alone, old, fine])
     series = make.activity(series=True, sessions=1, start_in=-DAY)
     leave_booking = _book(on_leave, series, now - 10 * DAY)
-    svc.take_leave(leave_booking, series.sessions[0], by=on_leave, now=now - 5 * DAY)
+    attendance_leave.take_leave(leave_booking, series.sessions[0], by=on_leave, now=now - 5 * DAY)
     run_all(now)
     day = date(2026, 11, 22)
-    entries = svc.welfare_call_list(day)
+    entries = calls.welfare_call_list(day)
     assert {e.person.id for e in entries} == {alone.person.id, old.person.id}
     entry = next(e for e in entries if e.person.id == alone.person.id)
     assert alone.phone in entry.phones and entry.session.id == activity.sessions[0].id
     # Still open on the next day's list until done.
-    assert len(svc.welfare_call_list(day + DAY)) == 2
-    svc.complete_call(entry.call, by=staff, now=now, note="在家，身体不适")
-    assert len(svc.welfare_call_list(day + DAY)) == 1
+    assert len(calls.welfare_call_list(day + DAY)) == 2
+    calls.complete_call(entry.call, by=staff, now=now, note="在家，身体不适")
+    assert len(calls.welfare_call_list(day + DAY)) == 1
     assert entry.call.note == "在家，身体不适" and entry.call.done_by_id == staff.id
     # A corrected mark (they did come) takes the other one off the list.
-    svc.mark_attendance(activity.sessions[0], old.person, "present", by=teacher, now=now)
-    assert svc.welfare_call_list(day + DAY) == []
+    attendance_marking.mark_attendance(
+        activity.sessions[0], old.person, "present", by=teacher, now=now
+    )
+    assert calls.welfare_call_list(day + DAY) == []
 
 
 # --- volunteer hours ------------------------------------------------------------------------
@@ -436,7 +467,7 @@ def test_volunteer_hours_count_sessions_run_this_month_and_in_total(make, now, t
     )  # 24 Oct, 31 Oct and 7 Nov, 90 minutes each
     make.activity(start_in=-DAY, duration=2 * HOUR, teacher_id=teacher.id, title="合唱团")
     make.activity(start_in=DAY, teacher_id=teacher.id, title="未来")  # not yet run
-    (hours,) = svc.volunteer_hours(now, teacher)
+    (hours,) = volunteering_hours.volunteer_hours(now, teacher)
     assert hours.sessions == 4
     assert hours.total_minutes == 3 * 90 + 120
     assert hours.month_minutes == 90 + 120  # 7 Nov and 22 Nov
@@ -450,7 +481,7 @@ def test_a_new_term_enrolment_cannot_push_a_date_with_drop_ins_over_capacity(mak
     day = activity.sessions[1]
     dropper, joiner = make.resident(), make.resident()
     # The term has one unsold seat; a drop-in takes it on the second date.
-    svc.drop_in(dropper.person, day, by=dropper, now=now)
+    attendance_kiosk.drop_in(dropper.person, day, by=dropper, now=now)
     late = _book(joiner, activity, now)
     assert late.status == BookingStatus.WAITLISTED
     assert activity.taken == 1
@@ -462,15 +493,15 @@ def test_helpers_earn_hours_for_the_sessions_they_helped_with(make, now, teacher
     stranger_teacher = make.user(role=Role.TEACHER, age=50)
     held = make.activity(start_in=-DAY, teacher_id=teacher.id, duration=timedelta(minutes=90))
     coming = make.activity(start_in=DAY, teacher_id=teacher.id)
-    svc.add_helper(held.sessions[0], volunteer.phone, by=teacher, now=now)
-    svc.add_helper(held.sessions[0], volunteer.phone, by=teacher, now=now)  # twice: once
-    svc.add_helper(coming.sessions[0], volunteer.phone, by=teacher, now=now)  # not yet held
-    svc.add_helper(held.sessions[0], teacher.phone, by=teacher, now=now)  # counted once
+    helpers.add_helper(held.sessions[0], volunteer.phone, by=teacher, now=now)
+    helpers.add_helper(held.sessions[0], volunteer.phone, by=teacher, now=now)  # twice: once
+    helpers.add_helper(coming.sessions[0], volunteer.phone, by=teacher, now=now)  # not yet held
+    helpers.add_helper(held.sessions[0], teacher.phone, by=teacher, now=now)  # counted once
     with pytest.raises(NotAllowed):
-        svc.add_helper(held.sessions[0], volunteer.phone, by=stranger_teacher, now=now)
-    (hours,) = svc.volunteer_hours(now, volunteer)
+        helpers.add_helper(held.sessions[0], volunteer.phone, by=stranger_teacher, now=now)
+    (hours,) = volunteering_hours.volunteer_hours(now, volunteer)
     assert (hours.sessions, hours.total_hours) == (1, 1.5)
-    (teacher_hours,) = svc.volunteer_hours(now, teacher)
+    (teacher_hours,) = volunteering_hours.volunteer_hours(now, teacher)
     assert teacher_hours.sessions == 1
-    everyone = {h.user.id: h.sessions for h in svc.volunteer_hours(now)}
+    everyone = {h.user.id: h.sessions for h in volunteering_hours.volunteer_hours(now)}
     assert everyone == {teacher.id: 1, volunteer.id: 1}

@@ -6,8 +6,11 @@ import pytest
 
 from app.extensions import db
 from app.models import Audience, Booking, BookingStatus, CapacityUnit, Channel, Notice, Role
-from app.services.booking import book, cancel_booking, waitlist_position
-from app.services.errors import (
+from app.services.booking.book import book
+from app.services.booking.cancel import cancel_booking
+from app.services.booking.targets import Target
+from app.services.booking.waitlist import waitlist_position
+from app.services.refusals import (
     AlreadyBooked,
     Conflict,
     Full,
@@ -18,7 +21,6 @@ from app.services.errors import (
     WindowClosed,
     WindowNotOpen,
 )
-from app.services.targets import Target
 from tests.conftest import assert_seat_invariant
 
 

@@ -20,29 +20,28 @@ from app.models import (
     Reminder,
     SessionStatus,
 )
-from app.services import outbox
-from app.services.auth import LoginRefused
-from app.services.booking import book
-from app.services.desk import book_for, cancel_for
-from app.services.errors import NotAllowed
-from app.services.links import LinkRefused, confirm_link, request_link, revoke_link
-from app.services.residents import (
+from app.services.booking.book import book
+from app.services.booking.on_behalf import book_for, cancel_for
+from app.services.booking.targets import Target
+from app.services.messaging import outbox
+from app.services.messaging import reminders as messaging_reminders
+from app.services.people.links import confirm_link, request_link, revoke_link
+from app.services.people.residents import (
     register_household,
     register_member,
     reset_pin,
     search_residents,
     set_household_tags,
 )
-from app.services.schedule import (
+from app.services.refusals import (
     CapacityTooLow,
+    LinkRefused,
+    LoginRefused,
+    NotAllowed,
     ScheduleRefused,
-    cancel_session,
-    change_capacity,
-    generate_by,
-    move_session,
-    update_activity,
 )
-from app.services.targets import Target
+from app.services.schedule.activities import change_capacity, update_activity
+from app.services.schedule.sessions import cancel_session, generate_by, move_session
 from app.timeutil import to_local
 from tests.conftest import PIN, assert_seat_invariant
 
@@ -288,7 +287,7 @@ def test_every_notice_is_queued_and_sent_once(make, now, staff):
 
 
 def test_sms_goes_through_the_configured_adapter(make, now, staff, app, monkeypatch):
-    app.config["SMS_ADAPTER"] = "app.services.outbox:RecordingSmsAdapter"
+    app.config["SMS_ADAPTER"] = "app.services.messaging.outbox:RecordingSmsAdapter"
     monkeypatch.setattr(outbox.RecordingSmsAdapter, "sent", [])
     resident = _booked_at_the_desk(make, staff, now)
     assert outbox.send_outbox(now) == 1
@@ -318,13 +317,13 @@ def test_reminders_are_queued_for_tomorrow_once_per_booking(make, now):
     b1 = _book(user, tomorrow, now)
     _book(user, later, now)
     b3 = _book(user, term, now)
-    assert outbox.queue_reminders(now) == 2
-    assert outbox.queue_reminders(now) == 0
+    assert messaging_reminders.queue_reminders(now) == 2
+    assert messaging_reminders.queue_reminders(now) == 0
     reminded = set(db.session.scalars(select(Reminder.booking_id)))
     assert reminded == {b1.id, b3.id}
     assert _notices("reminder") == 2
     # A week later the term class is tomorrow again: a new reminder for that session.
-    assert outbox.queue_reminders(now + timedelta(days=7)) == 1
+    assert messaging_reminders.queue_reminders(now + timedelta(days=7)) == 1
 
 
 def test_run_jobs_registers_the_desk_jobs(runner):

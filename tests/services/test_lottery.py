@@ -9,18 +9,11 @@ from hypothesis import strategies as st
 
 from app.extensions import db
 from app.models import ApplicationStatus, Attendance, Booking, BookingStatus, Notice, Role
-from app.services.lottery import (
-    AlreadyApplied,
-    DrawNotAllowed,
-    SeedJustPublished,
-    Unit,
-    allocate,
-    apply_days,
-    replay_draw,
-    run_draw,
-    seal_seed,
-)
-from app.services.programmes import book_days
+from app.services.childcare.applications import apply_days
+from app.services.childcare.draw import Unit, allocate, replay_draw, run_draw
+from app.services.childcare.seed import seal_seed
+from app.services.childcare.submissions import book_days
+from app.services.refusals import AlreadyApplied, DrawNotAllowed, SeedJustPublished
 from tests.conftest import assert_seat_invariant
 from tests.programme_helpers import family, lottery, sessions
 
@@ -70,7 +63,7 @@ def test_booking_a_lottery_programme_is_refused(make, now, en):
 def test_applications_closed_after_the_window(make, now):
     programme = lottery(make)
     guardian, (kid,) = family(make, children=1)
-    from app.services.errors import WindowClosed
+    from app.services.refusals import WindowClosed
 
     with pytest.raises(WindowClosed):
         _apply(programme, guardian, [(kid, sessions(programme)[0])], _after_close(programme))
@@ -174,7 +167,7 @@ def test_the_draw_replays_from_its_seed(make, now):
     db.session.commit()
     assert replay_draw(programme)
     # The same inputs and seed draw the same order; another seed, a different one.
-    from app.services.lottery import plan_from_inputs
+    from app.services.childcare.draw import plan_from_inputs
 
     again = plan_from_inputs(report["seed"], report["inputs"])
     assert {str(k): v.order for k, v in again.items()} == {

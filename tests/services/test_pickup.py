@@ -7,26 +7,27 @@ import pytest
 
 from app.extensions import db
 from app.models import Attendance, AuditEntry, PickupAttempt, PickupPerson, Role
-from app.services.errors import NotAllowed
-from app.services.pickup import (
-    MAX_WRONG_CODES,
-    AlreadyCheckedIn,
-    BadPickupDay,
-    NotBookedHere,
-    add_pickup_person,
+from app.services.childcare.door import (
     batch_check_in,
     check_in,
-    check_out,
     late_pickups,
-    lift_pickup_lock,
-    locked_children,
-    may_manage_pickup,
-    pickup_list,
     refused_attempts,
-    remove_pickup_person,
     who_is_here,
 )
-from app.services.programmes import book_days
+from app.services.childcare.pickup import (
+    MAX_WRONG_CODES,
+    check_out,
+    lift_pickup_lock,
+    locked_children,
+)
+from app.services.childcare.pickup_list import (
+    add_pickup_person,
+    may_manage_pickup,
+    pickup_list,
+    remove_pickup_person,
+)
+from app.services.childcare.submissions import book_days
+from app.services.refusals import AlreadyCheckedIn, BadPickupDay, NotAllowed, NotBookedHere
 from tests.programme_helpers import afterschool, family, holiday, sessions
 
 

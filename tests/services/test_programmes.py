@@ -7,8 +7,11 @@ import pytest
 
 from app.extensions import db
 from app.models import Booking, BookingStatus, Channel, SessionStatus
-from app.services.errors import WindowNotOpen
-from app.services.programmes import book_days, calendar, close_day, school_grade
+from app.services.childcare.calendar import calendar
+from app.services.childcare.grades import school_grade
+from app.services.childcare.programmes import close_day
+from app.services.childcare.submissions import book_days
+from app.services.refusals import WindowNotOpen
 from tests.conftest import assert_seat_invariant
 from tests.programme_helpers import WINTER_START, family, holiday, sessions
 
@@ -172,8 +175,8 @@ def test_before_opening_every_slot_is_refused(make, now):
     (outcome,) = _book(programme, guardian, [(kid, sessions(programme)[0])], now)
     assert outcome.status == "refused"
     with pytest.raises(WindowNotOpen):
-        from app.services import eligibility
-        from app.services.targets import Target
+        from app.services.booking import eligibility
+        from app.services.booking.targets import Target
 
         eligibility.check_window(Target(programme.activity, sessions(programme)[0]), guardian, now)
 

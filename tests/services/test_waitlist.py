@@ -7,21 +7,18 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditEntry, BookingStatus, Channel, Notice, OfferCall, WaitlistPolicy
-from app.services.booking import book, cancel_booking, waitlist_position
-from app.services.errors import Full, NotAllowed
-from app.services.targets import Target
-from app.services.waitlist import (
-    OfferGone,
-    OfferRules,
-    ReasonRequired,
-    accept_offer,
-    decline_offer,
-    expire_offers,
+from app.services.booking.book import book
+from app.services.booking.cancel import cancel_booking
+from app.services.booking.hold_clock import OfferRules, offer_deadline
+from app.services.booking.offers import accept_offer, decline_offer, expire_offers
+from app.services.booking.targets import Target
+from app.services.booking.waitlist import (
     move_in_queue,
-    offer_deadline,
     remove_from_waitlist,
     staff_promote,
+    waitlist_position,
 )
+from app.services.refusals import Full, NotAllowed, OfferGone, ReasonRequired
 from app.timeutil import from_local, to_local
 from tests.conftest import assert_seat_invariant
 

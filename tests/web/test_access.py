@@ -24,8 +24,8 @@ def _objects(make):
     activity = make.activity(capacity=5)
     owner = make.resident()
     from app.models import Channel
-    from app.services.booking import book
-    from app.services.targets import Target
+    from app.services.booking.book import book
+    from app.services.booking.targets import Target
 
     booking = book(
         owner.person,
@@ -66,8 +66,8 @@ def _objects(make):
     db.session.add(session_helper)
     db.session.add_all([call, suspension, help_request])
     db.session.flush()
-    from app.services.lottery import apply_days
-    from app.services.pickup import add_pickup_person
+    from app.services.childcare.applications import apply_days
+    from app.services.childcare.pickup_list import add_pickup_person
     from tests.programme_helpers import afterschool, family, lottery
 
     programme = afterschool(make)

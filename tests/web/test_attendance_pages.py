@@ -16,9 +16,9 @@ from app.models import (
     Suspension,
     WelfareCall,
 )
-from app.services import attendance as svc
-from app.services.booking import book
-from app.services.targets import Target
+from app.services.attendance import roster as attendance_roster
+from app.services.booking.book import book
+from app.services.booking.targets import Target
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
@@ -124,7 +124,7 @@ def test_one_tap_mark_with_htmx_returns_the_line(client, auth, teacher, lesson):
     assert response.status_code == 200
     assert f'id="roll-{elder.id}"' in html and "<html" not in html
     assert 'value="late" class="toggle toggle-late" aria-pressed="true"' in html
-    assert svc.roster_line(session, elder).status == "late"
+    assert attendance_roster.roster_line(session, elder).status == "late"
 
 
 def test_plain_mark_redirects_back_to_the_roster(client, auth, teacher, lesson):
@@ -135,7 +135,7 @@ def test_plain_mark_redirects_back_to_the_roster(client, auth, teacher, lesson):
     )
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"/teach/sessions/{session.id}")
-    assert svc.roster_line(session, elder).status == "absent"
+    assert attendance_roster.roster_line(session, elder).status == "absent"
 
 
 def test_bad_mark_is_refused_without_a_change(client, auth, teacher, lesson, make):
@@ -176,7 +176,7 @@ def test_mark_everyone_present(client, auth, teacher, lesson):
     session = lesson["session"]
     response = client.post(f"/teach/sessions/{session.id}/all-present", headers=HX)
     assert response.status_code == 200 and 'id="roll"' in response.get_data(as_text=True)
-    assert {line.status for line in svc.roster(session)} == {"present"}
+    assert {line.status for line in attendance_roster.roster(session)} == {"present"}
 
 
 def test_walk_in_found_by_phone_and_a_new_one(client, auth, teacher, lesson, make):
@@ -193,7 +193,7 @@ def test_walk_in_found_by_phone_and_a_new_one(client, auth, teacher, lesson, mak
         data={"name": "李大爷", "phone": "139 0000 2222"},
     )
     assert new.status_code == 303
-    walk_ins = {line.person.name for line in svc.roster(session) if line.is_walk_in}
+    walk_ins = {line.person.name for line in attendance_roster.roster(session) if line.is_walk_in}
     assert walk_ins == {"王阿姨", "李大爷"}
     nameless = client.post(f"/teach/sessions/{session.id}/walk-ins/new", data={"name": ""})
     assert nameless.status_code == 422
@@ -281,7 +281,7 @@ def test_kiosk_leave_and_drop_in(client, lesson, make, now):
     _kiosk_login(client, elder.phone)
     left = client.post(f"/kiosk/sessions/{session.id}/leave", data={"person_id": elder.person.id})
     assert left.status_code == 303
-    assert svc.roster_line(session, elder.person).status == "excused"
+    assert attendance_roster.roster_line(session, elder.person).status == "excused"
     client.post("/kiosk/done")
     walker = make.resident()
     db.session.commit()
@@ -292,7 +292,7 @@ def test_kiosk_leave_and_drop_in(client, lesson, make, now):
         f"/kiosk/sessions/{session.id}/check-in", data={"person_id": walker.person.id}
     )
     assert dropped.status_code == 303
-    assert svc.roster_line(session, walker.person).status == "present"
+    assert attendance_roster.roster_line(session, walker.person).status == "present"
 
 
 def test_done_logs_the_kiosk_user_out(client, lesson):
@@ -326,7 +326,7 @@ def test_leave_from_my_bookings_for_one_date_of_a_term_class(client, auth, make,
     assert again.status_code == 303  # the refusal is shown on the page after the redirect
     db.session.expire_all()
     assert booking.status == BookingStatus.CONFIRMED
-    assert svc.roster_line(second, member.person).status == "excused"
+    assert attendance_roster.roster_line(second, member.person).status == "excused"
 
 
 def test_leave_on_someone_elses_booking_is_not_found(client, auth, make, now, lesson):
@@ -340,7 +340,7 @@ def test_leave_on_someone_elses_booking_is_not_found(client, auth, make, now, le
         f"/me/bookings/{theirs.id}/leave", data={"session_id": lesson["session"].id}
     )
     assert response.status_code == 404
-    assert svc.roster_line(lesson["session"], lesson["elder"].person).status is None
+    assert attendance_roster.roster_line(lesson["session"], lesson["elder"].person).status is None
 
 
 # --- staff: welfare call list, pauses, hours -----------------------------------------------------

@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from app.extensions import db
 from app.models import LoginAttempt, Role
-from app.services import auth as auth_service
+from app.services.people import login as people_login
 
 
 def test_resident_logs_in_with_phone_and_pin(make, auth, client):
@@ -177,7 +177,7 @@ def test_others_can_write_while_a_pin_is_being_checked(app, make, client, monkey
     resident = make.resident()
     make.commit()
     written, written_meanwhile = [], []
-    real_check = auth_service.check_password_hash
+    real_check = people_login.check_password_hash
 
     def check_while_someone_writes(stored, given):
         def write():
@@ -193,7 +193,7 @@ def test_others_can_write_while_a_pin_is_being_checked(app, make, client, monkey
         written_meanwhile.append(bool(written))
         return real_check(stored, given)
 
-    monkeypatch.setattr(auth_service, "check_password_hash", check_while_someone_writes)
+    monkeypatch.setattr(people_login, "check_password_hash", check_while_someone_writes)
     response = client.post("/login", data={"phone": resident.phone, "secret": "000000"})
     assert response.status_code == 401
     assert written_meanwhile == [True]

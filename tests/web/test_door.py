@@ -6,8 +6,8 @@ import pytest
 
 from app.extensions import db
 from app.models import Attendance, PickupAttempt, Role
-from app.services.pickup import add_pickup_person
-from app.services.programmes import book_days
+from app.services.childcare.pickup_list import add_pickup_person
+from app.services.childcare.submissions import book_days
 from tests.programme_helpers import (
     afterschool,
     family,

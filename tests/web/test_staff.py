@@ -26,8 +26,9 @@ from app.models import (
     User,
     WaitlistPolicy,
 )
-from app.services.booking import book, cancel_booking
-from app.services.targets import Target
+from app.services.booking.book import book
+from app.services.booking.cancel import cancel_booking
+from app.services.booking.targets import Target
 from tests.conftest import PIN, assert_seat_invariant
 
 HX = {"HX-Request": "true"}

@@ -1,5 +1,8 @@
+"""My bookings, my household and links for 代办: what a logged-in resident manages (/me).
+
+`routes.py` holds the views and imports `bp` from here; the application factory
+imports `routes` to register them (app/__init__.py, register_blueprints)."""
+
 from flask import Blueprint
 
 bp = Blueprint("account", __name__)
-
-from app.blueprints.account import routes  # noqa: E402,F401

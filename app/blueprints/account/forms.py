@@ -19,10 +19,6 @@ class CancelForm(FlaskForm):
     view = HiddenField(default="row", validators=[Optional(), AnyOf(["row", "card"])])
 
 
-class EmptyForm(FlaskForm):
-    """A POST button that still carries the CSRF token."""
-
-
 class LeaveForm(FlaskForm):
     """请假 for one session of a booking."""
 

@@ -9,24 +9,22 @@ from sqlalchemy import select
 
 from app import database
 from app.blueprints.account import bp
-from app.blueprints.account.forms import BookForm, CancelForm, EmptyForm, LeaveForm
+from app.blueprints.account.forms import BookForm, CancelForm, LeaveForm
 from app.blueprints.public.routes import cards_for
 from app.extensions import db, htmx
 from app.formatting import when
+from app.forms import EmptyForm
 from app.loaders import booking_for
 from app.models import ActivityStatus, Booking, BookingStatus, Notice, Session
-from app.services import attendance, catalogue
-from app.services.auth import household_members
-from app.services.booking import (
-    book,
-    cancel_booking,
-    channel_for,
-    holds_no_lock,
-    load_subjects,
-    waitlist_position,
-)
-from app.services.errors import BookingError
-from app.services.targets import Target
+from app.services.attendance import leave as attendance_leave
+from app.services.booking import catalogue
+from app.services.booking.book import book
+from app.services.booking.cancel import cancel_booking
+from app.services.booking.place import channel_for, holds_no_lock, load_subjects
+from app.services.booking.targets import Target
+from app.services.booking.waitlist import waitlist_position
+from app.services.people.login import household_members
+from app.services.refusals import Refusal
 from app.timeutil import now
 
 
@@ -106,7 +104,7 @@ def create_booking():
         if members is not None and holds_no_lock(booking, target):
             card = _card_after(target, members, booking)  # no second transaction
         db.session.commit()
-    except BookingError as refusal:
+    except Refusal as refusal:
         db.session.rollback()
         if htmx and target is not None:
             return _card_response(target, str(refusal), "error", refusal.http_status)
@@ -131,7 +129,7 @@ def _row_response(booking: Booking, message: str, kind: str, status: int):
             booking=booking,
             position=waitlist_position(booking),
             cancel_form=CancelForm(),
-            leave_dates=attendance.leave_choices([booking], now()),
+            leave_dates=attendance_leave.leave_choices([booking], now()),
             message=message,
             message_kind=kind,
         ), status
@@ -145,7 +143,7 @@ def _attempt(action, done_message: str) -> tuple[str, str, int]:
     try:
         action()
         db.session.commit()
-    except BookingError as refusal:
+    except Refusal as refusal:
         db.session.rollback()
         return str(refusal), "error", refusal.http_status
     return done_message, "success", 200
@@ -185,7 +183,7 @@ def list_bookings():
         "account/bookings.html",
         rows=rows,
         cancel_form=CancelForm(),
-        leave_dates=attendance.leave_choices([b for b, _ in rows], now()),
+        leave_dates=attendance_leave.leave_choices([b for b, _ in rows], now()),
     )
 
 
@@ -198,7 +196,7 @@ def take_leave(booking_id: int):
         abort(422)
     session = db.get_or_404(Session, form.session_id.data)
     message, kind, status = _attempt(
-        lambda: attendance.take_leave(booking, session, by=current_user, now=now()),
+        lambda: attendance_leave.take_leave(booking, session, by=current_user, now=now()),
         _(
             "Leave noted for %(when)s. The seat goes to someone else that day.",
             when=when(session.starts_at),
@@ -258,7 +256,7 @@ def _offer_answer(booking_id: int, answer, done_message: str):
 @bp.post("/bookings/<int:booking_id>/accept")
 @login_required
 def accept_offer(booking_id: int):
-    from app.services.waitlist import accept_offer as accept
+    from app.services.booking.offers import accept_offer as accept
 
     return _offer_answer(booking_id, accept, _("Thank you. The place is yours."))
 
@@ -266,6 +264,6 @@ def accept_offer(booking_id: int):
 @bp.post("/bookings/<int:booking_id>/decline")
 @login_required
 def decline_offer(booking_id: int):
-    from app.services.waitlist import decline_offer as decline
+    from app.services.booking.offers import decline_offer as decline
 
     return _offer_answer(booking_id, decline, _("Thank you. The place goes to the next person."))

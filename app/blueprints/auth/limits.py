@@ -15,7 +15,7 @@ from flask import current_app, request
 from flask_limiter.util import get_remote_address
 
 from app.extensions import limiter
-from app.services.auth import normalise_phone
+from app.services.people.login import normalise_phone
 
 
 def _setting(name: str):

@@ -10,7 +10,8 @@ from app.blueprints.auth.forms import LoginForm
 from app.blueprints.auth.limits import login_limits
 from app.extensions import db
 from app.redirects import safe_next
-from app.services.auth import LoginRefused, log_in
+from app.services.people.login import log_in
+from app.services.refusals import LoginRefused
 from app.timeutil import now
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import render_template
 
 from app.blueprints.display import bp
-from app.services import catalogue
+from app.services.booking import catalogue
 from app.timeutil import now
 
 REFRESH_SECONDS = 60

@@ -13,9 +13,10 @@ from app.blueprints.door import bp
 from app.blueprints.door.forms import CheckInForm, CheckOutForm, LiftLockForm
 from app.extensions import db, htmx
 from app.models import Person, Session
-from app.services import pickup, programmes
-from app.services.attendance import may_take_roster
-from app.services.errors import BookingError
+from app.services.attendance.roster import may_take_roster
+from app.services.childcare import door as childcare_door
+from app.services.childcare import pickup, programmes
+from app.services.refusals import Refusal
 from app.timeutil import now
 
 
@@ -33,7 +34,7 @@ def get_door_session(session_id: int) -> Session:
 def _roster_context(session: Session, message=None, kind="info", results=None) -> dict:
     return {
         "session": session,
-        "rows": pickup.door_roster(session, current_user, now()),
+        "rows": childcare_door.door_roster(session, current_user, now()),
         "message": message,
         "message_kind": kind,
         "results": results or [],
@@ -57,7 +58,7 @@ def _children_of(session: Session, ids) -> list[Person]:
     """The children named in a door form, all of them on this slot's roster, else
     404 before anything is read or written: another household's child, a staff
     member or a missing id all answer alike, with no name."""
-    children = pickup.roster_children(session, ids)
+    children = childcare_door.roster_children(session, ids)
     if children is None:
         abort(404)
     return children
@@ -67,7 +68,7 @@ def _children_of(session: Session, ids) -> list[Person]:
 @role_required("teacher", "staff")
 def index():
     return render_template(
-        "door/index.html", sessions=programmes.today_sessions(now(), current_user)
+        "door/index.html", sessions=childcare_door.today_sessions(now(), current_user)
     )
 
 
@@ -88,7 +89,7 @@ def check_in(session_id: int):
             session, 422, message=_("Please tick the children who are here."), kind="error"
         )
     children = _children_of(session, form.person_id.data)
-    results = pickup.batch_check_in(session, children, by=current_user, now=now())
+    results = childcare_door.batch_check_in(session, children, by=current_user, now=now())
     db.session.commit()
     done = sum(1 for r in results if r.ok)
     refused = [r for r in results if not r.ok]
@@ -121,7 +122,7 @@ def check_out(session_id: int):
             by=current_user,
             now=now(),
         )
-    except BookingError as refusal:
+    except Refusal as refusal:
         db.session.rollback()
         return _roster_response(session, refusal.http_status, message=str(refusal), kind="error")
     # Committed also when refused: every attempt at the door stays in the log.
@@ -159,8 +160,8 @@ def lift_lock(child_id: int):
 @role_required("teacher", "staff")
 def who_is_here():
     moment = now()
-    here = pickup.who_is_here(moment, current_user)
-    refused = pickup.refused_attempts(moment) if current_user.is_staff else []
+    here = childcare_door.who_is_here(moment, current_user)
+    refused = childcare_door.refused_attempts(moment) if current_user.is_staff else []
     rooms: dict[str, list] = {}
     for entry in here:
         rooms.setdefault(entry.room, []).append(entry)

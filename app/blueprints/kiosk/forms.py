@@ -41,7 +41,3 @@ class KioskBookForm(FlaskForm):
 
 class PersonForm(FlaskForm):
     person_id = IdField(validators=[DataRequired()])
-
-
-class EmptyForm(FlaskForm):
-    """A POST button that still carries the CSRF token."""

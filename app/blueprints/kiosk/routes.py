@@ -17,24 +17,29 @@ from app import sessions
 from app.auth import role_required
 from app.blueprints.auth.limits import login_limits
 from app.blueprints.kiosk import bp
-from app.blueprints.kiosk.forms import EmptyForm, KioskBookForm, KioskLoginForm, PersonForm
+from app.blueprints.kiosk.forms import KioskBookForm, KioskLoginForm, PersonForm
 from app.extensions import db, htmx, limiter
 from app.formatting import when
+from app.forms import EmptyForm
 from app.loaders import booking_for, person_for
 from app.models import Activity, Booking, Channel, HelpRequest, Person, Session
 from app.redirects import safe_next
-from app.services import attendance, catalogue
-from app.services import kiosk as kiosk_service
-from app.services.auth import LoginRefused, log_in
-from app.services.booking import book, waitlist_position
-from app.services.errors import BookingError
-from app.services.targets import Target
+from app.services.attendance import kiosk as attendance_kiosk
+from app.services.attendance import leave as attendance_leave
+from app.services.booking import catalogue
+from app.services.booking.book import book
+from app.services.booking.targets import Target
+from app.services.booking.waitlist import waitlist_position
+from app.services.messaging import help_requests as messaging_help_requests
+from app.services.people import kiosk_visitor
+from app.services.people.login import log_in
+from app.services.refusals import LoginRefused, Refusal
 from app.timeutil import now
 
 
-def _actor() -> kiosk_service.KioskActor:
+def _actor() -> kiosk_visitor.KioskActor:
     """Who acts at the kiosk: the logged-in user with a resident's rights only."""
-    return kiosk_service.KioskActor(current_user._get_current_object())
+    return kiosk_visitor.KioskActor(current_user._get_current_object())
 
 
 @bp.get("/")
@@ -47,7 +52,7 @@ def start():
 
 
 def _idle_settings() -> dict:
-    return kiosk_service.idle_settings()
+    return kiosk_visitor.idle_settings()
 
 
 def kiosk_login_required(view):
@@ -70,7 +75,7 @@ def login():
         return render_template("kiosk/login.html", form=form), 422
     try:
         user = log_in(
-            attendance.kiosk_login_phone(form.who.data),
+            attendance_kiosk.kiosk_login_phone(form.who.data),
             form.pin.data,
             now=now(),
             settings=current_app.config,
@@ -87,7 +92,7 @@ def login():
 
 
 def _today_context(message: str | None = None, kind: str = "info") -> dict:
-    booked, drop_ins = attendance.kiosk_today(_actor(), now())
+    booked, drop_ins = attendance_kiosk.kiosk_today(_actor(), now())
     return {
         "booked": booked,
         "drop_ins": drop_ins,
@@ -129,9 +134,9 @@ def _respond(message: str, kind: str, status: int):
 def check_in(session_id: int):
     kiosk_session, person = _load(session_id)
     try:
-        result = attendance.kiosk_check_in(person, kiosk_session, by=_actor(), now=now())
+        result = attendance_kiosk.kiosk_check_in(person, kiosk_session, by=_actor(), now=now())
         db.session.commit()
-    except BookingError as refusal:
+    except Refusal as refusal:
         db.session.rollback()
         return _respond(str(refusal), "error", refusal.http_status)
     time = when(result.attendance.checked_in_at, "time")
@@ -152,9 +157,9 @@ def check_in(session_id: int):
 def take_leave(session_id: int):
     kiosk_session, person = _load(session_id)
     try:
-        attendance.take_leave_for(person, kiosk_session, by=_actor(), now=now())
+        attendance_leave.take_leave_for(person, kiosk_session, by=_actor(), now=now())
         db.session.commit()
-    except BookingError as refusal:
+    except Refusal as refusal:
         db.session.rollback()
         return _respond(str(refusal), "error", refusal.http_status)
     return _respond(
@@ -190,7 +195,7 @@ def keep_alive():
 @bp.get("/classes")
 @kiosk_login_required
 def list_classes():
-    rows = kiosk_service.week_for(current_user.person, now())
+    rows = attendance_kiosk.week_for(current_user.person, now())
     return render_template("kiosk/classes.html", rows=rows, form=EmptyForm(), idle=_idle_settings())
 
 
@@ -217,9 +222,9 @@ def book_class():
             now=now(),
         )
         db.session.commit()
-    except BookingError as refusal:
+    except Refusal as refusal:
         db.session.rollback()
-        rows = kiosk_service.week_for(current_user.person, now())
+        rows = attendance_kiosk.week_for(current_user.person, now())
         flash(str(refusal), "error")
         return render_template(
             "kiosk/classes.html", rows=rows, form=EmptyForm(), idle=_idle_settings()
@@ -269,7 +274,7 @@ def call_staff():
     if not EmptyForm().validate():
         abort(400)
     user = current_user if current_user.is_authenticated else None
-    kiosk_service.request_help(user, now())
+    messaging_help_requests.request_help(user, now())
     db.session.commit()
     message = _("Staff have been called and will come to you shortly.")
     if htmx:
@@ -283,7 +288,9 @@ def call_staff():
 @role_required("staff")
 def list_help_requests():
     template = "kiosk/_help_requests.html" if htmx else "kiosk/help_requests.html"
-    return render_template(template, requests=kiosk_service.open_help_requests(), form=EmptyForm())
+    return render_template(
+        template, requests=messaging_help_requests.open_help_requests(), form=EmptyForm()
+    )
 
 
 @bp.post("/help-requests/<int:request_id>/done")
@@ -293,10 +300,10 @@ def resolve_help_request(request_id: int):
     if not EmptyForm().validate():
         abort(400)
     try:
-        kiosk_service.resolve_help(help_request, by=current_user, now=now())
+        messaging_help_requests.resolve_help(help_request, by=current_user, now=now())
         db.session.commit()
         flash(_("Marked as helped."), "success")
-    except BookingError as refusal:
+    except Refusal as refusal:
         db.session.rollback()
         flash(str(refusal), "info")
     return redirect(url_for("kiosk.list_help_requests"), 303)

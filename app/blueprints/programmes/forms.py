@@ -216,7 +216,3 @@ class CloseDayForm(FlaskForm):
 class DrawForm(FlaskForm):
     """Runs the draw. No seed field: the seed is drawn by the app when applications
     close, and its SHA-256 was published before the draw."""
-
-
-class EmptyForm(FlaskForm):
-    """A POST button that still carries the CSRF token."""

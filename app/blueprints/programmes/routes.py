@@ -30,11 +30,11 @@ from app.blueprints.programmes.forms import (
     CloseDayForm,
     ConfirmItsYouForm,
     DrawForm,
-    EmptyForm,
     PickupPersonForm,
     ProgrammeForm,
 )
 from app.extensions import db, htmx
+from app.forms import EmptyForm
 from app.loaders import application_for, people_for
 from app.models import (
     ActivityStatus,
@@ -45,10 +45,18 @@ from app.models import (
     Role,
     User,
 )
-from app.services import lottery, pickup, programmes, reauth
-from app.services.auth import LoginLocked, LoginRefused, household_members
-from app.services.booking import channel_for
-from app.services.errors import BookingError
+from app.services import refusals
+from app.services.booking.place import channel_for
+from app.services.childcare import applications as childcare_applications
+from app.services.childcare import calendar as childcare_calendar
+from app.services.childcare import draw as childcare_draw
+from app.services.childcare import grades as childcare_grades
+from app.services.childcare import pickup, programmes, submissions
+from app.services.childcare import pickup_list as childcare_pickup_list
+from app.services.childcare import seed as childcare_seed
+from app.services.people import reauth
+from app.services.people.login import household_members
+from app.services.refusals import LoginLocked, LoginRefused, Refusal
 from app.timeutil import from_local, local_date, now
 
 # --- template helpers ------------------------------------------------------------
@@ -86,7 +94,7 @@ def get_pickup_child(person_id: int) -> Person:
     anyone else's id exactly as for a missing one (another household, staff, an
     adult's id)."""
     person = db.get_or_404(Person, person_id)
-    if not pickup.may_manage_pickup(current_user, person, now()):
+    if not childcare_pickup_list.may_manage_pickup(current_user, person, now()):
         abort(404)
     return person
 
@@ -96,7 +104,7 @@ def get_pickup_person(pickup_id: int) -> PickupPerson:
     person = db.get_or_404(PickupPerson, pickup_id)
     child = get_pickup_child(person.child_id)
     # A one-day authorisation whose day has passed is on no list (the job deletes it).
-    if person not in pickup.pickup_list(child, now()):
+    if person not in childcare_pickup_list.pickup_list(child, now()):
         abort(404)
     return person
 
@@ -105,7 +113,7 @@ def _opening(programme: Programme, moment) -> dict:
     """What the page says about the registration window right now."""
     activity = programme.activity
     before = activity.opens_at is not None and moment < activity.opens_at
-    closed = lottery.applications_closed(programme, moment)
+    closed = childcare_applications.applications_closed(programme, moment)
     seconds = int((activity.opens_at - moment).total_seconds()) if before else 0
     return {
         "before": before,
@@ -120,24 +128,24 @@ def _opening(programme: Programme, moment) -> dict:
 def _detail_context(programme: Programme, form: BookDaysForm | None = None) -> dict:
     moment = now()
     members = household_members(current_user) if current_user.is_authenticated else []
-    children = programmes.eligible_children(members, programme, local_date(moment))
+    children = childcare_calendar.eligible_children(members, programme, local_date(moment))
     applications = (
-        lottery.household_applications(programme, current_user.household_id)
+        childcare_applications.household_applications(programme, current_user.household_id)
         if current_user.is_authenticated
         else []
     )
     return {
         "programme": programme,
         "activity": programme.activity,
-        "days": programmes.calendar(programme, children, moment),
+        "days": childcare_calendar.calendar(programme, children, moment),
         "children": children,
         "form": form or BookDaysForm(),
         "opening": _opening(programme, moment),
-        "grades": programmes.grade_label(programme),
+        "grades": childcare_grades.grade_label(programme),
         "applications": applications,
-        "slot_labels": programmes.SLOT_LABELS,
+        "slot_labels": childcare_grades.SLOT_LABELS,
         "empty_form": EmptyForm(),
-        "commitment": lottery.commitment(programme),
+        "commitment": childcare_draw.commitment(programme),
     }
 
 
@@ -156,13 +164,13 @@ def _seal_seed(programme: Programme) -> Programme:
     (drawn by the app, never typed), so its SHA-256 is public from then on. A GET
     that writes once: the read so far is ended and the write takes the lock first."""
     moment = now()
-    if not lottery.seed_due(programme, moment):
+    if not childcare_seed.seed_due(programme, moment):
         return programme
     programme_id = programme.id
     db.session.rollback()
     with database.write_transactions():
         programme = db.session.get(Programme, programme_id)
-        lottery.seal_seed(programme, moment)
+        childcare_seed.seal_seed(programme, moment)
         db.session.commit()
     return programme
 
@@ -192,7 +200,7 @@ def _pairs(programme: Programme, form: BookDaysForm) -> list[tuple[Person, objec
 def _results(programme: Programme, outcomes, *, applying: bool):
     anything = any(o.status != "refused" for o in outcomes)
     status = 200 if anything else 409
-    labels = {slot.session_id: programmes.SLOT_LABELS[slot.kind] for slot in programme.slots}
+    labels = {slot.session_id: childcare_grades.SLOT_LABELS[slot.kind] for slot in programme.slots}
     context = {
         "programme": programme,
         "outcomes": outcomes,
@@ -214,11 +222,11 @@ def _submit(programme_id: int, *, applying: bool):
     moment = now()
     try:
         if applying:
-            outcomes = lottery.apply_days(
+            outcomes = childcare_applications.apply_days(
                 programme, pairs, together=form.together.data, by=current_user, now=moment
             )
         else:
-            outcomes = programmes.book_days(
+            outcomes = submissions.book_days(
                 programme,
                 pairs,
                 together=form.together.data,
@@ -227,7 +235,7 @@ def _submit(programme_id: int, *, applying: bool):
                 now=moment,
             )
         db.session.commit()
-    except BookingError as refusal:
+    except Refusal as refusal:
         db.session.rollback()
         if htmx:
             return render_template(
@@ -320,12 +328,12 @@ def _pickup_page(
     return render_template(
         "programmes/pickup.html",
         child=child,
-        people=pickup.pickup_page_list(child, moment),
+        people=childcare_pickup_list.pickup_page_list(child, moment),
         today=local_date(moment),
         form=form or PickupPersonForm(formdata=None),
         button_form=EmptyForm(),
         issued=issued,
-        max_day=local_date(moment) + timedelta(days=pickup.ONE_DAY_AHEAD_DAYS),
+        max_day=local_date(moment) + timedelta(days=childcare_pickup_list.ONE_DAY_AHEAD_DAYS),
     ), status
 
 
@@ -344,22 +352,24 @@ def add_pickup(person_id: int):
     if not form.validate():
         return _pickup_page(child, form, 422)
     try:
-        pickup.check_day(form.valid_on.data, moment)
-    except pickup.BadPickupDay as refusal:
+        childcare_pickup_list.check_day(form.valid_on.data, moment)
+    except refusals.BadPickupDay as refusal:
         form.valid_on.errors.append(str(refusal))
         return _pickup_page(child, form, refusal.http_status)
     try:
         # The code page is this POST's answer: refreshing it must not add the same
         # person again with a second working code.
-        pickup.check_not_listed(child, form.name.data, form.phone.data, form.valid_on.data, moment)
-    except pickup.AlreadyListed as refusal:
+        childcare_pickup_list.check_not_listed(
+            child, form.name.data, form.phone.data, form.valid_on.data, moment
+        )
+    except refusals.AlreadyListed as refusal:
         form.phone.errors.append(str(refusal))
         return _pickup_page(child, form, refusal.http_status)
     asked = _confirm_it_is_you(child, moment)
     if asked is not None:
         return asked
     try:
-        added = pickup.add_pickup_person(
+        added = childcare_pickup_list.add_pickup_person(
             child,
             name=form.name.data,
             phone=form.phone.data,
@@ -369,11 +379,11 @@ def add_pickup(person_id: int):
             now=moment,
         )
         db.session.commit()
-    except pickup.AlreadyListed as refusal:
+    except refusals.AlreadyListed as refusal:
         db.session.rollback()
         form.phone.errors.append(str(refusal))
         return _pickup_page(child, form, refusal.http_status)
-    except BookingError:
+    except Refusal:
         db.session.rollback()
         abort(404)
     # The code is in this page only: not in a flash message, a cookie or a redirect.
@@ -393,7 +403,7 @@ def _change_listed_person(person: PickupPerson, change):
     try:
         change(person, by=current_user, now=moment)
         db.session.commit()
-    except BookingError:
+    except Refusal:
         db.session.rollback()
         abort(404)
     return None
@@ -403,7 +413,7 @@ def _change_listed_person(person: PickupPerson, change):
 @login_required
 def new_pickup_code(pickup_id: int):
     person = get_pickup_person(pickup_id)
-    asked = _change_listed_person(person, pickup.new_pickup_code)
+    asked = _change_listed_person(person, childcare_pickup_list.new_pickup_code)
     return asked or _pickup_page(person.child, issued=person)
 
 
@@ -412,7 +422,7 @@ def new_pickup_code(pickup_id: int):
 def remove_pickup(pickup_id: int):
     person = get_pickup_person(pickup_id)
     child, name = person.child, person.name
-    asked = _change_listed_person(person, pickup.remove_pickup_person)
+    asked = _change_listed_person(person, childcare_pickup_list.remove_pickup_person)
     if asked is not None:
         return asked
     flash(_("%(name)s has been taken off the pickup list.", name=name), "success")
@@ -426,9 +436,9 @@ def withdraw_application(application_id: int):
     if not EmptyForm().validate():
         abort(400)
     try:
-        lottery.withdraw_application(application, by=current_user, now=now())
+        childcare_applications.withdraw_application(application, by=current_user, now=now())
         db.session.commit()
-    except BookingError as refusal:
+    except Refusal as refusal:
         db.session.rollback()
         flash(str(refusal), "error")
         programme = get_programme(application.programme_id)
@@ -497,15 +507,15 @@ def _manage(programme: Programme, status: int = 200, **forms):
         "programmes/staff_manage.html",
         programme=programme,
         activity=programme.activity,
-        days=programmes.calendar(programme, [], moment),
+        days=childcare_calendar.calendar(programme, [], moment),
         opening=_opening(programme, moment),
         close_form=forms.get("close_form") or CloseDayForm(),
         draw_form=forms.get("draw_form") or DrawForm(),
         report=programme.draw_report,
-        replay_ok=lottery.replay_draw(programme) if programme.draw_report else None,
-        commitment=lottery.commitment(programme),
-        grades=programmes.grade_label(programme),
-        slot_labels=programmes.SLOT_LABELS,
+        replay_ok=childcare_draw.replay_draw(programme) if programme.draw_report else None,
+        commitment=childcare_draw.commitment(programme),
+        grades=childcare_grades.grade_label(programme),
+        slot_labels=childcare_grades.SLOT_LABELS,
     ), status
 
 
@@ -539,13 +549,13 @@ def run_draw(programme_id: int):
     if not form.validate():
         return _manage(programme, 422, draw_form=form)
     try:
-        lottery.run_draw(programme, by=current_user, now=now())
+        childcare_draw.run_draw(programme, by=current_user, now=now())
         db.session.commit()
-    except lottery.SeedJustPublished as refusal:
+    except refusals.SeedJustPublished as refusal:
         db.session.commit()  # the commitment is public from now on; the draw is next
         flash(str(refusal), "info")
         return _manage(programme, refusal.http_status)
-    except BookingError as refusal:
+    except Refusal as refusal:
         db.session.rollback()
         flash(str(refusal), "error")
         return _manage(programme, refusal.http_status)

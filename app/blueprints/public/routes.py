@@ -9,8 +9,8 @@ from app.blueprints.public import bp
 from app.blueprints.public.forms import CatalogueFilterForm
 from app.extensions import db, htmx
 from app.models import Activity, ActivityStatus
-from app.services import catalogue
-from app.services.targets import Target
+from app.services.booking import catalogue
+from app.services.booking.targets import Target
 from app.timeutil import now
 
 

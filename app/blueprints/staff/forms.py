@@ -34,10 +34,6 @@ from app.models import CATEGORIES, HOUSEHOLD_TAGS
 PIN_RULE = Pin(_l("A PIN is 6 digits."))
 
 
-class EmptyForm(FlaskForm):
-    """A POST button that still carries the CSRF token."""
-
-
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()

@@ -24,7 +24,6 @@ from app.blueprints.staff.forms import (
     BookForPersonForm,
     CallDoneForm,
     CapacityForm,
-    EmptyForm,
     LinkConfirmForm,
     LinkRequestForm,
     MemberForm,
@@ -40,6 +39,7 @@ from app.blueprints.staff.forms import (
 )
 from app.extensions import db, htmx
 from app.formatting import when
+from app.forms import EmptyForm
 from app.inputs import page_number, parse_id
 from app.models import (
     Activity,
@@ -52,11 +52,21 @@ from app.models import (
     Session,
 )
 from app.redirects import safe_next
-from app.services import attendance, desk, links, residents, schedule, waitlist
-from app.services.auth import find_user_by_phone, locked_accounts, login_lock_state, unlock_login
-from app.services.errors import BookingError
-from app.services.sessions import log_out_everywhere
-from app.services.targets import Target
+from app.services import audit as services_audit
+from app.services.attendance import leave as attendance_leave
+from app.services.booking import lists, offers, on_behalf, waitlist
+from app.services.booking.targets import Target
+from app.services.people import links, residents
+from app.services.people.login import (
+    find_user_by_phone,
+    locked_accounts,
+    login_lock_state,
+    unlock_login,
+)
+from app.services.people.sessions import log_out_everywhere
+from app.services.refusals import Refusal
+from app.services.schedule import activities as schedule_activities
+from app.services.schedule import sessions as schedule_sessions
 from app.timeutil import from_local, local_date, local_day_bounds, now, to_local
 
 
@@ -73,7 +83,7 @@ def _get(model, object_id: int):
     return db.get_or_404(model, object_id)
 
 
-def _refused(refusal: BookingError, render_page):
+def _refused(refusal: Refusal, render_page):
     """Roll back and show the refusal: the fragment (htmx) or the page with a flash."""
     db.session.rollback()
     if htmx:
@@ -108,7 +118,7 @@ def index():
     return render_template(
         "staff/index.html",
         search=SearchForm(formdata=None),
-        open_calls=len(waitlist.open_offer_calls()) + len(locked_accounts()),
+        open_calls=len(offers.open_offer_calls()) + len(locked_accounts()),
     )
 
 
@@ -126,7 +136,7 @@ def list_activities():
 def _activity_form(activity: Activity | None = None) -> ActivityForm:
     form = ActivityForm(obj=activity)
     form.teacher_id.choices = [SelectChoice("", _("No teacher"))] + [
-        SelectChoice(u.id, u.person.name) for u in desk.staff_users()
+        SelectChoice(u.id, u.person.name) for u in services_audit.staff_users()
     ]
     if activity is not None and request.method == "GET":
         form.opens_at.data = (
@@ -172,11 +182,11 @@ def new_activity():
     if not form.validate():
         return _invalid(page)
     try:
-        activity = schedule.create_activity_by(
+        activity = schedule_activities.create_activity_by(
             current_user, now=now(), capacity=form.capacity.data, **_activity_fields(form)
         )
         db.session.commit()
-    except BookingError as refusal:
+    except Refusal as refusal:
         return _refused(refusal, page)
     flash(_("The class is saved as a draft. Add its sessions, then publish it."), "success")
     return redirect(url_for("staff.show_activity", activity_id=activity.id), 303)
@@ -195,7 +205,7 @@ def edit_activity(activity_id: int):
     if not form.validate():
         return _invalid(page)
     try:
-        promoted = schedule.update_activity(
+        promoted = schedule_activities.update_activity(
             activity,
             by=current_user,
             now=now(),
@@ -203,7 +213,7 @@ def edit_activity(activity_id: int):
             **_activity_fields(form),
         )
         db.session.commit()
-    except BookingError as refusal:
+    except Refusal as refusal:
         return _refused(refusal, page)
     flash(_("Saved."), "success")
     if promoted:
@@ -213,7 +223,7 @@ def edit_activity(activity_id: int):
 
 def _activity_page(activity: Activity, **forms):
     target = Target(activity, None) if activity.is_series else None
-    seated, queue = desk.bookings_of(target) if target else ([], [])
+    seated, queue = lists.bookings_of(target) if target else ([], [])
     return render_template(
         "staff/activity.html",
         activity=activity,
@@ -240,9 +250,11 @@ def set_activity_status(activity_id: int):
     if not form.validate():
         abort(422)
     try:
-        schedule.set_activity_status(activity, form.status.data, by=current_user, now=now())
+        schedule_activities.set_activity_status(
+            activity, form.status.data, by=current_user, now=now()
+        )
         db.session.commit()
-    except BookingError as refusal:
+    except Refusal as refusal:
         return _refused(refusal, lambda: _activity_page(activity))
     flash(_("Saved."), "success")
     return redirect(url_for("staff.show_activity", activity_id=activity.id), 303)
@@ -275,7 +287,7 @@ def generate_schedule(activity_id: int):
     if not form.validate():
         return _invalid(page)
     try:
-        sessions = schedule.generate_by(
+        sessions = schedule_sessions.generate_by(
             activity,
             by=current_user,
             now=now(),
@@ -288,7 +300,7 @@ def generate_schedule(activity_id: int):
             capacity=form.capacity.data,
         )
         db.session.commit()
-    except BookingError as refusal:
+    except Refusal as refusal:
         return _refused(refusal, page)
     flash(_("%(num)d sessions were added.", num=len(sessions)), "success")
     return redirect(url_for("staff.show_activity", activity_id=activity.id), 303)
@@ -299,7 +311,7 @@ def generate_schedule(activity_id: int):
 
 def _session_page(session: Session, **forms):
     target = Target(session.activity, session)
-    seated, queue = desk.bookings_of(target) if not session.activity.is_series else ([], [])
+    seated, queue = lists.bookings_of(target) if not session.activity.is_series else ([], [])
     local_start = to_local(session.starts_at).replace(tzinfo=None)
     move_form = forms.get("move_form") or MoveSessionForm(
         formdata=None,
@@ -332,9 +344,11 @@ def _change_capacity(target: Target, form: CapacityForm, render_page, done_url: 
     if not form.validate():
         return _invalid(render_page)
     try:
-        promoted = schedule.change_capacity(target, form.capacity.data, by=current_user, now=now())
+        promoted = schedule_activities.change_capacity(
+            target, form.capacity.data, by=current_user, now=now()
+        )
         db.session.commit()
-    except BookingError as refusal:
+    except Refusal as refusal:
         return _refused(refusal, render_page)
     flash(_("The number of seats is now %(num)d.", num=form.capacity.data), "success")
     if promoted:
@@ -363,11 +377,11 @@ def cancel_session(session_id: int):
     if not form.validate():
         return _invalid(lambda: _session_page(session, cancel_form=form))
     try:
-        told = schedule.cancel_session(
+        told = schedule_sessions.cancel_session(
             session, by=current_user, now=now(), reason=(form.reason.data or "").strip() or None
         )
         db.session.commit()
-    except BookingError as refusal:
+    except Refusal as refusal:
         return _refused(refusal, lambda: _session_page(session))
     flash(_("The session is cancelled. %(num)d bookings were told.", num=told), "success")
     return redirect(url_for("staff.show_session", session_id=session.id), 303)
@@ -382,11 +396,11 @@ def move_session(session_id: int):
     starts = from_local(datetime.combine(form.day.data, form.start.data))
     ends = from_local(datetime.combine(form.day.data, form.end.data))
     try:
-        told = schedule.move_session(
+        told = schedule_sessions.move_session(
             session, starts_at=starts, ends_at=ends, room=form.room.data, by=current_user, now=now()
         )
         db.session.commit()
-    except BookingError as refusal:
+    except Refusal as refusal:
         return _refused(refusal, lambda: _session_page(session, move_form=form))
     flash(_("The session is moved. %(num)d bookings were told.", num=told), "success")
     return redirect(url_for("staff.show_session", session_id=session.id), 303)
@@ -413,7 +427,7 @@ def _booking_context(booking: Booking):
         url = url_for("staff.show_activity", activity_id=activity.id)
 
     def fragment(message: str, kind: str = "success", status: int = 200):
-        seated, queue = desk.bookings_of(Target.of_booking(booking))
+        seated, queue = lists.bookings_of(Target.of_booking(booking))
         return render_template(
             "staff/_bookings.html",
             target=Target.of_booking(booking),
@@ -434,7 +448,7 @@ def _booking_action(booking: Booking, form, action, message: str):
     try:
         action()
         db.session.commit()
-    except BookingError as refusal:
+    except Refusal as refusal:
         db.session.rollback()
         if htmx:
             return fragment(str(refusal), "error", refusal.http_status)
@@ -503,7 +517,7 @@ def cancel_booking(booking_id: int):
     return _booking_action(
         booking,
         EmptyForm(),
-        lambda: desk.cancel_for(booking, by=current_user, now=now()),
+        lambda: on_behalf.cancel_for(booking, by=current_user, now=now()),
         _("The booking of %(name)s is cancelled.", name=booking.person.name),
     )
 
@@ -519,7 +533,7 @@ def leave_booking(booking_id: int):
     return _booking_action(
         booking,
         form,
-        lambda: desk.leave_for(booking, session, by=current_user, now=now()),
+        lambda: on_behalf.leave_for(booking, session, by=current_user, now=now()),
         _(
             "Leave noted for %(name)s on %(when)s.",
             name=booking.person.name,
@@ -562,7 +576,7 @@ def new_household():
         )
         person = _register_member(household, form)
         db.session.commit()
-    except BookingError as refusal:
+    except Refusal as refusal:
         return _refused(refusal, page)
     flash(_("The household is registered."), "success")
     return redirect(url_for("staff.show_person", person_id=person.id), 303)
@@ -585,7 +599,7 @@ def _register_member(household: Household, form) -> Person:
 
 def _person_page(person: Person, **forms):
     household = person.household
-    targets = desk.bookable_targets(now())
+    targets = lists.bookable_targets(now())
     book_form = forms.get("book_form") or BookForPersonForm(formdata=None)
     book_form.target.choices = _target_choices(targets)
     return render_template(
@@ -593,9 +607,9 @@ def _person_page(person: Person, **forms):
         person=person,
         household=household,
         members=household.members,
-        rows=desk.person_bookings(person, now()),
-        leave_dates=attendance.leave_choices(
-            [r.booking for r in desk.person_bookings(person, now())], now()
+        rows=lists.person_bookings(person, now()),
+        leave_dates=attendance_leave.leave_choices(
+            [r.booking for r in lists.person_bookings(person, now())], now()
         ),
         links=links.links_of_person(person),
         tags_form=forms.get("tags_form") or TagsForm(formdata=None, tags=household.tag_names),
@@ -656,11 +670,11 @@ def book_for_person(person_id: int):
         return _invalid(lambda: _person_page(person))
     target = _target_from_key(form.target.data)
     try:
-        booking = desk.book_for(
+        booking = on_behalf.book_for(
             person, target, by=current_user, channel=form.channel.data, now=now()
         )
         db.session.commit()
-    except BookingError as refusal:
+    except Refusal as refusal:
         return _refused(refusal, lambda: _person_page(person))
     if booking.status == BookingStatus.CONFIRMED:
         flash(_("%(name)s is booked.", name=person.name), "success")
@@ -679,7 +693,7 @@ def set_tags(household_id: int):
     try:
         residents.set_household_tags(household, form.tags.data or [], by=current_user, now=now())
         db.session.commit()
-    except BookingError as refusal:
+    except Refusal as refusal:
         return _refused(refusal, lambda: _person_page(person))
     flash(_("Saved."), "success")
     return redirect(url_for("staff.show_person", person_id=_back_person(person).id), 303)
@@ -706,7 +720,7 @@ def add_member(household_id: int):
     try:
         person = _register_member(household, form)
         db.session.commit()
-    except BookingError as refusal:
+    except Refusal as refusal:
         return _refused(refusal, lambda: _person_page(anchor, member_form=form))
     flash(_("%(name)s is added to the household.", name=person.name), "success")
     return redirect(url_for("staff.show_person", person_id=person.id), 303)
@@ -729,7 +743,7 @@ def reset_pin(person_id: int):
             hash_method=current_app.config["PASSWORD_HASH_METHOD"],
         )
         db.session.commit()
-    except BookingError as refusal:
+    except Refusal as refusal:
         return _refused(refusal, lambda: _person_page(person))
     flash(_("The new PIN is set."), "success")
     return redirect(url_for("staff.show_person", person_id=person.id), 303)
@@ -791,7 +805,7 @@ def request_link(person_id: int):
     try:
         links.request_link(helper, person, by=current_user, now=now())
         db.session.commit()
-    except BookingError as refusal:
+    except Refusal as refusal:
         return _refused(refusal, lambda: _person_page(person, link_form=form))
     flash(
         _("Now %(name)s types their PIN below to agree.", name=person.name),
@@ -817,7 +831,7 @@ def confirm_link(link_id: int):
             address=request.remote_addr,
         )
         db.session.commit()
-    except BookingError as refusal:
+    except Refusal as refusal:
         # A wrong PIN is counted (like a failed login): keep that count.
         db.session.commit()
         flash(str(refusal), "error")
@@ -847,7 +861,7 @@ def revoke_link(link_id: int):
 def list_calls():
     return render_template(
         "staff/calls.html",
-        calls=waitlist.open_offer_calls(),
+        calls=offers.open_offer_calls(),
         locked=locked_accounts(),
         form=CallDoneForm(formdata=None),
     )
@@ -859,7 +873,7 @@ def close_call(call_id: int):
     form = CallDoneForm()
     if not form.validate():
         abort(422)
-    waitlist.close_offer_call(call, by=current_user, now=now(), note=form.note.data)
+    offers.close_offer_call(call, by=current_user, now=now(), note=form.note.data)
     db.session.commit()
     if htmx:
         return "", 200
@@ -874,21 +888,21 @@ def close_call(call_id: int):
 def audit_log():
     form = AuditFilterForm(request.args)
     form.action.choices = [SelectChoice("", _("All actions"))] + [
-        SelectChoice(a, a) for a in desk.audit_actions()
+        SelectChoice(a, a) for a in services_audit.audit_actions()
     ]
     form.actor.choices = [SelectChoice("", _("Everyone"))] + [
-        SelectChoice(u.id, u.person.name) for u in desk.staff_users()
+        SelectChoice(u.id, u.person.name) for u in services_audit.staff_users()
     ]
     valid = form.validate()
-    filters = desk.AuditFilter()
+    filters = services_audit.AuditFilter()
     if valid:
-        filters = desk.AuditFilter(
+        filters = services_audit.AuditFilter(
             action=form.action.data or None,
             actor_id=form.actor.data,
             since=local_day_bounds(form.since.data)[0] if form.since.data else None,
             until=local_day_bounds(form.until.data)[1] if form.until.data else None,
         )
-    entries = desk.audit_entries(filters, page=page_number(request.args.get("page")))
+    entries = services_audit.audit_entries(filters, page=page_number(request.args.get("page")))
     # The page links repeat the filters, and nothing else the query carried.
     args = {name: request.args[name] for name in AUDIT_FILTERS if valid and request.args.get(name)}
     page = render_template(

@@ -1,5 +1,8 @@
+"""Teachers and helpers: their sessions, the roll, walk-ins and volunteer hours.
+
+`routes.py` holds the views and imports `bp` from here; the application factory
+imports `routes` to register them (app/__init__.py, register_blueprints)."""
+
 from flask import Blueprint
 
 bp = Blueprint("teach", __name__)
-
-from app.blueprints.teach import routes  # noqa: E402,F401

@@ -23,10 +23,6 @@ class MarkForm(FlaskForm):
     )
 
 
-class EmptyForm(FlaskForm):
-    """A POST button that still carries the CSRF token."""
-
-
 class WalkInSearchForm(FlaskForm):
     class Meta:
         csrf = False

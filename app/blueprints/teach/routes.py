@@ -11,7 +11,6 @@ from app.auth import role_required
 from app.blueprints.teach import bp
 from app.blueprints.teach.forms import (
     STATUS_LABELS,
-    EmptyForm,
     HelperForm,
     MarkForm,
     NewWalkInForm,
@@ -19,9 +18,13 @@ from app.blueprints.teach.forms import (
     WalkInSearchForm,
 )
 from app.extensions import db, htmx
+from app.forms import EmptyForm
 from app.models import Person, Session, SessionHelper
-from app.services import attendance
-from app.services.errors import BookingError, NotOnRoster
+from app.services.attendance import marking, walk_ins
+from app.services.attendance import roster as attendance_roster
+from app.services.refusals import NotOnRoster, Refusal
+from app.services.volunteering import helpers as volunteering_helpers
+from app.services.volunteering import hours as volunteering_hours
 from app.timeutil import local_date, now
 
 SIGN_IN_BLANK_LINES = 8
@@ -30,20 +33,20 @@ SIGN_IN_BLANK_LINES = 8
 def get_roster_session(session_id: int) -> Session:
     """The session, if the current user may take its roll (404 / 403 otherwise)."""
     session = db.get_or_404(Session, session_id)
-    if not attendance.may_take_roster(current_user, session):
+    if not attendance_roster.may_take_roster(current_user, session):
         abort(403)
     return session
 
 
 def _roster_context(session: Session, **extra) -> dict:
-    lines = attendance.roster(session, viewer=current_user)
+    lines = attendance_roster.roster(session, viewer=current_user)
     return {
         "session": session,
         "lines": lines,
-        "tally": attendance.counts(lines),
+        "tally": attendance_roster.counts(lines),
         "labels": STATUS_LABELS,
         "mark_form": EmptyForm(),
-        "helpers": attendance.session_helpers(session),
+        "helpers": volunteering_helpers.session_helpers(session),
         "helper_form": HelperForm(),
         **extra,
     }
@@ -53,7 +56,7 @@ def _roster_context(session: Session, **extra) -> dict:
 @role_required("teacher", "staff")
 def today():
     moment = now()
-    sessions = attendance.teacher_sessions(current_user, moment)
+    sessions = attendance_roster.teacher_sessions(current_user, moment)
     day = local_date(moment)
     return render_template(
         "teach/today.html",
@@ -69,7 +72,7 @@ def show_roster(session_id: int):
     search = WalkInSearchForm(request.args)
     found = []
     if search.q.data and search.validate():
-        found = attendance.find_walk_ins(session, search.q.data, by=current_user, now=now())
+        found = walk_ins.find_walk_ins(session, search.q.data, by=current_user, now=now())
     return _roster_page(session, search=search, found=found)
 
 
@@ -110,7 +113,7 @@ def _on_roster_or_404(session: Session, person_id: int) -> Person:
     """The person on this session's roll. Anyone else, another household's person
     or an id no row has, gets the same 404 page, before the form or the time is
     looked at, so the roll tells nobody which ids exist."""
-    for line in attendance.roster(session):
+    for line in attendance_roster.roster(session):
         if line.person.id == person_id:
             return line.person
     abort(404)
@@ -125,14 +128,14 @@ def mark_person(session_id: int, person_id: int):
     if not form.validate():
         abort(422)
     try:
-        attendance.mark_attendance(session, person, form.status.data, by=current_user, now=now())
+        marking.mark_attendance(session, person, form.status.data, by=current_user, now=now())
         db.session.commit()
-    except BookingError as refusal:
+    except Refusal as refusal:
         db.session.rollback()
-        lines = attendance.roster(session, viewer=current_user)
+        lines = attendance_roster.roster(session, viewer=current_user)
         line = next((x for x in lines if x.person.id == person.id), None)
         return _after_change(session, str(refusal), "error", refusal.http_status, line)
-    line = attendance.roster_line(session, person, viewer=current_user)
+    line = attendance_roster.roster_line(session, person, viewer=current_user)
     message = _("%(name)s: %(status)s", name=person.name, status=STATUS_LABELS[line.status])
     return _after_change(session, message, "success", 200, line)
 
@@ -144,9 +147,9 @@ def mark_everyone_present(session_id: int):
     if not EmptyForm().validate():
         abort(422)
     try:
-        done = attendance.mark_all_present(session, by=current_user, now=now())
+        done = marking.mark_all_present(session, by=current_user, now=now())
         db.session.commit()
-    except BookingError as refusal:
+    except Refusal as refusal:
         db.session.rollback()
         return _after_change(session, str(refusal), "error", refusal.http_status)
     message = _("%(num)s marked present.", num=done)
@@ -163,7 +166,7 @@ def add_walk_in(session_id: int):
     # Someone the walk-in search would not find answers like an id that does not
     # exist: the service refuses both alike.
     person = db.session.get(Person, form.person_id.data)
-    refused = _walk_in_change(session, person, attendance.add_walk_in)
+    refused = _walk_in_change(session, person, walk_ins.add_walk_in)
     return refused or _after_change(
         session, _("%(name)s added as present.", name=person.name), "success", 200
     )
@@ -178,7 +181,7 @@ def _walk_in_change(session: Session, person: Person | None, change):
     except NotOnRoster:
         db.session.rollback()
         abort(404)
-    except BookingError as refusal:
+    except Refusal as refusal:
         db.session.rollback()
         return _after_change(session, str(refusal), "error", refusal.http_status)
     return None
@@ -191,7 +194,7 @@ def remove_walk_in(session_id: int, person_id: int):
     if not EmptyForm().validate():
         abort(400)
     person = db.session.get(Person, person_id)
-    refused = _walk_in_change(session, person, attendance.remove_walk_in)
+    refused = _walk_in_change(session, person, walk_ins.remove_walk_in)
     return refused or _after_change(
         session, _("%(name)s taken off the roll.", name=person.name), "success", 200
     )
@@ -210,11 +213,11 @@ def register_walk_in(session_id: int):
         message = " ".join(str(e) for errors in form.errors.values() for e in errors)
         return _after_change(session, message or _("Please check the form."), "error", 422)
     try:
-        mark = attendance.register_walk_in(
+        mark = walk_ins.register_walk_in(
             session, form.name.data.strip(), form.phone.data, by=current_user, now=now()
         )
         db.session.commit()
-    except BookingError as refusal:
+    except Refusal as refusal:
         db.session.rollback()
         return _after_change(session, str(refusal), "error", refusal.http_status)
     name = db.session.get(Person, mark.person_id).name
@@ -228,7 +231,7 @@ def print_sheet(session_id: int):
     return render_template(
         "teach/sheet.html",
         session=session,
-        lines=attendance.roster(session),
+        lines=attendance_roster.roster(session),
         blank_lines=range(SIGN_IN_BLANK_LINES),
     )
 
@@ -242,10 +245,12 @@ def add_helper(session_id: int):
         flash(" ".join(str(e) for e in form.phone.errors), "error")
         return redirect(url_for("teach.show_roster", session_id=session.id), 303)
     try:
-        entry = attendance.add_helper(session, form.phone.data, by=current_user, now=now())
+        entry = volunteering_helpers.add_helper(
+            session, form.phone.data, by=current_user, now=now()
+        )
         db.session.commit()
         flash(_("%(name)s is recorded as a helper.", name=entry.user.person.name), "success")
-    except BookingError as refusal:
+    except Refusal as refusal:
         db.session.rollback()
         flash(str(refusal), "error")
     return redirect(url_for("teach.show_roster", session_id=session.id), 303)
@@ -260,7 +265,7 @@ def remove_helper(session_id: int, helper_id: int):
         abort(404)
     if not EmptyForm().validate():
         abort(400)
-    attendance.remove_helper(entry, by=current_user, now=now())
+    volunteering_helpers.remove_helper(entry, by=current_user, now=now())
     db.session.commit()
     return redirect(url_for("teach.show_roster", session_id=session.id), 303)
 
@@ -269,5 +274,5 @@ def remove_helper(session_id: int, helper_id: int):
 @login_required
 def my_hours():
     """Anyone's own volunteer hours: teachers, and residents who helped."""
-    (hours,) = attendance.volunteer_hours(now(), current_user)
+    (hours,) = volunteering_hours.volunteer_hours(now(), current_user)
     return render_template("teach/hours.html", hours=hours)

@@ -13,8 +13,10 @@ from app.blueprints.welfare.forms import CallDoneForm, DayForm, LiftForm
 from app.csv_export import csv_response
 from app.extensions import db, htmx
 from app.models import Suspension, WelfareCall
-from app.services import attendance
-from app.services.errors import BookingError
+from app.services.refusals import Refusal
+from app.services.volunteering import hours as volunteering_hours
+from app.services.welfare import calls as welfare_calls
+from app.services.welfare import no_shows
 from app.timeutil import local_date, now
 
 
@@ -33,7 +35,7 @@ def call_list():
         "welfare/calls.html",
         form=form,
         day=day,
-        entries=attendance.welfare_call_list(day),
+        entries=welfare_calls.welfare_call_list(day),
         done_form=CallDoneForm(formdata=None),
     )
 
@@ -46,14 +48,14 @@ def complete_call(call_id: int):
     if not form.validate():
         abort(422)
     try:
-        attendance.complete_call(call, by=current_user, now=now(), note=form.note.data)
+        welfare_calls.complete_call(call, by=current_user, now=now(), note=form.note.data)
         db.session.commit()
-    except BookingError as refusal:
+    except Refusal as refusal:
         db.session.rollback()
         abort(refusal.http_status)
     if htmx:
         entry = next(
-            e for e in attendance.welfare_call_list(call.call_date) if e.call.id == call.id
+            e for e in welfare_calls.welfare_call_list(call.call_date) if e.call.id == call.id
         )
         return render_template(
             "welfare/_call.html", entry=entry, done_form=CallDoneForm(formdata=None)
@@ -67,7 +69,7 @@ def complete_call(call_id: int):
 def list_suspensions():
     return render_template(
         "welfare/suspensions.html",
-        suspensions=attendance.active_suspensions(now()),
+        suspensions=no_shows.active_suspensions(now()),
         form=LiftForm(formdata=None),
     )
 
@@ -79,7 +81,7 @@ def lift_suspension(suspension_id: int):
     form = LiftForm()
     if not form.validate():
         abort(422)
-    attendance.lift_suspension(suspension, by=current_user, now=now(), reason=form.reason.data)
+    no_shows.lift_suspension(suspension, by=current_user, now=now(), reason=form.reason.data)
     db.session.commit()
     flash(_("Online booking is open again for %(name)s.", name=suspension.person.name), "success")
     return redirect(url_for("welfare.list_suspensions"), 303)
@@ -88,7 +90,7 @@ def lift_suspension(suspension_id: int):
 @bp.get("/hours")
 @role_required("staff")
 def volunteer_hours():
-    return render_template("welfare/hours.html", rows=attendance.volunteer_hours(now()))
+    return render_template("welfare/hours.html", rows=volunteering_hours.volunteer_hours(now()))
 
 
 @bp.get("/hours.csv")
@@ -98,7 +100,7 @@ def download_hours():
         [_("Name"), _("Phone number"), _("Sessions"), _("Hours this month"), _("Hours in total")],
         (
             [row.user.person.name, row.user.phone, row.sessions, row.month_hours, row.total_hours]
-            for row in attendance.volunteer_hours(now())
+            for row in volunteering_hours.volunteer_hours(now())
         ),
         filename=f"volunteer-hours-{local_date(now()).isoformat()}.csv",
     )

@@ -1,0 +1,234 @@
+"""The kiosk's part of attendance: today's sessions for a visitor, check-in and drop-in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.formatting import lazy_when
+from app.inputs import ascii_digits, fold
+from app.models import (
+    LIVE_STATUSES,
+    Activity,
+    ActivityStatus,
+    Attendance,
+    AttendanceStatus,
+    Booking,
+    BookingStatus,
+    Channel,
+    Person,
+    Session,
+    SessionStatus,
+    User,
+)
+from app.services.attendance.leave import leave_session_ids
+from app.services.attendance.marking import PRESENT_STATUSES, attendance_of, set_status
+from app.services.attendance.roster import covering_booking, covering_bookings, int_setting
+from app.services.booking import catalogue, eligibility
+from app.services.booking.book import book
+from app.services.booking.place import check_free_to_book, insert_booking
+from app.services.booking.seats import claim_seat, needs_seat
+from app.services.booking.targets import Target
+from app.services.people.login import normalise_phone
+from app.services.refusals import (
+    Full,
+    NotAllowed,
+    NotBookable,
+    OutsideTime,
+    Refusal,
+)
+from app.timeutil import local_date, local_day_bounds
+
+# --- the kiosk ---------------------------------------------------------------
+
+
+@dataclass
+class KioskEntry:
+    session: Session
+    person: Person
+    booking: Booking | None
+    attendance: Attendance | None
+    on_leave: bool
+    seats_left: int = 0
+
+    @property
+    def checked_in(self) -> bool:
+        return self.attendance is not None and self.attendance.status in PRESENT_STATUSES
+
+
+def _today_sessions(now: datetime) -> list[Session]:
+    start, end = local_day_bounds(local_date(now))
+    return list(
+        db.session.scalars(
+            select(Session)
+            .join(Activity)
+            .options(selectinload(Session.activity))
+            .where(
+                Activity.status == ActivityStatus.PUBLISHED,
+                Session.status == SessionStatus.SCHEDULED,
+                Session.starts_at >= start,
+                Session.starts_at < end,
+                Session.ends_at > now,
+            )
+            .order_by(Session.starts_at)
+        )
+    )
+
+
+def kiosk_today(user: User, now: datetime) -> tuple[list[KioskEntry], list[KioskEntry]]:
+    """Today's sessions of the kiosk user's household: (booked, open for drop-in)."""
+    members = list(
+        db.session.scalars(
+            select(Person).where(Person.household_id == user.household_id).order_by(Person.id)
+        )
+    )
+    booked: list[KioskEntry] = []
+    drop_ins: list[KioskEntry] = []
+    for session in _today_sessions(now):
+        expected = {b.person_id: b for b in covering_bookings(session)}
+        marks = {
+            a.person_id: a
+            for a in db.session.scalars(
+                select(Attendance).where(Attendance.session_id == session.id)
+            )
+        }
+        leaves = leave_session_ids([m.id for m in members], [session.id])
+        seats = Target(session.activity, session).seats_left()
+        for person in members:
+            entry = KioskEntry(
+                session,
+                person,
+                expected.get(person.id),
+                marks.get(person.id),
+                (person.id, session.id) in leaves,
+                seats,
+            )
+            if entry.booking is not None or entry.attendance is not None or entry.on_leave:
+                booked.append(entry)
+            elif seats > 0 and person.id == user.person_id and _may_join(person, session, now):
+                drop_ins.append(entry)
+    return booked, drop_ins
+
+
+def _may_join(person: Person, session: Session, now: datetime) -> bool:
+    """Drop-ins offered on the kiosk: only classes the person could book (an elder
+    is not offered the children's after-school club)."""
+    try:
+        eligibility.check_person(person, Target(session.activity, session), now)
+    except Refusal:
+        return False
+    return True
+
+
+def kiosk_login_phone(who: str) -> str:
+    """The phone number to log in with: typed as such, or found from the member
+    number on a card (that person's own account)."""
+    who = fold(who)
+    if ascii_digits(who) is not None and len(who) <= 7:
+        # The kiosk keypad has digits only: a short number is a member card number.
+        who = f"ZX{int(who):06d}"
+    if who[:2].upper() == "ZX":
+        phone = db.session.scalar(
+            select(User.phone)
+            .join(Person, Person.id == User.person_id)
+            .where(Person.member_no == who.upper())
+        )
+        return phone or who.upper()
+    return normalise_phone(who)
+
+
+def _check_kiosk_time(session: Session, now: datetime) -> None:
+    if session.status != SessionStatus.SCHEDULED:
+        raise NotBookable(_l("This session has been cancelled."))
+    opens = session.starts_at - timedelta(minutes=int_setting("CHECK_IN_OPENS_MINUTES"))
+    if now < opens:
+        raise OutsideTime(_l("Check-in opens at %(when)s.", when=lazy_when(opens, "time")))
+    if now >= session.ends_at:
+        raise OutsideTime(_l("This session is over."))
+
+
+def drop_in(person: Person, session: Session, *, by: User, now: datetime) -> Booking:
+    """Books a free seat for today's session on the spot (kiosk).
+
+    Raises NotAllowed, Suspended, NotEligible, AlreadyBooked, Conflict or Full.
+    """
+    eligibility.check_actor(by, person)
+    target = Target(session.activity, session)
+    if session.activity.programme is not None:
+        # A childcare day follows its programme's rules, on the spot as anywhere.
+        booking = book(person, target, by=by, channel=Channel.KIOSK, now=now)
+        if booking.status != BookingStatus.CONFIRMED:
+            raise Full(_l("Sorry, there is no free seat in this session today."))
+        return booking
+    eligibility.check_not_suspended(person, by, now)
+    check_free_to_book(person, target, now)
+    if needs_seat(target, person.household_id) and not claim_seat(target, now):
+        raise Full(_l("Sorry, there is no free seat in this session today."))
+    return insert_booking(person, target, confirmed=True, channel=Channel.KIOSK, by=by, now=now)
+
+
+@dataclass
+class CheckIn:
+    attendance: Attendance
+    already: bool
+    dropped_in: bool
+
+
+def kiosk_check_in(person: Person, session: Session, *, by: User, now: datetime) -> CheckIn:
+    """签到 at the kiosk: marks the person present with the time. Twice is harmless;
+    without a booking it books a free seat first (drop-in). Only for the kiosk
+    user's own household, staff included.
+
+    Raises NotAllowed, NotBookable, OutsideTime, Full, Suspended, NotEligible.
+    """
+    if person.household_id != by.household_id:
+        raise NotAllowed()
+    if session.activity.status != ActivityStatus.PUBLISHED:
+        raise NotBookable()
+    _check_kiosk_time(session, now)
+    existing = attendance_of(session, person)
+    if existing is not None and existing.status in PRESENT_STATUSES:
+        return CheckIn(existing, True, False)
+    booking = covering_booking(session, person)
+    dropped_in = False
+    if booking is None and existing is None:
+        booking = drop_in(person, session, by=by, now=now)
+        dropped_in = True
+    attendance, _changed = set_status(
+        session,
+        person,
+        AttendanceStatus.PRESENT,
+        by=by,
+        now=now,
+        source="kiosk",
+        booking=booking,
+    )
+    return CheckIn(attendance, False, dropped_in)
+
+
+def week_for(person, now: datetime):
+    """This week's sessions the person may book, each with whether they already have it."""
+
+    mine = {
+        (activity_id, session_id)
+        for activity_id, session_id in db.session.execute(
+            select(Booking.activity_id, Booking.session_id).where(
+                Booking.person_id == person.id, Booking.status.in_(LIVE_STATUSES)
+            )
+        )
+    }
+    rows = []
+    for entry in catalogue.week_entries(now, catalogue.Filters()):
+        target = Target.of(entry.activity, entry.session)
+        try:
+            eligibility.check_person(person, target, now)
+        except Refusal:
+            continue
+        key = (entry.activity.id, target.session.id if target.session else None)
+        rows.append((entry, key in mine))
+    return rows

@@ -1,0 +1,1 @@
+"""Booking: seats, bookings, the waiting list and offers."""

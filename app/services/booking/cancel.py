@@ -1,0 +1,57 @@
+"""Cancelling a booking, and whether a cancellation is late."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from app.models import (
+    LIVE_STATUSES,
+    Booking,
+    BookingStatus,
+    User,
+)
+from app.services.booking.seats import needs_seat, release_seat
+from app.services.booking.status import transition
+from app.services.booking.targets import (
+    Target,
+)
+from app.services.booking.waitlist import promote_waitlist
+from app.services.refusals import (
+    NotAllowed,
+    NotCancellable,
+)
+
+
+def is_late_cancel(booking: Booking, now: datetime) -> bool:
+    start = Target.of_booking(booking).first_start_after(now)
+    if start is None:
+        return True
+    return now > start - timedelta(hours=booking.activity.cancel_hours)
+
+
+def cancel_booking(booking: Booking, *, by: User, now: datetime) -> list[Booking]:
+    """Cancels a booking; a freed seat goes to the waitlist at once.
+
+    Returns the bookings promoted. Raises NotAllowed or NotCancellable.
+    """
+    if not by.may_act_for(booking.person):
+        raise NotAllowed()
+    held_seat = booking.holds_seat
+    late = is_late_cancel(booking, now)
+    changed = transition(
+        booking,
+        LIVE_STATUSES,
+        {
+            "status": BookingStatus.CANCELLED,
+            "cancelled_at": now,
+            "cancelled_by_id": by.id,
+            "late_cancel": late,
+        },
+    )
+    if not changed:
+        raise NotCancellable()
+    target = Target.of_booking(booking)
+    if held_seat and needs_seat(target, booking.household_id, exclude_id=booking.id):
+        release_seat(target)
+        return promote_waitlist(target, now=now)
+    return []

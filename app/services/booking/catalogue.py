@@ -1,0 +1,231 @@
+"""What residents see of the timetable: the week's class list and each class's card."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import cache
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import (
+    LIVE_STATUSES,
+    Activity,
+    ActivityStatus,
+    Audience,
+    Booking,
+    BookingStatus,
+    Person,
+    Session,
+    SessionStatus,
+    User,
+)
+from app.services.booking.targets import Target, bookings_on_target
+from app.services.booking.waitlist import queue_figures, waitlist_position
+from app.services.people.links import acts_for_params, acts_for_query, linked_people
+from app.timeutil import local_date, local_day_bounds
+
+AUDIENCE_FILTERS = {
+    "elder": (Audience.ELDER, Audience.ALL),
+    "child": (Audience.CHILD, Audience.ALL),
+    "family": (Audience.FAMILY,),
+}
+
+
+@dataclass
+class Filters:
+    category: str | None = None
+    audience: str | None = None
+    weekday: int | None = None  # ISO weekday, 1 = Monday, in the centre's zone
+    free_only: bool = False
+
+
+@dataclass
+class Entry:
+    activity: Activity
+    session: Session
+    seats_left: int
+    waitlist_length: int
+
+    @property
+    def is_full(self) -> bool:
+        return self.seats_left <= 0
+
+
+def _waitlist_lengths(keys: set[tuple[int, int | None]]) -> dict[tuple[int, int | None], int]:
+    if not keys:
+        return {}
+    activity_ids = {a for a, _ in keys}
+    rows = db.session.execute(
+        select(Booking.activity_id, Booking.session_id, func.count(Booking.id))
+        .where(Booking.activity_id.in_(activity_ids), Booking.status == BookingStatus.WAITLISTED)
+        .group_by(Booking.activity_id, Booking.session_id)
+    )
+    return {(a, s): n for a, s, n in rows}
+
+
+def week_entries(now: datetime, filters: Filters, days: int = 7) -> list[Entry]:
+    """Sessions from today (centre time) for `days` days, with seats and queue lengths."""
+    start, _ = local_day_bounds(local_date(now))
+    end = start + timedelta(days=days)
+    query = (
+        select(Session)
+        .join(Activity)
+        .options(selectinload(Session.activity).selectinload(Activity.teacher))
+        .where(
+            Activity.status == ActivityStatus.PUBLISHED,
+            Session.status == SessionStatus.SCHEDULED,
+            Session.ends_at > now,
+            Session.starts_at >= start,
+            Session.starts_at < end,
+        )
+        .order_by(Session.starts_at, Activity.title)
+    )
+    if filters.category:
+        query = query.where(Activity.category == filters.category)
+    if filters.audience in AUDIENCE_FILTERS:
+        query = query.where(Activity.audience.in_(AUDIENCE_FILTERS[filters.audience]))
+    sessions = list(db.session.scalars(query))
+    if filters.weekday:
+        sessions = [s for s in sessions if local_date(s.starts_at).isoweekday() == filters.weekday]
+    keys = {(s.activity_id, None if s.activity.is_series else s.id) for s in sessions}
+    queues = _waitlist_lengths(keys)
+    entries = []
+    for s in sessions:
+        target = Target(s.activity, None if s.activity.is_series else s)
+        key = (s.activity_id, None if s.activity.is_series else s.id)
+        entry = Entry(s.activity, s, target.seats_left(), queues.get(key, 0))
+        if filters.free_only and entry.is_full:
+            continue
+        entries.append(entry)
+    return entries
+
+
+@dataclass
+class MemberState:
+    person: Person
+    booking: Booking | None
+    position: int | None
+
+
+@dataclass
+class Card:
+    """One bookable thing (a session, or a whole series) as the viewer sees it."""
+
+    target: Target
+    seats_left: int
+    waitlist_length: int
+    members: list[MemberState] = field(default_factory=list)
+    message: str | None = None
+    message_kind: str = "info"
+
+    @property
+    def dom_id(self) -> str:
+        if self.target.session is not None:
+            return f"card-session-{self.target.session.id}"
+        return f"card-series-{self.target.activity.id}"
+
+    def position_of(self, booking: Booking) -> int | None:
+        """The booking's place in the queue, if it is one of the card's."""
+        return next((m.position for m in self.members if m.booking is booking), None)
+
+    @property
+    def bookable_members(self) -> list[Person]:
+        return [m.person for m in self.members if m.booking is None]
+
+
+def card_for(target: Target, viewer: User | None) -> Card:
+    """The card as `viewer` sees it: with the people they book for and their
+    bookings on this target, loaded in one query."""
+    return card_with(target, members_with_bookings(viewer, target) if viewer else [])
+
+
+def card_with(target: Target, members: list[tuple[Person, Booking | None]]) -> Card:
+    """The card, given the viewer's people and their live bookings on the target."""
+    waiting = [b for _, b in members if b is not None and b.status == BookingStatus.WAITLISTED]
+    # First, as it also reads a seat count that a claim on a full class left unread.
+    figures = queue_figures(target, waiting) if waiting else None
+    seats = target.seats_left()
+    if figures is None and seats <= 0:
+        figures = queue_figures(target, [])
+    length, positions = figures or (0, {})
+    # The card shows the queue only when full; while seats are free nobody waits.
+    card = Card(target, seats, length if seats <= 0 else 0)
+    for person, booking in members:
+        position = positions.get(booking.id) if booking is not None else None
+        card.members.append(MemberState(person, booking, position))
+    return card
+
+
+def members_with_bookings(viewer: User, target: Target) -> list[tuple[Person, Booking | None]]:
+    """Everyone the viewer books for, each with their live booking on the target
+    (at most one: a unique index sees to it), in one query."""
+    params = {**acts_for_params(viewer), **target.bookings_params()}
+    query = _members_query(series=target.session is None)
+    return [(person, booking) for person, booking in db.session.execute(query, params)]
+
+
+def with_new_booking(
+    members: list[tuple[Person, Booking | None]], booking: Booking
+) -> list[tuple[Person, Booking | None]]:
+    """`members` as read before `booking` was made."""
+    return [(p, booking if p.id == booking.person_id else b) for p, b in members]
+
+
+@cache
+def _members_query(series: bool) -> Select:
+    live = and_(
+        Booking.person_id == Person.id,
+        bookings_on_target(series),
+        Booking.status.in_(LIVE_STATUSES),
+    )
+    return acts_for_query().add_columns(Booking).outerjoin(Booking, live)
+
+
+def upcoming_sessions(activity: Activity, now: datetime, limit: int = 12) -> list[Session]:
+    return list(
+        db.session.scalars(
+            select(Session)
+            .where(
+                Session.activity_id == activity.id,
+                Session.status == SessionStatus.SCHEDULED,
+                Session.ends_at > now,
+            )
+            .order_by(Session.starts_at)
+            .limit(limit)
+        )
+    )
+
+
+def household_bookings(user: User, now: datetime) -> list[tuple[Booking, int | None]]:
+    """The live bookings, not over yet, of the household and of people linked to
+    the user (代办), soonest first, with waitlist positions."""
+
+    bookings = list(
+        db.session.scalars(
+            select(Booking)
+            .options(
+                selectinload(Booking.activity),
+                selectinload(Booking.session),
+                selectinload(Booking.person),
+            )
+            .where(
+                or_(
+                    Booking.household_id == user.household_id,
+                    Booking.person_id.in_([p.id for p in linked_people(user)]),
+                ),
+                Booking.status.in_(LIVE_STATUSES),
+            )
+        )
+    )
+    result = []
+    for booking in bookings:
+        target = Target.of_booking(booking)
+        end = target.last_end()
+        if end is None or end <= now:
+            continue
+        result.append((booking, waitlist_position(booking)))
+    result.sort(key=lambda pair: Target.of_booking(pair[0]).first_start_after(now) or now)
+    return result

@@ -1,0 +1,70 @@
+"""The desk books, cancels and takes leave on someone's behalf, with an audit record."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from app.models import (
+    Booking,
+    Channel,
+    Person,
+    User,
+)
+from app.services import audit
+from app.services.attendance.leave import take_leave
+from app.services.booking.book import book
+from app.services.booking.cancel import cancel_booking
+from app.services.booking.targets import Target
+from app.services.messaging.notices import notify_household
+
+
+def _booking_facts(booking: Booking) -> dict:
+    return {
+        "person": booking.person.name,
+        "activity": booking.activity.title,
+        "session_id": booking.session_id,
+        "status": booking.status,
+        "channel": booking.channel,
+    }
+
+
+def book_for(person: Person, target: Target, *, by: User, channel: str, now: datetime) -> Booking:
+    """Staff book a resident (who phoned or came to the desk); the household is told
+    and the act audited. Raises what `book` raises."""
+    booking = book(person, target, by=by, channel=channel, now=now)
+    if booking.person.household_id != by.household_id:
+        notify_household("booked_by_staff", booking, now)
+    audit.record(by, "booking.on_behalf", booking, now, after=_booking_facts(booking))
+    return booking
+
+
+def cancel_for(booking: Booking, *, by: User, now: datetime) -> list[Booking]:
+    """Staff cancel a resident's booking; the household is told and the act audited.
+    Raises what `cancel_booking` raises."""
+    before = _booking_facts(booking)
+    promoted = cancel_booking(booking, by=by, now=now)
+    notify_household("cancelled_by_staff", booking, now)
+    audit.record(
+        by,
+        "booking.cancel_on_behalf",
+        booking,
+        now,
+        before=before,
+        after=_booking_facts(booking) | {"promoted": len(promoted)},
+    )
+    return promoted
+
+
+def leave_for(booking: Booking, session, *, by: User, now: datetime):
+    """Staff note 请假 for a resident who phoned or came to the desk; audited.
+    Raises what `attendance.take_leave` raises."""
+
+    leave = take_leave(booking, session, by=by, now=now, channel=Channel.DESK)
+    audit.record(
+        by,
+        "booking.leave_on_behalf",
+        booking,
+        now,
+        after={"session_id": session.id, "starts_at": session.starts_at.isoformat()},
+    )
+    return leave

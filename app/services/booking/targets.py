@@ -1,0 +1,126 @@
+"""What can be booked: one session or a whole term (a `Target`), and the SQL
+clauses the booking rules share (bookings on a target, bookings covering a session)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, bindparam, func, or_, select
+
+from app.extensions import db
+from app.models import Activity, Booking, BookingStatus, Leave, Session, SessionStatus
+from app.services.refusals import NotBookable
+
+
+@dataclass(frozen=True)
+class Target:
+    activity: Activity
+    session: Session | None  # None: the series, every session of the activity
+
+    @classmethod
+    def of(cls, activity: Activity, session: Session | None = None) -> Target:
+        """Raises NotBookable when the pair does not match the activity's enrolment."""
+        if activity.is_series:
+            return cls(activity, None)
+        if session is None or session.activity_id != activity.id:
+            raise NotBookable()
+        return cls(activity, session)
+
+    @classmethod
+    def of_booking(cls, booking: Booking) -> Target:
+        return cls(booking.activity, booking.session)
+
+    @property
+    def is_series_date(self) -> bool:
+        """One date of a term class: drop-ins and one-time waitlisters for that day."""
+        return self.session is not None and self.activity.is_series
+
+    @property
+    def seat_row(self) -> Activity | Session:
+        """The row whose `taken`/`capacity` count seats for this target."""
+        return self.session if self.session is not None else self.activity
+
+    @property
+    def seat_model(self):
+        return Session if self.session is not None else Activity
+
+    def bookings_clause(self):
+        """SQL condition selecting bookings on this target."""
+        return bookings_on_target(self.session is None, self.bookings_params())
+
+    def bookings_params(self) -> dict:
+        """Values for `bookings_on_target()` of this target's kind."""
+        if self.session is not None:
+            return {"session_id": self.session.id}
+        return {"activity_id": self.activity.id}
+
+    def sessions(self) -> list[Session]:
+        """The scheduled sessions this target covers."""
+        if self.session is not None:
+            return [self.session] if self.session.status == SessionStatus.SCHEDULED else []
+        return [s for s in self.activity.sessions if s.status == SessionStatus.SCHEDULED]
+
+    def first_start(self) -> datetime | None:
+        sessions = self.sessions()
+        return sessions[0].starts_at if sessions else None
+
+    def first_start_after(self, now: datetime) -> datetime | None:
+        return next((s.starts_at for s in self.sessions() if s.starts_at > now), None)
+
+    def last_end(self) -> datetime | None:
+        sessions = self.sessions()
+        return max(s.ends_at for s in sessions) if sessions else None
+
+    def seats_left(self) -> int:
+        row = self.seat_row
+        if self.is_series_date:
+            return max(
+                min(series_date_capacity(self.session) - row.taken, row.capacity - row.taken), 0
+            )
+        return max(row.capacity - row.taken, 0)
+
+
+def bookings_on_target(series: bool, values: dict | None = None):
+    """SQL condition selecting bookings on a target: a series' (`activity_id`) or one
+    session's (`session_id`). Without `values` the ids are bind parameters, for
+    statements built once and given `Target.bookings_params()` when run."""
+
+    def param(name: str):
+        return bindparam(name, values[name], unique=True) if values else bindparam(name)
+
+    if series:
+        return and_(Booking.activity_id == param("activity_id"), Booking.session_id.is_(None))
+    return Booking.session_id == param("session_id")
+
+
+def covers_session():
+    """Join condition: the booking covers the session (it is for that session, or
+    for the whole term of its activity)."""
+    return or_(
+        Booking.session_id == Session.id,
+        and_(Booking.session_id.is_(None), Booking.activity_id == Session.activity_id),
+    )
+
+
+def live_leaves_clause(session_id_column):
+    """SQL count of leaves on a session taken by people still enrolled for the term."""
+    return (
+        select(func.count(Leave.id))
+        .join(Booking, Booking.id == Leave.booking_id)
+        .where(
+            Leave.session_id == session_id_column,
+            Booking.session_id.is_(None),
+            Booking.status == BookingStatus.CONFIRMED,
+        )
+        .scalar_subquery()
+    )
+
+
+def series_date_capacity(session: Session) -> int:
+    """Seats on one date of a term class for people not enrolled for the term:
+    the room's capacity, minus the term enrolments, plus enrolled people on leave."""
+    activity_taken = select(Activity.taken).where(Activity.id == session.activity_id)
+    enrolled = db.session.scalar(activity_taken)
+    leaves = db.session.scalar(select(live_leaves_clause(session.id)))
+    return session.capacity - enrolled + leaves

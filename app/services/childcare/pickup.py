@@ -1,0 +1,154 @@
+"""Handing a child over at the door: the code check, wrong-code locks and refusals."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+
+from app.extensions import db
+from app.models import (
+    Attendance,
+    AuditEntry,
+    Person,
+    PickupAttempt,
+    PickupPerson,
+    Session,
+    User,
+)
+from app.services import audit
+from app.services.childcare.pickup_list import code_matches
+from app.services.refusals import NotAllowed
+from app.timeutil import local_date, local_day_bounds
+
+MAX_WRONG_CODES = 5
+
+
+REFUSALS = {
+    "wrong_code": _l("The pickup code is wrong. The child stays with the teacher."),
+    "not_listed": _l("This person is not on the child's pickup list. The child stays."),
+    "not_today": _l("This person may collect the child on another day only. The child stays."),
+    "not_here": _l("This child is not checked in, so there is nothing to check out."),
+    "too_many": _l(
+        "Too many wrong codes for this child today. Please call the front desk and the guardian."
+    ),
+}
+
+
+# --- check-out -------------------------------------------------------------------
+
+
+LOCK_LIFTED = "pickup_lock_lifted"
+
+
+def _wrong_codes_today(child: Person, now: datetime) -> int:
+    """Wrong codes for the child today, since staff last lifted the lock."""
+    start, end = local_day_bounds(local_date(now))
+    lifted = db.session.scalar(
+        select(func.max(AuditEntry.created_at)).where(
+            AuditEntry.action == LOCK_LIFTED,
+            AuditEntry.subject_type == "person",
+            AuditEntry.subject_id == child.id,
+            AuditEntry.created_at >= start,
+        )
+    )
+    if lifted is not None:
+        start = lifted
+    return db.session.scalar(
+        select(func.count(PickupAttempt.id)).where(
+            PickupAttempt.child_id == child.id,
+            PickupAttempt.ok.is_(False),
+            PickupAttempt.reason == "wrong_code",
+            PickupAttempt.created_at >= start,
+            PickupAttempt.created_at < end,
+        )
+    )
+
+
+def check_out(
+    child: Person,
+    session: Session,
+    *,
+    pickup_person_id: int | None,
+    code: str,
+    by: User,
+    now: datetime,
+) -> PickupAttempt:
+    """Lets the child go with a listed person who gives the right code. Every attempt
+    is logged; a refused one comes back with `ok` False and a `reason` (see
+    REFUSALS) and the child stays checked in.
+
+    Check-outs of one child are serialised on its attendance row (FOR UPDATE), so
+    parallel wrong codes are counted one after another and no more than
+    MAX_WRONG_CODES are tried."""
+    attendance = db.session.scalar(
+        select(Attendance)
+        .where(Attendance.session_id == session.id, Attendance.person_id == child.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    pickup = db.session.get(PickupPerson, pickup_person_id) if pickup_person_id else None
+    listed = pickup is not None and pickup.child_id == child.id
+    attempt = PickupAttempt(
+        session_id=session.id,
+        child_id=child.id,
+        attendance_id=attendance.id if attendance else None,
+        pickup_person_id=pickup.id if listed else None,
+        pickup_name=pickup.name if listed else None,
+        ok=False,
+        teacher_id=by.id,
+        created_at=now,
+    )
+    if attendance is None or attendance.checked_in_at is None or attendance.checked_out_at:
+        attempt.reason = "not_here"
+    elif not listed:
+        attempt.reason = "not_listed"
+    elif pickup.valid_on is not None and pickup.valid_on != local_date(now):
+        attempt.reason = "not_today"
+    elif _wrong_codes_today(child, now) >= MAX_WRONG_CODES:
+        attempt.reason = "too_many"
+    elif not code_matches(pickup, code):
+        # Letters, other scripts' digits, empty: a wrong code, logged and counted.
+        attempt.reason = "wrong_code"
+    else:
+        changed = db.session.execute(
+            update(Attendance)
+            .where(Attendance.id == attendance.id, Attendance.checked_out_at.is_(None))
+            .values(checked_out_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        db.session.expire(attendance)
+        attempt.ok = bool(changed)
+        attempt.reason = None if changed else "not_here"
+    db.session.add(attempt)
+    db.session.flush()
+    if not attempt.ok:
+        audit.record(by, "pickup_refused", child, now, after={"reason": attempt.reason})
+    return attempt
+
+
+def is_locked(child: Person, now: datetime) -> bool:
+    return _wrong_codes_today(child, now) >= MAX_WRONG_CODES
+
+
+def locked_children(attempts: list[PickupAttempt], now: datetime) -> list[Person]:
+    """The children among today's refusals whose check-out is locked."""
+    seen: dict[int, Person] = {}
+    for attempt in attempts:
+        if attempt.child_id not in seen and is_locked(attempt.child, now):
+            seen[attempt.child_id] = attempt.child
+    return list(seen.values())
+
+
+def lift_pickup_lock(child: Person, *, by: User, now: datetime, reason: str) -> None:
+    """Staff, having checked who is at the door, let the code be tried again.
+    Raises NotAllowed for anyone but staff."""
+    if not by.is_staff:
+        raise NotAllowed()
+    audit.record(by, LOCK_LIFTED, child, now, reason=reason)
+    db.session.flush()
+
+
+def refusal_message(attempt: PickupAttempt) -> str:
+    return str(REFUSALS.get(attempt.reason, REFUSALS["not_listed"]))

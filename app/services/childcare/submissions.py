@@ -1,0 +1,299 @@
+"""One submission books many child-days, decided together: the per-child limit,
+siblings together and whole weeks."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import (
+    LIVE_STATUSES,
+    Booking,
+    Person,
+    Programme,
+    Session,
+    SessionStatus,
+    User,
+)
+from app.services.booking.place import place_booking
+from app.services.booking.targets import Target
+from app.services.booking.waitlist import waitlist_position
+from app.services.childcare.grades import check_grade
+from app.services.refusals import (
+    LimitReached,
+    NotBookable,
+    Refusal,
+    WholeWeekNeeded,
+)
+
+# --- booking several children onto several days ---------------------------------
+
+
+@dataclass
+class Outcome:
+    """What happened to one (child, slot) of a submission."""
+
+    person: Person
+    session: Session | None
+    status: str  # confirmed / waitlisted / applied / refused
+    position: int | None = None
+    message: str | None = None
+    booking: Booking | None = None
+    refusal: Refusal | None = None
+
+    @property
+    def sort_key(self):
+        start = self.session.starts_at if self.session is not None else datetime.min
+        return (start, self.person.id)
+
+
+def refused_outcome(person: Person, session: Session | None, refusal: Refusal) -> Outcome:
+    """A refused pair: the message for people and the refusal itself (which
+    `book_day` raises again for the one-pair callers)."""
+    return Outcome(person, session, "refused", message=str(refusal), refusal=refusal)
+
+
+def lock_people(people: Iterable[Person]) -> None:
+    """Serialises submissions for the same children (PostgreSQL row locks, taken in
+    id order; SQLite's write transaction already serialises everything), so a
+    per-child limit cannot be passed by two submissions at once."""
+    ids = sorted({p.id for p in people})
+    if ids:
+        db.session.execute(select(Person.id).where(Person.id.in_(ids)).with_for_update())
+
+
+def lock_sessions(sessions: Iterable[Session]) -> None:
+    """Locks the slots in id order before any seat is claimed, so two submissions
+    whose slots overlap cannot deadlock on PostgreSQL."""
+    ids = sorted({s.id for s in sessions})
+    if ids:
+        db.session.execute(
+            select(Session.id).where(Session.id.in_(ids)).order_by(Session.id).with_for_update()
+        )
+
+
+def live_days(programme: Programme, person: Person) -> int:
+    """How many live bookings the child holds on the programme's slots."""
+    return db.session.scalar(
+        select(func.count(Booking.id)).where(
+            Booking.activity_id == programme.activity_id,
+            Booking.person_id == person.id,
+            Booking.status.in_(LIVE_STATUSES),
+        )
+    )
+
+
+def check_day_limit(
+    programme: Programme, person: Person, counted: dict[int, int], used_before
+) -> None:
+    """Raises LimitReached when the child already holds the programme's per-child
+    number of days. `counted` keeps each child's count within one submission
+    (read once with `used_before`); the caller adds the day it then takes."""
+    if programme.per_child_limit is None:
+        return
+    if person.id not in counted:
+        counted[person.id] = used_before(programme, person)
+    if counted[person.id] >= programme.per_child_limit:
+        raise LimitReached(
+            _l(
+                "%(name)s has reached the limit of %(limit)s days for this programme.",
+                name=person.name,
+                limit=programme.per_child_limit,
+            )
+        )
+
+
+def _check_pairs(
+    programme: Programme,
+    pairs: list[tuple[Person, Session]],
+    counted: dict[int, int],
+    used_before,
+) -> tuple[list[tuple[Person, Session]], list[Outcome]]:
+    """Checks what can be decided before any seat is touched: the slot belongs to
+    the programme, the child's grade, the per-child limit, whole weeks."""
+    accepted, refused = [], []
+    slot_of = {s.session_id: s for s in programme.slots}
+    for person, session in pairs:
+        slot = slot_of.get(session.id)
+        try:
+            if slot is None:
+                raise NotBookable()
+            check_grade(programme, person, slot.day)
+            check_day_limit(programme, person, counted, used_before)
+            if programme.per_child_limit is not None:
+                counted[person.id] += 1
+        except Refusal as refusal:
+            refused.append(refused_outcome(person, session, refusal))
+            continue
+        accepted.append((person, session))
+    return accepted, refused
+
+
+def _week_blocks(
+    programme: Programme, pairs: list[tuple[Person, Session]], now: datetime
+) -> tuple[dict, list[Outcome]]:
+    """Groups a child's chosen slots by (week, slot kind); each group must hold every
+    bookable slot of that kind in that week."""
+    slot_of = {s.session_id: s for s in programme.slots}
+    bookable = defaultdict(set)
+    for slot in programme.slots:
+        if slot.session.status == SessionStatus.SCHEDULED and slot.session.starts_at > now:
+            bookable[(slot.day.isocalendar()[:2], slot.kind)].add(slot.session_id)
+    groups = defaultdict(list)
+    for person, session in pairs:
+        slot = slot_of[session.id]
+        groups[(person.id, slot.day.isocalendar()[:2], slot.kind)].append((person, session))
+    blocks, refused = {}, []
+    for (person_id, week, kind), members in groups.items():
+        if {s.id for _, s in members} != bookable[(week, kind)]:
+            refusal = WholeWeekNeeded(
+                _l("This programme is booked by whole weeks. Please tick every day of the week.")
+            )
+            refused.extend(refused_outcome(p, s, refusal) for p, s in members)
+            continue
+        blocks[(person_id, week, kind)] = members
+    return blocks, refused
+
+
+def _units(programme: Programme, pairs, *, together: bool, now: datetime):
+    """Splits a submission into units decided as one: a single (child, slot); all
+    children of a household on one slot when booked together; a child's whole
+    week with weekly blocks (and all the household's children's weeks if together)."""
+    refused: list[Outcome] = []
+    if programme.weekly_blocks and not programme.is_afterschool:
+        blocks, refused = _week_blocks(programme, pairs, now)
+        units = defaultdict(list)
+        for (person_id, week, kind), members in blocks.items():
+            person = members[0][0]
+            key = (person.household_id, week, kind) if together else (person_id, week, kind)
+            units[key].extend(members)
+    else:
+        units = defaultdict(list)
+        for person, session in pairs:
+            key = (person.household_id, session.id) if together else (person.id, session.id)
+            units[key].append((person, session))
+    ordered = sorted(units.values(), key=lambda unit: min((s.starts_at, s.id) for _, s in unit))
+    return [
+        sorted(u, key=lambda pair: (pair[1].starts_at, pair[1].id, pair[0].id)) for u in ordered
+    ], refused
+
+
+def slot_target(programme: Programme, session: Session) -> Target:
+    return Target(programme.activity, None if programme.is_afterschool else session)
+
+
+def _decide_unit(programme, unit, *, by, channel, now) -> list[Outcome]:
+    """Books every pair of a unit; all confirmed, or all waitlisted together."""
+    outcomes: list[Outcome] = []
+    pending = list(unit)
+    waitlist_only = False
+    while pending:
+        savepoint = db.session.begin_nested()
+        booked: list[tuple[Person, Session, Booking]] = []
+        failed = None
+        for person, session in pending:
+            try:
+                booking = place_booking(
+                    person,
+                    slot_target(programme, session),
+                    by=by,
+                    channel=channel,
+                    now=now,
+                    waitlist_only=waitlist_only,
+                )
+            except Refusal as refusal:
+                failed = (person, session, refusal)
+                break
+            booked.append((person, session, booking))
+        if failed is not None:
+            # One pair said no: the others are decided again without it.
+            savepoint.rollback()
+            person, session, refusal = failed
+            outcomes.append(refused_outcome(person, session, refusal))
+            pending.remove((person, session))
+            continue
+        statuses = {b.status for _, _, b in booked}
+        if len(statuses) > 1 and not waitlist_only:
+            savepoint.rollback()
+            waitlist_only = True
+            continue
+        savepoint.commit()
+        for person, session, booking in booked:
+            outcomes.append(
+                Outcome(
+                    person,
+                    session,
+                    booking.status,
+                    position=waitlist_position(booking),
+                    booking=booking,
+                )
+            )
+        break
+    return outcomes
+
+
+def book_days(
+    programme: Programme,
+    pairs: list[tuple[Person, Session]],
+    *,
+    together: bool = False,
+    by: User,
+    channel: str,
+    now: datetime,
+) -> list[Outcome]:
+    """Books each (child, slot) on its own and returns one outcome per pair:
+    confirmed, waitlisted (with position) or refused with the reason.
+
+    Refusals are outcomes, not exceptions, so one full or ineligible day never
+    spoils the rest of a submission.
+    """
+    lock_people(p for p, _ in pairs)
+    if programme.is_afterschool:
+        # A term enrolment: one booking per child whatever slot was ticked.
+        seen, unique = set(), []
+        for person, session in pairs:
+            if person.id not in seen:
+                seen.add(person.id)
+                unique.append((person, session))
+        pairs = unique
+    else:
+        lock_sessions(s for _, s in pairs)
+    accepted, outcomes = _check_pairs(programme, pairs, {}, live_days)
+    units, refused = _units(programme, accepted, together=together, now=now)
+    outcomes.extend(refused)
+    for unit in units:
+        outcomes.extend(_decide_unit(programme, unit, by=by, channel=channel, now=now))
+    return sorted(outcomes, key=lambda o: o.sort_key)
+
+
+def book_day(
+    programme: Programme, person: Person, target: Target, *, by: User, channel: str, now: datetime
+) -> Booking:
+    """One child on one slot from a class page, the kiosk or the desk: exactly the
+    rules of the programme page (grade, day limit, whole weeks, the lottery), as a
+    submission of that one pair. An after-school term is booked with its next day.
+
+    Raises the refusal the programme page would show for that pair."""
+    if target.is_series_date:
+        raise NotBookable(
+            _l("The after-school club is booked for the whole term, on its programme page.")
+        )
+    session = target.session or _next_slot_session(programme, now)
+    if session is None:
+        raise NotBookable()
+    (outcome,) = book_days(programme, [(person, session)], by=by, channel=channel, now=now)
+    if outcome.refusal is not None:
+        raise outcome.refusal
+    return outcome.booking
+
+
+def _next_slot_session(programme: Programme, now: datetime) -> Session | None:
+    sessions = [slot.session for slot in programme.slots]
+    coming = [s for s in sessions if s.status == SessionStatus.SCHEDULED and s.starts_at > now]
+    return min(coming or sessions, key=lambda s: (s.starts_at, s.id), default=None)

@@ -1,0 +1,2 @@
+"""Messaging: notices to households, the outbox that sends them, reminders and
+the kiosk's calls for staff."""

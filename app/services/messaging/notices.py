@@ -1,0 +1,56 @@
+"""Notices to a household about its bookings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Booking, Notice, Person, User
+from app.services.messaging.outbox import queue_notices
+
+
+def household_users(household_id: int) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Person, User.person_id == Person.id)
+            .where(Person.household_id == household_id, User.active.is_(True))
+        )
+    )
+
+
+def booking_params(booking: Booking) -> dict:
+    target_start = (
+        booking.session.starts_at
+        if booking.session is not None
+        else next((s.starts_at for s in booking.activity.sessions), None)
+    )
+    return {
+        "person": booking.person.name,
+        "activity_id": booking.activity_id,
+        "title": booking.activity.title,
+        "title_en": booking.activity.title_en,
+        "starts_at": target_start.isoformat() if target_start else None,
+        "series": booking.session_id is None,
+    }
+
+
+def notify_household(kind: str, booking: Booking, now: datetime, **extra) -> list[Notice]:
+    """Puts one notice about `booking` in the inbox of every user of its household."""
+    params = booking_params(booking) | extra
+    notices = [
+        Notice(user_id=user.id, kind=kind, params=params, booking_id=booking.id, created_at=now)
+        for user in household_users(booking.household_id)
+    ]
+    db.session.add_all(notices)
+
+    queue_notices(notices, now)
+    return notices
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(
+        select(func.count(Notice.id)).where(Notice.user_id == user.id, Notice.read_at.is_(None))
+    )

@@ -1,0 +1,1 @@
+"""People: households, persons, users, links for 代办, logging in and sessions."""

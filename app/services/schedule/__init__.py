@@ -1,0 +1,1 @@
+"""The timetable: activities and their sessions."""

@@ -1,0 +1,1 @@
+"""Volunteering: helpers on a session and volunteer hours."""

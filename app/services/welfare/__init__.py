@@ -1,0 +1,1 @@
+"""Welfare: no-shows and suspensions, and the call list of people to ring."""
