@@ -6,7 +6,6 @@ finished values; migrations import no app code."""
 from __future__ import annotations
 
 import ast
-import importlib.util
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -270,15 +269,3 @@ def test_migrations_import_no_app_code(path):
         elif isinstance(node, ast.ImportFrom):
             imported.add(node.module or "")
     assert not {name for name in imported if name == "app" or name.startswith("app.")}
-
-
-def test_migration_0010_hashes_codes_as_the_app_checks_them(app):
-    path = next(p for p in _migrations() if "_0010_" in p.name)
-    spec = importlib.util.spec_from_file_location("migration_0010", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    with app.app_context():
-        for key in (None, "a pickup key"):
-            app.config["PICKUP_CODE_KEY"] = key
-            assert module._hash_code(module._code_key(), "0427") == pickup_list.hash_code("0427")
-    assert "PICKUP_CODE_KEY" in module.__doc__ and "must be the same" in module.__doc__
