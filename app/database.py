@@ -1,4 +1,4 @@
-"""Engine set-up per dialect.
+"""Engine set-up per dialect, and the transaction rules the app keeps.
 
 SQLite: WAL, a busy timeout, and write transactions that take the write lock when
 they begin (BEGIN IMMEDIATE). A deferred transaction that reads and then writes
@@ -12,6 +12,25 @@ A database server: a pooled connection is pinged before use only when it has sat
 idle for a while (`DB_PING_AFTER_IDLE` seconds). One that served a request a moment
 ago is alive, and pinging at every checkout cost two round trips per booking (one
 before its commit, one after).
+
+The speed and transaction contract (docs/ARCHITECTURE.md has the whole list):
+1. GET/HEAD begin deferred; every other request, and all work outside a request
+   (CLI, jobs, threads), begins with BEGIN IMMEDIATE on SQLite (`_on_begin`; the
+   mode is set per request in app/__init__.py `_transaction_mode`).
+   `read_only_transactions()` / `write_transactions()` change it for a block.
+2. SQLite writers wait on a flock of `<database>-writers` before BEGIN IMMEDIATE
+   and let go at commit or rollback (`_WriterQueue`); not for in-memory databases.
+3. After a request's first commit the rest of it runs deferred (`_reads_after_commit`).
+   A second write in that request needs `write_transactions()`.
+4. One commit per request, in the view; services flush and never commit. GET never
+   writes, except inside `write_transactions()`.
+5. On SQLite every read in a write transaction holds the whole database: read after
+   the commit (`reads_hold_the_write_lock()` is True). On a server, reads lock
+   nothing and may come before the seat claim.
+6. Nothing slow (hashing, mail, HTTP) between BEGIN/claim and commit.
+7. Requests run with `expire_on_commit` off: a Core UPDATE must expire or set the
+   attributes it changed (as the seat claim and the status transition do).
+8. Hot statements are built once (`functools.cache` builders with bind parameters).
 """
 
 from __future__ import annotations
