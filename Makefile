@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi.py
 
-.PHONY: run test test-pg bench lint translations messages clean
+.PHONY: run test test-pg bench lint measures translations messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,12 @@ bench: $(VENV)/.dev translations
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# The codebase's shape: the measures of scripts/measures.py, then the layer contracts of
+# pyproject.toml. Both run, so one pass lists every violation; either failing fails.
+measures: $(VENV)/.dev
+	$(BIN)/python scripts/measures.py; status=$$?; \
+	$(BIN)/lint-imports --no-cache --no-logo || status=1; exit $$status
 
 # Re-extract strings and merge them into the catalogs after changing texts.
 messages: $(VENV)/.dev
