@@ -4,9 +4,10 @@ check-out only with a listed person's code, late pickups and who is here."""
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import delete, select
 
 from app.extensions import db
-from app.models import Attendance, AuditEntry, PickupAttempt, PickupPerson, Role
+from app.models import Attendance, AuditEntry, PickupAttempt, PickupLock, PickupPerson, Role
 from app.services.childcare.door import (
     batch_check_in,
     check_in,
@@ -17,6 +18,7 @@ from app.services.childcare.door import (
 from app.services.childcare.pickup import (
     MAX_WRONG_CODES,
     check_out,
+    is_locked,
     lift_pickup_lock,
     locked_children,
 )
@@ -161,6 +163,54 @@ def test_only_staff_lift_a_pickup_lock_and_codes_count_afresh(make, setup, now):
     assert done.ok
     entry = db.session.query(AuditEntry).filter_by(action="pickup_lock_lifted").one()
     assert entry.actor_id == staff.id and entry.reason == "外婆本人，看过身份证"
+
+
+def test_the_lock_is_its_own_state_so_thinning_the_logs_changes_nothing(make, setup, now):
+    """Retention may delete audit entries and attempts: a locked child stays locked,
+    and a lifted lock stays lifted."""
+    teacher, _, _, kids, today, grandma = setup
+    for kid in kids:
+        check_in(kid, today, by=teacher, now=now)
+    wrong = "0000" if grandma.issued_code != "0000" else "1111"
+    for _ in range(MAX_WRONG_CODES):
+        check_out(kids[0], today, pickup_person_id=grandma.id, code=wrong, by=teacher, now=now)
+    staff = make.user(role=Role.STAFF, age=40)
+    lifted = kids[1]
+    grandpa = add_pickup_person(
+        lifted, name="外公", phone="13700000002", relation="外公", by=setup[2], now=now
+    )
+    for _ in range(MAX_WRONG_CODES):
+        check_out(lifted, today, pickup_person_id=grandpa.id, code=wrong, by=teacher, now=now)
+    lift_pickup_lock(lifted, by=staff, now=now, reason="外公本人")
+    db.session.execute(delete(AuditEntry))
+    db.session.execute(delete(PickupAttempt))
+    db.session.expire_all()
+
+    still = check_out(
+        kids[0], today, pickup_person_id=grandma.id, code=grandma.issued_code, by=teacher, now=now
+    )
+    assert still.reason == "too_many"
+    gone = check_out(
+        lifted, today, pickup_person_id=grandpa.id, code=grandpa.issued_code, by=teacher, now=now
+    )
+    assert gone.ok
+    lock = db.session.scalars(select(PickupLock).order_by(PickupLock.child_id)).all()
+    assert [(row.child_id, row.wrong_codes, row.locked_at is not None) for row in lock] == [
+        (kids[0].id, MAX_WRONG_CODES, True),
+        (lifted.id, 0, False),
+    ]
+    assert lock[1].lifted_by_id == staff.id and lock[1].lift_reason == "外公本人"
+
+
+def test_wrong_codes_count_per_local_day(setup, now):
+    teacher, _, _, kids, today, grandma = setup
+    check_in(kids[0], today, by=teacher, now=now)
+    wrong = "0000" if grandma.issued_code != "0000" else "1111"
+    for _ in range(MAX_WRONG_CODES):
+        check_out(kids[0], today, pickup_person_id=grandma.id, code=wrong, by=teacher, now=now)
+    tomorrow = now + timedelta(days=1)
+    assert locked_children(refused_attempts(now), now) == [kids[0]]
+    assert not is_locked(kids[0], tomorrow)
 
 
 def test_who_is_here_and_late_pickups(make, now, setup):
