@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import pytest
 
 from app.extensions import db
+from app.jobs import run_all
 from app.models import (
     Audience,
     Booking,
@@ -22,7 +23,6 @@ from app.services.attendance import marking as attendance_marking
 from app.services.attendance import roster, walk_ins
 from app.services.booking.book import book
 from app.services.booking.targets import Target
-from app.services.jobs import run_all
 from app.services.refusals import (
     AlreadyBooked,
     Full,

@@ -272,7 +272,7 @@ def test_who_counts_as_guardian_and_child(make, now):
 
 
 def test_expired_one_day_people_are_never_listed_and_the_job_deletes_them(setup, now):
-    from app.services.jobs import run_all
+    from app.jobs import run_all
 
     _, _, guardian, kids, _, _ = setup
     tomorrow = now.date() + timedelta(days=1)
