@@ -86,10 +86,6 @@ class Programme(db.Model):
     )
 
     @property
-    def weekday_list(self) -> list[int]:
-        return [int(d) for d in self.weekdays.split(",") if d]
-
-    @property
     def is_afterschool(self) -> bool:
         return self.kind == ProgrammeKind.AFTERSCHOOL
 
