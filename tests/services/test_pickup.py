@@ -129,12 +129,27 @@ def test_a_removed_person_can_no_longer_pick_up(setup, now):
     assert attempt.reason == "not_listed"
 
 
+def _wrong_code(person: PickupPerson) -> str:
+    return "0000" if person.issued_code != "0000" else "1111"
+
+
+def _lock_out(child, session, person, teacher, now) -> None:
+    """Types MAX_WRONG_CODES wrong codes for `person` collecting `child`."""
+    for _ in range(MAX_WRONG_CODES):
+        check_out(
+            child,
+            session,
+            pickup_person_id=person.id,
+            code=_wrong_code(person),
+            by=teacher,
+            now=now,
+        )
+
+
 def test_too_many_wrong_codes_lock_check_out(setup, now):
     teacher, _, _, kids, today, grandma = setup
     check_in(kids[0], today, by=teacher, now=now)
-    wrong = "0000" if grandma.issued_code != "0000" else "1111"
-    for _ in range(MAX_WRONG_CODES):
-        check_out(kids[0], today, pickup_person_id=grandma.id, code=wrong, by=teacher, now=now)
+    _lock_out(kids[0], today, grandma, teacher, now)
     locked = check_out(
         kids[0], today, pickup_person_id=grandma.id, code=grandma.issued_code, by=teacher, now=now
     )
@@ -144,9 +159,7 @@ def test_too_many_wrong_codes_lock_check_out(setup, now):
 def test_only_staff_lift_a_pickup_lock_and_codes_count_afresh(make, setup, now):
     teacher, _, _, kids, today, grandma = setup
     check_in(kids[0], today, by=teacher, now=now)
-    wrong = "0000" if grandma.issued_code != "0000" else "1111"
-    for _ in range(MAX_WRONG_CODES):
-        check_out(kids[0], today, pickup_person_id=grandma.id, code=wrong, by=teacher, now=now)
+    _lock_out(kids[0], today, grandma, teacher, now)
     assert locked_children(refused_attempts(now), now) == [kids[0]]
     with pytest.raises(NotAllowed):
         lift_pickup_lock(kids[0], by=teacher, now=now, reason="grandma is here")
@@ -155,7 +168,14 @@ def test_only_staff_lift_a_pickup_lock_and_codes_count_afresh(make, setup, now):
     lift_pickup_lock(kids[0], by=staff, now=later, reason="外婆本人，看过身份证")
     assert locked_children(refused_attempts(later), later) == []
     # One more wrong code does not lock again at once; the right code lets her go.
-    check_out(kids[0], today, pickup_person_id=grandma.id, code=wrong, by=teacher, now=later)
+    check_out(
+        kids[0],
+        today,
+        pickup_person_id=grandma.id,
+        code=_wrong_code(grandma),
+        by=teacher,
+        now=later,
+    )
     done = check_out(
         kids[0], today, pickup_person_id=grandma.id, code=grandma.issued_code, by=teacher, now=later
     )
@@ -170,16 +190,13 @@ def test_the_lock_is_its_own_state_so_thinning_the_logs_changes_nothing(make, se
     teacher, _, _, kids, today, grandma = setup
     for kid in kids:
         check_in(kid, today, by=teacher, now=now)
-    wrong = "0000" if grandma.issued_code != "0000" else "1111"
-    for _ in range(MAX_WRONG_CODES):
-        check_out(kids[0], today, pickup_person_id=grandma.id, code=wrong, by=teacher, now=now)
+    _lock_out(kids[0], today, grandma, teacher, now)
     staff = make.user(role=Role.STAFF, age=40)
     lifted = kids[1]
     grandpa = add_pickup_person(
         lifted, name="外公", phone="13700000002", relation="外公", by=setup[2], now=now
     )
-    for _ in range(MAX_WRONG_CODES):
-        check_out(lifted, today, pickup_person_id=grandpa.id, code=wrong, by=teacher, now=now)
+    _lock_out(lifted, today, grandpa, teacher, now)
     lift_pickup_lock(lifted, by=staff, now=now, reason="外公本人")
     db.session.execute(delete(AuditEntry))
     db.session.execute(delete(PickupAttempt))
@@ -204,9 +221,7 @@ def test_the_lock_is_its_own_state_so_thinning_the_logs_changes_nothing(make, se
 def test_wrong_codes_count_per_local_day(setup, now):
     teacher, _, _, kids, today, grandma = setup
     check_in(kids[0], today, by=teacher, now=now)
-    wrong = "0000" if grandma.issued_code != "0000" else "1111"
-    for _ in range(MAX_WRONG_CODES):
-        check_out(kids[0], today, pickup_person_id=grandma.id, code=wrong, by=teacher, now=now)
+    _lock_out(kids[0], today, grandma, teacher, now)
     tomorrow = now + timedelta(days=1)
     assert locked_children(refused_attempts(now), now) == [kids[0]]
     assert not is_locked(kids[0], tomorrow)
