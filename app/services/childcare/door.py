@@ -261,10 +261,6 @@ def who_is_here(now: datetime, user: User | None = None) -> list[Here]:
     return result
 
 
-def late_pickups(now: datetime, user: User | None = None) -> list[Here]:
-    return [h for h in who_is_here(now, user) if h.late]
-
-
 def refused_attempts(now: datetime, days: int = 1) -> list[PickupAttempt]:
     """Refused check-outs since the start of the day `days - 1` days ago, newest first."""
     start, _ = local_day_bounds(local_date(now) - timedelta(days=days - 1))
