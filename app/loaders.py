@@ -20,9 +20,18 @@ from sqlalchemy import Select, bindparam, select
 
 from app.extensions import db
 from app.inputs import parse_id
-from app.models import Booking, LotteryApplication, Person, Session, SessionHelper, User
+from app.models import (
+    Activity,
+    Booking,
+    LotteryApplication,
+    Person,
+    Session,
+    SessionHelper,
+    User,
+)
 from app.models.people import acts_for_clause
 from app.services.attendance import roster as attendance_roster
+from app.services.booking.targets import Target
 from app.services.childcare import door as childcare_door
 from app.services.childcare.programmes import programme_of
 
@@ -107,6 +116,23 @@ def _application_query(staff: bool) -> Select:
 def application_for(user: User, application_id: int) -> LotteryApplication:
     """The lottery application, if `user` may act for its child; otherwise 404."""
     return _one_or_404(_application_query(user.is_staff), user, application_id)
+
+
+def target_for(key: str) -> Target:
+    """The booking target a desk form names (`staff.forms.target_choices`): "s<id>"
+    one session, "a<id>" a whole term. 422 for a key of another shape, 404 for an id
+    that names nothing, or a class booked per session named as a whole term. For the
+    desk only: staff may book any class."""
+    kind, number = key[:1], parse_id(key[1:])
+    if number is None or kind not in ("s", "a"):
+        abort(422)
+    if kind == "s":
+        session = db.get_or_404(Session, number)
+        return Target.of(session.activity, session)
+    activity = db.get_or_404(Activity, number)
+    if not activity.is_series:
+        abort(404)
+    return Target.of(activity, None)
 
 
 # --- a session's roll: the teacher's roster and the door -------------------------------
