@@ -11,15 +11,18 @@ from app.models import Attendance, AuditEntry, PickupAttempt, PickupLock, Pickup
 from app.services.childcare.door import (
     batch_check_in,
     check_in,
+    check_in_group,
     refused_attempts,
     who_is_here,
 )
 from app.services.childcare.pickup import (
     MAX_WRONG_CODES,
     check_out,
+    check_out_or_refuse,
     is_locked,
     lift_pickup_lock,
     locked_children,
+    refusal_message,
 )
 from app.services.childcare.pickup_list import (
     add_pickup_person,
@@ -28,7 +31,13 @@ from app.services.childcare.pickup_list import (
     remove_pickup_person,
 )
 from app.services.childcare.submissions import book_days
-from app.services.refusals import AlreadyCheckedIn, BadPickupDay, NotAllowed, NotBookedHere
+from app.services.refusals import (
+    AlreadyCheckedIn,
+    BadPickupDay,
+    NotAllowed,
+    NotBookedHere,
+    Refusal,
+)
 from tests.programme_helpers import afterschool, family, holiday, sessions
 
 
@@ -78,6 +87,35 @@ def test_batch_check_in_checks_the_group_in_and_reports_the_rest(make, now, setu
         check_in(kids[0], today, by=teacher, now=later)
     with pytest.raises(NotBookedHere):
         check_in(not_booked, today, by=teacher, now=later)
+
+
+def test_the_door_form_refuses_a_group_of_which_no_child_went_in(make, now, setup):
+    teacher, _, _, kids, today, _ = setup
+    later = today.starts_at + timedelta(minutes=5)
+    assert [r.ok for r in check_in_group(today, kids[:1], by=teacher, now=later)] == [True]
+    with pytest.raises(Refusal) as refused:
+        check_in_group(today, kids[:1], by=teacher, now=later)
+    assert str(refused.value) == str(AlreadyCheckedIn()) and refused.value.http_status == 409
+    both = check_in_group(today, kids, by=teacher, now=later)  # one of two is enough
+    assert [r.ok for r in both] == [False, True]
+
+
+def test_a_refused_check_out_is_raised_with_its_sentence_after_being_logged(now, setup):
+    teacher, _, _, kids, today, grandma = setup
+    at = today.starts_at + timedelta(minutes=1)
+    check_in(kids[0], today, by=teacher, now=at)
+    wrong = "0000" if grandma.issued_code != "0000" else "1111"
+    with pytest.raises(NotAllowed) as refused:
+        check_out_or_refuse(
+            kids[0], today, pickup_person_id=grandma.id, code=wrong, by=teacher, now=at
+        )
+    assert str(refused.value) == refusal_message(PickupAttempt(reason="wrong_code"))
+    assert refused.value.http_status == 403
+    assert db.session.query(PickupAttempt).filter_by(reason="wrong_code").count() == 1
+    done = check_out_or_refuse(
+        kids[0], today, pickup_person_id=grandma.id, code=grandma.issued_code, by=teacher, now=at
+    )
+    assert done.ok and done.pickup_name == "外婆"
 
 
 def test_check_out_needs_a_listed_person_with_the_right_code(make, now, setup):

@@ -141,6 +141,26 @@ def check_out(
     return attempt
 
 
+def check_out_or_refuse(
+    child: Person,
+    session: Session,
+    *,
+    pickup_person_id: int | None,
+    code: str,
+    by: User,
+    now: datetime,
+) -> PickupAttempt:
+    """`check_out`, with a refused attempt raised as NotAllowed (403) carrying its
+    sentence (`refusal_message`). The attempt is logged and audited before the raise:
+    the caller commits on this refusal too (every try at the door is kept)."""
+    attempt = check_out(
+        child, session, pickup_person_id=pickup_person_id, code=code, by=by, now=now
+    )
+    if not attempt.ok:
+        raise NotAllowed(refusal_message(attempt))
+    return attempt
+
+
 def is_locked(child: Person, now: datetime) -> bool:
     """Whether too many wrong codes today have locked the child's check-out."""
     return (
