@@ -65,7 +65,7 @@ from app.timeutil import from_local, local_date, now
 @bp.app_template_global("when_day")
 def when_day(day: date) -> str:
     """A calendar date (already local) in the reader's language."""
-    return format_date(day, formatting._pattern("date"))
+    return format_date(day, formatting.pattern_for("date"))
 
 
 @bp.app_template_filter("parse_iso")
