@@ -17,6 +17,23 @@ the result the same way everywhere:
     )
     return answer(outcome, fragment=row_fragment, page=bookings_page, then=url)
 
+The variations some actions need, each an option here rather than a view's own
+try/except:
+
+- a message that depends on what was done: `done_message` may be a function of the
+  result (`lambda booking: ...`);
+- news rather than a success or an error ("on the waiting list", "nothing to
+  close"): `outcome.told_as("info")`;
+- a refusal whose writes must stand (`keep=`): a wrong PIN or password counts toward
+  the login lock although the login is refused, and a draw that found no published
+  seed has just fixed and published one. These are the only actions that commit
+  when refused; naming the refusal at the call keeps that visible;
+- a list page whose rows show the state (`page=None`): a refusal, too, flashes and
+  redirects to `then`;
+- an answer that must be seen once, in the response itself (the day-by-day results,
+  a new pickup code, a slip to print): `shown=`, instead of a flash and a redirect;
+- a form htmx never posts: `fragment=None`.
+
 Services never commit (app/services/__init__.py); this is where the request's one
 commit happens for every action. A rule's refusal is expected, not an error: it is
 answered here. Anything else propagates to app/errors.py, which rolls back.
@@ -25,7 +42,7 @@ answered here. Anything else propagates to app/errors.py, which rolls back.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from flask import flash, redirect
@@ -36,44 +53,71 @@ from app.services.refusals import Refusal
 
 @dataclass(frozen=True)
 class Outcome:
-    """What became of an action: its message for people and the answer's status."""
+    """What became of an action: its message for people and the answer's status.
+    `kind` is the flash category and message style: "success" or "error" unless
+    the view tells it otherwise (`told_as`)."""
 
     ok: bool
     message: str
     status: int
     result: Any = None
     refusal: Refusal | None = None
+    kind: str = ""
 
-    @property
-    def kind(self) -> str:
-        """The flash category and message style: "success" or "error"."""
-        return "success" if self.ok else "error"
+    def __post_init__(self) -> None:
+        if not self.kind:
+            object.__setattr__(self, "kind", "success" if self.ok else "error")
+
+    def told_as(self, kind: str) -> Outcome:
+        """The same outcome in another style, e.g. "info" for news that is neither a
+        success nor an error."""
+        return replace(self, kind=kind)
 
 
-def attempt(action: Callable[[], Any], done_message: str = "") -> Outcome:
-    """Runs `action` (one service call) and commits; a refusal rolls back instead.
-    `done_message` is shown on success; a refusal brings its own sentence."""
+def attempt(
+    action: Callable[[], Any],
+    done_message: str | Callable[[Any], str] = "",
+    *,
+    keep: tuple[type[Refusal], ...] = (),
+) -> Outcome:
+    """Runs `action` (one service call) and commits; a refusal rolls back instead,
+    except one of the `keep` refusals, whose writes are committed (see the module).
+    `done_message` (or `done_message(result)`) is shown on success; a refusal
+    brings its own sentence."""
     try:
         result = action()
         db.session.commit()
     except Refusal as refusal:
-        db.session.rollback()
+        if isinstance(refusal, keep):
+            db.session.commit()
+        else:
+            db.session.rollback()
         return Outcome(False, str(refusal), refusal.http_status, refusal=refusal)
-    return Outcome(True, str(done_message), 200, result=result)
+    message = done_message(result) if callable(done_message) else done_message
+    return Outcome(True, str(message), 200, result=result)
 
 
 def answer(
     outcome: Outcome,
     *,
-    fragment: Callable[[Outcome], str],
-    page: Callable[[Outcome], str],
-    then: str | Callable[[Outcome], str],
+    fragment: Callable[[Outcome], str] | None = None,
+    page: Callable[[Outcome], str] | None = None,
+    then: str | Callable[[Outcome], str] | None = None,
+    shown: Callable[[Outcome], Any] | None = None,
 ):
     """The response to an action: `fragment(outcome)` for htmx; otherwise a flash
-    and `page(outcome)` again after a refusal, or a redirect to `then` after success."""
-    if htmx:
+    and `page(outcome)` again after a refusal, or a redirect to `then` after success
+    (after a refusal too, when there is no `page`). `shown(outcome)` answers a
+    success instead, in both renderings, without a flash. An empty message is not
+    flashed."""
+    if outcome.ok and shown is not None:
+        return shown(outcome)
+    if htmx and fragment is not None:
         return fragment(outcome), outcome.status
-    flash(outcome.message, outcome.kind)
-    if not outcome.ok:
+    if outcome.message:
+        flash(outcome.message, outcome.kind)
+    if not outcome.ok and page is not None:
         return page(outcome), outcome.status
+    if then is None:
+        raise TypeError("answer() needs `then` to redirect to")
     return redirect(then(outcome) if callable(then) else then, 303)
