@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from functools import cache
+from typing import TypeVar
 
 from flask import abort
 from sqlalchemy import Select, bindparam, select
@@ -38,6 +39,8 @@ from app.models import (
 from app.models.people import acts_for_clause
 from app.services.booking.place import Subjects, load_subjects
 from app.services.childcare import pickup_list
+
+M = TypeVar("M")
 
 
 def _id_or_404(object_id) -> int:
@@ -142,15 +145,16 @@ def class_and_session(activity_id: int, session_id: int | None) -> tuple[Activit
     )
     if activity is None:
         abort(404)
-    return activity, session_or_404(session_id) if session_id else None
+    return activity, row_or_404(Session, session_id) if session_id else None
 
 
-def session_or_404(session_id: int) -> Session:
-    """A session by id (404 when missing): the action on it checks who may act."""
-    session = db.session.get(Session, _id_or_404(session_id))
-    if session is None:
+def row_or_404(model: type[M], object_id: int) -> M:
+    """A row by id, 404 when missing, for objects whose access the route's role
+    decides (staff pages) or the action itself checks (a session to take leave from)."""
+    row = db.session.get(model, _id_or_404(object_id))
+    if row is None:
         abort(404)
-    return session
+    return row
 
 
 def programme_or_404(programme_id: int, *, published: bool = True) -> Programme:

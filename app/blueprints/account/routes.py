@@ -13,8 +13,8 @@ from app.blueprints.public.routes import cards_for
 from app.extensions import htmx
 from app.formatting import when
 from app.forms import EmptyForm
-from app.loaders import booking_for, booking_subjects_for, session_or_404
-from app.models import Activity, Booking, BookingStatus
+from app.loaders import booking_for, booking_subjects_for, row_or_404
+from app.models import Activity, Booking, BookingStatus, Session
 from app.services.attendance import leave as attendance_leave
 from app.services.booking import catalogue
 from app.services.booking.book import book_on_card
@@ -170,7 +170,7 @@ def take_leave(booking_id: int):
     form = LeaveForm()
     if not form.validate():
         abort(422)
-    session = session_or_404(form.session_id.data)
+    session = row_or_404(Session, form.session_id.data)
     outcome = attempt(
         lambda: attendance_leave.take_leave(booking, session, by=current_user, now=now()),
         _(
