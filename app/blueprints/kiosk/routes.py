@@ -18,6 +18,7 @@ from app.auth import role_required
 from app.blueprints.auth.limits import login_limits
 from app.blueprints.kiosk import bp
 from app.blueprints.kiosk.forms import KioskBookForm, KioskLoginForm, PersonForm
+from app.blueprints.public.language import switch_language
 from app.extensions import htmx, limiter
 from app.formatting import when
 from app.forms import EmptyForm
@@ -164,6 +165,13 @@ def take_leave(session_id: int):
         _("Leave noted: %(name)s will not come this time.", name=person.name),
     )
     return _answer_today(outcome)
+
+
+@bp.post("/language")
+def choose_language():
+    """The language switch on a kiosk page: stays on the kiosk (a page elsewhere
+    would end a kiosk login)."""
+    return switch_language(under="/kiosk", fallback=url_for("kiosk.start"))
 
 
 @bp.post("/done")

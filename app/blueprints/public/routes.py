@@ -5,13 +5,15 @@ from __future__ import annotations
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app.blueprints.public import bp
+from app.blueprints.public import bp, language
 from app.blueprints.public.forms import CatalogueFilterForm
 from app.extensions import db, htmx
 from app.models import Activity, ActivityStatus
 from app.services.booking import catalogue
 from app.services.booking.targets import Target
 from app.timeutil import now
+
+__all__ = ["bp", "language"]  # language: the switch's view, registered on import
 
 
 @bp.get("/")
