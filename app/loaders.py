@@ -136,6 +136,14 @@ def booking_subjects_for(
     return subjects
 
 
+def published_activity(activity_id: int) -> Activity:
+    """A class anyone may see: 404 when missing or not published."""
+    activity = db.session.get(Activity, _id_or_404(activity_id))
+    if activity is None or activity.status != ActivityStatus.PUBLISHED:
+        abort(404)
+    return activity
+
+
 def class_and_session(activity_id: int, session_id: int | None) -> tuple[Activity, Session | None]:
     """The class a kiosk booking names, with its programme (booking reads it), and
     the session when one is named; 404 when either does not exist. Whether the class

@@ -9,12 +9,12 @@ from flask_login import current_user, login_required
 from app.actions import Outcome, answer, attempt
 from app.blueprints.account import bp
 from app.blueprints.account.forms import BookForm, CancelForm, LeaveForm
-from app.blueprints.public.routes import cards_for
+from app.blueprints.public.routes import class_page
 from app.extensions import htmx
 from app.formatting import when
 from app.forms import EmptyForm
 from app.loaders import booking_for, booking_subjects_for, row_or_404
-from app.models import Activity, Booking, BookingStatus, Session
+from app.models import Booking, BookingStatus, Session
 from app.services.attendance import leave as attendance_leave
 from app.services.booking import catalogue
 from app.services.booking.book import book_on_card
@@ -44,15 +44,6 @@ def _render_card(card: catalogue.Card, message: str, kind: str) -> str:
     return render_template("public/_card.html", card=card)
 
 
-def _class_page(activity: Activity) -> str:
-    return render_template(
-        "public/detail.html",
-        activity=activity,
-        sessions=catalogue.upcoming_sessions(activity, now()),
-        cards=cards_for(activity),
-    )
-
-
 def _booking_card(subjects: Subjects, outcome: Outcome) -> str:
     """The class's card with the booking (its queue position as the card read it)
     or the refusal; the whole page when the form named a session of another class."""
@@ -64,7 +55,7 @@ def _booking_card(subjects: Subjects, outcome: Outcome) -> str:
     target = matching_target(subjects.activity, subjects.session)
     if target is None:
         flash(outcome.message, outcome.kind)
-        return _class_page(subjects.activity)
+        return class_page(subjects.activity)
     return _render_card(catalogue.card_for(target, current_user), outcome.message, outcome.kind)
 
 
@@ -93,7 +84,7 @@ def create_booking():
         answer(
             outcome,
             fragment=lambda o: _booking_card(subjects, o),
-            page=lambda o: _class_page(subjects.activity),
+            page=lambda o: class_page(subjects.activity),
             then=url_for("public.show_activity", activity_id=subjects.activity.id),
         )
     )
