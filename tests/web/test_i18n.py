@@ -33,30 +33,32 @@ def test_browser_language_is_honoured(client):
     assert '<html lang="en">' in html
 
 
+def _logged_in(app, auth, user):
+    """A new client (a device of its own, no cookie) logged in as `user`."""
+    client = app.test_client()
+    auth.client = client
+    auth.login(user)
+    return client
+
+
 def test_a_logged_in_user_keeps_their_language(make, auth, app):
     user = make.resident()
     make.commit()
-    first = app.test_client()
-    auth.client = first
-    auth.login(user)
+    first = _logged_in(app, auth, user)
     switched = first.post("/language", data={"lang": "en", "next": "/me/bookings?lang=zh_CN"})
     # Back to the page the switch was on, without its old ?lang= (which would undo it).
     assert switched.status_code == 303 and switched.headers["Location"] == "/me/bookings"
     assert first.get_cookie("lang").value == "en"
     db.session.expire_all()
     assert db.session.get(User, user.id).locale == "en"
-    second = app.test_client()  # another device, no cookie
-    auth.client = second
-    auth.login(user)
+    second = _logged_in(app, auth, user)  # another device, no cookie
     assert "This week's classes" in second.get("/classes").get_data(as_text=True)
 
 
 def test_lang_in_a_link_changes_that_page_and_the_cookie_but_writes_nothing(make, auth, app):
     user = make.resident()
     make.commit()
-    client = app.test_client()
-    auth.client = client
-    auth.login(user)
+    client = _logged_in(app, auth, user)
     html = client.get("/classes?lang=en").get_data(as_text=True)
     assert "This week's classes" in html and client.get_cookie("lang").value == "en"
     db.session.expire_all()

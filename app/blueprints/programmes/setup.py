@@ -77,6 +77,15 @@ def manage_programme(programme_id: int):
     return _manage_page(programme_or_404(programme_id, published=False))
 
 
+def _answer_on_manage(programme: Programme, outcome):
+    """The staff page again after a refusal; otherwise back to it."""
+    return answer(
+        outcome,
+        page=lambda o: _manage_page(programme),
+        then=url_for("programmes.manage_programme", programme_id=programme.id),
+    )
+
+
 def _closed_message(closed: int) -> str:
     if closed:
         return _("That day is closed; families with bookings have been told.")
@@ -96,11 +105,7 @@ def close_day(programme_id: int):
     )
     if outcome.ok and not outcome.result:
         outcome = outcome.told_as("info")
-    return answer(
-        outcome,
-        page=lambda o: _manage_page(programme),
-        then=url_for("programmes.manage_programme", programme_id=programme.id),
-    )
+    return _answer_on_manage(programme, outcome)
 
 
 @bp.post("/staff/<int:programme_id>/draw")
@@ -119,8 +124,4 @@ def run_draw(programme_id: int):
     )
     if isinstance(outcome.refusal, SeedJustPublished):
         outcome = outcome.told_as("info")
-    return answer(
-        outcome,
-        page=lambda o: _manage_page(programme),
-        then=url_for("programmes.manage_programme", programme_id=programme.id),
-    )
+    return _answer_on_manage(programme, outcome)
