@@ -11,7 +11,6 @@ their browser's language (app/sessions.py `forget`)."""
 from __future__ import annotations
 
 from functools import lru_cache
-from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from babel import Locale, support
 from flask import current_app, g, request
@@ -85,16 +84,6 @@ def remember_locale(response):
     if chosen:
         response.set_cookie(LANG_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax")
     return response
-
-
-def without_lang(target: str | None) -> str | None:
-    """`target`, a path of this site with its query (`safe_next`'s answer), without
-    `lang=`, so going back after the switch does not choose the other language again."""
-    if not target:
-        return target
-    parts = urlsplit(target)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "lang"]
-    return parts.path + (f"?{urlencode(query)}" if query else "")
 
 
 @lru_cache(maxsize=8)

@@ -8,7 +8,7 @@ from flask_login import current_user
 from app.actions import answer, attempt
 from app.blueprints.public import bp
 from app.blueprints.public.forms import LanguageForm
-from app.i18n import keep_choice, supported, without_lang
+from app.i18n import keep_choice, supported
 from app.redirects import safe_next
 from app.services.people.residents import save_locale
 
@@ -23,7 +23,7 @@ def switch_language(*, under: str, fallback: str):
     keep_choice(chosen)
     user = current_user if current_user.is_authenticated else None
     outcome = attempt(lambda: save_locale(user, chosen) if user is not None else None)
-    back = without_lang(safe_next(form.next.data, under=under))
+    back = safe_next(form.next.data, under=under)
     return answer(outcome, then=back or fallback)
 
 
