@@ -14,6 +14,7 @@ from app.blueprints.programmes import bp
 from app.blueprints.programmes.forms import BookDaysForm
 from app.forms import EmptyForm
 from app.models import Allocation, Programme
+from app.services.booking import eligibility
 from app.services.childcare import applications as childcare_applications
 from app.services.childcare import calendar as childcare_calendar
 from app.services.childcare import draw as childcare_draw
@@ -47,15 +48,13 @@ def refusal_text(attempt) -> str:
 def opening(programme: Programme, moment) -> dict:
     """What the page says about the registration window right now."""
     activity = programme.activity
-    before = activity.opens_at is not None and moment < activity.opens_at
-    closed = childcare_applications.applications_closed(programme, moment)
-    seconds = int((activity.opens_at - moment).total_seconds()) if before else 0
+    window = eligibility.window_state(activity, moment)
     return {
-        "before": before,
-        "closed": closed,
+        "before": window.not_open,
+        "closed": childcare_applications.applications_closed(programme, moment),
         "opens_at": activity.opens_at,
         "closes_at": activity.closes_at,
-        "seconds": seconds,
+        "seconds": window.seconds_to_open,
         "lottery": activity.allocation == Allocation.LOTTERY,
     }
 

@@ -3,7 +3,9 @@ the person's age and audience."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, select
@@ -11,6 +13,7 @@ from sqlalchemy import and_, select
 from app.extensions import db
 from app.formatting import lazy_when
 from app.models import (
+    Activity,
     ActivityStatus,
     Allocation,
     Audience,
@@ -102,16 +105,66 @@ def check_bookable(target: Target, now: datetime) -> None:
         raise NotBookable(_l("This class has finished for the term."))
 
 
+class WindowPhase(StrEnum):
+    NOT_OPEN = "not_open"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class WindowState:
+    """Where an activity's registration window stands at one moment, with its dates:
+    what the booking rules enforce and what the class page says, from one answer."""
+
+    phase: WindowPhase
+    opens_at: datetime | None
+    closes_at: datetime | None
+    # Whole seconds until it opens (the programme page's countdown); 0 once open.
+    seconds_to_open: int = 0
+
+    @property
+    def not_open(self) -> bool:
+        return self.phase == WindowPhase.NOT_OPEN
+
+    @property
+    def closed(self) -> bool:
+        return self.phase == WindowPhase.CLOSED
+
+    @property
+    def label(self):
+        """What a resident is told: when it opens, or that it closed; "" while open.
+        Also the message of the refusal `check_window` raises."""
+        if self.not_open:
+            return _l("Booking opens on %(when)s.", when=lazy_when(self.opens_at))
+        if self.closed:
+            return WindowClosed.default_message()
+        return ""
+
+
+def window_state(activity: Activity, now: datetime) -> WindowState:
+    """The registration window of `activity` at `now`: not open yet (before
+    `opens_at`), closed (from `closes_at` on), else open. No dates: always open."""
+    opens_at, closes_at = activity.opens_at, activity.closes_at
+    if opens_at is not None and now < opens_at:
+        seconds = int((opens_at - now).total_seconds())
+        return WindowState(WindowPhase.NOT_OPEN, opens_at, closes_at, seconds)
+    if closes_at is not None and now >= closes_at:
+        return WindowState(WindowPhase.CLOSED, opens_at, closes_at)
+    return WindowState(WindowPhase.OPEN, opens_at, closes_at)
+
+
 def check_window(target: Target, by: User, now: datetime) -> None:
-    """Raises WindowNotOpen / WindowClosed outside the registration window.
+    """Raises WindowNotOpen / WindowClosed outside the registration window
+    (`window_state`), with the sentence the class page shows.
 
     Staff at the desk may still book after the window closed, not before it opens.
     """
     activity = target.activity
-    if activity.opens_at is not None and now < activity.opens_at:
-        raise WindowNotOpen(_l("Booking opens on %(when)s.", when=lazy_when(activity.opens_at)))
-    if activity.closes_at is not None and now >= activity.closes_at and not by.is_staff:
-        raise WindowClosed()
+    window = window_state(activity, now)
+    if window.not_open:
+        raise WindowNotOpen(window.label)
+    if window.closed and not by.is_staff:
+        raise WindowClosed(window.label)
     if activity.allocation == Allocation.LOTTERY and not by.is_staff:
         # Residents apply; after the draw the desk fills any seat left over.
         raise NotEligible(_l("Places for this class are drawn by lottery. Please apply instead."))
