@@ -8,7 +8,17 @@ import pytest
 
 from app.extensions import db
 from app.models import Booking
-from app.services.booking.eligibility import window_state
+from app.services.booking.eligibility import age_range, window_state
+
+
+def _book_form(user, activity) -> dict:
+    """The class page's booking form: `user` books themselves on the first session."""
+    return {
+        "person_id": user.person.id,
+        "activity_id": activity.id,
+        "session_id": activity.sessions[0].id,
+    }
+
 
 # --- the registration window ------------------------------------------------------
 
@@ -31,12 +41,7 @@ def test_the_class_page_shows_the_window_the_booking_rule_enforces(
     assert window.phase == phase
     page = client.get(f"/classes/{activity.id}?lang=en").get_data(as_text=True)
     auth.login(user)
-    form = {
-        "person_id": user.person.id,
-        "activity_id": activity.id,
-        "session_id": activity.sessions[0].id,
-    }
-    answer = client.post("/me/bookings?lang=en", data=form)
+    answer = client.post("/me/bookings?lang=en", data=_book_form(user, activity))
     if phase == "open":
         assert "Booking opens" not in page and "has closed" not in page
         assert answer.status_code == 303
@@ -46,3 +51,40 @@ def test_the_class_page_shows_the_window_the_booking_rule_enforces(
     assert answer.status_code == 409
     assert escape(label) in answer.get_data(as_text=True)
     assert db.session.query(Booking).count() == 0
+
+
+# --- the age range ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("ages", [(6, 12), (60, None), (None, 12)])
+def test_the_class_page_the_programme_page_and_the_refusal_say_the_age_range_alike(
+    ages, make, auth, client, app
+):
+    from tests.programme_helpers import holiday
+
+    low, high = ages
+    activity = make.activity(min_age=low, max_age=high)
+    programme = holiday(make, min_age=low, max_age=high)
+    # Too old or too young for either range.
+    user = make.resident(age=13 if low is None else (low - 1))
+    make.commit()
+    with app.test_request_context("/?lang=en"):
+        label = str(age_range(activity))
+        assert label == str(age_range(programme.activity))
+    assert label
+    row = f"<dt>Ages</dt><dd>{escape(label)}</dd>"
+    assert row in client.get(f"/classes/{activity.id}?lang=en").get_data(as_text=True)
+    assert row in client.get(f"/programmes/{programme.id}?lang=en").get_data(as_text=True)
+    auth.login(user)
+    refusal = client.post("/me/bookings?lang=en", data=_book_form(user, activity))
+    assert refusal.status_code == 409
+    assert f"it is for people aged {escape(label)}." in refusal.get_data(as_text=True)
+
+
+def test_no_age_range_shows_no_ages_row(make, client):
+    activity = make.activity()
+    make.commit()
+    assert age_range(activity) == ""
+    assert "<dt>Ages</dt>" not in client.get(f"/classes/{activity.id}?lang=en").get_data(
+        as_text=True
+    )

@@ -75,6 +75,7 @@ def detail_context(programme: Programme, form: BookDaysForm | None = None) -> di
         "children": children,
         "form": form or BookDaysForm(),
         "opening": opening(programme, moment),
+        "ages": eligibility.age_range(programme.activity),
         "grades": childcare_grades.grade_label(programme),
         "applications": applications,
         "slot_labels": childcare_grades.SLOT_LABELS,

@@ -62,6 +62,7 @@ def class_page(activity: Activity) -> str:
         sessions=catalogue.upcoming_sessions(activity, now()),
         cards=cards_for(activity),
         window=eligibility.window_state(activity, now()),
+        ages=eligibility.age_range(activity),
     )
 
 

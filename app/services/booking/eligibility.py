@@ -194,7 +194,7 @@ def check_person(person: Person, target: Target, now: datetime) -> None:
     if activity.min_age is not None and age < activity.min_age:
         raise NotEligible(
             _l(
-                "%(name)s is too young for this class: it is for ages %(range)s.",
+                "%(name)s is too young for this class: it is for people aged %(range)s.",
                 name=person.name,
                 range=age_range(activity),
             )
@@ -202,18 +202,22 @@ def check_person(person: Person, target: Target, now: datetime) -> None:
     if activity.max_age is not None and age > activity.max_age:
         raise NotEligible(
             _l(
-                "%(name)s is too old for this class: it is for ages %(range)s.",
+                "%(name)s is too old for this class: it is for people aged %(range)s.",
                 name=person.name,
                 range=age_range(activity),
             )
         )
 
 
-def age_range(activity) -> str:
-    if activity.min_age is not None and activity.max_age is not None:
-        return f"{activity.min_age}–{activity.max_age}"
-    if activity.min_age is not None:
-        return f"{activity.min_age}+"
-    if activity.max_age is not None:
-        return f"0–{activity.max_age}"
+def age_range(activity: Activity):
+    """The activity's age range as everyone reads it: "6 to 12 years", "60 years
+    and over", "up to 12 years", or "" without one. The class page, the programme
+    page and the age refusals of `check_person` all say it this way."""
+    low, high = activity.min_age, activity.max_age
+    if low is not None and high is not None:
+        return _l("%(low)s to %(high)s years", low=low, high=high)
+    if low is not None:
+        return _l("%(low)s years and over", low=low)
+    if high is not None:
+        return _l("up to %(high)s years", high=high)
     return ""
