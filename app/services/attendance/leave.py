@@ -23,7 +23,7 @@ from app.models import (
 from app.services.attendance.marking import set_status
 from app.services.attendance.roster import covering_booking
 from app.services.booking.cancel import cancel_booking
-from app.services.booking.targets import Target
+from app.services.booking.targets import Target, booking_covers, covers_session
 from app.services.booking.waitlist import promote_waitlist
 from app.services.refusals import (
     AlreadyBooked,
@@ -37,13 +37,15 @@ from app.services.refusals import (
 
 def coming_sessions_of(booking: Booking, now: datetime, limit: int = 6) -> list[Session]:
     """The next sessions a confirmed booking covers, for choosing a date of leave."""
-    query = select(Session).where(
-        Session.status == SessionStatus.SCHEDULED, Session.starts_at > now
+    query = (
+        select(Session)
+        .join(Booking, covers_session())
+        .where(
+            Booking.id == booking.id,
+            Session.status == SessionStatus.SCHEDULED,
+            Session.starts_at > now,
+        )
     )
-    if booking.session_id is not None:
-        query = query.where(Session.id == booking.session_id)
-    else:
-        query = query.where(Session.activity_id == booking.activity_id)
     return list(db.session.scalars(query.order_by(Session.starts_at).limit(limit)))
 
 
@@ -93,12 +95,7 @@ def take_leave(
         raise NotAllowed()
     if booking.status != BookingStatus.CONFIRMED:
         raise NotBookable(_l("Only a confirmed place can be given up for one day."))
-    covers = (
-        booking.session_id == session.id
-        if booking.session_id is not None
-        else booking.activity_id == session.activity_id
-    )
-    if not covers or session.status != SessionStatus.SCHEDULED:
+    if not booking_covers(booking, session) or session.status != SessionStatus.SCHEDULED:
         raise NotBookable(_l("This booking does not cover that session."))
     if session.starts_at <= now:
         raise OutsideTime(_l("This session has already started, so leave can no longer be taken."))

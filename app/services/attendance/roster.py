@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -28,6 +28,7 @@ from app.models import (
     User,
 )
 from app.models.people import STAFF_ROLES
+from app.services.booking.targets import holds_place_on
 from app.services.refusals import (
     NotAllowed,
     NotOnRoster,
@@ -87,31 +88,21 @@ class RosterLine:
 
 
 def covering_bookings(session: Session) -> list[Booking]:
-    """Confirmed bookings that cover this session (term enrolments made before it
-    ended, and bookings of this very session)."""
-    activity = session.activity
-    covers = Booking.session_id == session.id
-    if activity.is_series:
-        covers = or_(
-            covers,
-            and_(
-                Booking.activity_id == activity.id,
-                Booking.session_id.is_(None),
-                Booking.confirmed_at < session.ends_at,
-            ),
-        )
+    """Confirmed bookings that put their person on this session's roll
+    (`targets.holds_place_on`), with their people."""
     return list(
         db.session.scalars(
-            select(Booking)
-            .options(selectinload(Booking.person))
-            .where(covers, Booking.status == BookingStatus.CONFIRMED)
+            select(Booking).options(selectinload(Booking.person)).where(holds_place_on(session))
         )
     )
 
 
 def covering_booking(session: Session, person: Person) -> Booking | None:
-    """The person's confirmed booking covering `session`, if any."""
-    return next((b for b in covering_bookings(session) if b.person_id == person.id), None)
+    """The person's confirmed booking covering `session` (`targets.holds_place_on`),
+    if any: the same rule as the roll, for one person."""
+    return db.session.scalar(
+        select(Booking).where(Booking.person_id == person.id, holds_place_on(session)).limit(1)
+    )
 
 
 def _guardian_phones(people: list[Person]) -> dict[int, list[str]]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select, update
 
 from app.database import add_if_new
 from app.extensions import db
@@ -15,7 +15,6 @@ from app.models import (
     Attendance,
     AttendanceStatus,
     Booking,
-    BookingStatus,
     Person,
     PickupAttempt,
     PickupPerson,
@@ -26,6 +25,7 @@ from app.models import (
 )
 from app.services.attendance import roster as attendance_roster
 from app.services.attendance.marking import attendance_of
+from app.services.booking.targets import holds_place_on
 from app.services.childcare.pickup_list import pickup_list
 from app.services.childcare.programmes import programme_of
 from app.services.refusals import (
@@ -59,27 +59,10 @@ def today_sessions(now: datetime, user: User) -> list[Session]:
 # --- check-in --------------------------------------------------------------------
 
 
-def _confirmed_on(session: Session):
-    """SQL condition: a confirmed booking covering the session (the day, or the term)."""
-    return and_(
-        Booking.status == BookingStatus.CONFIRMED,
-        or_(
-            Booking.session_id == session.id,
-            and_(Booking.session_id.is_(None), Booking.activity_id == session.activity_id),
-        ),
-    )
-
-
-def confirmed_booking(child: Person, session: Session) -> Booking | None:
-    """The child's confirmed booking covering the session (the day, or the term)."""
-    return db.session.scalar(
-        select(Booking).where(Booking.person_id == child.id, _confirmed_on(session))
-    )
-
-
 def _on_roster(session: Session):
-    """SQL condition on Person: booked (confirmed) on the session."""
-    return Person.id.in_(select(Booking.person_id).where(_confirmed_on(session)))
+    """SQL condition on Person: on the session's roll (`targets.holds_place_on`), the
+    teacher's roster's rule."""
+    return Person.id.in_(select(Booking.person_id).where(holds_place_on(session)))
 
 
 def roster_children(session: Session, ids) -> list[Person] | None:
@@ -144,7 +127,7 @@ def door_roster(session: Session, viewer: User, now: datetime) -> list[DoorLine]
 
 def check_in(child: Person, session: Session, *, by: User, now: datetime) -> Attendance:
     """Checks a booked child in. Raises NotBookedHere or AlreadyCheckedIn."""
-    booking = confirmed_booking(child, session)
+    booking = attendance_roster.covering_booking(session, child)
     if booking is None:
         raise NotBookedHere()
     status = (

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select, update
 
 from app.extensions import db
 from app.models import (
@@ -20,6 +20,7 @@ from app.models import (
 )
 from app.services import audit
 from app.services.booking.status import transition
+from app.services.booking.targets import covers_session
 from app.services.messaging.notices import notify_household
 from app.services.refusals import ScheduleRefused
 from app.services.schedule.activities import audit_value
@@ -111,10 +112,7 @@ def _affected_bookings(session: Session, statuses) -> list[Booking]:
         db.session.scalars(
             select(Booking)
             .where(
-                or_(
-                    Booking.session_id == session.id,
-                    and_(Booking.activity_id == session.activity_id, Booking.session_id.is_(None)),
-                ),
+                covers_session(session),
                 Booking.status.in_(list(statuses)),
             )
             .order_by(Booking.id)
