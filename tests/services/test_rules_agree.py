@@ -3,15 +3,33 @@ question, they answer it from one function. Each test fails if two drift apart."
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Booking, BookingStatus, Channel, Role, Session
+from app.models import (
+    Booking,
+    BookingStatus,
+    Channel,
+    HouseholdLink,
+    Leave,
+    LinkStatus,
+    Person,
+    Role,
+    Session,
+)
+from app.models.people import acts_for_clause, acts_for_ids
 from app.services.attendance import kiosk as attendance_kiosk
+from app.services.attendance import leave as attendance_leave
 from app.services.attendance import roster
+from app.services.booking.book import book
+from app.services.booking.cancel import cancel_booking
 from app.services.booking.place import insert_booking
 from app.services.booking.targets import Target, booking_covers, covers_session
 from app.services.childcare import door
+from app.services.people.kiosk_visitor import KioskActor
+from app.services.refusals import NotAllowed
+from tests.conftest import assert_seat_invariant
 
 DAY = timedelta(days=1)
 
@@ -49,9 +67,7 @@ def test_every_roll_and_the_leave_rule_agree_on_which_bookings_cover_a_session(m
     db.session.flush()
     sessions = [past, coming, *single.sessions]
     # The SQL clause (as a join and bound to one session) and its Python twin.
-    joined = set(
-        db.session.execute(select(Booking.id, Session.id).join(Session, covers_session()))
-    )
+    joined = set(db.session.execute(select(Booking.id, Session.id).join(Session, covers_session())))
     assert joined == {(b.id, s.id) for b in bookings for s in sessions if booking_covers(b, s)}
     for session in sessions:
         bound = set(db.session.scalars(select(Booking.id).where(covers_session(session))))
@@ -90,3 +106,77 @@ def test_the_kiosk_lists_what_the_roll_lists(make, now):
     on_roll = {b.person_id for b in roster.covering_bookings(session)}
     assert {e.person.id for e in booked if e.booking is not None} == on_roll
     assert len(on_roll) == 1
+
+
+# --- "may act for" -------------------------------------------------------------------
+
+
+def _link(user, person, status, now):
+    db.session.add(
+        HouseholdLink(user_id=user.id, person_id=person.id, status=status, created_at=now)
+    )
+
+
+@pytest.fixture
+def circle(make, now):
+    """A resident `me` with a housemate, people linked to `me` by a confirmed, a
+    pending and a revoked link, a stranger, and a staff member."""
+    me = make.resident(age=45)
+    housemate = make.person(household=me.person.household, age=75)
+    linked, pending, revoked, stranger = (make.person(age=80) for _ in range(4))
+    for person, status in (
+        (linked, LinkStatus.CONFIRMED),
+        (pending, LinkStatus.PENDING),
+        (revoked, LinkStatus.REVOKED),
+    ):
+        _link(me, person, status, now)
+    staff = make.user(role=Role.STAFF, age=40)
+    db.session.flush()
+    people = [me.person, housemate, linked, pending, revoked, stranger, staff.person]
+    return me, staff, people
+
+
+def test_the_predicate_its_sql_twin_its_list_and_the_kiosk_give_one_answer(circle):
+    me, staff, people = circle
+    for user in (me, staff):
+        for household_only in (False, True):
+            clause = acts_for_clause(user.is_staff, household_only=household_only)
+            sql = set(db.session.scalars(select(Person.id).where(clause), user.actor_params()))
+            python = {p.id for p in people if user.may_act_for(p, household_only=household_only)}
+            assert sql & {p.id for p in people} == python, (user.role, household_only)
+        kiosk = {p.id for p in people if KioskActor(user).may_act_for(p)}
+        assert kiosk == {p.id for p in people if p.household_id == user.household_id}
+    # The list a resident books for (cards, "my bookings"): exactly whom they may act for.
+    listed = set(db.session.scalars(acts_for_ids(), me.actor_params()))
+    assert listed == {p.id for p in people if me.may_act_for(p)}
+    assert len(listed) == 3  # me, the housemate, the confirmed link
+
+
+def test_a_linked_helper_takes_leave_as_they_cancel_and_nobody_else_does(make, now):
+    """代办: a confirmed link lets the helper take leave (请假) for the elder, as it
+    lets them cancel; another household, a pending link and the kiosk (household
+    only) are refused with nothing written."""
+    elder = make.resident(age=80)
+    helper, stranger, asked = (make.resident(age=45) for _ in range(3))
+    _link(helper, elder.person, LinkStatus.CONFIRMED, now)
+    _link(asked, elder.person, LinkStatus.PENDING, now)
+    term = make.activity(series=True, sessions=3)
+    single = make.activity(sessions=1, start_in=timedelta(days=3))
+    enrolment = book(elder.person, Target(term, None), by=elder, channel=Channel.PHONE, now=now)
+    single_target = Target(single, single.sessions[0])
+    drop = book(elder.person, single_target, by=elder, channel=Channel.PHONE, now=now)
+    first, second, _ = term.sessions
+    for refused in (stranger, asked, KioskActor(helper)):
+        with pytest.raises(NotAllowed):
+            attendance_leave.take_leave(enrolment, first, by=refused, now=now)
+        with pytest.raises(NotAllowed):
+            attendance_leave.take_leave_for(elder.person, second, by=refused, now=now)
+        with pytest.raises(NotAllowed):
+            cancel_booking(drop, by=refused, now=now)
+    assert db.session.query(Leave).count() == 0
+    assert drop.status == BookingStatus.CONFIRMED
+    leave = attendance_leave.take_leave(enrolment, first, by=helper, now=now)
+    assert (leave.person_id, leave.created_by_id) == (elder.person.id, helper.id)
+    cancel_booking(drop, by=helper, now=now)
+    assert drop.status == BookingStatus.CANCELLED
+    assert_seat_invariant()

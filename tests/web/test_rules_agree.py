@@ -88,3 +88,48 @@ def test_no_age_range_shows_no_ages_row(make, client):
     assert "<dt>Ages</dt>" not in client.get(f"/classes/{activity.id}?lang=en").get_data(
         as_text=True
     )
+
+
+# --- "may act for" -------------------------------------------------------------------
+
+
+def test_leave_on_my_bookings_follows_the_one_may_act_for_rule(make, auth, client, now):
+    """The linked helper (代办) sees the elder's term booking on their "my bookings"
+    and takes leave for one date; a resident of another household gets 404 for the
+    same form, exactly as for cancelling, and nothing is written."""
+    from app.models import HouseholdLink, Leave, LinkStatus
+
+    elder = make.resident(age=80)
+    helper, stranger = make.resident(age=45), make.resident(age=45)
+    db.session.add(
+        HouseholdLink(
+            user_id=helper.id,
+            person_id=elder.person.id,
+            status=LinkStatus.CONFIRMED,
+            created_at=now,
+        )
+    )
+    term = make.activity(series=True, sessions=2)
+    make.commit()
+    auth.login(elder)
+    form = {"person_id": elder.person.id, "activity_id": term.id}
+    assert client.post("/me/bookings", data=form).status_code == 303
+    auth.logout()
+    booking = db.session.query(Booking).one()
+    first = term.sessions[0]
+    leave_url = f"/me/bookings/{booking.id}/leave?lang=en"
+    auth.login(stranger)
+    assert client.post(leave_url, data={"session_id": first.id}).status_code == 404
+    assert client.post(f"/me/bookings/{booking.id}/cancel").status_code == 404
+    assert db.session.query(Leave).count() == 0
+    auth.logout()
+    auth.login(helper)
+    page = client.get("/me/bookings?lang=en").get_data(as_text=True)
+    assert f'action="/me/bookings/{booking.id}/leave"' in page
+    assert client.post(leave_url, data={"session_id": first.id}).status_code == 303
+    leave = db.session.query(Leave).one()
+    assert (leave.person_id, leave.session_id, leave.created_by_id) == (
+        elder.person.id,
+        first.id,
+        helper.id,
+    )

@@ -37,7 +37,6 @@ from app.services.booking.targets import Target
 from app.services.people.login import normalise_phone
 from app.services.refusals import (
     Full,
-    NotAllowed,
     NotBookable,
     OutsideTime,
     Refusal,
@@ -186,8 +185,7 @@ def kiosk_check_in(person: Person, session: Session, *, by: User, now: datetime)
 
     Raises NotAllowed, NotBookable, OutsideTime, Full, Suspended, NotEligible.
     """
-    if person.household_id != by.household_id:
-        raise NotAllowed()
+    eligibility.check_actor(by, person, household_only=True)
     if session.activity.status != ActivityStatus.PUBLISHED:
         raise NotBookable()
     _check_kiosk_time(session, now)

@@ -23,11 +23,11 @@ from app.models import (
 from app.services.attendance.marking import set_status
 from app.services.attendance.roster import covering_booking
 from app.services.booking.cancel import cancel_booking
+from app.services.booking.eligibility import check_actor
 from app.services.booking.targets import Target, booking_covers, covers_session
 from app.services.booking.waitlist import promote_waitlist
 from app.services.refusals import (
     AlreadyBooked,
-    NotAllowed,
     NotBookable,
     OutsideTime,
 )
@@ -91,8 +91,7 @@ def take_leave(
 
     Raises NotAllowed, NotBookable, OutsideTime, AlreadyBooked (leave already taken).
     """
-    if not by.may_act_for(booking.person):
-        raise NotAllowed()
+    check_actor(by, booking.person)
     if booking.status != BookingStatus.CONFIRMED:
         raise NotBookable(_l("Only a confirmed place can be given up for one day."))
     if not booking_covers(booking, session) or session.status != SessionStatus.SCHEDULED:

@@ -39,9 +39,13 @@ ELDER_AGE = 60
 ADULT_AGE = 18
 
 
-def check_actor(by: User, person: Person) -> None:
-    """Raises NotAllowed unless `by` may act for `person`."""
-    if not by.may_act_for(person):
+def check_actor(by: User, person: Person, *, household_only: bool = False) -> None:
+    """Raises NotAllowed unless `by` may act for `person` (`User.may_act_for`, THE
+    rule): every service checks every act with it, so booking, cancelling, leave,
+    offers, applications and check-in can never answer differently. The kiosk passes
+    a `KioskActor`, which acts for its household only; `household_only` asks the same
+    of a plain user."""
+    if not by.may_act_for(person, household_only=household_only):
         raise NotAllowed()
 
 
