@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.timeutil import utcnow
+from app.timeutil import local_date, utcnow
 
 
 class Role(StrEnum):
@@ -32,6 +32,10 @@ class Role(StrEnum):
 
 
 STAFF_ROLES = frozenset({Role.STAFF, Role.ADMIN})
+
+# Ages that decide who is a child and who an elder (classes for elders admit 60+).
+ADULT_AGE = 18
+ELDER_AGE = 60
 
 # Household tags staff may set; they drive the lottery's priority groups and the
 # welfare call list.
@@ -79,14 +83,45 @@ class Person(db.Model):
     user: Mapped[User | None] = relationship(back_populates="person")
 
     def age_on(self, day: date) -> int | None:
+        """Whole years on `day`, a date at the centre; None without a birth date."""
         if self.birth_date is None:
             return None
         born = self.birth_date
         return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
-    def is_child_on(self, day: date) -> bool:
+    def age_at(self, moment: datetime) -> int | None:
+        """The age at a moment (naive UTC), counted on the centre's date then: the
+        one way pages and rules turn a clock into an age."""
+        return self.age_on(local_date(moment))
+
+    def is_adult_on(self, day: date) -> bool:
+        """THE "is adult" rule: ADULT_AGE or older on `day`, or no birth date on file
+        (only the desk adds people, in person; elders often give no birth date, a
+        child always needs one to book). `adult_clause` is its SQL twin."""
         age = self.age_on(day)
-        return age is not None and age < 18
+        return age is None or age >= ADULT_AGE
+
+    def is_child_on(self, day: date) -> bool:
+        return not self.is_adult_on(day)
+
+
+def years_before(day: date, years: int) -> date:
+    """The same date `years` earlier (29 February falls back to the 28th): whoever
+    was born on or before it is at least `years` old on `day`."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def aged_at_least(day: date, years: int) -> ColumnElement[bool]:
+    """SQL condition on `Person`: `years` old or older on `day` (as `age_on` counts)."""
+    return Person.birth_date <= years_before(day, years)
+
+
+def adult_clause(day: date) -> ColumnElement[bool]:
+    """SQL twin of `Person.is_adult_on`."""
+    return or_(Person.birth_date.is_(None), aged_at_least(day, ADULT_AGE))
 
 
 class User(db.Model):

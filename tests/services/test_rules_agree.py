@@ -1,7 +1,7 @@
 """One rule, one place, called directly: where several services answer the same
 question, they answer it from one function. Each test fails if two drift apart."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -18,10 +18,18 @@ from app.models import (
     Role,
     Session,
 )
-from app.models.people import acts_for_clause, acts_for_ids
+from app.models.people import (
+    ADULT_AGE,
+    ELDER_AGE,
+    acts_for_clause,
+    acts_for_ids,
+    adult_clause,
+    aged_at_least,
+    years_before,
+)
 from app.services.attendance import kiosk as attendance_kiosk
 from app.services.attendance import leave as attendance_leave
-from app.services.attendance import roster
+from app.services.attendance import roster, walk_ins
 from app.services.booking.book import book
 from app.services.booking.cancel import cancel_booking
 from app.services.booking.place import insert_booking
@@ -29,6 +37,7 @@ from app.services.booking.targets import Target, booking_covers, covers_session
 from app.services.childcare import door
 from app.services.people.kiosk_visitor import KioskActor
 from app.services.refusals import NotAllowed
+from app.timeutil import local_date
 from tests.conftest import assert_seat_invariant
 
 DAY = timedelta(days=1)
@@ -180,3 +189,41 @@ def test_a_linked_helper_takes_leave_as_they_cancel_and_nobody_else_does(make, n
     cancel_booking(drop, by=helper, now=now)
     assert drop.status == BookingStatus.CANCELLED
     assert_seat_invariant()
+
+
+# --- "is adult" ----------------------------------------------------------------------
+
+
+def test_is_adult_in_python_and_in_sql_agree_on_every_birthday_edge(make):
+    days = [date(2026, 11, 23), date(2027, 2, 28), date(2028, 2, 29), date(2028, 3, 1)]
+    births = {None, date(2008, 2, 29), date(2010, 2, 28), date(2010, 3, 1)}
+    for day in days:
+        eighteen = years_before(day, ADULT_AGE)
+        births |= {eighteen - DAY, eighteen, eighteen + DAY}
+    people = [make.person(birth_date=b, age=None) for b in births]
+    db.session.flush()
+    ids = {p.id for p in people}
+    for day in days:
+        adults = set(db.session.scalars(select(Person.id).where(adult_clause(day)))) & ids
+        assert adults == {p.id for p in people if p.is_adult_on(day)}, day
+        assert {p.id for p in people if p.is_child_on(day)} == ids - adults
+        for years in (ELDER_AGE, 6, 13):
+            aged = set(db.session.scalars(select(Person.id).where(aged_at_least(day, years))))
+            assert aged & ids == {p.id for p in people if (p.age_on(day) or -1) >= years}
+
+
+def test_the_walk_in_search_hides_from_a_teacher_exactly_the_children(make):
+    """A teacher may not add a child as a walk-in: the search's SQL and the rule
+    checked on every add use the one "is adult" rule, to the day."""
+    teacher = make.user(role=Role.TEACHER, age=40)
+    activity = make.activity(start_in=timedelta(hours=1), teacher_id=teacher.id)
+    session = activity.sessions[0]
+    day = local_date(session.starts_at)
+    eighteen = years_before(day, ADULT_AGE)
+    people = [
+        make.person(name=f"赵家{n}", birth_date=born, age=None)
+        for n, born in enumerate([eighteen - DAY, eighteen, eighteen + DAY, None])
+    ]
+    found = {c.person_id for c in walk_ins.find_walk_ins(session, "赵家", by=teacher, now=make.now)}
+    assert found == {p.id for p in people if p.is_adult_on(day)}
+    assert len(found) == 3

@@ -22,6 +22,7 @@ from app.models import (
     Suspension,
     User,
 )
+from app.models.people import ELDER_AGE
 from app.services.booking.targets import Target
 from app.services.refusals import (
     NotAllowed,
@@ -32,11 +33,6 @@ from app.services.refusals import (
     WindowNotOpen,
 )
 from app.timeutil import local_date
-
-ELDER_AGE = 60
-
-
-ADULT_AGE = 18
 
 
 def check_actor(by: User, person: Person, *, household_only: bool = False) -> None:
@@ -177,8 +173,8 @@ def check_window(target: Target, by: User, now: datetime) -> None:
 def check_person(person: Person, target: Target, now: datetime) -> None:
     """Raises NotEligible when the person's age does not fit the class."""
     activity = target.activity
-    first = target.first_start() or now
-    age = person.age_on(local_date(first))
+    day = local_date(target.first_start() or now)
+    age = person.age_on(day)
     needs_age = (
         activity.min_age is not None
         or activity.max_age is not None
@@ -193,7 +189,7 @@ def check_person(person: Person, target: Target, now: datetime) -> None:
         )
     if activity.audience == Audience.ELDER and age < ELDER_AGE and activity.min_age is None:
         raise NotEligible(_l("This class is for residents aged %(age)s and over.", age=ELDER_AGE))
-    if activity.audience == Audience.CHILD and age >= ADULT_AGE and activity.max_age is None:
+    if activity.audience == Audience.CHILD and person.is_adult_on(day) and activity.max_age is None:
         raise NotEligible(_l("This class is for children."))
     if activity.min_age is not None and age < activity.min_age:
         raise NotEligible(

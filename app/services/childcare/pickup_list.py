@@ -35,14 +35,6 @@ from app.timeutil import local_date
 ONE_DAY_AHEAD_DAYS = 60
 
 
-def is_adult(person: Person, day: date) -> bool:
-    """18 or older on `day`. Someone with no birth date on file counts as an adult
-    here: only the desk opens accounts, in person, and elders often give no birth
-    date; a child without one is no child for the pickup list either."""
-    age = person.age_on(day)
-    return age is None or age >= 18
-
-
 def is_guardian(user: User, child: Person, day: date) -> bool:
     """An active account of an adult in the child's household (any role: a teacher
     is a parent at home too). Staff of other households are not guardians."""
@@ -51,7 +43,7 @@ def is_guardian(user: User, child: Person, day: date) -> bool:
         and user.active
         and user.person.household_id == child.household_id
         and user.person_id != child.id
-        and is_adult(user.person, day)
+        and user.person.is_adult_on(day)
     )
 
 
