@@ -227,3 +227,48 @@ def test_the_walk_in_search_hides_from_a_teacher_exactly_the_children(make):
     found = {c.person_id for c in walk_ins.find_walk_ins(session, "赵家", by=teacher, now=make.now)}
     assert found == {p.id for p in people if p.is_adult_on(day)}
     assert len(found) == 3
+
+
+# --- a child's guardians ---------------------------------------------------------------
+
+
+def test_the_roll_the_door_and_the_pickup_list_name_the_same_guardians(make, now):
+    """Guardians are the other adults of the child's household: the teacher's roll
+    and the door ring the same numbers, and the pickup list lets exactly their
+    active accounts manage it and tells exactly those of each change."""
+    from app.models import Notice
+    from app.services.childcare.pickup_list import add_pickup_person, may_manage_pickup
+    from app.services.childcare.submissions import book_days
+    from app.services.people.guardians import guardian_accounts, guardian_phones, guardians_of
+    from tests.programme_helpers import afterschool, family, sessions
+
+    teacher = make.user(role=Role.TEACHER, age=30)
+    programme = afterschool(make, teacher=teacher)
+    mother, (child,) = family(make, children=1, ages=(8,))
+    household = child.household
+    grandma = make.person(household=household, age=70, phone="13700000002")
+    teen = make.user(make.person(household=household, age=17, phone="13700000003"))
+    away = make.user(make.person(household=household, age=45, phone="13700000004"))
+    away.active = False
+    child.phone = "13700000005"
+    make.resident(age=40)  # another household
+    today = sessions(programme)[0]
+    book_days(programme, [(child, today)], by=mother, channel="phone", now=now)
+    db.session.flush()
+    day = local_date(now)
+    guardians = guardians_of([child], day)[child.id]
+    assert {g.person.id for g in guardians} == {mother.person.id, grandma.id, away.person.id}
+    phones = guardian_phones([child], day)[child.id]
+    assert phones == ["13812345678", mother.phone, "13700000002", "13700000004"]
+    (line,) = roster.roster(today, viewer=teacher)
+    assert line.guardian_phones == phones
+    door.check_in(child, today, by=teacher, now=today.starts_at)
+    (late,) = door.late_pickups(today.ends_at + timedelta(hours=1))
+    assert late.guardian_phones == guardian_phones([child], local_date(today.ends_at))[child.id]
+    accounts = guardian_accounts(child, day)
+    assert accounts == [mother]
+    for user in (mother, teen, away, make.resident(age=40)):
+        assert may_manage_pickup(user, child, now) == (user in accounts)
+    add_pickup_person(child, name="外婆", phone="13700000002", relation="外婆", by=mother, now=now)
+    told = {n.user_id for n in db.session.query(Notice).filter_by(kind="pickup_added")}
+    assert told == {u.id for u in accounts}

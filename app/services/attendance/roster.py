@@ -3,7 +3,6 @@ sessions a teacher takes."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -29,6 +28,7 @@ from app.models import (
 )
 from app.models.people import STAFF_ROLES
 from app.services.booking.targets import holds_place_on
+from app.services.people.guardians import guardian_phones
 from app.services.refusals import (
     NotAllowed,
     NotOnRoster,
@@ -105,26 +105,6 @@ def covering_booking(session: Session, person: Person) -> Booking | None:
     )
 
 
-def _guardian_phones(people: list[Person]) -> dict[int, list[str]]:
-    """Phone numbers of the grown-up account holders in each child's household."""
-    household_ids = {p.household_id for p in people}
-    if not household_ids:
-        return {}
-    phones: dict[int, list[str]] = defaultdict(list)
-    rows = db.session.execute(
-        select(Person.household_id, Person.id, User.phone)
-        .join(User, User.person_id == Person.id)
-        .where(Person.household_id.in_(household_ids), User.active.is_(True))
-        .order_by(User.id)
-    )
-    for household_id, person_id, phone in rows:
-        phones[household_id].append((person_id, phone))
-    return {
-        p.id: [phone for pid, phone in phones.get(p.household_id, []) if pid != p.id]
-        for p in people
-    }
-
-
 WALK_IN_SOURCE = "walk_in"
 
 
@@ -187,7 +167,7 @@ def roster(session: Session, viewer: User | None = None) -> list[RosterLine]:
             for line in lines.values()
             if line.is_child and _may_see_child(line, viewer, staff_walk_ins)
         ]
-        phones = _guardian_phones([line.person for line in shown])
+        phones = guardian_phones([line.person for line in shown], day)
         for line in shown:
             line.care_notes = line.person.care_notes
             line.guardian_phones = phones.get(line.person.id, [])

@@ -28,6 +28,7 @@ from app.services.attendance.marking import attendance_of
 from app.services.booking.targets import holds_place_on
 from app.services.childcare.pickup_list import pickup_list
 from app.services.childcare.programmes import programme_of
+from app.services.people.guardians import guardian_phones
 from app.services.refusals import (
     AlreadyCheckedIn,
     NotBookedHere,
@@ -215,15 +216,6 @@ class Here:
         return self.session.where
 
 
-def _guardian_phones(household_id: int) -> list[str]:
-    return [
-        p.phone
-        for p in db.session.scalars(
-            select(Person).where(Person.household_id == household_id, Person.phone.is_not(None))
-        )
-    ]
-
-
 def who_is_here(now: datetime, user: User | None = None) -> list[Here]:
     """Every child checked in and not yet out, with a late flag once the slot ended
     more than the programme's grace period ago. Teachers see their own sessions."""
@@ -242,16 +234,11 @@ def who_is_here(now: datetime, user: User | None = None) -> list[Here]:
         programme = programme_of(session)
         grace = timedelta(minutes=programme.pickup_grace_minutes if programme else 15)
         late = now > session.ends_at + grace
-        child = attendance.person
-        result.append(
-            Here(
-                child,
-                session,
-                attendance,
-                late,
-                _guardian_phones(child.household_id) if late else [],
-            )
-        )
+        result.append(Here(attendance.person, session, attendance, late, []))
+    # Whom to ring about a late child: their guardians, read for all of them at once.
+    phones = guardian_phones([h.child for h in result if h.late], local_date(now))
+    for here in result:
+        here.guardian_phones = phones.get(here.child.id, [])
     result.sort(key=lambda h: (h.room, h.child.name))
     return result
 
