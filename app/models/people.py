@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -37,9 +38,29 @@ STAFF_ROLES = frozenset({Role.STAFF, Role.ADMIN})
 ADULT_AGE = 18
 ELDER_AGE = 60
 
-# Household tags staff may set; they drive the lottery's priority groups and the
-# welfare call list.
-HOUSEHOLD_TAGS = ("独居", "高龄", "留守儿童", "困境儿童", "低保")
+
+@dataclass(frozen=True)
+class TagMeaning:
+    """What a household tag means to the centre, and which rules read it."""
+
+    means: str
+    # A missed booked session puts the household's people on the welfare call list.
+    welfare: bool = False
+    # The childcare lottery draws these households first.
+    lottery_priority: bool = False
+
+
+# THE list of household tags: the ones staff may set at the desk, each with what it
+# means. The welfare call list and the lottery's priority groups are derived below.
+HOUSEHOLD_TAGS: dict[str, TagMeaning] = {
+    "独居": TagMeaning("an elder living alone", welfare=True),
+    "高龄": TagMeaning("of great age", welfare=True),
+    "留守儿童": TagMeaning("a child whose parents work far away", lottery_priority=True),
+    "困境儿童": TagMeaning("a child in difficulty (困境儿童)", lottery_priority=True),
+    "低保": TagMeaning("a household on the minimum living allowance", lottery_priority=True),
+}
+WELFARE_TAGS = tuple(tag for tag, meaning in HOUSEHOLD_TAGS.items() if meaning.welfare)
+PRIORITY_TAGS = tuple(tag for tag, meaning in HOUSEHOLD_TAGS.items() if meaning.lottery_priority)
 
 
 class Household(db.Model):

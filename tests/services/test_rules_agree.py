@@ -272,3 +272,57 @@ def test_the_roll_the_door_and_the_pickup_list_name_the_same_guardians(make, now
     add_pickup_person(child, name="外婆", phone="13700000002", relation="外婆", by=mother, now=now)
     told = {n.user_id for n in db.session.query(Notice).filter_by(kind="pickup_added")}
     assert told == {u.id for u in accounts}
+
+
+# --- household tags --------------------------------------------------------------------
+
+
+def test_every_household_tag_does_what_the_one_list_says_and_nothing_else(make, now):
+    """The desk offers HOUSEHOLD_TAGS; a tag puts a household's elder on the welfare
+    call list exactly when it means `welfare`, and draws its children first in the
+    lottery exactly when it means `lottery_priority`."""
+    from app.blueprints.staff.forms import HouseholdForm, TagsForm
+    from app.models import HOUSEHOLD_TAGS, WelfareCall
+    from app.services.booking.book import book
+    from app.services.childcare.applications import apply_days
+    from app.services.childcare.draw import run_draw
+    from app.services.childcare.seed import seal_seed
+    from app.services.welfare.calls import add_welfare_calls
+    from app.services.welfare.no_shows import mark_no_shows
+    from tests.programme_helpers import family, lottery, sessions
+
+    with make.app.test_request_context():
+        for form in (HouseholdForm(formdata=None), TagsForm(formdata=None)):
+            assert [choice.value for choice in form.tags.choices] == list(HOUSEHOLD_TAGS)
+    missed = make.activity(start_in=-3 * timedelta(hours=1), duration=timedelta(hours=1))
+    programme = lottery(make, capacity=40, days=1)
+    (day,) = sessions(programme)
+    elders, guardians = {}, {}
+    for tag in HOUSEHOLD_TAGS:
+        elder = make.resident(age=70, household=make.household(tags=(tag,)))
+        book(
+            elder.person,
+            Target.of(missed, missed.sessions[0]),
+            by=elder,
+            channel=Channel.PHONE,
+            now=now - DAY,
+        )
+        elders[tag] = elder.person.id
+        guardian, (kid,) = family(make, children=1, tags=(tag,))
+        apply_days(programme, [(kid, day)], by=guardian, now=now)
+        guardians[tag] = kid.household_id
+    # Marks the unmarked elders absent, then lists the vulnerable ones.
+    mark_no_shows(now)
+    add_welfare_calls(now)
+    called = set(db.session.scalars(select(WelfareCall.person_id)))
+    assert called == {elders[t] for t, m in HOUSEHOLD_TAGS.items() if m.welfare}
+    closed = programme.activity.closes_at + timedelta(minutes=1)
+    seal_seed(programme, closed)
+    report = run_draw(programme, by=make.user(role=Role.STAFF, age=40), now=closed)
+    units = report["inputs"]["slots"][str(day.id)]["units"].values()
+    drawn_first = {
+        db.session.get(Person, unit["persons"][0]).household_id
+        for unit in units
+        if unit["priority"]
+    }
+    assert drawn_first == {guardians[t] for t, m in HOUSEHOLD_TAGS.items() if m.lottery_priority}

@@ -39,9 +39,6 @@ from app.services.refusals import (
     WindowNotOpen,
 )
 
-PRIORITY_TAGS = ("留守儿童", "困境儿童", "低保")
-
-
 # --- applying -------------------------------------------------------------------
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 
 from app.extensions import db
 from app.models import (
+    PRIORITY_TAGS,
     Allocation,
     ApplicationStatus,
     Attendance,
@@ -28,7 +29,6 @@ from app.services.booking.eligibility import window_state
 from app.services.booking.place import insert_booking, live_booking
 from app.services.booking.seats import claim_seat
 from app.services.booking.targets import Target
-from app.services.childcare.applications import PRIORITY_TAGS
 from app.services.childcare.seed import draw_seed, seed_sha256
 from app.services.messaging.notices import notify_household
 from app.services.refusals import (
