@@ -41,7 +41,7 @@ from app.services.refusals import (
     NotAllowed,
     ScheduleRefused,
 )
-from app.services.schedule.activities import all_activities, change_capacity, update_activity
+from app.services.schedule.activities import activity_rows, change_capacity, update_activity
 from app.services.schedule.sessions import cancel_session, generate_by, move_session
 from app.timeutil import local_day_bounds, to_local
 from tests.conftest import PIN, assert_seat_invariant
@@ -75,7 +75,7 @@ def test_the_audit_filter_runs_from_the_first_local_day_to_the_end_of_the_last(a
 def test_the_desk_lists_every_activity_by_status_then_title(make):
     later, first = make.activity(title="太极"), make.activity(title="书法")
     db.session.flush()
-    listed = [a for a in all_activities() if a.id in (later.id, first.id)]
+    listed = [r.activity for r in activity_rows() if r.activity.id in (later.id, first.id)]
     assert listed == sorted([later, first], key=lambda a: (a.status, a.title))
 
 

@@ -3,13 +3,11 @@ registration window, and the programme page itself."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from flask import render_template
-from flask_babel import format_date
 from flask_login import current_user
 
-from app import formatting
 from app.blueprints.programmes import bp
 from app.blueprints.programmes.forms import BookDaysForm
 from app.forms import EmptyForm
@@ -24,12 +22,6 @@ from app.services.people.login import household_members
 from app.timeutil import local_date, now
 
 # --- template helpers ------------------------------------------------------------
-
-
-@bp.app_template_global("when_day")
-def when_day(day: date) -> str:
-    """A calendar date (already local) in the reader's language."""
-    return format_date(day, formatting.pattern_for("date"))
 
 
 @bp.app_template_filter("parse_iso")

@@ -72,6 +72,12 @@ def leave_session_ids(person_ids: list[int], session_ids: list[int]) -> set[tupl
     return {(p, s) for p, s in rows}
 
 
+def leave_still_open(session: Session, now: datetime) -> bool:
+    """Leave can be taken for a session until it starts (`coming_sessions_of`
+    offers only such sessions)."""
+    return session.starts_at > now
+
+
 def take_leave_for(person: Person, session: Session, *, by: User, now: datetime) -> Leave:
     """请假 at the kiosk: the person's confirmed booking covering `session` (for that
     date, or the term) is given up for that date. Raises NotBookable when there is
@@ -96,7 +102,7 @@ def take_leave(
         raise NotBookable(_l("Only a confirmed place can be given up for one day."))
     if not booking_covers(booking, session) or session.status != SessionStatus.SCHEDULED:
         raise NotBookable(_l("This booking does not cover that session."))
-    if session.starts_at <= now:
+    if not leave_still_open(session, now):
         raise OutsideTime(_l("This session has already started, so leave can no longer be taken."))
     leave = Leave(
         session_id=session.id,

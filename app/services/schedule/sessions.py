@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -125,7 +126,7 @@ def cancel_session(session: Session, *, by: User, now: datetime, reason: str | N
     (their seats with them); term bookings stay for the other sessions. Everyone
     holding or waiting for a place is told once. Returns how many were told.
     Raises ScheduleRefused when the session is already cancelled or over."""
-    if session.ends_at <= now:
+    if session.is_over(now):
         raise ScheduleRefused(_l("This session is already over."))
     changed = db.session.execute(
         update(Session)
@@ -239,3 +240,23 @@ def generate_by(activity: Activity, *, by: User, now: datetime, **pattern) -> li
         },
     )
     return sessions
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    """One line of a class's session list on the desk, as finished values."""
+
+    session: Session
+    state: str  # "cancelled", "over" or "scheduled"
+
+
+def session_rows(activity: Activity, now: datetime) -> list[SessionRow]:
+    """The activity's sessions, each with what the desk shows of it at `now`."""
+    rows = []
+    for session in activity.sessions:
+        if session.status == SessionStatus.CANCELLED:
+            state = "cancelled"
+        else:
+            state = "over" if session.is_over(now) else "scheduled"
+        rows.append(SessionRow(session, state))
+    return rows
