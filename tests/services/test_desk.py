@@ -21,8 +21,8 @@ from app.models import (
     SessionStatus,
 )
 from app.services.audit import filter_by_days
+from app.services.booking import on_behalf
 from app.services.booking.book import book
-from app.services.booking.on_behalf import book_for, cancel_for
 from app.services.booking.targets import Target
 from app.services.messaging import outbox
 from app.services.messaging import reminders as messaging_reminders
@@ -197,7 +197,7 @@ def test_editing_an_activity_is_audited_and_cannot_change_units_once_booked(make
 def test_staff_book_and_cancel_on_behalf_say_who_and_how(make, now, staff):
     activity = make.activity(capacity=1)
     resident = make.resident()
-    booking = book_for(
+    booking = on_behalf.book(
         resident.person,
         Target.of(activity, activity.sessions[0]),
         by=staff,
@@ -205,7 +205,7 @@ def test_staff_book_and_cancel_on_behalf_say_who_and_how(make, now, staff):
         now=now,
     )
     assert booking.booked_by_id == staff.id and booking.channel == Channel.DESK
-    cancel_for(booking, by=staff, now=now)
+    on_behalf.cancel(booking, by=staff, now=now)
     assert booking.status == BookingStatus.CANCELLED
     kinds = db.session.scalars(
         select(Notice.kind).where(Notice.user_id == resident.id).order_by(Notice.id)
@@ -285,7 +285,7 @@ def _booked_at_the_desk(make, staff, now, activity=None):
     """A resident booked at the desk: their confirmation notice is in the outbox."""
     activity = activity or make.activity()
     resident = make.resident()
-    book_for(
+    on_behalf.book(
         resident.person,
         Target.of(activity, activity.sessions[0]),
         by=staff,

@@ -179,7 +179,7 @@ def test_a_linked_helper_takes_leave_as_they_cancel_and_nobody_else_does(make, n
         with pytest.raises(NotAllowed):
             attendance_leave.take_leave(enrolment, first, by=refused, now=now)
         with pytest.raises(NotAllowed):
-            attendance_leave.take_leave_for(elder.person, second, by=refused, now=now)
+            attendance_leave.take_leave_on(elder.person, second, by=refused, now=now)
         with pytest.raises(NotAllowed):
             cancel_booking(drop, by=refused, now=now)
     assert db.session.query(Leave).count() == 0
@@ -326,3 +326,28 @@ def test_every_household_tag_does_what_the_one_list_says_and_nothing_else(make, 
         if unit["priority"]
     }
     assert drawn_first == {guardians[t] for t, m in HOUSEHOLD_TAGS.items() if m.lottery_priority}
+
+
+# --- names ---------------------------------------------------------------------------
+
+
+def test_a_for_suffix_in_the_services_never_names_an_act_on_someones_behalf():
+    """`_for` means "as this user may see it" (`card_for`, the loaders' `person_for`);
+    acts on someone's behalf are named for the act (`on_behalf.book`,
+    `attendance.leave.take_leave_on`). An act takes `by`: no `_for` function does."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import app.services
+
+    checked = []
+    for module_info in pkgutil.walk_packages(app.services.__path__, "app.services."):
+        module = importlib.import_module(module_info.name)
+        for name, function in inspect.getmembers(module, inspect.isfunction):
+            if function.__module__ == module.__name__ and name.endswith("_for"):
+                assert "by" not in inspect.signature(function).parameters, (
+                    f"{module.__name__}.{name}"
+                )
+                checked.append(name)
+    assert "card_for" in checked

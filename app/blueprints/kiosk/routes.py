@@ -165,7 +165,7 @@ def check_in(session_id: int):
 def take_leave(session_id: int):
     kiosk_session, person = _load(session_id)
     outcome = attempt(
-        lambda: attendance_leave.take_leave_for(person, kiosk_session, by=_actor(), now=now()),
+        lambda: attendance_leave.take_leave_on(person, kiosk_session, by=_actor(), now=now()),
         _("Leave noted: %(name)s will not come this time.", name=person.name),
     )
     return _answer_today(outcome)

@@ -78,7 +78,7 @@ def leave_still_open(session: Session, now: datetime) -> bool:
     return session.starts_at > now
 
 
-def take_leave_for(person: Person, session: Session, *, by: User, now: datetime) -> Leave:
+def take_leave_on(person: Person, session: Session, *, by: User, now: datetime) -> Leave:
     """请假 at the kiosk: the person's confirmed booking covering `session` (for that
     date, or the term) is given up for that date. Raises NotBookable when there is
     none, and what `take_leave` raises."""
