@@ -263,7 +263,8 @@ def test_the_roll_the_door_and_the_pickup_list_name_the_same_guardians(make, now
     (line,) = roster.roster(today, viewer=teacher)
     assert line.guardian_phones == phones
     door.check_in(child, today, by=teacher, now=today.starts_at)
-    (late,) = door.late_pickups(today.ends_at + timedelta(hours=1))
+    (late,) = door.who_is_here(today.ends_at + timedelta(hours=1))
+    assert late.late
     assert late.guardian_phones == guardian_phones([child], local_date(today.ends_at))[child.id]
     accounts = guardian_accounts(child, day)
     assert accounts == [mother]
