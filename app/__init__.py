@@ -192,6 +192,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(
         get_locale=get_locale,
         when=formatting.when,
+        when_day=formatting.when_day,
         notice_text=notice_text,
     )
     app.jinja_env.add_extension("jinja2.ext.do")
@@ -206,9 +207,9 @@ def register_template_helpers(app: Flask) -> None:
         unread = (
             LazyCount(lambda: unread_count(current_user)) if current_user.is_authenticated else 0
         )
-        from app.timeutil import now
-
-        return {"unread_notices": unread, "lang": str(get_locale()), "now_utc": now()}
+        # No clock here: a page is given finished values (dates, labels, states) by
+        # its view, so a template never decides by comparing times itself.
+        return {"unread_notices": unread, "lang": str(get_locale())}
 
 
 class LazyCount:

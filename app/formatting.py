@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 
 from babel import Locale, dates
@@ -43,6 +43,14 @@ def when(moment: datetime | None, kind: str = "datetime") -> str:
 def _format(moment: datetime, pattern: str, locale: Locale, zone) -> str:
     # Babel takes a while per call, and a page shows the same few times again and again.
     return dates.format_datetime(moment, pattern, tzinfo=zone, locale=locale)
+
+
+def when_day(day: date | None, kind: str = "date") -> str:
+    """Format a calendar date that is already the centre's ("11月24日 周二"): no
+    clock and no zone, so a page shows the day it is given."""
+    if day is None:
+        return ""
+    return dates.format_date(day, pattern_for(kind), locale=get_locale())
 
 
 def lazy_when(moment: datetime, kind: str = "datetime") -> LazyString:

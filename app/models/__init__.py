@@ -26,7 +26,9 @@ from app.models.kiosk import HelpRequest
 from app.models.notices import AuditEntry, Notice
 from app.models.people import (
     HOUSEHOLD_TAGS,
+    PRIORITY_TAGS,
     STAFF_ROLES,
+    WELFARE_TAGS,
     Household,
     HouseholdTag,
     LoginAttempt,
@@ -53,8 +55,10 @@ __all__ = [
     "CATEGORIES",
     "HOUSEHOLD_TAGS",
     "LIVE_STATUSES",
+    "PRIORITY_TAGS",
     "SEAT_STATUSES",
     "STAFF_ROLES",
+    "WELFARE_TAGS",
     "Activity",
     "ActivityStatus",
     "Allocation",

@@ -142,3 +142,7 @@ class Session(db.Model):
     @property
     def where(self) -> str:
         return self.room or self.activity.room
+
+    def is_over(self, now: datetime) -> bool:
+        """The session has ended (pages say "over"; nothing more can happen in it)."""
+        return self.ends_at <= now

@@ -21,8 +21,8 @@ from app.models import (
     SessionStatus,
 )
 from app.services.audit import filter_by_days
+from app.services.booking import on_behalf
 from app.services.booking.book import book
-from app.services.booking.on_behalf import book_for, cancel_for
 from app.services.booking.targets import Target
 from app.services.messaging import outbox
 from app.services.messaging import reminders as messaging_reminders
@@ -41,7 +41,7 @@ from app.services.refusals import (
     NotAllowed,
     ScheduleRefused,
 )
-from app.services.schedule.activities import all_activities, change_capacity, update_activity
+from app.services.schedule.activities import activity_rows, change_capacity, update_activity
 from app.services.schedule.sessions import cancel_session, generate_by, move_session
 from app.timeutil import local_day_bounds, to_local
 from tests.conftest import PIN, assert_seat_invariant
@@ -75,7 +75,7 @@ def test_the_audit_filter_runs_from_the_first_local_day_to_the_end_of_the_last(a
 def test_the_desk_lists_every_activity_by_status_then_title(make):
     later, first = make.activity(title="太极"), make.activity(title="书法")
     db.session.flush()
-    listed = [a for a in all_activities() if a.id in (later.id, first.id)]
+    listed = [r.activity for r in activity_rows() if r.activity.id in (later.id, first.id)]
     assert listed == sorted([later, first], key=lambda a: (a.status, a.title))
 
 
@@ -197,7 +197,7 @@ def test_editing_an_activity_is_audited_and_cannot_change_units_once_booked(make
 def test_staff_book_and_cancel_on_behalf_say_who_and_how(make, now, staff):
     activity = make.activity(capacity=1)
     resident = make.resident()
-    booking = book_for(
+    booking = on_behalf.book(
         resident.person,
         Target.of(activity, activity.sessions[0]),
         by=staff,
@@ -205,7 +205,7 @@ def test_staff_book_and_cancel_on_behalf_say_who_and_how(make, now, staff):
         now=now,
     )
     assert booking.booked_by_id == staff.id and booking.channel == Channel.DESK
-    cancel_for(booking, by=staff, now=now)
+    on_behalf.cancel(booking, by=staff, now=now)
     assert booking.status == BookingStatus.CANCELLED
     kinds = db.session.scalars(
         select(Notice.kind).where(Notice.user_id == resident.id).order_by(Notice.id)
@@ -285,7 +285,7 @@ def _booked_at_the_desk(make, staff, now, activity=None):
     """A resident booked at the desk: their confirmation notice is in the outbox."""
     activity = activity or make.activity()
     resident = make.resident()
-    book_for(
+    on_behalf.book(
         resident.person,
         Target.of(activity, activity.sessions[0]),
         by=staff,

@@ -177,10 +177,11 @@ def take_leave(booking_id: int):
 @bp.get("/")
 @login_required
 def household():
+    members, moment = household_members(current_user), now()
     return render_template(
         "account/household.html",
-        members=household_members(current_user),
-        today=now(),
+        members=members,
+        ages={p.id: p.age_at(moment) for p in members},
     )
 
 

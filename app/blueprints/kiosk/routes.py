@@ -35,7 +35,7 @@ from app.services.messaging import help_requests as messaging_help_requests
 from app.services.people import kiosk_visitor
 from app.services.people.login import log_in
 from app.services.refusals import LoginRefused
-from app.timeutil import now
+from app.timeutil import local_date, now
 
 
 def _actor() -> kiosk_visitor.KioskActor:
@@ -48,7 +48,11 @@ def start():
     """The start screen: today's and this week's classes with seats left."""
     entries = catalogue.week_entries(now(), catalogue.Filters())
     return render_template(
-        "kiosk/start.html", entries=entries, form=EmptyForm(), idle=_idle_settings()
+        "kiosk/start.html",
+        entries=entries,
+        form=EmptyForm(),
+        idle=_idle_settings(),
+        today=local_date(now()),
     )
 
 
@@ -161,7 +165,7 @@ def check_in(session_id: int):
 def take_leave(session_id: int):
     kiosk_session, person = _load(session_id)
     outcome = attempt(
-        lambda: attendance_leave.take_leave_for(person, kiosk_session, by=_actor(), now=now()),
+        lambda: attendance_leave.take_leave_on(person, kiosk_session, by=_actor(), now=now()),
         _("Leave noted: %(name)s will not come this time.", name=person.name),
     )
     return _answer_today(outcome)

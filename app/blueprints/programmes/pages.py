@@ -3,17 +3,16 @@ registration window, and the programme page itself."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from flask import render_template
-from flask_babel import format_date
 from flask_login import current_user
 
-from app import formatting
 from app.blueprints.programmes import bp
 from app.blueprints.programmes.forms import BookDaysForm
 from app.forms import EmptyForm
 from app.models import Allocation, Programme
+from app.services.booking import eligibility
 from app.services.childcare import applications as childcare_applications
 from app.services.childcare import calendar as childcare_calendar
 from app.services.childcare import draw as childcare_draw
@@ -23,12 +22,6 @@ from app.services.people.login import household_members
 from app.timeutil import local_date, now
 
 # --- template helpers ------------------------------------------------------------
-
-
-@bp.app_template_global("when_day")
-def when_day(day: date) -> str:
-    """A calendar date (already local) in the reader's language."""
-    return format_date(day, formatting.pattern_for("date"))
 
 
 @bp.app_template_filter("parse_iso")
@@ -47,15 +40,13 @@ def refusal_text(attempt) -> str:
 def opening(programme: Programme, moment) -> dict:
     """What the page says about the registration window right now."""
     activity = programme.activity
-    before = activity.opens_at is not None and moment < activity.opens_at
-    closed = childcare_applications.applications_closed(programme, moment)
-    seconds = int((activity.opens_at - moment).total_seconds()) if before else 0
+    window = eligibility.window_state(activity, moment)
     return {
-        "before": before,
-        "closed": closed,
+        "before": window.not_open,
+        "closed": childcare_applications.applications_closed(programme, moment),
         "opens_at": activity.opens_at,
         "closes_at": activity.closes_at,
-        "seconds": seconds,
+        "seconds": window.seconds_to_open,
         "lottery": activity.allocation == Allocation.LOTTERY,
     }
 
@@ -76,6 +67,7 @@ def detail_context(programme: Programme, form: BookDaysForm | None = None) -> di
         "children": children,
         "form": form or BookDaysForm(),
         "opening": opening(programme, moment),
+        "ages": eligibility.age_range(programme.activity),
         "grades": childcare_grades.grade_label(programme),
         "applications": applications,
         "slot_labels": childcare_grades.SLOT_LABELS,

@@ -13,7 +13,7 @@ from app.blueprints.programmes import bp
 from app.blueprints.programmes.forms import CloseDayForm, DrawForm, ProgrammeForm
 from app.blueprints.programmes.pages import opening
 from app.loaders import programme_or_404
-from app.models import Programme
+from app.models import PRIORITY_TAGS, Programme
 from app.services.childcare import calendar as childcare_calendar
 from app.services.childcare import draw as childcare_draw
 from app.services.childcare import grades as childcare_grades
@@ -68,6 +68,7 @@ def _manage_page(programme: Programme, **forms) -> str:
         commitment=childcare_draw.commitment(programme),
         grades=childcare_grades.grade_label(programme),
         slot_labels=childcare_grades.SLOT_LABELS,
+        priority_tags=PRIORITY_TAGS,
     )
 
 

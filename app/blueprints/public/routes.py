@@ -10,7 +10,7 @@ from app.blueprints.public.forms import CatalogueFilterForm
 from app.extensions import htmx
 from app.loaders import published_activity
 from app.models import Activity
-from app.services.booking import catalogue
+from app.services.booking import catalogue, eligibility
 from app.services.booking.targets import Target
 from app.timeutil import now
 
@@ -61,6 +61,8 @@ def class_page(activity: Activity) -> str:
         activity=activity,
         sessions=catalogue.upcoming_sessions(activity, now()),
         cards=cards_for(activity),
+        window=eligibility.window_state(activity, now()),
+        ages=eligibility.age_range(activity),
     )
 
 

@@ -41,8 +41,7 @@ from app.timeutil import from_local, now, to_local
 
 @bp.get("/activities")
 def list_activities():
-    activities = schedule_activities.all_activities()
-    return render_template("staff/activities.html", activities=activities)
+    return render_template("staff/activities.html", rows=schedule_activities.activity_rows())
 
 
 def _local_input(value: datetime | None) -> datetime | None:

@@ -33,7 +33,7 @@ def book_for_person(person_id: int):
         return invalid(person_again(person))
     target = target_for(form.target.data)
     outcome = attempt(
-        lambda: on_behalf.book_for(
+        lambda: on_behalf.book(
             person, target, by=current_user, channel=form.channel.data, now=now()
         ),
         lambda booking: _booked(person, booking),
@@ -139,7 +139,7 @@ def cancel_booking(booking_id: int):
     if not EmptyForm().validate():
         return invalid(where["page"])
     outcome = attempt(
-        lambda: on_behalf.cancel_for(booking, by=current_user, now=now()),
+        lambda: on_behalf.cancel(booking, by=current_user, now=now()),
         _("The booking of %(name)s is cancelled.", name=booking.person.name),
     )
     return answer(outcome, **where)
@@ -154,7 +154,7 @@ def leave_booking(booking_id: int):
     if session is None:
         abort(422)
     outcome = attempt(
-        lambda: on_behalf.leave_for(booking, session, by=current_user, now=now()),
+        lambda: on_behalf.take_leave(booking, session, by=current_user, now=now()),
         _(
             "Leave noted for %(name)s on %(when)s.",
             name=booking.person.name,

@@ -19,6 +19,7 @@ from app.models import Activity, Session
 from app.redirects import safe_next
 from app.services.booking import lists
 from app.services.booking.targets import Target
+from app.services.schedule import sessions as schedule_sessions
 from app.timeutil import now, to_local
 
 Page = Callable[[Outcome], str]
@@ -63,14 +64,13 @@ def activity_page(activity: Activity, **forms) -> str:
     return render_template(
         "staff/activity.html",
         activity=activity,
-        sessions=activity.sessions,
+        sessions=schedule_sessions.session_rows(activity, now()),
         target=target,
         seated=seated,
         queue=queue,
         capacity_form=forms.get("capacity_form") or CapacityForm(capacity=activity.capacity),
         row_form=ReasonForm(formdata=None),
         form=EmptyForm(),
-        today=now(),
     )
 
 

@@ -118,7 +118,7 @@ def person_page(person: Person, **forms) -> str:
         link_form=forms.get("link_form") or LinkRequestForm(formdata=None),
         confirm_form=LinkConfirmForm(formdata=None),
         form=EmptyForm(),
-        today=now(),
+        age=person.age_at(now()),
         login_lock=(
             login_lock_state(person.user.phone, now=now(), settings=current_app.config)
             if person.user is not None

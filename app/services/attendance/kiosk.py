@@ -26,7 +26,7 @@ from app.models import (
     SessionStatus,
     User,
 )
-from app.services.attendance.leave import leave_session_ids
+from app.services.attendance.leave import leave_session_ids, leave_still_open
 from app.services.attendance.marking import PRESENT_STATUSES, attendance_of, set_status
 from app.services.attendance.roster import covering_booking, covering_bookings, int_setting
 from app.services.booking import catalogue, eligibility
@@ -37,7 +37,6 @@ from app.services.booking.targets import Target
 from app.services.people.login import normalise_phone
 from app.services.refusals import (
     Full,
-    NotAllowed,
     NotBookable,
     OutsideTime,
     Refusal,
@@ -55,6 +54,8 @@ class KioskEntry:
     attendance: Attendance | None
     on_leave: bool
     seats_left: int = 0
+    # A booking that leave may still be taken for (the session has not started).
+    leave_open: bool = False
 
     @property
     def checked_in(self) -> bool:
@@ -107,6 +108,7 @@ def kiosk_today(user: User, now: datetime) -> tuple[list[KioskEntry], list[Kiosk
                 marks.get(person.id),
                 (person.id, session.id) in leaves,
                 seats,
+                leave_open=person.id in expected and leave_still_open(session, now),
             )
             if entry.booking is not None or entry.attendance is not None or entry.on_leave:
                 booked.append(entry)
@@ -148,7 +150,7 @@ def _check_kiosk_time(session: Session, now: datetime) -> None:
     opens = session.starts_at - timedelta(minutes=int_setting("CHECK_IN_OPENS_MINUTES"))
     if now < opens:
         raise OutsideTime(_l("Check-in opens at %(when)s.", when=lazy_when(opens, "time")))
-    if now >= session.ends_at:
+    if session.is_over(now):
         raise OutsideTime(_l("This session is over."))
 
 
@@ -186,8 +188,7 @@ def kiosk_check_in(person: Person, session: Session, *, by: User, now: datetime)
 
     Raises NotAllowed, NotBookable, OutsideTime, Full, Suspended, NotEligible.
     """
-    if person.household_id != by.household_id:
-        raise NotAllowed()
+    eligibility.check_actor(by, person, household_only=True)
     if session.activity.status != ActivityStatus.PUBLISHED:
         raise NotBookable()
     _check_kiosk_time(session, now)

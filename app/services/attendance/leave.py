@@ -23,11 +23,11 @@ from app.models import (
 from app.services.attendance.marking import set_status
 from app.services.attendance.roster import covering_booking
 from app.services.booking.cancel import cancel_booking
-from app.services.booking.targets import Target
+from app.services.booking.eligibility import check_actor
+from app.services.booking.targets import Target, booking_covers, covers_session
 from app.services.booking.waitlist import promote_waitlist
 from app.services.refusals import (
     AlreadyBooked,
-    NotAllowed,
     NotBookable,
     OutsideTime,
 )
@@ -37,13 +37,15 @@ from app.services.refusals import (
 
 def coming_sessions_of(booking: Booking, now: datetime, limit: int = 6) -> list[Session]:
     """The next sessions a confirmed booking covers, for choosing a date of leave."""
-    query = select(Session).where(
-        Session.status == SessionStatus.SCHEDULED, Session.starts_at > now
+    query = (
+        select(Session)
+        .join(Booking, covers_session())
+        .where(
+            Booking.id == booking.id,
+            Session.status == SessionStatus.SCHEDULED,
+            Session.starts_at > now,
+        )
     )
-    if booking.session_id is not None:
-        query = query.where(Session.id == booking.session_id)
-    else:
-        query = query.where(Session.activity_id == booking.activity_id)
     return list(db.session.scalars(query.order_by(Session.starts_at).limit(limit)))
 
 
@@ -70,7 +72,13 @@ def leave_session_ids(person_ids: list[int], session_ids: list[int]) -> set[tupl
     return {(p, s) for p, s in rows}
 
 
-def take_leave_for(person: Person, session: Session, *, by: User, now: datetime) -> Leave:
+def leave_still_open(session: Session, now: datetime) -> bool:
+    """Leave can be taken for a session until it starts (`coming_sessions_of`
+    offers only such sessions)."""
+    return session.starts_at > now
+
+
+def take_leave_on(person: Person, session: Session, *, by: User, now: datetime) -> Leave:
     """请假 at the kiosk: the person's confirmed booking covering `session` (for that
     date, or the term) is given up for that date. Raises NotBookable when there is
     none, and what `take_leave` raises."""
@@ -89,18 +97,12 @@ def take_leave(
 
     Raises NotAllowed, NotBookable, OutsideTime, AlreadyBooked (leave already taken).
     """
-    if not by.may_act_for(booking.person):
-        raise NotAllowed()
+    check_actor(by, booking.person)
     if booking.status != BookingStatus.CONFIRMED:
         raise NotBookable(_l("Only a confirmed place can be given up for one day."))
-    covers = (
-        booking.session_id == session.id
-        if booking.session_id is not None
-        else booking.activity_id == session.activity_id
-    )
-    if not covers or session.status != SessionStatus.SCHEDULED:
+    if not booking_covers(booking, session) or session.status != SessionStatus.SCHEDULED:
         raise NotBookable(_l("This booking does not cover that session."))
-    if session.starts_at <= now:
+    if not leave_still_open(session, now):
         raise OutsideTime(_l("This session has already started, so leave can no longer be taken."))
     leave = Leave(
         session_id=session.id,

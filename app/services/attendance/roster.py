@@ -3,13 +3,12 @@ sessions a teacher takes."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -28,6 +27,8 @@ from app.models import (
     User,
 )
 from app.models.people import STAFF_ROLES
+from app.services.booking.targets import holds_place_on
+from app.services.people.guardians import guardian_phones
 from app.services.refusals import (
     NotAllowed,
     NotOnRoster,
@@ -87,51 +88,21 @@ class RosterLine:
 
 
 def covering_bookings(session: Session) -> list[Booking]:
-    """Confirmed bookings that cover this session (term enrolments made before it
-    ended, and bookings of this very session)."""
-    activity = session.activity
-    covers = Booking.session_id == session.id
-    if activity.is_series:
-        covers = or_(
-            covers,
-            and_(
-                Booking.activity_id == activity.id,
-                Booking.session_id.is_(None),
-                Booking.confirmed_at < session.ends_at,
-            ),
-        )
+    """Confirmed bookings that put their person on this session's roll
+    (`targets.holds_place_on`), with their people."""
     return list(
         db.session.scalars(
-            select(Booking)
-            .options(selectinload(Booking.person))
-            .where(covers, Booking.status == BookingStatus.CONFIRMED)
+            select(Booking).options(selectinload(Booking.person)).where(holds_place_on(session))
         )
     )
 
 
 def covering_booking(session: Session, person: Person) -> Booking | None:
-    """The person's confirmed booking covering `session`, if any."""
-    return next((b for b in covering_bookings(session) if b.person_id == person.id), None)
-
-
-def _guardian_phones(people: list[Person]) -> dict[int, list[str]]:
-    """Phone numbers of the grown-up account holders in each child's household."""
-    household_ids = {p.household_id for p in people}
-    if not household_ids:
-        return {}
-    phones: dict[int, list[str]] = defaultdict(list)
-    rows = db.session.execute(
-        select(Person.household_id, Person.id, User.phone)
-        .join(User, User.person_id == Person.id)
-        .where(Person.household_id.in_(household_ids), User.active.is_(True))
-        .order_by(User.id)
+    """The person's confirmed booking covering `session` (`targets.holds_place_on`),
+    if any: the same rule as the roll, for one person."""
+    return db.session.scalar(
+        select(Booking).where(Booking.person_id == person.id, holds_place_on(session)).limit(1)
     )
-    for household_id, person_id, phone in rows:
-        phones[household_id].append((person_id, phone))
-    return {
-        p.id: [phone for pid, phone in phones.get(p.household_id, []) if pid != p.id]
-        for p in people
-    }
 
 
 WALK_IN_SOURCE = "walk_in"
@@ -196,7 +167,7 @@ def roster(session: Session, viewer: User | None = None) -> list[RosterLine]:
             for line in lines.values()
             if line.is_child and _may_see_child(line, viewer, staff_walk_ins)
         ]
-        phones = _guardian_phones([line.person for line in shown])
+        phones = guardian_phones([line.person for line in shown], day)
         for line in shown:
             line.care_notes = line.person.care_notes
             line.guardian_phones = phones.get(line.person.id, [])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
@@ -22,7 +22,7 @@ from app.models import (
     Session,
     User,
 )
-from app.models.people import STAFF_ROLES
+from app.models.people import ADULT_AGE, ELDER_AGE, STAFF_ROLES, adult_clause, aged_at_least
 from app.services import audit
 from app.services.attendance.leave import leave_session_ids
 from app.services.attendance.marking import attendance_of, check_marking_time, set_status
@@ -63,13 +63,6 @@ class WalkInCandidate:
     phone_tail: str | None
 
 
-def _years_before(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
-
-
 def _walk_in_conditions(session: Session, by: User) -> list:
     """SQL conditions on Person (joined to its User, if any) for who may be added as
     a walk-in to `session` by `by`: the activity's audience and age range admit them
@@ -80,10 +73,10 @@ def _walk_in_conditions(session: Session, by: User) -> list:
     conditions = [or_(User.id.is_(None), User.role.not_in(STAFF_ROLES))]
     lowest = activity.min_age
     if lowest is None and activity.audience == Audience.ELDER:
-        lowest = eligibility.ELDER_AGE
+        lowest = ELDER_AGE
     oldest = activity.max_age
     if oldest is None and activity.audience == Audience.CHILD:
-        oldest = eligibility.ADULT_AGE - 1
+        oldest = ADULT_AGE - 1
     if (
         lowest is not None
         or oldest is not None
@@ -95,16 +88,11 @@ def _walk_in_conditions(session: Session, by: User) -> list:
     ):
         conditions.append(Person.birth_date.is_not(None))
     if lowest is not None:
-        conditions.append(Person.birth_date <= _years_before(day, lowest))
+        conditions.append(aged_at_least(day, lowest))
     if oldest is not None:
-        conditions.append(Person.birth_date > _years_before(day, oldest + 1))
+        conditions.append(~aged_at_least(day, oldest + 1))
     if not by.is_staff:
-        conditions.append(
-            or_(
-                Person.birth_date.is_(None),
-                Person.birth_date <= _years_before(day, eligibility.ADULT_AGE),
-            )
-        )
+        conditions.append(adult_clause(day))
     return conditions
 
 

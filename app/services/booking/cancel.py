@@ -10,6 +10,7 @@ from app.models import (
     BookingStatus,
     User,
 )
+from app.services.booking.eligibility import check_actor
 from app.services.booking.seats import needs_seat, release_seat
 from app.services.booking.status import transition
 from app.services.booking.targets import (
@@ -17,7 +18,6 @@ from app.services.booking.targets import (
 )
 from app.services.booking.waitlist import promote_waitlist
 from app.services.refusals import (
-    NotAllowed,
     NotCancellable,
 )
 
@@ -34,8 +34,7 @@ def cancel_booking(booking: Booking, *, by: User, now: datetime) -> list[Booking
 
     Returns the bookings promoted. Raises NotAllowed or NotCancellable.
     """
-    if not by.may_act_for(booking.person):
-        raise NotAllowed()
+    check_actor(by, booking.person)
     held_seat = booking.holds_seat
     late = is_late_cancel(booking, now)
     changed = transition(

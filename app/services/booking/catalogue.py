@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -22,9 +22,10 @@ from app.models import (
     SessionStatus,
     User,
 )
+from app.models.people import acts_for_ids
 from app.services.booking.targets import Target, bookings_on_target
 from app.services.booking.waitlist import queue_figures, waitlist_position
-from app.services.people.links import acts_for_params, acts_for_query, linked_people
+from app.services.people.links import acts_for_query
 from app.timeutil import local_date, local_day_bounds
 
 AUDIENCE_FILTERS = {
@@ -162,7 +163,7 @@ def card_with(target: Target, members: list[tuple[Person, Booking | None]]) -> C
 def members_with_bookings(viewer: User, target: Target) -> list[tuple[Person, Booking | None]]:
     """Everyone the viewer books for, each with their live booking on the target
     (at most one: a unique index sees to it), in one query."""
-    params = {**acts_for_params(viewer), **target.bookings_params()}
+    params = {**viewer.actor_params(), **target.bookings_params()}
     query = _members_query(series=target.session is None)
     return [(person, booking) for person, booking in db.session.execute(query, params)]
 
@@ -211,13 +212,8 @@ def household_bookings(user: User, now: datetime) -> list[tuple[Booking, int | N
                 selectinload(Booking.session),
                 selectinload(Booking.person),
             )
-            .where(
-                or_(
-                    Booking.household_id == user.household_id,
-                    Booking.person_id.in_([p.id for p in linked_people(user)]),
-                ),
-                Booking.status.in_(LIVE_STATUSES),
-            )
+            .where(Booking.person_id.in_(acts_for_ids()), Booking.status.in_(LIVE_STATUSES)),
+            user.actor_params(),
         )
     )
     result = []

@@ -3,7 +3,9 @@ the person's age and audience."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, select
@@ -11,6 +13,7 @@ from sqlalchemy import and_, select
 from app.extensions import db
 from app.formatting import lazy_when
 from app.models import (
+    Activity,
     ActivityStatus,
     Allocation,
     Audience,
@@ -19,6 +22,7 @@ from app.models import (
     Suspension,
     User,
 )
+from app.models.people import ELDER_AGE
 from app.services.booking.targets import Target
 from app.services.refusals import (
     NotAllowed,
@@ -30,15 +34,14 @@ from app.services.refusals import (
 )
 from app.timeutil import local_date
 
-ELDER_AGE = 60
 
-
-ADULT_AGE = 18
-
-
-def check_actor(by: User, person: Person) -> None:
-    """Raises NotAllowed unless `by` may act for `person`."""
-    if not by.may_act_for(person):
+def check_actor(by: User, person: Person, *, household_only: bool = False) -> None:
+    """Raises NotAllowed unless `by` may act for `person` (`User.may_act_for`, THE
+    rule): every service checks every act with it, so booking, cancelling, leave,
+    offers, applications and check-in can never answer differently. The kiosk passes
+    a `KioskActor`, which acts for its household only; `household_only` asks the same
+    of a plain user."""
+    if not by.may_act_for(person, household_only=household_only):
         raise NotAllowed()
 
 
@@ -102,16 +105,66 @@ def check_bookable(target: Target, now: datetime) -> None:
         raise NotBookable(_l("This class has finished for the term."))
 
 
+class WindowPhase(StrEnum):
+    NOT_OPEN = "not_open"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class WindowState:
+    """Where an activity's registration window stands at one moment, with its dates:
+    what the booking rules enforce and what the class page says, from one answer."""
+
+    phase: WindowPhase
+    opens_at: datetime | None
+    closes_at: datetime | None
+    # Whole seconds until it opens (the programme page's countdown); 0 once open.
+    seconds_to_open: int = 0
+
+    @property
+    def not_open(self) -> bool:
+        return self.phase == WindowPhase.NOT_OPEN
+
+    @property
+    def closed(self) -> bool:
+        return self.phase == WindowPhase.CLOSED
+
+    @property
+    def label(self):
+        """What a resident is told: when it opens, or that it closed; "" while open.
+        Also the message of the refusal `check_window` raises."""
+        if self.not_open:
+            return _l("Booking opens on %(when)s.", when=lazy_when(self.opens_at))
+        if self.closed:
+            return WindowClosed.default_message()
+        return ""
+
+
+def window_state(activity: Activity, now: datetime) -> WindowState:
+    """The registration window of `activity` at `now`: not open yet (before
+    `opens_at`), closed (from `closes_at` on), else open. No dates: always open."""
+    opens_at, closes_at = activity.opens_at, activity.closes_at
+    if opens_at is not None and now < opens_at:
+        seconds = int((opens_at - now).total_seconds())
+        return WindowState(WindowPhase.NOT_OPEN, opens_at, closes_at, seconds)
+    if closes_at is not None and now >= closes_at:
+        return WindowState(WindowPhase.CLOSED, opens_at, closes_at)
+    return WindowState(WindowPhase.OPEN, opens_at, closes_at)
+
+
 def check_window(target: Target, by: User, now: datetime) -> None:
-    """Raises WindowNotOpen / WindowClosed outside the registration window.
+    """Raises WindowNotOpen / WindowClosed outside the registration window
+    (`window_state`), with the sentence the class page shows.
 
     Staff at the desk may still book after the window closed, not before it opens.
     """
     activity = target.activity
-    if activity.opens_at is not None and now < activity.opens_at:
-        raise WindowNotOpen(_l("Booking opens on %(when)s.", when=lazy_when(activity.opens_at)))
-    if activity.closes_at is not None and now >= activity.closes_at and not by.is_staff:
-        raise WindowClosed()
+    window = window_state(activity, now)
+    if window.not_open:
+        raise WindowNotOpen(window.label)
+    if window.closed and not by.is_staff:
+        raise WindowClosed(window.label)
     if activity.allocation == Allocation.LOTTERY and not by.is_staff:
         # Residents apply; after the draw the desk fills any seat left over.
         raise NotEligible(_l("Places for this class are drawn by lottery. Please apply instead."))
@@ -120,8 +173,8 @@ def check_window(target: Target, by: User, now: datetime) -> None:
 def check_person(person: Person, target: Target, now: datetime) -> None:
     """Raises NotEligible when the person's age does not fit the class."""
     activity = target.activity
-    first = target.first_start() or now
-    age = person.age_on(local_date(first))
+    day = local_date(target.first_start() or now)
+    age = person.age_on(day)
     needs_age = (
         activity.min_age is not None
         or activity.max_age is not None
@@ -136,12 +189,12 @@ def check_person(person: Person, target: Target, now: datetime) -> None:
         )
     if activity.audience == Audience.ELDER and age < ELDER_AGE and activity.min_age is None:
         raise NotEligible(_l("This class is for residents aged %(age)s and over.", age=ELDER_AGE))
-    if activity.audience == Audience.CHILD and age >= ADULT_AGE and activity.max_age is None:
+    if activity.audience == Audience.CHILD and person.is_adult_on(day) and activity.max_age is None:
         raise NotEligible(_l("This class is for children."))
     if activity.min_age is not None and age < activity.min_age:
         raise NotEligible(
             _l(
-                "%(name)s is too young for this class: it is for ages %(range)s.",
+                "%(name)s is too young for this class: it is for people aged %(range)s.",
                 name=person.name,
                 range=age_range(activity),
             )
@@ -149,18 +202,22 @@ def check_person(person: Person, target: Target, now: datetime) -> None:
     if activity.max_age is not None and age > activity.max_age:
         raise NotEligible(
             _l(
-                "%(name)s is too old for this class: it is for ages %(range)s.",
+                "%(name)s is too old for this class: it is for people aged %(range)s.",
                 name=person.name,
                 range=age_range(activity),
             )
         )
 
 
-def age_range(activity) -> str:
-    if activity.min_age is not None and activity.max_age is not None:
-        return f"{activity.min_age}–{activity.max_age}"
-    if activity.min_age is not None:
-        return f"{activity.min_age}+"
-    if activity.max_age is not None:
-        return f"0–{activity.max_age}"
+def age_range(activity: Activity):
+    """The activity's age range as everyone reads it: "6 to 12 years", "60 years
+    and over", "up to 12 years", or "" without one. The class page, the programme
+    page and the age refusals of `check_person` all say it this way."""
+    low, high = activity.min_age, activity.max_age
+    if low is not None and high is not None:
+        return _l("%(low)s to %(high)s years", low=low, high=high)
+    if low is not None:
+        return _l("%(low)s years and over", low=low)
+    if high is not None:
+        return _l("up to %(high)s years", high=high)
     return ""

@@ -10,19 +10,19 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Booking, BookingStatus, OfferCall, User
 from app.services import audit
+from app.services.booking.eligibility import check_actor
 from app.services.booking.seats import needs_seat, release_seat
 from app.services.booking.status import transition
 from app.services.booking.targets import Target
 from app.services.booking.waitlist import promote_waitlist
 from app.services.jobs import job
 from app.services.messaging.notices import notify_household
-from app.services.refusals import NotAllowed, OfferGone
+from app.services.refusals import OfferGone
 
 
 def accept_offer(booking: Booking, *, by: User, now: datetime) -> Booking:
     """The person takes the seat held for them. Raises NotAllowed or OfferGone."""
-    if not by.may_act_for(booking.person):
-        raise NotAllowed()
+    check_actor(by, booking.person)
     if not transition(
         booking,
         [BookingStatus.OFFERED],
@@ -36,8 +36,7 @@ def accept_offer(booking: Booking, *, by: User, now: datetime) -> Booking:
 def decline_offer(booking: Booking, *, by: User, now: datetime) -> list[Booking]:
     """The person does not want the seat: it goes to the next in line at once.
     Returns the bookings promoted. Raises NotAllowed or OfferGone."""
-    if not by.may_act_for(booking.person):
-        raise NotAllowed()
+    check_actor(by, booking.person)
     if not transition(
         booking,
         [BookingStatus.OFFERED],

@@ -1,12 +1,13 @@
 """What can be booked: one session or a whole term (a `Target`), and the SQL
-clauses the booking rules share (bookings on a target, bookings covering a session)."""
+clauses the booking rules share (bookings on a target, bookings covering a session:
+`covers_session` is the one place that rule lives)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select
 
 from app.extensions import db
 from app.models import Activity, Booking, BookingStatus, Leave, Session, SessionStatus
@@ -102,12 +103,39 @@ def bookings_on_target(series: bool, values: dict | None = None):
     return Booking.session_id == param("session_id")
 
 
-def covers_session():
-    """Join condition: the booking covers the session (it is for that session, or
-    for the whole term of its activity)."""
+def covers_session(session: Session | None = None) -> ColumnElement[bool]:
+    """SQL condition: the booking covers the session, being for that very session or
+    for the whole term of the session's activity. THE rule for "a booking covers this
+    session"; `booking_covers` is its Python twin and `holds_place_on` adds what a
+    roll needs. Without `session`: a join condition on `Session`'s columns, for
+    statements built once; with one: on its id and activity, bound."""
+    if session is None:
+        session_id, activity_id = Session.id, Session.activity_id
+    else:
+        session_id, activity_id = session.id, session.activity_id
     return or_(
-        Booking.session_id == Session.id,
-        and_(Booking.session_id.is_(None), Booking.activity_id == Session.activity_id),
+        Booking.session_id == session_id,
+        and_(Booking.session_id.is_(None), Booking.activity_id == activity_id),
+    )
+
+
+def booking_covers(booking: Booking, session: Session) -> bool:
+    """`covers_session` for a booking already loaded: no statement."""
+    if booking.session_id is not None:
+        return booking.session_id == session.id
+    return booking.activity_id == session.activity_id
+
+
+def holds_place_on(session: Session) -> ColumnElement[bool]:
+    """SQL condition: a confirmed booking covering `session` that puts its person on
+    the session's roll (the teacher's, the door's, the kiosk's): a booking of that
+    session, or a term enrolment confirmed before the session ended (enrolling later
+    does not rewrite a past roll or earn a no-show). People on leave still hold
+    their place: the roll shows them excused."""
+    return and_(
+        Booking.status == BookingStatus.CONFIRMED,
+        covers_session(session),
+        or_(Booking.session_id.is_not(None), Booking.confirmed_at < session.ends_at),
     )
 
 

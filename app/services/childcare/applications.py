@@ -39,9 +39,6 @@ from app.services.refusals import (
     WindowNotOpen,
 )
 
-PRIORITY_TAGS = ("留守儿童", "困境儿童", "低保")
-
-
 # --- applying -------------------------------------------------------------------
 
 
@@ -59,7 +56,7 @@ def _check_application_window(programme: Programme, now: datetime) -> None:
     activity = programme.activity
     if activity.allocation != Allocation.LOTTERY:
         raise NotEligible(_l("This programme is first come, first served: please book instead."))
-    if activity.opens_at is not None and now < activity.opens_at:
+    if eligibility.window_state(activity, now).not_open:
         raise WindowNotOpen(_l("Applications open on %(when)s.", when=lazy_when(activity.opens_at)))
     if applications_closed(programme, now):
         raise WindowClosed(_l("Applications have closed. The places are being drawn."))
@@ -69,11 +66,10 @@ def applications_closed(programme: Programme, now: datetime) -> bool:
     """Once drawn, once the window closed, or once the seed is fixed (a lottery
     without a closing time), applications can neither be made nor withdrawn: what
     is drawn is fixed before the seed is."""
-    closes_at = programme.activity.closes_at
     return (
         programme.drawn_at is not None
         or programme.seed_sha256 is not None
-        or (closes_at is not None and now >= closes_at)
+        or eligibility.window_state(programme.activity, now).closed
     )
 
 

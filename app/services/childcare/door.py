@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select, update
 
 from app.database import add_if_new
 from app.extensions import db
@@ -15,7 +15,6 @@ from app.models import (
     Attendance,
     AttendanceStatus,
     Booking,
-    BookingStatus,
     Person,
     PickupAttempt,
     PickupPerson,
@@ -26,8 +25,10 @@ from app.models import (
 )
 from app.services.attendance import roster as attendance_roster
 from app.services.attendance.marking import attendance_of
+from app.services.booking.targets import holds_place_on
 from app.services.childcare.pickup_list import pickup_list
 from app.services.childcare.programmes import programme_of
+from app.services.people.guardians import guardian_phones
 from app.services.refusals import (
     AlreadyCheckedIn,
     NotBookedHere,
@@ -59,27 +60,10 @@ def today_sessions(now: datetime, user: User) -> list[Session]:
 # --- check-in --------------------------------------------------------------------
 
 
-def _confirmed_on(session: Session):
-    """SQL condition: a confirmed booking covering the session (the day, or the term)."""
-    return and_(
-        Booking.status == BookingStatus.CONFIRMED,
-        or_(
-            Booking.session_id == session.id,
-            and_(Booking.session_id.is_(None), Booking.activity_id == session.activity_id),
-        ),
-    )
-
-
-def confirmed_booking(child: Person, session: Session) -> Booking | None:
-    """The child's confirmed booking covering the session (the day, or the term)."""
-    return db.session.scalar(
-        select(Booking).where(Booking.person_id == child.id, _confirmed_on(session))
-    )
-
-
 def _on_roster(session: Session):
-    """SQL condition on Person: booked (confirmed) on the session."""
-    return Person.id.in_(select(Booking.person_id).where(_confirmed_on(session)))
+    """SQL condition on Person: on the session's roll (`targets.holds_place_on`), the
+    teacher's roster's rule."""
+    return Person.id.in_(select(Booking.person_id).where(holds_place_on(session)))
 
 
 def roster_children(session: Session, ids) -> list[Person] | None:
@@ -144,7 +128,7 @@ def door_roster(session: Session, viewer: User, now: datetime) -> list[DoorLine]
 
 def check_in(child: Person, session: Session, *, by: User, now: datetime) -> Attendance:
     """Checks a booked child in. Raises NotBookedHere or AlreadyCheckedIn."""
-    booking = confirmed_booking(child, session)
+    booking = attendance_roster.covering_booking(session, child)
     if booking is None:
         raise NotBookedHere()
     status = (
@@ -232,15 +216,6 @@ class Here:
         return self.session.where
 
 
-def _guardian_phones(household_id: int) -> list[str]:
-    return [
-        p.phone
-        for p in db.session.scalars(
-            select(Person).where(Person.household_id == household_id, Person.phone.is_not(None))
-        )
-    ]
-
-
 def who_is_here(now: datetime, user: User | None = None) -> list[Here]:
     """Every child checked in and not yet out, with a late flag once the slot ended
     more than the programme's grace period ago. Teachers see their own sessions."""
@@ -259,16 +234,11 @@ def who_is_here(now: datetime, user: User | None = None) -> list[Here]:
         programme = programme_of(session)
         grace = timedelta(minutes=programme.pickup_grace_minutes if programme else 15)
         late = now > session.ends_at + grace
-        child = attendance.person
-        result.append(
-            Here(
-                child,
-                session,
-                attendance,
-                late,
-                _guardian_phones(child.household_id) if late else [],
-            )
-        )
+        result.append(Here(attendance.person, session, attendance, late, []))
+    # Whom to ring about a late child: their guardians, read for all of them at once.
+    phones = guardian_phones([h.child for h in result if h.late], local_date(now))
+    for here in result:
+        here.guardian_phones = phones.get(here.child.id, [])
     result.sort(key=lambda h: (h.room, h.child.name))
     return result
 

@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 
 from app.extensions import db
 from app.models import (
+    PRIORITY_TAGS,
     Allocation,
     ApplicationStatus,
     Attendance,
@@ -24,10 +25,10 @@ from app.models import (
 )
 from app.services import audit
 from app.services.attendance.marking import PRESENT_STATUSES
+from app.services.booking.eligibility import window_state
 from app.services.booking.place import insert_booking, live_booking
 from app.services.booking.seats import claim_seat
 from app.services.booking.targets import Target
-from app.services.childcare.applications import PRIORITY_TAGS
 from app.services.childcare.seed import draw_seed, seed_sha256
 from app.services.messaging.notices import notify_household
 from app.services.refusals import (
@@ -176,7 +177,7 @@ def run_draw(programme: Programme, *, by: User, now: datetime) -> dict:
     activity = programme.activity
     if activity.allocation != Allocation.LOTTERY:
         raise DrawNotAllowed(_l("This programme does not use a lottery."))
-    if activity.closes_at is not None and now < activity.closes_at:
+    if activity.closes_at is not None and not window_state(activity, now).closed:
         raise DrawNotAllowed(_l("The draw can only run after applications close."))
     if programme.draw_seed is None:
         # No commitment was public before this request (the window has no end, or

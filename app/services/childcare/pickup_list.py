@@ -24,8 +24,8 @@ from app.models import (
 )
 from app.services import audit
 from app.services.jobs import job
-from app.services.messaging.notices import household_users
 from app.services.messaging.outbox import queue_notices
+from app.services.people.guardians import guardian_accounts, is_guardian
 from app.services.refusals import AlreadyListed, BadPickupDay, NotAllowed
 from app.timeutil import local_date
 
@@ -35,37 +35,11 @@ from app.timeutil import local_date
 ONE_DAY_AHEAD_DAYS = 60
 
 
-def is_adult(person: Person, day: date) -> bool:
-    """18 or older on `day`. Someone with no birth date on file counts as an adult
-    here: only the desk opens accounts, in person, and elders often give no birth
-    date; a child without one is no child for the pickup list either."""
-    age = person.age_on(day)
-    return age is None or age >= 18
-
-
-def is_guardian(user: User, child: Person, day: date) -> bool:
-    """An active account of an adult in the child's household (any role: a teacher
-    is a parent at home too). Staff of other households are not guardians."""
-    return (
-        user.is_authenticated
-        and user.active
-        and user.person.household_id == child.household_id
-        and user.person_id != child.id
-        and is_adult(user.person, day)
-    )
-
-
 def may_manage_pickup(user: User, child: Person, now: datetime) -> bool:
-    """Who may see and change `child`'s pickup list: an adult guardian, and only
-    while the child is a child (under 18, birth date on file)."""
+    """Who may see and change `child`'s pickup list: a guardian (`people.guardians`),
+    and only while the child is a child (`Person.is_child_on`)."""
     today = local_date(now)
     return child.is_child_on(today) and is_guardian(user, child, today)
-
-
-def guardians(child: Person, now: datetime) -> list[User]:
-    """Every guardian account of the child, to be told of each change."""
-    today = local_date(now)
-    return [u for u in household_users(child.household_id) if is_guardian(u, child, today)]
 
 
 def code_key() -> bytes:
@@ -149,7 +123,7 @@ def _record_change(
     params = {"actor": by.person.name, "pickup": person.name, "child": child.name, "day": day}
     notices = [
         Notice(user_id=user.id, kind=action, params=params, created_at=now)
-        for user in guardians(child, now)
+        for user in guardian_accounts(child, local_date(now))
     ]
     db.session.add_all(notices)
     queue_notices(notices, now)

@@ -15,6 +15,7 @@ from app.models import (
     Programme,
 )
 from app.services import audit
+from app.services.booking.eligibility import window_state
 from app.services.jobs import job
 
 
@@ -29,8 +30,7 @@ def seed_due(programme: Programme, now: datetime) -> bool:
     return (
         activity.allocation == Allocation.LOTTERY
         and programme.draw_seed is None
-        and activity.closes_at is not None
-        and now >= activity.closes_at
+        and window_state(activity, now).closed
     )
 
 

@@ -42,8 +42,10 @@ class KioskActor:
         self.person_id = user.person_id
         self.household_id = user.household_id
 
-    def may_act_for(self, person: Person) -> bool:
-        return person.household_id == self.household_id
+    def may_act_for(self, person: Person, *, household_only: bool = True) -> bool:
+        """`User.may_act_for` with `household_only` always on: a shared screen
+        confines everyone to their household (links and staff rights included)."""
+        return self.user.may_act_for(person, household_only=True)
 
 
 def is_idle_too_long(last_seen: datetime | None, now: datetime) -> bool:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from app.extensions import db
 from app.models import (
@@ -208,6 +209,25 @@ def change_capacity(target: Target, capacity: int, *, by: User, now: datetime) -
     return promoted
 
 
-def all_activities() -> list[Activity]:
-    """Every activity, for the desk's list: by status, then title."""
-    return list(db.session.scalars(select(Activity).order_by(Activity.status, Activity.title)))
+@dataclass(frozen=True)
+class ActivityRow:
+    """One line of the desk's class list, as finished values."""
+
+    activity: Activity
+    sessions: int  # how many sessions it has (cancelled ones too)
+
+
+def activity_rows() -> list[ActivityRow]:
+    """Every activity, by status then title, with its number of sessions, in one
+    statement (the page used to load each activity's sessions to count them)."""
+    counted = (
+        select(Session.activity_id, func.count(Session.id).label("sessions"))
+        .group_by(Session.activity_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Activity, func.coalesce(counted.c.sessions, 0))
+        .outerjoin(counted, counted.c.activity_id == Activity.id)
+        .order_by(Activity.status, Activity.title)
+    )
+    return [ActivityRow(activity, sessions) for activity, sessions in rows]

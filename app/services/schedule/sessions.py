@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select, update
 
 from app.extensions import db
 from app.models import (
@@ -20,6 +21,7 @@ from app.models import (
 )
 from app.services import audit
 from app.services.booking.status import transition
+from app.services.booking.targets import covers_session
 from app.services.messaging.notices import notify_household
 from app.services.refusals import ScheduleRefused
 from app.services.schedule.activities import audit_value
@@ -111,10 +113,7 @@ def _affected_bookings(session: Session, statuses) -> list[Booking]:
         db.session.scalars(
             select(Booking)
             .where(
-                or_(
-                    Booking.session_id == session.id,
-                    and_(Booking.activity_id == session.activity_id, Booking.session_id.is_(None)),
-                ),
+                covers_session(session),
                 Booking.status.in_(list(statuses)),
             )
             .order_by(Booking.id)
@@ -127,7 +126,7 @@ def cancel_session(session: Session, *, by: User, now: datetime, reason: str | N
     (their seats with them); term bookings stay for the other sessions. Everyone
     holding or waiting for a place is told once. Returns how many were told.
     Raises ScheduleRefused when the session is already cancelled or over."""
-    if session.ends_at <= now:
+    if session.is_over(now):
         raise ScheduleRefused(_l("This session is already over."))
     changed = db.session.execute(
         update(Session)
@@ -241,3 +240,23 @@ def generate_by(activity: Activity, *, by: User, now: datetime, **pattern) -> li
         },
     )
     return sessions
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    """One line of a class's session list on the desk, as finished values."""
+
+    session: Session
+    state: str  # "cancelled", "over" or "scheduled"
+
+
+def session_rows(activity: Activity, now: datetime) -> list[SessionRow]:
+    """The activity's sessions, each with what the desk shows of it at `now`."""
+    rows = []
+    for session in activity.sessions:
+        if session.status == SessionStatus.CANCELLED:
+            state = "cancelled"
+        else:
+            state = "over" if session.is_over(now) else "scheduled"
+        rows.append(SessionRow(session, state))
+    return rows

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from app.database import add_if_new
 from app.extensions import db
 from app.models import (
+    WELFARE_TAGS,
     Attendance,
     AttendanceStatus,
     Household,
@@ -27,9 +28,6 @@ from app.services.refusals import (
 )
 from app.timeutil import local_date
 
-WELFARE_TAGS = ("独居", "高龄")
-
-
 WELFARE_AGE = 80
 
 
@@ -41,7 +39,7 @@ def _is_vulnerable(person: Person, household_tags: set[str], day: date) -> bool:
 
 
 def add_welfare_calls(now: datetime) -> list[WelfareCall]:
-    """Puts vulnerable residents (独居 / 高龄, or 80+) who missed a booked session
+    """Puts vulnerable residents (a WELFARE_TAGS household, or 80+) who missed a booked session
     on the staff call list for that day. Idempotent."""
     since = now - timedelta(days=2)
     rows = db.session.execute(

@@ -1,0 +1,256 @@
+"""One rule, one place: what a page shows is what the service enforces, because
+both come from the same function. Each test fails if the two drift apart again."""
+
+from datetime import timedelta
+from html import escape
+
+import pytest
+
+from app.extensions import db
+from app.models import Booking
+from app.services.booking.eligibility import age_range, window_state
+
+
+def _book_form(user, activity) -> dict:
+    """The class page's booking form: `user` books themselves on the first session."""
+    return {
+        "person_id": user.person.id,
+        "activity_id": activity.id,
+        "session_id": activity.sessions[0].id,
+    }
+
+
+# --- the registration window ------------------------------------------------------
+
+
+@pytest.mark.parametrize("phase", ["not_open", "open", "closed"])
+def test_the_class_page_shows_the_window_the_booking_rule_enforces(
+    phase, make, auth, client, app, now
+):
+    opens = {
+        "not_open": dict(opens_at=now + timedelta(days=1)),
+        "open": dict(opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=1)),
+        "closed": dict(closes_at=now - timedelta(hours=1)),
+    }[phase]
+    activity = make.activity(start_in=timedelta(days=5), **opens)
+    user = make.resident()
+    make.commit()
+    with app.test_request_context("/?lang=en"):
+        window = window_state(activity, now)
+        label = str(window.label)
+    assert window.phase == phase
+    page = client.get(f"/classes/{activity.id}?lang=en").get_data(as_text=True)
+    auth.login(user)
+    answer = client.post("/me/bookings?lang=en", data=_book_form(user, activity))
+    if phase == "open":
+        assert "Booking opens" not in page and "has closed" not in page
+        assert answer.status_code == 303
+        return
+    # The page's sentence is the refusal's sentence, and nothing is written.
+    assert f'<p class="notice notice-info">{escape(label)}</p>' in page
+    assert answer.status_code == 409
+    assert escape(label) in answer.get_data(as_text=True)
+    assert db.session.query(Booking).count() == 0
+
+
+# --- the age range ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("ages", [(6, 12), (60, None), (None, 12)])
+def test_the_class_page_the_programme_page_and_the_refusal_say_the_age_range_alike(
+    ages, make, auth, client, app
+):
+    from tests.programme_helpers import holiday
+
+    low, high = ages
+    activity = make.activity(min_age=low, max_age=high)
+    programme = holiday(make, min_age=low, max_age=high)
+    # Too old or too young for either range.
+    user = make.resident(age=13 if low is None else (low - 1))
+    make.commit()
+    with app.test_request_context("/?lang=en"):
+        label = str(age_range(activity))
+        assert label == str(age_range(programme.activity))
+    assert label
+    row = f"<dt>Ages</dt><dd>{escape(label)}</dd>"
+    assert row in client.get(f"/classes/{activity.id}?lang=en").get_data(as_text=True)
+    assert row in client.get(f"/programmes/{programme.id}?lang=en").get_data(as_text=True)
+    auth.login(user)
+    refusal = client.post("/me/bookings?lang=en", data=_book_form(user, activity))
+    assert refusal.status_code == 409
+    assert f"it is for people aged {escape(label)}." in refusal.get_data(as_text=True)
+
+
+def test_no_age_range_shows_no_ages_row(make, client):
+    activity = make.activity()
+    make.commit()
+    assert age_range(activity) == ""
+    assert "<dt>Ages</dt>" not in client.get(f"/classes/{activity.id}?lang=en").get_data(
+        as_text=True
+    )
+
+
+# --- "may act for" -------------------------------------------------------------------
+
+
+def test_leave_on_my_bookings_follows_the_one_may_act_for_rule(make, auth, client, now):
+    """The linked helper (代办) sees the elder's term booking on their "my bookings"
+    and takes leave for one date; a resident of another household gets 404 for the
+    same form, exactly as for cancelling, and nothing is written."""
+    from app.models import HouseholdLink, Leave, LinkStatus
+
+    elder = make.resident(age=80)
+    helper, stranger = make.resident(age=45), make.resident(age=45)
+    db.session.add(
+        HouseholdLink(
+            user_id=helper.id,
+            person_id=elder.person.id,
+            status=LinkStatus.CONFIRMED,
+            created_at=now,
+        )
+    )
+    term = make.activity(series=True, sessions=2)
+    make.commit()
+    auth.login(elder)
+    form = {"person_id": elder.person.id, "activity_id": term.id}
+    assert client.post("/me/bookings", data=form).status_code == 303
+    auth.logout()
+    booking = db.session.query(Booking).one()
+    first = term.sessions[0]
+    leave_url = f"/me/bookings/{booking.id}/leave?lang=en"
+    auth.login(stranger)
+    assert client.post(leave_url, data={"session_id": first.id}).status_code == 404
+    assert client.post(f"/me/bookings/{booking.id}/cancel").status_code == 404
+    assert db.session.query(Leave).count() == 0
+    auth.logout()
+    auth.login(helper)
+    page = client.get("/me/bookings?lang=en").get_data(as_text=True)
+    assert f'action="/me/bookings/{booking.id}/leave"' in page
+    assert client.post(leave_url, data={"session_id": first.id}).status_code == 303
+    leave = db.session.query(Leave).one()
+    assert (leave.person_id, leave.session_id, leave.created_by_id) == (
+        elder.person.id,
+        first.id,
+        helper.id,
+    )
+
+
+# --- templates decide nothing ---------------------------------------------------------
+
+
+def test_no_template_reads_a_clock(app):
+    """The context offers no clock (`now_utc` is gone): a template is given finished
+    values by its view and never compares times itself."""
+    from datetime import date, datetime
+
+    for name in app.jinja_env.list_templates(filter_func=lambda n: n.endswith(".html")):
+        source, _, _ = app.jinja_env.loader.get_source(app.jinja_env, name)
+        assert "now_utc" not in source, name
+    with app.test_request_context("/"):
+        context = {}
+        app.update_template_context(context)
+    assert not [k for k, v in context.items() if isinstance(v, date | datetime)]
+
+
+def test_the_kiosk_offers_leave_exactly_while_the_leave_rule_allows_it(make, client, app, now):
+    from app.models import Channel, Leave
+    from app.services.attendance.leave import leave_still_open
+    from app.services.booking.book import book
+    from app.services.booking.targets import Target
+
+    elder = make.resident()
+    activity = make.activity(sessions=1, start_in=timedelta(minutes=30))
+    (session,) = activity.sessions
+    book(elder.person, Target.of(activity, session), by=elder, channel=Channel.KIOSK, now=now)
+    make.commit()
+    app.config["FROZEN_NOW"] = session.starts_at - timedelta(minutes=1)
+    client.post("/kiosk/login", data={"who": elder.phone, "pin": "123456"})
+    leave_form = f'action="/kiosk/sessions/{session.id}/leave"'
+    for moment in (session.starts_at - timedelta(minutes=1), session.starts_at):
+        app.config["FROZEN_NOW"] = moment
+        page = client.get("/kiosk/me?lang=en").get_data(as_text=True)
+        assert (leave_form in page) == leave_still_open(session, moment), moment
+    answer = client.post(f"/kiosk/sessions/{session.id}/leave", data={"person_id": elder.person.id})
+    assert answer.status_code == 409 and db.session.query(Leave).count() == 0
+
+
+def test_the_class_page_says_over_exactly_when_the_schedule_rule_does(make, auth, client, app, now):
+    from app.models import Role
+    from app.services.refusals import ScheduleRefused
+    from app.services.schedule.sessions import cancel_session
+
+    staff = make.user(role=Role.STAFF, age=40)
+    activity = make.activity(sessions=1, start_in=timedelta(hours=1))
+    (session,) = activity.sessions
+    make.commit()
+    app.config["FROZEN_NOW"] = session.ends_at - timedelta(minutes=1)
+    auth.login(staff)
+    for moment, over in ((session.ends_at - timedelta(minutes=1), False), (session.ends_at, True)):
+        app.config["FROZEN_NOW"] = moment
+        page = client.get(f"/staff/activities/{activity.id}?lang=en").get_data(as_text=True)
+        assert ("<td>Over</td>" in page) == over == session.is_over(moment)
+    with pytest.raises(ScheduleRefused):
+        cancel_session(session, by=staff, now=session.ends_at)
+
+
+def _statements(app, get):
+    """How many SQL statements `get()` sends."""
+    from sqlalchemy import event
+
+    seen = []
+    with app.app_context():
+        engine = db.engine
+    listener = lambda *args: seen.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert get().status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    return len(seen)
+
+
+def test_the_class_list_on_the_desk_reads_the_same_statements_for_any_number_of_classes(
+    make, auth, client, app
+):
+    from app.models import Role
+
+    staff = make.user(role=Role.STAFF, age=40)
+    make.activity(title="书法班", sessions=3)
+    make.commit()
+    auth.login(staff)
+    page = client.get("/staff/activities?lang=en").get_data(as_text=True)
+    assert "<td>3</td>" in page
+    few = _statements(app, lambda: client.get("/staff/activities"))
+    for i in range(5):
+        make.activity(title=f"太极{i}", sessions=2)
+    make.commit()
+    assert _statements(app, lambda: client.get("/staff/activities")) == few
+
+
+def test_ages_on_pages_are_counted_on_the_centres_date(make, auth, client, app, now):
+    """At 01:00 on 24 Nov in Shanghai it is still 23 Nov in UTC: a child born on 24
+    Nov is a year older at the centre, and every page says so."""
+    from datetime import date
+
+    from app.models import Role
+    from app.timeutil import local_date
+
+    parent = make.resident(age=40)
+    child = make.person(household=parent.person.household, birth_date=date(2016, 11, 24))
+    staff = make.user(role=Role.STAFF, age=40)
+    make.commit()
+    moment = now.replace(hour=17)  # 01:00 on Tuesday 24 Nov in Shanghai
+    app.config["FROZEN_NOW"] = moment
+    assert local_date(moment) == date(2026, 11, 24) != moment.date()
+    assert child.age_at(moment) == 10
+    auth.login(parent)
+    family = client.get("/me/?lang=en").get_data(as_text=True)
+    assert "10 years old" in family and "9 years old" not in family
+    auth.logout()
+    auth.login(staff)
+    page = client.get(f"/staff/people/{child.id}?lang=en").get_data(as_text=True)
+    assert "<dt>Age</dt><dd>10</dd>" in page
+    board = client.get("/display?lang=en").get_data(as_text=True)
+    assert "Tuesday 24 November 2026" in board
+    auth.logout()
+    assert "Tuesday 24 November 2026" in client.get("/kiosk/?lang=en").get_data(as_text=True)
