@@ -1,1 +1,2 @@
-"""People: households, persons, users, links for 代办, logging in and sessions."""
+"""People: households, persons, users, a child's guardians, links for 代办, logging
+in, asking for the secret again, sessions, and the kiosk's visitor."""
