@@ -3,14 +3,14 @@
 Every request of a logged-in user passes `enforce()` (an app-level before_request):
 - a session begun at the kiosk reaches only kiosk pages and static files; any other
   page ends it and returns to the kiosk start, and so does an idle limit checked on
-  the server (services/kiosk.IDLE_LIMIT);
+  the server (services/people/kiosk_visitor.IDLE_LIMIT);
 - teachers' and staff sessions end STAFF_SESSION_HOURS after login and after
   STAFF_IDLE_MINUTES without a request;
 - residents stay logged in for the browser session, or REMEMBER_COOKIE_DURATION on
   their own device when they ticked "stay logged in" (never at the kiosk).
 The times live in the signed session cookie, so a saved copy of an expired cookie
 is expired too. Logging out ends every session of the user on the server
-(services/sessions.end_all_sessions).
+(services/people/sessions.end_all_sessions).
 """
 
 from __future__ import annotations

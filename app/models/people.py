@@ -162,7 +162,7 @@ class User(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Part of every session's and remember cookie's user id: raising it
-    # (services/sessions.end_all_sessions) ends every session the user has.
+    # (services/people/sessions.end_all_sessions) ends every session the user has.
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     person: Mapped[Person] = relationship(back_populates="user")

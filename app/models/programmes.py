@@ -142,7 +142,7 @@ class PickupPerson(db.Model):
     name: Mapped[str] = mapped_column(String(60))
     phone: Mapped[str] = mapped_column(String(20))
     relation: Mapped[str] = mapped_column(String(30))
-    # HMAC-SHA256 of the 4-digit code under the server's key (app/services/pickup.py):
+    # HMAC-SHA256 of the 4-digit code under the server's key (app/services/childcare/pickup_list.py):
     # the code itself is shown once, to the guardian who made it, and stored nowhere.
     code_hash: Mapped[str] = mapped_column(String(64))
     # A one-day authorisation ("grandpa picks up today"): only on this local date.

@@ -5,7 +5,7 @@ PROXY_HOPS is set) and per phone number, in RATELIMIT_STORAGE_URI (Redis when
 REDIS_URL is set, so all workers and instances count together). The numbers are
 settings (LOGIN_LIMITS_PER_ADDRESS, LOGIN_FAILURE_LIMITS_PER_ADDRESS,
 LOGIN_LIMITS_PER_PHONE; see config.py for why). They come before the lockout in
-the database (app/services/auth.py), which is what stops guessing a PIN; these
+the database (app/services/people/login.py), which is what stops guessing a PIN; these
 limits only cut a flood off before it costs hashing.
 """
 

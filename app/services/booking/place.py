@@ -185,7 +185,7 @@ def place_booking(
     suspension: Suspension | None | object = eligibility.LOOK_UP,
 ) -> Booking:
     """`book` without the programme rule: the checks every class has, then the seat.
-    Only a programme's own booking (app/services/programmes.py) calls it directly,
+    Only a programme's own booking (app/services/childcare/submissions.py) calls it directly,
     once its rules are applied. `waitlist_only`: waitlisted even when a seat is free,
     for a family that waits together. Raises what `book` raises."""
     eligibility.check_actor(by, person)

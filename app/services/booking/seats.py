@@ -2,7 +2,8 @@
 
 A seat is claimed with one conditional UPDATE (`taken < capacity`) inside the
 booking's transaction; no row updated means full. `taken` always equals the number
-of confirmed bookings (for household-unit activities: of households with one)."""
+of bookings holding a seat (`SEAT_STATUSES`: confirmed, and offered while the offer
+stands; for household-unit activities: of households with one)."""
 
 from __future__ import annotations
 

@@ -49,7 +49,7 @@ def waitlist_queue(target: Target) -> list[Booking]:
 def promote_waitlist(target: Target, *, now: datetime) -> list[Booking]:
     """Fills free seats from the waitlist in order, skipping anyone no longer
     eligible (they keep their place). Under policy `offer` a seat is held for the
-    next person until a deadline (app/services/waitlist.py); too close to the start
+    next person until a deadline (app/services/booking/hold_clock.py); too close to the start
     there is no time to ask, and they are confirmed at once. Returns the bookings
     promoted (confirmed or offered)."""
 
