@@ -58,7 +58,10 @@ class Config:
     # Strict-Transport-Security: only where the site is served over HTTPS.
     HSTS_ENABLED = False
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
-    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
+    # Redis: the login limits' storage, shared by every worker and instance;
+    # /readyz checks that it answers when set.
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     # How many proxies in front of the app add X-Forwarded-For/-Proto (nginx: 1).
     # 0 ignores those headers, which any client can write; more than the real
@@ -150,6 +153,7 @@ class TestingConfig(Config):
     SECRET_KEY = "test-only-not-secret"
     SQLALCHEMY_DATABASE_URI = _normalise_db_url(os.environ.get("TEST_DATABASE_URL", "sqlite://"))
     RATELIMIT_ENABLED = False
+    REDIS_URL = None
     RATELIMIT_STORAGE_URI = "memory://"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 

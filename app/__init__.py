@@ -90,12 +90,15 @@ def register_blueprints(app: Flask) -> None:
     from app.blueprints.display import routes as display
     from app.blueprints.door import routes as door
     from app.blueprints.kiosk import routes as kiosk
+    from app.blueprints.ops import routes as ops
     from app.blueprints.programmes import routes as programmes
     from app.blueprints.public import routes as public
     from app.blueprints.staff import routes as staff
     from app.blueprints.teach import routes as teach
     from app.blueprints.welfare import routes as welfare
 
+    # First: /healthz is answered here, not by the older one in `public`.
+    app.register_blueprint(ops.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(account.bp, url_prefix="/me")
@@ -137,8 +140,11 @@ def register_request_hooks(app: Flask) -> None:
         if request.method == "POST":
             preload_wtforms_translations()
 
-    # Kiosk confinement and idle limit, staff session lifetimes: every request.
-    app.before_request(sessions.enforce)
+    # Kiosk confinement and idle limit, staff session lifetimes: every request but
+    # the health checks and metrics, which are for machines (app/blueprints/ops).
+    @app.before_request
+    def _sessions():
+        return None if request.blueprint == "ops" else sessions.enforce()
 
     @app.teardown_request
     def _reset_transaction_mode(_exc):
