@@ -67,6 +67,12 @@ class Config:
     # 0 ignores those headers, which any client can write; more than the real
     # number lets a client choose the address the limits see.
     PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))
+    # One JSON line per request and the app's errors as JSON on stderr
+    # (app/observability.py); the production units set it.
+    JSON_LOGS = _env_bool("JSON_LOGS", False)
+    # /metrics answers the server itself (loopback) and, when this is set, whoever
+    # sends "Authorization: Bearer <METRICS_TOKEN>".
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
     # Rate limits of the login forms (site and kiosk), in Flask-Limiter's notation.
     # Per client address, every attempt: a centre's Wi-Fi (one address for everyone)
     # sees ~80 logins in the minute before opening; this bounds the hashing one
@@ -155,6 +161,8 @@ class TestingConfig(Config):
     RATELIMIT_ENABLED = False
     REDIS_URL = None
     RATELIMIT_STORAGE_URI = "memory://"
+    JSON_LOGS = False
+    METRICS_TOKEN = None
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask, abort, g, request, session
 from flask_babel import get_locale
 
-from app import database
+from app import database, observability
 from app.extensions import babel, compress, csrf, db, htmx, limiter, login_manager, migrate
 from app.inputs import IdConverter, has_nul
 from config import BASE_DIR, Config, config_from_env
@@ -34,6 +34,8 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
+    # Request id, JSON request log, metrics: before any hook can answer early.
+    observability.init_app(app)
     register_request_hooks(app)
     register_template_helpers(app)
     register_commands(app)

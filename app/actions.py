@@ -28,10 +28,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from blinker import signal
 from flask import flash, redirect
 
 from app.extensions import db, htmx
 from app.services.refusals import Refusal
+
+# Sent with each refusal `attempt` answers; app/observability.py counts them by code.
+refused = signal("zhaoxi.refused")
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,7 @@ def attempt(action: Callable[[], Any], done_message: str = "") -> Outcome:
         db.session.commit()
     except Refusal as refusal:
         db.session.rollback()
+        refused.send(refusal)
         return Outcome(False, str(refusal), refusal.http_status, refusal=refusal)
     return Outcome(True, str(done_message), 200, result=result)
 

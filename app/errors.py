@@ -8,6 +8,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db, htmx
+from app.observability import request_id
 
 MESSAGES = {
     400: _l("Something in the request was not right. Please go back and try again."),
@@ -27,17 +28,20 @@ def render_error(status: int, message=None):
     from app import sessions
     from app.services.people.kiosk_visitor import idle_settings
 
-    text = message or MESSAGES.get(status, MESSAGES[500])
+    # The request id on the page: what staff quote to find the request in the logs.
+    context = {
+        "status": status,
+        "message": message or MESSAGES.get(status, MESSAGES[500]),
+        "request_id": request_id(),
+    }
     if htmx:
-        return render_template("errors/_message.html", status=status, message=text), status
+        return render_template("errors/_message.html", **context), status
     if sessions.at_kiosk():
         # A shared screen: the kiosk's layout, leading back to its start and nowhere
         # else, and still ending an idle login.
-        page = render_template(
-            "errors/kiosk.html", status=status, message=text, idle=idle_settings()
-        )
+        page = render_template("errors/kiosk.html", idle=idle_settings(), **context)
         return page, status
-    return render_template("errors/page.html", status=status, message=text), status
+    return render_template("errors/page.html", **context), status
 
 
 def register(app) -> None:
@@ -54,5 +58,5 @@ def register(app) -> None:
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
         db.session.rollback()
-        app.logger.exception("unhandled error", exc_info=error)
+        app.logger.exception("unhandled error", exc_info=error, extra={"request_id": request_id()})
         return render_error(500)
