@@ -210,10 +210,10 @@ def register_template_helpers(app: Flask) -> None:
 
         from app.services.messaging.notices import unread_count
 
-        # Counted only if a page shows the badge (fragments do not).
-        unread = (
-            LazyCount(lambda: unread_count(current_user)) if current_user.is_authenticated else 0
-        )
+        # Counted only if a page shows the badge (fragments do not), and not on the
+        # page saying the database is away (app/errors.py).
+        counted = current_user.is_authenticated and not g.get("database_away")
+        unread = LazyCount(lambda: unread_count(current_user)) if counted else 0
         from app.timeutil import now
 
         return {"unread_notices": unread, "lang": str(get_locale()), "now_utc": now()}

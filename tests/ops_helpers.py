@@ -9,15 +9,29 @@ from sqlalchemy import text
 from app.extensions import db
 
 
-def break_the_database(monkeypatch) -> None:
-    """Every new checkout from the pool fails as a driver does when the server is
-    down (connection refused); SQLAlchemy wraps it in its OperationalError."""
+def break_the_database(monkeypatch, failures: int | None = None) -> list[int]:
+    """Checkouts from the pool fail as the driver's do when the database is away
+    (PostgreSQL: connection refused; SQLite: the file cannot be opened), `failures`
+    times or for ever; SQLAlchemy wraps the error in its OperationalError. Returns
+    a one-item list counting the failed checkouts."""
     dbapi = db.engine.dialect.loaded_dbapi
+    pool = db.engine.pool
+    connect = pool.connect
+    why = (
+        "unable to open database file"
+        if db.engine.dialect.name == "sqlite"
+        else 'connection to server at "127.0.0.1", port 5432 failed: Connection refused'
+    )
+    failed = [0]
 
-    def refuse(*_args, **_kwargs):
-        raise dbapi.OperationalError("connection refused (the test stopped the database)")
+    def refuse(*args, **kwargs):
+        if failures is not None and failed[0] >= failures:
+            return connect(*args, **kwargs)
+        failed[0] += 1
+        raise dbapi.OperationalError(why)
 
-    monkeypatch.setattr(db.engine.pool, "connect", refuse)
+    monkeypatch.setattr(pool, "connect", refuse)
+    return failed
 
 
 @contextmanager
