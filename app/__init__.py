@@ -152,7 +152,7 @@ def register_request_hooks(app: Flask) -> None:
     def _reset_transaction_mode(_exc):
         token = g.pop("_db_mode_token", None)
         if token is not None:
-            database._immediate.reset(token)
+            database.restore_transaction_mode(token)
 
     @app.after_request
     def _buffer_static_files(response):

@@ -36,8 +36,7 @@ def register(app: Flask) -> None:
     @click.option("--only", multiple=True, help="Run just these jobs (by name).")
     def run_jobs_command(only):
         """Run the periodic jobs once (safe every minute, on many instances)."""
-        import app.jobs  # noqa: F401  (registers every area's jobs)
-        from app.services.jobs import run_all
+        from app.jobs import run_all  # importing it registers every area's jobs
         from app.timeutil import now
 
         for name, done in run_all(now(), list(only) or None).items():

@@ -16,7 +16,8 @@ before its commit, one after).
 The speed and transaction contract (docs/ARCHITECTURE.md has the whole list):
 1. GET/HEAD begin deferred; every other request, and all work outside a request
    (CLI, jobs, threads), begins with BEGIN IMMEDIATE on SQLite (`_on_begin`; the
-   mode is set per request in app/__init__.py `_transaction_mode`).
+   mode is set per request in app/__init__.py `_transaction_mode` with
+   `set_read_only()` and put back at teardown with `restore_transaction_mode()`).
    `read_only_transactions()` / `write_transactions()` change it for a block.
 2. SQLite writers wait on a flock of `<database>-writers` before BEGIN IMMEDIATE
    and let go at commit or rollback (`_WriterQueue`); not for in-memory databases.
@@ -55,7 +56,15 @@ _immediate = contextvars.ContextVar("zhaoxi_sqlite_immediate", default=True)
 
 
 def set_read_only(read_only: bool) -> contextvars.Token:
+    """Transactions begun from now on are deferred reads (True) or take the write lock
+    at once (False), until `restore_transaction_mode` with the token returned. For
+    whoever owns a context with a beginning and an end (a request, a test)."""
     return _immediate.set(not read_only)
+
+
+def restore_transaction_mode(token: contextvars.Token) -> None:
+    """Puts back the mode that was in force before `set_read_only` returned `token`."""
+    _immediate.reset(token)
 
 
 @contextmanager

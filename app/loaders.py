@@ -20,8 +20,20 @@ from sqlalchemy import Select, bindparam, select
 
 from app.extensions import db
 from app.inputs import parse_id
-from app.models import Booking, LotteryApplication, Person, User
+from app.models import (
+    Activity,
+    Booking,
+    LotteryApplication,
+    Person,
+    Session,
+    SessionHelper,
+    User,
+)
 from app.models.people import acts_for_clause
+from app.services.attendance import roster as attendance_roster
+from app.services.booking.targets import Target
+from app.services.childcare import door as childcare_door
+from app.services.childcare.programmes import programme_of
 
 
 def _id_or_404(object_id) -> int:
@@ -104,3 +116,65 @@ def _application_query(staff: bool) -> Select:
 def application_for(user: User, application_id: int) -> LotteryApplication:
     """The lottery application, if `user` may act for its child; otherwise 404."""
     return _one_or_404(_application_query(user.is_staff), user, application_id)
+
+
+def target_for(key: str) -> Target:
+    """The booking target a desk form names (`staff.forms.target_choices`): "s<id>"
+    one session, "a<id>" a whole term. 422 for a key of another shape, 404 for an id
+    that names nothing, or a class booked per session named as a whole term. For the
+    desk only: staff may book any class."""
+    kind, number = key[:1], parse_id(key[1:])
+    if number is None or kind not in ("s", "a"):
+        abort(422)
+    if kind == "s":
+        session = db.get_or_404(Session, number)
+        return Target.of(session.activity, session)
+    activity = db.get_or_404(Activity, number)
+    if not activity.is_series:
+        abort(404)
+    return Target.of(activity, None)
+
+
+# --- a session's roll: the teacher's roster and the door -------------------------------
+# A teacher may learn that a class's session exists (the class list is public), so a
+# session of another teacher answers 403; the people on a roll answer 404 alike for
+# "not on it" and "no such id", so the roll tells nobody which ids exist.
+
+
+def roster_session_for(user: User, session_id: int, *, childcare: bool = False) -> Session:
+    """The session, if `user` may take its roll (staff, or the teacher of its class):
+    404 for none, 403 for another teacher's. `childcare`: a programme's slot only
+    (the door); any other session answers 404 like a missing one."""
+    session = db.session.get(Session, _id_or_404(session_id))
+    if session is None or (childcare and programme_of(session) is None):
+        abort(404)
+    if not attendance_roster.may_take_roster(user, session):
+        abort(403)
+    return session
+
+
+def roster_person_for(session: Session, person_id: int) -> Person:
+    """The person on the session's roll (booked or a walk-in); anyone else, another
+    household's person or an id no row has, 404, before any form is read."""
+    for line in attendance_roster.roster(session):
+        if line.person.id == person_id:
+            return line.person
+    abort(404)
+
+
+def door_children_for(session: Session, person_ids: Iterable[int]) -> list[Person]:
+    """The children a door form names, if every one is booked on this slot; otherwise
+    404 for the whole set before anything is read or written: another household's
+    child, a staff member or a missing id all answer alike, with no name."""
+    children = childcare_door.roster_children(session, person_ids)
+    if children is None:
+        abort(404)
+    return children
+
+
+def helper_for(session: Session, helper_id: int) -> SessionHelper:
+    """The helper entry of this session (whose roll the user may take); 404 otherwise."""
+    entry = db.session.get(SessionHelper, _id_or_404(helper_id))
+    if entry is None or entry.session_id != session.id:
+        abort(404)
+    return entry

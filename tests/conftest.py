@@ -109,7 +109,7 @@ def app(database_url):
     with app.app_context():
         yield app
         db.session.remove()
-        database._immediate.reset(token)
+        database.restore_transaction_mode(token)
         _empty_tables()
         db.session.remove()
         db.engine.dispose()

@@ -124,9 +124,9 @@ def test_a_commit_in_services_is_reported_unless_in_the_one_helper(tmp_path):
     write(tmp_path, "app/services/booking.py", "def book(db):\n    db.session.commit()\n")
     write(
         tmp_path,
-        "app/services/people/login.py",
-        "def commit_login_record(db):\n    db.session.commit()\n\n\n"
-        "def log_in(db):\n    db.session.commit()\n    db.session.flush()\n",
+        "app/services/transactions.py",
+        "def commit_step(db):\n    db.session.commit()\n\n\n"
+        "def other(db):\n    db.session.commit()\n    db.session.flush()\n",
     )
     write(tmp_path, "app/services/jobs.py", "session.commit()\n")
     write(tmp_path, "app/blueprints/views.py", "def view(db):\n    db.session.commit()\n")
@@ -136,7 +136,7 @@ def test_a_commit_in_services_is_reported_unless_in_the_one_helper(tmp_path):
         [
             "app/services/booking.py:2  book",
             "app/services/jobs.py:1  <module>",
-            "app/services/people/login.py:6  log_in",
+            "app/services/transactions.py:6  other",
         ],
     )
 

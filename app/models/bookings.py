@@ -86,6 +86,3 @@ class Booking(db.Model):
     @property
     def holds_seat(self) -> bool:
         return self.status in SEAT_STATUSES
-
-    def can_cancel(self, user) -> bool:
-        return self.is_live and user.may_act_for(self.person)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from flask_login import UserMixin
 from sqlalchemy import (
     ColumnElement,
     ForeignKey,
@@ -87,7 +86,12 @@ class Person(db.Model):
         return age is not None and age < 18
 
 
-class User(UserMixin, db.Model):
+class User(db.Model):
+    """An account: a person who logs in, with a phone and a PIN or password.
+
+    Flask-Login reads `is_active`, `is_authenticated`, `is_anonymous` and `get_id`
+    (its UserMixin, written out here so that models do not import the web layer)."""
+
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), unique=True)
     phone: Mapped[str] = mapped_column(String(20), unique=True)
@@ -110,6 +114,24 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.active
+
+    @property
+    def is_authenticated(self) -> bool:  # Flask-Login: a deactivated account is logged out
+        return self.is_active
+
+    @property
+    def is_anonymous(self) -> bool:  # Flask-Login: the anonymous user is another class
+        return False
+
+    # As Flask-Login's UserMixin did: two objects of one account (loaded in different
+    # sessions) are equal when their ids and session versions are; hashed by identity,
+    # as SQLAlchemy's identity map expects.
+    __hash__ = object.__hash__
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, User):
+            return self.get_id() == other.get_id()
+        return NotImplemented
 
     @property
     def household_id(self) -> int:

@@ -1,5 +1,6 @@
 """Holiday childcare and the after-school club: programmes, their day slots, lottery
-applications, and the safe-pickup records (authorised people and every attempt)."""
+applications, and the safe-pickup records (authorised people, every attempt, and the
+wrong-code lock)."""
 
 from __future__ import annotations
 
@@ -83,10 +84,6 @@ class Programme(db.Model):
     slots: Mapped[list[ProgrammeSlot]] = relationship(
         back_populates="programme", order_by="ProgrammeSlot.day, ProgrammeSlot.kind"
     )
-
-    @property
-    def weekday_list(self) -> list[int]:
-        return [int(d) for d in self.weekdays.split(",") if d]
 
     @property
     def is_afterschool(self) -> bool:
@@ -181,3 +178,29 @@ class PickupAttempt(db.Model):
     session = relationship("Session")
     pickup_person = relationship("PickupPerson")
     teacher = relationship("User")
+
+
+class PickupLock(db.Model):
+    """A child's wrong pickup codes on one day, and whether they locked check-out.
+
+    The door decides from this row alone: the attempts and the audit log are the
+    record, and may be thinned out or kept for a year without unlocking (or locking
+    again) a child. One row per child and local date: a new day counts afresh.
+    Lifting sets the count back to 0 and keeps who lifted the last lock, and why."""
+
+    __table_args__ = (UniqueConstraint("child_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    # The centre's local date the wrong codes were typed on.
+    day: Mapped[date]
+    # Wrong codes since the day began, or since staff last lifted the lock.
+    wrong_codes: Mapped[int] = mapped_column(default=0)
+    # Set when wrong_codes reached the limit; None again once staff lift the lock.
+    locked_at: Mapped[datetime | None]
+    lifted_at: Mapped[datetime | None]
+    lifted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    lift_reason: Mapped[str | None] = mapped_column(String(300))
+
+    child = relationship("Person")
+    lifted_by = relationship("User")

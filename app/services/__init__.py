@@ -2,13 +2,16 @@
 
 Services take model objects, the acting user and `now`; they flush but never
 commit, and raise `refusals.Refusal` subclasses whose message is meant for people.
-The caller (a view, through app/actions.py, or a job) commits once or rolls back.
+The caller (a view, through app/actions.py, a CLI command, or the job runner in
+app/jobs.py) commits once or rolls back. The few steps that cannot be one
+transaction commit through `transactions.commit_step`, and nothing else does.
 
 One package per concept; each module's docstring says what it holds:
 
     refusals.py     every refusal, in one place
     audit.py        who did what (the audit log) and its list for staff
-    jobs.py         the registry of periodic jobs (`flask run-jobs`)
+    jobs.py         the registry of periodic jobs (run by app/jobs.py, `flask run-jobs`)
+    transactions.py `commit_step`, the one commit in services, and when it is allowed
     booking/        seats, bookings, the waiting list and offers; eligibility;
                     the catalogue residents see; the desk acting on someone's behalf
     schedule/       activities and their sessions (create, edit, cancel, move)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -14,6 +14,7 @@ from app.models import (
     Role,
     User,
 )
+from app.timeutil import local_day_bounds
 
 
 def record(
@@ -47,6 +48,20 @@ class AuditFilter:
     subject_type: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+
+
+def filter_by_days(
+    *, action: str | None, actor_id: int | None, since: date | None, until: date | None
+) -> AuditFilter:
+    """The filter for the audit page's form: entries whose action starts with
+    `action`, by `actor_id`, from the start of local day `since` to the end of local
+    day `until` (a None leaves that bound open)."""
+    return AuditFilter(
+        action=action,
+        actor_id=actor_id,
+        since=local_day_bounds(since)[0] if since else None,
+        until=local_day_bounds(until)[1] if until else None,
+    )
 
 
 def audit_entries(filters: AuditFilter, page: int, per_page: int = 50):

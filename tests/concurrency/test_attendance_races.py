@@ -7,11 +7,11 @@ import threading
 from datetime import timedelta
 
 from app.extensions import db
+from app.jobs import run_all
 from app.models import Attendance, AttendanceChange, Booking, Channel, Person, Session
 from app.services.attendance import kiosk, leave
 from app.services.booking.book import book
 from app.services.booking.targets import Target
-from app.services.jobs import run_all
 from app.services.refusals import Refusal
 from tests.conftest import assert_seat_invariant
 

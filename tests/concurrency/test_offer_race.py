@@ -13,12 +13,12 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from app.extensions import db
+from app.jobs import run_all
 from app.models import Booking, BookingStatus, Channel, OfferCall, User, WaitlistPolicy
 from app.services.booking.book import book
 from app.services.booking.cancel import cancel_booking
 from app.services.booking.offers import accept_offer
 from app.services.booking.targets import Target
-from app.services.jobs import run_all
 from app.services.refusals import OfferGone
 from tests.conftest import assert_seat_invariant
 

@@ -15,12 +15,12 @@ from flask import render_template
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.jobs import run_all
 from app.models import Attendance, AuditEntry, PickupAttempt, PickupPerson, Role
 from app.services.childcare import door as childcare_door
 from app.services.childcare import pickup_list
 from app.services.childcare.pickup_list import add_pickup_person
 from app.services.childcare.submissions import book_days
-from app.services.jobs import run_all
 from app.timeutil import local_date
 from tests.programme_helpers import afterschool, family, sessions
 

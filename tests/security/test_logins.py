@@ -360,7 +360,7 @@ def test_a_success_clears_the_count_but_keeps_the_level(app, make, client, now):
 def test_a_pair_is_forgotten_after_quiet_days(app, make, client, now):
     """Only a pair that never locked: the lock level of one that did never goes
     down on its own (issue 10), however long it stays quiet."""
-    from app.services.jobs import run_all
+    from app.jobs import run_all
 
     resident = make.resident()
     make.commit()
@@ -795,7 +795,7 @@ def test_a_pin_typed_in_any_width_counts_as_the_same_wrong_try(app, make, client
 
 
 def test_the_job_forgets_quiet_pairs_and_past_days_but_not_the_desk_list(app, make, client, now):
-    from app.services.jobs import run_all
+    from app.jobs import run_all
 
     listed = make.resident()
     make.commit()

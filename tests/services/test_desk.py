@@ -20,6 +20,7 @@ from app.models import (
     Reminder,
     SessionStatus,
 )
+from app.services.audit import filter_by_days
 from app.services.booking.book import book
 from app.services.booking.on_behalf import book_for, cancel_for
 from app.services.booking.targets import Target
@@ -40,9 +41,9 @@ from app.services.refusals import (
     NotAllowed,
     ScheduleRefused,
 )
-from app.services.schedule.activities import change_capacity, update_activity
+from app.services.schedule.activities import all_activities, change_capacity, update_activity
 from app.services.schedule.sessions import cancel_session, generate_by, move_session
-from app.timeutil import to_local
+from app.timeutil import local_day_bounds, to_local
 from tests.conftest import PIN, assert_seat_invariant
 
 
@@ -58,6 +59,24 @@ def _notices(kind):
 @pytest.fixture
 def staff(make):
     return make.user(role="staff", age=40)
+
+
+# --- the desk's lists -------------------------------------------------------------
+
+
+def test_the_audit_filter_runs_from_the_first_local_day_to_the_end_of_the_last(app):
+    days = filter_by_days(action="booking", actor_id=7, since=date(2026, 11, 1), until=None)
+    assert (days.action, days.actor_id, days.until) == ("booking", 7, None)
+    assert days.since == local_day_bounds(date(2026, 11, 1))[0]
+    until = filter_by_days(action=None, actor_id=None, since=None, until=date(2026, 11, 2))
+    assert until.since is None and until.until == local_day_bounds(date(2026, 11, 2))[1]
+
+
+def test_the_desk_lists_every_activity_by_status_then_title(make):
+    later, first = make.activity(title="太极"), make.activity(title="书法")
+    db.session.flush()
+    listed = [a for a in all_activities() if a.id in (later.id, first.id)]
+    assert listed == sorted([later, first], key=lambda a: (a.status, a.title))
 
 
 # --- capacity, sessions, schedules ---------------------------------------------

@@ -4,21 +4,25 @@ check-out only with a listed person's code, late pickups and who is here."""
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import delete, select
 
 from app.extensions import db
-from app.models import Attendance, AuditEntry, PickupAttempt, PickupPerson, Role
+from app.models import Attendance, AuditEntry, PickupAttempt, PickupLock, PickupPerson, Role
 from app.services.childcare.door import (
     batch_check_in,
     check_in,
-    late_pickups,
+    check_in_group,
     refused_attempts,
     who_is_here,
 )
 from app.services.childcare.pickup import (
     MAX_WRONG_CODES,
     check_out,
+    check_out_or_refuse,
+    is_locked,
     lift_pickup_lock,
     locked_children,
+    refusal_message,
 )
 from app.services.childcare.pickup_list import (
     add_pickup_person,
@@ -27,7 +31,13 @@ from app.services.childcare.pickup_list import (
     remove_pickup_person,
 )
 from app.services.childcare.submissions import book_days
-from app.services.refusals import AlreadyCheckedIn, BadPickupDay, NotAllowed, NotBookedHere
+from app.services.refusals import (
+    AlreadyCheckedIn,
+    BadPickupDay,
+    NotAllowed,
+    NotBookedHere,
+    Refusal,
+)
 from tests.programme_helpers import afterschool, family, holiday, sessions
 
 
@@ -79,6 +89,35 @@ def test_batch_check_in_checks_the_group_in_and_reports_the_rest(make, now, setu
         check_in(not_booked, today, by=teacher, now=later)
 
 
+def test_the_door_form_refuses_a_group_of_which_no_child_went_in(make, now, setup):
+    teacher, _, _, kids, today, _ = setup
+    later = today.starts_at + timedelta(minutes=5)
+    assert [r.ok for r in check_in_group(today, kids[:1], by=teacher, now=later)] == [True]
+    with pytest.raises(Refusal) as refused:
+        check_in_group(today, kids[:1], by=teacher, now=later)
+    assert str(refused.value) == str(AlreadyCheckedIn()) and refused.value.http_status == 409
+    both = check_in_group(today, kids, by=teacher, now=later)  # one of two is enough
+    assert [r.ok for r in both] == [False, True]
+
+
+def test_a_refused_check_out_is_raised_with_its_sentence_after_being_logged(now, setup):
+    teacher, _, _, kids, today, grandma = setup
+    at = today.starts_at + timedelta(minutes=1)
+    check_in(kids[0], today, by=teacher, now=at)
+    wrong = "0000" if grandma.issued_code != "0000" else "1111"
+    with pytest.raises(NotAllowed) as refused:
+        check_out_or_refuse(
+            kids[0], today, pickup_person_id=grandma.id, code=wrong, by=teacher, now=at
+        )
+    assert str(refused.value) == refusal_message(PickupAttempt(reason="wrong_code"))
+    assert refused.value.http_status == 403
+    assert db.session.query(PickupAttempt).filter_by(reason="wrong_code").count() == 1
+    done = check_out_or_refuse(
+        kids[0], today, pickup_person_id=grandma.id, code=grandma.issued_code, by=teacher, now=at
+    )
+    assert done.ok and done.pickup_name == "外婆"
+
+
 def test_check_out_needs_a_listed_person_with_the_right_code(make, now, setup):
     teacher, _, _, kids, today, grandma = setup
     child = kids[0]
@@ -128,12 +167,27 @@ def test_a_removed_person_can_no_longer_pick_up(setup, now):
     assert attempt.reason == "not_listed"
 
 
+def _wrong_code(person: PickupPerson) -> str:
+    return "0000" if person.issued_code != "0000" else "1111"
+
+
+def _lock_out(child, session, person, teacher, now) -> None:
+    """Types MAX_WRONG_CODES wrong codes for `person` collecting `child`."""
+    for _ in range(MAX_WRONG_CODES):
+        check_out(
+            child,
+            session,
+            pickup_person_id=person.id,
+            code=_wrong_code(person),
+            by=teacher,
+            now=now,
+        )
+
+
 def test_too_many_wrong_codes_lock_check_out(setup, now):
     teacher, _, _, kids, today, grandma = setup
     check_in(kids[0], today, by=teacher, now=now)
-    wrong = "0000" if grandma.issued_code != "0000" else "1111"
-    for _ in range(MAX_WRONG_CODES):
-        check_out(kids[0], today, pickup_person_id=grandma.id, code=wrong, by=teacher, now=now)
+    _lock_out(kids[0], today, grandma, teacher, now)
     locked = check_out(
         kids[0], today, pickup_person_id=grandma.id, code=grandma.issued_code, by=teacher, now=now
     )
@@ -143,9 +197,7 @@ def test_too_many_wrong_codes_lock_check_out(setup, now):
 def test_only_staff_lift_a_pickup_lock_and_codes_count_afresh(make, setup, now):
     teacher, _, _, kids, today, grandma = setup
     check_in(kids[0], today, by=teacher, now=now)
-    wrong = "0000" if grandma.issued_code != "0000" else "1111"
-    for _ in range(MAX_WRONG_CODES):
-        check_out(kids[0], today, pickup_person_id=grandma.id, code=wrong, by=teacher, now=now)
+    _lock_out(kids[0], today, grandma, teacher, now)
     assert locked_children(refused_attempts(now), now) == [kids[0]]
     with pytest.raises(NotAllowed):
         lift_pickup_lock(kids[0], by=teacher, now=now, reason="grandma is here")
@@ -154,13 +206,63 @@ def test_only_staff_lift_a_pickup_lock_and_codes_count_afresh(make, setup, now):
     lift_pickup_lock(kids[0], by=staff, now=later, reason="外婆本人，看过身份证")
     assert locked_children(refused_attempts(later), later) == []
     # One more wrong code does not lock again at once; the right code lets her go.
-    check_out(kids[0], today, pickup_person_id=grandma.id, code=wrong, by=teacher, now=later)
+    check_out(
+        kids[0],
+        today,
+        pickup_person_id=grandma.id,
+        code=_wrong_code(grandma),
+        by=teacher,
+        now=later,
+    )
     done = check_out(
         kids[0], today, pickup_person_id=grandma.id, code=grandma.issued_code, by=teacher, now=later
     )
     assert done.ok
     entry = db.session.query(AuditEntry).filter_by(action="pickup_lock_lifted").one()
     assert entry.actor_id == staff.id and entry.reason == "外婆本人，看过身份证"
+
+
+def test_the_lock_is_its_own_state_so_thinning_the_logs_changes_nothing(make, setup, now):
+    """Retention may delete audit entries and attempts: a locked child stays locked,
+    and a lifted lock stays lifted."""
+    teacher, _, _, kids, today, grandma = setup
+    for kid in kids:
+        check_in(kid, today, by=teacher, now=now)
+    _lock_out(kids[0], today, grandma, teacher, now)
+    staff = make.user(role=Role.STAFF, age=40)
+    lifted = kids[1]
+    grandpa = add_pickup_person(
+        lifted, name="外公", phone="13700000002", relation="外公", by=setup[2], now=now
+    )
+    _lock_out(lifted, today, grandpa, teacher, now)
+    lift_pickup_lock(lifted, by=staff, now=now, reason="外公本人")
+    db.session.execute(delete(AuditEntry))
+    db.session.execute(delete(PickupAttempt))
+    db.session.expire_all()
+
+    still = check_out(
+        kids[0], today, pickup_person_id=grandma.id, code=grandma.issued_code, by=teacher, now=now
+    )
+    assert still.reason == "too_many"
+    gone = check_out(
+        lifted, today, pickup_person_id=grandpa.id, code=grandpa.issued_code, by=teacher, now=now
+    )
+    assert gone.ok
+    lock = db.session.scalars(select(PickupLock).order_by(PickupLock.child_id)).all()
+    assert [(row.child_id, row.wrong_codes, row.locked_at is not None) for row in lock] == [
+        (kids[0].id, MAX_WRONG_CODES, True),
+        (lifted.id, 0, False),
+    ]
+    assert lock[1].lifted_by_id == staff.id and lock[1].lift_reason == "外公本人"
+
+
+def test_wrong_codes_count_per_local_day(setup, now):
+    teacher, _, _, kids, today, grandma = setup
+    check_in(kids[0], today, by=teacher, now=now)
+    _lock_out(kids[0], today, grandma, teacher, now)
+    tomorrow = now + timedelta(days=1)
+    assert locked_children(refused_attempts(now), now) == [kids[0]]
+    assert not is_locked(kids[0], tomorrow)
 
 
 def test_who_is_here_and_late_pickups(make, now, setup):
@@ -172,7 +274,7 @@ def test_who_is_here_and_late_pickups(make, now, setup):
     assert {h.child.id for h in here} == {kids[0].id, kids[1].id}
     assert not any(h.late for h in here)
     after_grace = today.ends_at + timedelta(minutes=16)
-    late = late_pickups(after_grace)
+    late = [h for h in who_is_here(after_grace) if h.late]
     # The refused check-out left kids[1] here too: both are late, with phones.
     assert {h.child.id for h in late} == {kids[0].id, kids[1].id}
     assert all("13812345678" in h.guardian_phones for h in late)
@@ -222,7 +324,7 @@ def test_who_counts_as_guardian_and_child(make, now):
 
 
 def test_expired_one_day_people_are_never_listed_and_the_job_deletes_them(setup, now):
-    from app.services.jobs import run_all
+    from app.jobs import run_all
 
     _, _, guardian, kids, _, _ = setup
     tomorrow = now.date() + timedelta(days=1)

@@ -134,6 +134,24 @@ def test_siblings_together_both_confirmed_when_seats_allow(make, now):
     assert_seat_invariant()
 
 
+def test_a_sibling_refused_inside_a_unit_undoes_the_try_and_the_rest_is_booked_again(make, now):
+    """The savepoint of a unit rolls back what a try booked when a later pair is
+    refused: the first child ends with one booking and one seat, not two."""
+    programme = holiday(make, capacity=3)
+    day = sessions(programme)[0]
+    guardian, kids = family(make)
+    first, second = sorted(kids, key=lambda kid: kid.id)
+    _book(programme, guardian, [(second, day)], now)  # the second is booked already
+    outcomes = _book(programme, guardian, [(k, day) for k in kids], now, together=True)
+    assert sorted((o.person.id, o.status) for o in outcomes) == [
+        (first.id, "confirmed"),
+        (second.id, "refused"),
+    ]
+    assert db.session.query(Booking).filter_by(person_id=first.id).count() == 1
+    assert day.taken == 2
+    assert_seat_invariant()
+
+
 def test_weekly_blocks_need_the_whole_week(make, now, en):
     programme = holiday(make, days=5, weekly_blocks=True)
     guardian, (kid,) = family(make, children=1)

@@ -8,7 +8,7 @@ import pytest
 from flask import get_flashed_messages, request
 from sqlalchemy import func, select
 
-from app.actions import answer, attempt
+from app.actions import Done, answer, answer_invalid, attempt, refused
 from app.extensions import db
 from app.models import Household
 from app.services.refusals import Full
@@ -66,3 +66,106 @@ def test_htmx_gets_the_fragment_with_the_refusals_status(action_client):
     assert done.status_code == 200
     assert done.get_data(as_text=True) == "fragment:success:done"
     assert households() == 1
+
+
+# --- the variations: a sentence from the result, a kept refusal, a redirect for both ---
+
+
+@pytest.fixture
+def variant_client(app):
+    """/test-variant: adds a household; `refuse` raises Full after the write; `quiet`
+    says nothing when done; `keep`
+    keeps the refused write; `redirect` answers without a page, `plain` without a
+    fragment; `invalid` turns the form down before any action."""
+
+    def view():
+        args = request.args
+        if "invalid" in args:
+            return answer_invalid(
+                "check the form",
+                fragment=lambda o: f"fragment:{o.kind}:{o.message}",
+                page=lambda o: "page:" + "|".join(get_flashed_messages()),
+            )
+
+        def act():
+            household = Household(name="试行家", created_at=utcnow())
+            db.session.add(household)
+            db.session.flush()
+            if "refuse" in args:
+                raise Full()
+            return household
+
+        outcome = attempt(
+            act,
+            lambda household: (
+                "" if "quiet" in args else Done(f"added {household.name}", "info", ("and a note",))
+            ),
+            keep_refused="keep" in args,
+        )
+        return answer(
+            outcome,
+            fragment=None if "plain" in args else (lambda o: f"fragment:{o.kind}:{o.message}"),
+            page=None if "redirect" in args else (lambda o: "page"),
+            then="/after",
+        )
+
+    app.add_url_rule("/test-variant", "test_variant", view, methods=["POST"])
+    return app.test_client()
+
+
+def flashes(client) -> list[tuple[str, str]]:
+    with client.session_transaction() as session:
+        return list(session.get("_flashes", []))
+
+
+def test_the_sentence_may_come_from_the_result_with_its_own_tone_and_notes(variant_client):
+    response = variant_client.post("/test-variant")
+    assert response.status_code == 303
+    assert flashes(variant_client) == [("info", "added 试行家"), ("info", "and a note")]
+    fragment = variant_client.post("/test-variant", headers={"HX-Request": "true"})
+    assert fragment.get_data(as_text=True) == "fragment:info:added 试行家"
+    assert households() == 2
+
+
+def test_keep_refused_commits_the_refused_try_and_still_answers_the_refusal(variant_client):
+    response = variant_client.post("/test-variant?refuse=1&keep=1")
+    assert response.status_code == 409 and response.get_data(as_text=True) == "page"
+    assert households() == 1
+
+
+def test_without_a_page_a_refusal_flashes_and_redirects_like_a_success(variant_client):
+    response = variant_client.post("/test-variant?refuse=1&redirect=1")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/after")
+    assert flashes(variant_client) == [("error", str(Full()))]
+    assert households() == 0
+
+
+def test_without_a_fragment_htmx_is_answered_like_any_request(variant_client):
+    response = variant_client.post("/test-variant?plain=1", headers={"HX-Request": "true"})
+    assert response.status_code == 303
+    refused_ = variant_client.post("/test-variant?plain=1&refuse=1", headers={"HX-Request": "true"})
+    assert refused_.status_code == 409 and refused_.get_data(as_text=True) == "page"
+
+
+def test_an_invalid_form_shows_the_page_without_a_flash_or_the_fragment(variant_client):
+    page = variant_client.post("/test-variant?invalid=1")
+    assert page.status_code == 422 and page.get_data(as_text=True) == "page:"
+    fragment = variant_client.post("/test-variant?invalid=1", headers={"HX-Request": "true"})
+    assert fragment.status_code == 422
+    assert fragment.get_data(as_text=True) == "fragment:error:check the form"
+    assert households() == 0
+
+
+def test_refused_is_an_outcome_turned_down_before_any_action():
+    outcome = refused("check the form")
+    assert (outcome.ok, outcome.status, outcome.kind, outcome.refusal) == (
+        False,
+        422,
+        "error",
+        None,
+    )
+
+
+def test_an_action_with_nothing_to_say_flashes_nothing(variant_client):
+    assert variant_client.post("/test-variant?quiet=1").status_code == 303
+    assert flashes(variant_client) == []

@@ -206,6 +206,17 @@ def test_an_unknown_class_key_is_refused_not_a_crash(client, staff, make):
     assert db.session.query(Booking).count() == 0
 
 
+def test_a_class_key_that_names_nothing_bookable_is_404_not_a_crash(client, staff, make):
+    per_session = make.activity(capacity=5)  # booked one session at a time
+    resident = make.resident()
+    db.session.commit()
+    url = f"/staff/people/{resident.person.id}/book"
+    for key in (f"a{per_session.id}", "s999999", "a999999"):
+        response = client.post(url, data={"target": key, "channel": "desk"})
+        assert response.status_code == 404, key
+    assert db.session.query(Booking).count() == 0
+
+
 def test_a_link_works_only_after_the_mother_types_her_pin(client, staff, make, now, auth):
     daughter = make.resident(age=45)
     mother = make.resident(age=82)

@@ -1,67 +1,60 @@
 """At the door: teachers (and staff) check children in, one by one or the whole
 group back from the school gate, and let them go only with a listed person's code.
-Staff and teachers see who is here now and who is late to be collected."""
+Staff and teachers see who is here now and who is late to be collected.
+
+Check-in and check-out are answered by app/actions.py: htmx gets the roster with
+the message; without JavaScript a flash and the slot's page again (a refusal) or a
+redirect to it."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.actions import Outcome, answer, attempt, refused
 from app.auth import role_required
 from app.blueprints.door import bp
 from app.blueprints.door.forms import CheckInForm, CheckOutForm, LiftLockForm
-from app.extensions import db, htmx
-from app.models import Person, Session
-from app.services.attendance.roster import may_take_roster
+from app.loaders import door_children_for, person_for, roster_session_for
+from app.models import Session
 from app.services.childcare import door as childcare_door
-from app.services.childcare import pickup, programmes
-from app.services.refusals import Refusal
+from app.services.childcare import pickup
+from app.services.childcare.door import CheckInResult
 from app.timeutil import now
 
 
-def get_door_session(session_id: int) -> Session:
-    """A programme slot the current user may run at the door: staff any, a teacher
-    only the programmes they teach (children's details stay with their teachers)."""
-    session = db.session.get(Session, session_id)
-    if session is None or programmes.programme_of(session) is None:
-        abort(404)
-    if not may_take_roster(current_user, session):
-        abort(403)
-    return session
-
-
-def _roster_context(session: Session, message=None, kind="info", results=None) -> dict:
+def _roster_context(session: Session, message=None, kind="info") -> dict:
     return {
         "session": session,
         "rows": childcare_door.door_roster(session, current_user, now()),
         "message": message,
         "message_kind": kind,
-        "results": results or [],
         "check_in_form": CheckInForm(formdata=None),
         "check_out_form": CheckOutForm(formdata=None),
     }
 
 
-def _roster_response(session: Session, status: int = 200, **extra):
-    context = _roster_context(session, **extra)
-    if htmx:
-        return render_template("door/_roster.html", **context), status
-    if status >= 400:
-        return render_template("door/session.html", **context), status
-    if extra.get("message"):
-        flash(extra["message"], extra.get("kind", "info"))
-    return redirect(url_for("door.show_session", session_id=session.id), 303)
+def _at_door(session: Session) -> dict:
+    """How an action at the door is answered (`answer`'s fragment, page and then): the
+    roster with the message for htmx; the slot's page, its message flashed, otherwise."""
+
+    def fragment(outcome: Outcome) -> str:
+        context = _roster_context(session, outcome.message, outcome.kind)
+        return render_template("door/_roster.html", **context)
+
+    return {
+        "fragment": fragment,
+        "page": lambda _outcome: render_template("door/session.html", **_roster_context(session)),
+        "then": url_for("door.show_session", session_id=session.id),
+    }
 
 
-def _children_of(session: Session, ids) -> list[Person]:
-    """The children named in a door form, all of them on this slot's roster, else
-    404 before anything is read or written: another household's child, a staff
-    member or a missing id all answer alike, with no name."""
-    children = childcare_door.roster_children(session, ids)
-    if children is None:
-        abort(404)
-    return children
+def _checked_in(results: list[CheckInResult]) -> str:
+    """How many went in, then each child refused and why."""
+    message = _("%(num)s checked in.", num=sum(1 for r in results if r.ok))
+    kept_back = [f"{r.child.name}: {r.message}" for r in results if not r.ok]
+    return " ".join([message, *kept_back])
 
 
 @bp.get("/")
@@ -75,69 +68,50 @@ def index():
 @bp.get("/sessions/<int:session_id>")
 @role_required("teacher", "staff")
 def show_session(session_id: int):
-    session = get_door_session(session_id)
+    session = roster_session_for(current_user, session_id, childcare=True)
     return render_template("door/session.html", **_roster_context(session))
 
 
 @bp.post("/sessions/<int:session_id>/check-in")
 @role_required("teacher", "staff")
 def check_in(session_id: int):
-    session = get_door_session(session_id)
+    session = roster_session_for(current_user, session_id, childcare=True)
     form = CheckInForm()
     if not form.validate():
-        return _roster_response(
-            session, 422, message=_("Please tick the children who are here."), kind="error"
-        )
-    children = _children_of(session, form.person_id.data)
-    results = childcare_door.batch_check_in(session, children, by=current_user, now=now())
-    db.session.commit()
-    done = sum(1 for r in results if r.ok)
-    refused = [r for r in results if not r.ok]
-    if not done:
-        return _roster_response(
-            session, 409, message=refused[0].message, kind="error", results=results
-        )
-    message = _("%(num)s checked in.", num=done)
-    if refused:
-        message += " " + " ".join(f"{r.child.name}: {r.message}" for r in refused)
-    return _roster_response(session, message=message, kind="success", results=results)
+        return answer(refused(_("Please tick the children who are here.")), **_at_door(session))
+    children = door_children_for(session, form.person_id.data)
+    outcome = attempt(
+        lambda: childcare_door.check_in_group(session, children, by=current_user, now=now()),
+        _checked_in,
+    )
+    return answer(outcome, **_at_door(session))
 
 
 @bp.post("/sessions/<int:session_id>/check-out")
 @role_required("teacher", "staff")
 def check_out(session_id: int):
-    session = get_door_session(session_id)
+    session = roster_session_for(current_user, session_id, childcare=True)
     form = CheckOutForm()
     if not form.validate():
-        return _roster_response(
-            session, 422, message=_("Please choose who is collecting the child."), kind="error"
-        )
-    (child,) = _children_of(session, [form.person_id.data])
-    try:
-        attempt = pickup.check_out(
+        message = _("Please choose who is collecting the child.")
+        return answer(refused(message), **_at_door(session))
+    (child,) = door_children_for(session, [form.person_id.data])
+    outcome = attempt(
+        lambda: pickup.check_out_or_refuse(
             child,
             session,
             pickup_person_id=form.pickup_person_id.data,
             code=form.code.data or "",
             by=current_user,
             now=now(),
-        )
-    except Refusal as refusal:
-        db.session.rollback()
-        return _roster_response(session, refusal.http_status, message=str(refusal), kind="error")
-    # Committed also when refused: every attempt at the door stays in the log.
-    db.session.commit()
-    if not attempt.ok:
-        return _roster_response(session, 403, message=pickup.refusal_message(attempt), kind="error")
-    return _roster_response(
-        session,
-        message=_(
-            "%(child)s went home with %(name)s.",
-            child=child.name,
-            name=attempt.pickup_name,
         ),
-        kind="success",
+        lambda tried: _(
+            "%(child)s went home with %(name)s.", child=child.name, name=tried.pickup_name
+        ),
+        # Every try at the door stays in the log, a refused one too.
+        keep_refused=True,
     )
+    return answer(outcome, **_at_door(session))
 
 
 @bp.post("/children/<int:child_id>/unlock")
@@ -145,15 +119,17 @@ def check_out(session_id: int):
 def lift_lock(child_id: int):
     """After too many wrong codes only staff, having checked who is there, let the
     codes be tried again."""
-    child = db.get_or_404(Person, child_id)
+    child = person_for(current_user, child_id)
+    here = url_for("door.who_is_here")
     form = LiftLockForm()
     if not form.validate():
-        flash(_("Please say why the lock is lifted."), "error")
-        return redirect(url_for("door.who_is_here"), 303)
-    pickup.lift_pickup_lock(child, by=current_user, now=now(), reason=form.reason.data)
-    db.session.commit()
-    flash(_("%(child)s can be collected with a code again.", child=child.name), "success")
-    return redirect(url_for("door.who_is_here"), 303)
+        message = _("Please say why the lock is lifted.")
+        return answer(refused(message), fragment=None, page=None, then=here)
+    outcome = attempt(
+        lambda: pickup.lift_pickup_lock(child, by=current_user, now=now(), reason=form.reason.data),
+        _("%(child)s can be collected with a code again.", child=child.name),
+    )
+    return answer(outcome, fragment=None, page=None, then=here)
 
 
 @bp.get("/here")
@@ -161,7 +137,7 @@ def lift_lock(child_id: int):
 def who_is_here():
     moment = now()
     here = childcare_door.who_is_here(moment, current_user)
-    refused = childcare_door.refused_attempts(moment) if current_user.is_staff else []
+    refused_tries = childcare_door.refused_attempts(moment) if current_user.is_staff else []
     rooms: dict[str, list] = {}
     for entry in here:
         rooms.setdefault(entry.room, []).append(entry)
@@ -169,8 +145,8 @@ def who_is_here():
         "door/here.html",
         rooms=rooms,
         late=[h for h in here if h.late],
-        refused=refused,
-        locked=pickup.locked_children(refused, moment),
+        refused=refused_tries,
+        locked=pickup.locked_children(refused_tries, moment),
         lift_form=LiftLockForm(),
         total=len(here),
     )

@@ -1,5 +1,6 @@
 """Forms of the staff desk: one per screen. Forms check shape; services decide."""
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -27,8 +28,10 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.blueprints.auth.validators import PhoneNumber, Pin
 from app.blueprints.public.forms import AUDIENCE_LABELS, CATEGORY_LABELS, WEEKDAY_LABELS
+from app.formatting import when
 from app.forms import DateField, DateTimeLocalField, check_date, optional_form_id, within_span
-from app.models import CATEGORIES, HOUSEHOLD_TAGS
+from app.models import CATEGORIES, HOUSEHOLD_TAGS, User
+from app.services.booking.targets import Target
 
 # Typed in full-width digits, a PIN is kept in ASCII, as the kiosk keypad types it.
 PIN_RULE = Pin(_l("A PIN is 6 digits."))
@@ -210,11 +213,31 @@ class PinForm(FlaskForm):
 
 
 class BookForPersonForm(FlaskForm):
-    target = SelectField(_l("Class"), validators=[DataRequired()])
+    # Any key is accepted here: `app.loaders.target_for` reads it (422 or 404).
+    target = SelectField(
+        _l("Class"), validators=[DataRequired()], choices=[], validate_choice=False
+    )
     channel = SelectField(
         _l("How they asked"),
         choices=[SelectChoice("desk", _l("At the desk")), SelectChoice("phone", _l("By phone"))],
     )
+
+
+def target_choices(targets: list[Target]) -> list[SelectChoice]:
+    """The classes the desk can book, as "title · when · seats", each keyed as
+    `app.loaders.target_for` reads it: "s<id>" one session, "a<id>" a whole term."""
+    choices = []
+    for t in targets:
+        moment = when(t.session.starts_at) if t.session is not None else _("whole term")
+        seats = _("full") if t.seats_left() <= 0 else _("%(num)d free", num=t.seats_left())
+        key = f"s{t.session.id}" if t.session is not None else f"a{t.activity.id}"
+        choices.append(SelectChoice(key, f"{t.activity.title} · {moment} · {seats}"))
+    return choices
+
+
+def user_choices(blank: str, users: list[User]) -> list[SelectChoice]:
+    """A choice of staff by name, first `blank` (no one, or everyone)."""
+    return [SelectChoice("", blank)] + [SelectChoice(u.id, u.person.name) for u in users]
 
 
 class LinkRequestForm(FlaskForm):
@@ -240,3 +263,10 @@ class AuditFilterForm(FlaskForm):
     actor = SelectField(_l("Who"), coerce=optional_form_id, validators=[Optional()])
     since = DateField(_l("From"), validators=[Optional()])
     until = DateField(_l("Until"), validators=[Optional()])
+
+    def fill_choices(self, actions: list[str], staff: list[User]) -> None:
+        """The actions the log holds and the staff who act, each after "all"."""
+        self.action.choices = [SelectChoice("", _("All actions"))] + [
+            SelectChoice(a, a) for a in actions
+        ]
+        self.actor.choices = user_choices(_("Everyone"), staff)

@@ -3,17 +3,17 @@ no-shows, and everyone's volunteer hours (with a CSV download)."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.actions import Outcome, answer, attempt
 from app.auth import role_required
 from app.blueprints.welfare import bp
 from app.blueprints.welfare.forms import CallDoneForm, DayForm, LiftForm
 from app.csv_export import csv_response
-from app.extensions import db, htmx
+from app.extensions import db
 from app.models import Suspension, WelfareCall
-from app.services.refusals import Refusal
 from app.services.volunteering import hours as volunteering_hours
 from app.services.welfare import calls as welfare_calls
 from app.services.welfare import no_shows
@@ -27,10 +27,7 @@ def _chosen_day():
     return DayForm(formdata=None), local_date(now())
 
 
-@bp.get("/")
-@role_required("staff")
-def call_list():
-    form, day = _chosen_day()
+def _call_list_page(form: DayForm, day) -> str:
     return render_template(
         "welfare/calls.html",
         form=form,
@@ -40,28 +37,46 @@ def call_list():
     )
 
 
+@bp.get("/")
+@role_required("staff")
+def call_list():
+    return _call_list_page(*_chosen_day())
+
+
+def _call_line(call: WelfareCall):
+    """htmx's answer to a call marked done: the call's line, or why it was refused."""
+
+    def fragment(outcome: Outcome) -> str:
+        if not outcome.ok:
+            return render_template(
+                "errors/_message.html", status=outcome.status, message=outcome.message
+            )
+        return render_template(
+            "welfare/_call.html",
+            entry=welfare_calls.call_entry(call),
+            done_form=CallDoneForm(formdata=None),
+        )
+
+    return fragment
+
+
 @bp.post("/calls/<int:call_id>/done")
 @role_required("staff")
 def complete_call(call_id: int):
-    call = db.get_or_404(WelfareCall, call_id)
+    call = db.get_or_404(WelfareCall, call_id)  # staff only: the role authorises
     form = CallDoneForm()
     if not form.validate():
         abort(422)
-    try:
-        welfare_calls.complete_call(call, by=current_user, now=now(), note=form.note.data)
-        db.session.commit()
-    except Refusal as refusal:
-        db.session.rollback()
-        abort(refusal.http_status)
-    if htmx:
-        entry = next(
-            e for e in welfare_calls.welfare_call_list(call.call_date) if e.call.id == call.id
-        )
-        return render_template(
-            "welfare/_call.html", entry=entry, done_form=CallDoneForm(formdata=None)
-        )
-    flash(_("Call to %(name)s marked done.", name=call.person.name), "success")
-    return redirect(url_for("welfare.call_list", day=call.call_date.isoformat()), 303)
+    outcome = attempt(
+        lambda: welfare_calls.complete_call(call, by=current_user, now=now(), note=form.note.data),
+        _("Call to %(name)s marked done.", name=call.person.name),
+    )
+    return answer(
+        outcome,
+        fragment=_call_line(call),
+        page=lambda _outcome: _call_list_page(DayForm(formdata=None), call.call_date),
+        then=url_for("welfare.call_list", day=call.call_date.isoformat()),
+    )
 
 
 @bp.get("/suspensions")
@@ -77,14 +92,17 @@ def list_suspensions():
 @bp.post("/suspensions/<int:suspension_id>/lift")
 @role_required("staff")
 def lift_suspension(suspension_id: int):
-    suspension = db.get_or_404(Suspension, suspension_id)
+    suspension = db.get_or_404(Suspension, suspension_id)  # staff only: the role authorises
     form = LiftForm()
     if not form.validate():
         abort(422)
-    no_shows.lift_suspension(suspension, by=current_user, now=now(), reason=form.reason.data)
-    db.session.commit()
-    flash(_("Online booking is open again for %(name)s.", name=suspension.person.name), "success")
-    return redirect(url_for("welfare.list_suspensions"), 303)
+    outcome = attempt(
+        lambda: no_shows.lift_suspension(
+            suspension, by=current_user, now=now(), reason=form.reason.data
+        ),
+        _("Online booking is open again for %(name)s.", name=suspension.person.name),
+    )
+    return answer(outcome, fragment=None, page=None, then=url_for("welfare.list_suspensions"))
 
 
 @bp.get("/hours")

@@ -161,13 +161,3 @@ def mark_all_present(session: Session, *, by: User, now: datetime) -> int:
         )
         done += 1
     return done
-
-
-def attendance_history(attendance: Attendance) -> list[AttendanceChange]:
-    return list(
-        db.session.scalars(
-            select(AttendanceChange)
-            .where(AttendanceChange.attendance_id == attendance.id)
-            .order_by(AttendanceChange.changed_at, AttendanceChange.id)
-        )
-    )

@@ -204,6 +204,18 @@ def batch_check_in(
     return results
 
 
+def check_in_group(
+    session: Session, children: list[Person], *, by: User, now: datetime
+) -> list[CheckInResult]:
+    """`batch_check_in` for the door's form: each child's result when at least one
+    went in; when none did, raises a Refusal (409) with the first child's reason, so
+    the whole try is refused and nothing is written."""
+    results = batch_check_in(session, children, by=by, now=now)
+    if results and not any(result.ok for result in results):
+        raise Refusal(results[0].message)
+    return results
+
+
 # --- who is here -----------------------------------------------------------------
 
 
@@ -259,10 +271,6 @@ def who_is_here(now: datetime, user: User | None = None) -> list[Here]:
         )
     result.sort(key=lambda h: (h.room, h.child.name))
     return result
-
-
-def late_pickups(now: datetime, user: User | None = None) -> list[Here]:
-    return [h for h in who_is_here(now, user) if h.late]
 
 
 def refused_attempts(now: datetime, days: int = 1) -> list[PickupAttempt]:

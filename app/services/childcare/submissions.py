@@ -188,42 +188,43 @@ def slot_target(programme: Programme, session: Session) -> Target:
     return Target(programme.activity, None if programme.is_afterschool else session)
 
 
+class _MixedStatuses(Exception):
+    """Some of a unit confirmed and some waitlisted: undo, and waitlist them all."""
+
+
 def _decide_unit(programme, unit, *, by, channel, now) -> list[Outcome]:
-    """Books every pair of a unit; all confirmed, or all waitlisted together."""
+    """Books every pair of a unit; all confirmed, or all waitlisted together.
+
+    Each try runs in a savepoint: leaving it by an exception (a pair refused, or mixed
+    statuses) rolls back what the try booked, and the unit is decided again."""
     outcomes: list[Outcome] = []
     pending = list(unit)
     waitlist_only = False
     while pending:
-        savepoint = db.session.begin_nested()
         booked: list[tuple[Person, Session, Booking]] = []
-        failed = None
-        for person, session in pending:
-            try:
-                booking = place_booking(
-                    person,
-                    slot_target(programme, session),
-                    by=by,
-                    channel=channel,
-                    now=now,
-                    waitlist_only=waitlist_only,
-                )
-            except Refusal as refusal:
-                failed = (person, session, refusal)
-                break
-            booked.append((person, session, booking))
-        if failed is not None:
+        try:
+            with db.session.begin_nested():
+                for person, session in pending:
+                    trying = (person, session)
+                    booking = place_booking(
+                        person,
+                        slot_target(programme, session),
+                        by=by,
+                        channel=channel,
+                        now=now,
+                        waitlist_only=waitlist_only,
+                    )
+                    booked.append((person, session, booking))
+                if len({b.status for _, _, b in booked}) > 1 and not waitlist_only:
+                    raise _MixedStatuses()
+        except Refusal as refusal:
             # One pair said no: the others are decided again without it.
-            savepoint.rollback()
-            person, session, refusal = failed
-            outcomes.append(refused_outcome(person, session, refusal))
-            pending.remove((person, session))
+            outcomes.append(refused_outcome(*trying, refusal))
+            pending.remove(trying)
             continue
-        statuses = {b.status for _, _, b in booked}
-        if len(statuses) > 1 and not waitlist_only:
-            savepoint.rollback()
+        except _MixedStatuses:
             waitlist_only = True
             continue
-        savepoint.commit()
         for person, session, booking in booked:
             outcomes.append(
                 Outcome(

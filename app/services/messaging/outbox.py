@@ -21,6 +21,7 @@ from app.models import (
 )
 from app.notice_texts import notice_text
 from app.services.jobs import job
+from app.services.transactions import commit_step
 
 
 class SmsAdapter(Protocol):
@@ -131,7 +132,8 @@ def send_outbox(now: datetime, batch: int = 200) -> int:
     """Sends pending messages. Each is claimed with a conditional UPDATE first, so
     two runs never send one message twice. The claim is committed before the gateway
     is called, and each outcome after it: on SQLite an open write transaction holds
-    the whole database, and bookings must not wait for a mail server."""
+    the whole database, and bookings must not wait for a mail server. So the job is
+    many short transactions, each ended by `commit_step` (the one helper allowed to)."""
     limit = current_app.config.get("OUTBOX_MAX_ATTEMPTS", 3)
     _return_stale_claims(now, limit)
     ids = list(
@@ -142,7 +144,7 @@ def send_outbox(now: datetime, batch: int = 200) -> int:
             .limit(batch)
         )
     )
-    db.session.commit()
+    commit_step()
     sent = 0
     for message_id in ids:
         claimed = db.session.execute(
@@ -155,12 +157,12 @@ def send_outbox(now: datetime, batch: int = 200) -> int:
             )
             .execution_options(synchronize_session=False)
         ).rowcount
-        db.session.commit()
+        commit_step()  # the claim holds even if the run dies while sending
         if claimed != 1:
             continue
         message = db.session.get(OutboxMessage, message_id)
         db.session.refresh(message)
-        db.session.commit()  # no transaction stays open while the gateway answers
+        commit_step()  # no transaction stays open while the gateway answers
         try:
             sender_for(message.channel).send(message)
         except Exception as error:  # any gateway failure: retry later, then give up
@@ -171,7 +173,7 @@ def send_outbox(now: datetime, batch: int = 200) -> int:
         else:
             message.status, message.sent_at = OutboxStatus.SENT, now
             sent += 1
-        db.session.commit()
+        commit_step()
     return sent
 
 

@@ -22,6 +22,7 @@ from app.models import LoginAttempt, LoginCap, Person, User
 from app.services import audit
 from app.services.jobs import job
 from app.services.refusals import LoginLocked, LoginRefused
+from app.services.transactions import commit_step
 from app.timeutil import local_date, local_day_bounds
 
 # Teachers, staff and admins log in with a password at least this long.
@@ -87,11 +88,14 @@ def authenticate(
 def log_in(phone: str, secret: str, *, now: datetime, settings, address: str | None = None) -> User:
     """`authenticate` for the login pages: the slow hash check runs in a read
     transaction of its own, and only its outcome is written, in a short write
-    transaction (the caller commits it). Raises LoginRefused or LoginLocked."""
-    db.session.commit()  # whatever the request did before, it is done
+    transaction (the caller commits it). Raises LoginRefused or LoginLocked.
+
+    Three transactions, so the hash is checked while no write lock is held: the
+    steps commit through `commit_step`, the one helper allowed to."""
+    commit_step()  # whatever the request did before, it is done
     with database.read_only_transactions():
         user = check_credentials(phone, secret, now=now, settings=settings, address=address)
-        db.session.commit()  # ends the read transaction
+        commit_step()  # ends the read transaction
     # The outcome reads the counts, then writes them: on SQLite that transaction
     # must hold the write lock from its BEGIN (a commit above left this request in
     # deferred mode, and two deferred readers upgrading at once fail at once).

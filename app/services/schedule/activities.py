@@ -206,3 +206,8 @@ def change_capacity(target: Target, capacity: int, *, by: User, now: datetime) -
         after={"capacity": capacity, "promoted": len(promoted)},
     )
     return promoted
+
+
+def all_activities() -> list[Activity]:
+    """Every activity, for the desk's list: by status, then title."""
+    return list(db.session.scalars(select(Activity).order_by(Activity.status, Activity.title)))

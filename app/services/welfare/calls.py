@@ -144,6 +144,13 @@ def welfare_call_list(day: date) -> list[CallEntry]:
     return entries
 
 
+def call_entry(call: WelfareCall) -> CallEntry:
+    """The call's line as the call list of its day shows it (with the phones to ring
+    and the household's tags). Raises StopIteration when the list no longer holds it
+    (its mark was corrected)."""
+    return next(entry for entry in welfare_call_list(call.call_date) if entry.call.id == call.id)
+
+
 def complete_call(call: WelfareCall, *, by: User, now: datetime, note: str | None) -> None:
     """Staff mark a welfare call done, with a note. Raises NotAllowed."""
     if not by.is_staff:
