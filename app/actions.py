@@ -17,20 +17,28 @@ the result the same way everywhere:
     )
     return answer(outcome, fragment=row_fragment, page=bookings_page, then=url)
 
-The few variations, each for a reason:
+The variations, each an option here rather than a view's own try/except:
 
-- the success's sentence may depend on what the action returned (how many, whom):
-  pass a function of the result; it may return a `Done` for a tone other than
-  "success" or further sentences;
-- `attempt(..., keep_refused=True)` commits a refused try too, where the try is the
-  record (a wrong PIN counted like a failed login, a wrong pickup code logged);
-- `answer(..., page=None)`: the form sits on a page a redirect shows again, so a
-  refusal flashes and redirects like a success; `fragment=None`: htmx does not
-  enhance the form, so an htmx request is answered like any other;
-- a form with errors is turned down before any action: `answer_invalid` shows the
-  page again (422) with each error beside its field, or the fragment for htmx;
-  `refused(message)` is such an outcome for `answer`, where the form has no field to
-  show its error beside.
+- what a success says may depend on what was done: `done_message` may be a function
+  of the action's result; it returns the sentence, or a `Done` when the success is
+  news rather than a plain success ("info": on the waiting list instead of a seat)
+  or has further sentences (how many people a change gave a place);
+- a refusal that is news, not an error ("someone else helped here meanwhile"):
+  `outcome.told_as("info")`;
+- a refusal whose writes must stand (`keep=`): a wrong PIN or password counts toward
+  the login lock although the login is refused, a refused try at the door stays in
+  its log, and a draw that found no published seed has just fixed and published one.
+  These are the only actions that commit when refused; naming the refusal classes
+  at the call keeps that visible;
+- a form on a page a redirect shows again (a list whose rows show the state):
+  `page=None`, and a refusal flashes and redirects to `then` like a success;
+- an answer that must be seen once, in the response itself (the day-by-day results,
+  a new pickup code, a slip to print): `shown=`, instead of a flash and a redirect;
+- a form htmx never posts: `fragment=None`, and htmx is answered like any request;
+- a request turned down before any action (a form with errors): `answer_invalid`
+  shows the page again (422) with each error beside its field, or the fragment for
+  htmx; `refused(message)` is such an outcome for `answer`, where the form has no
+  field to show its error beside.
 
 Services never commit (app/services/__init__.py); this is where the request's one
 commit happens for every action. A rule's refusal is expected, not an error: it is
@@ -40,7 +48,7 @@ answered here. Anything else propagates to app/errors.py, which rolls back.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from blinker import signal
@@ -55,10 +63,9 @@ refusal_signal = signal("zhaoxi.refused")
 
 @dataclass(frozen=True)
 class Done:
-    """What a success says when one plain sentence is not all: its flash category
-    (`kind`, "info" for a success that is not quite what was asked, such as a place
-    on the waiting list instead of a seat) and `notes`, further sentences flashed
-    after it as "info" (such as how many people a change gave a place)."""
+    """What a success says when one plain sentence is not all: its style (`kind`,
+    "info" for a success that is not quite what was asked) and `notes`, further
+    sentences flashed after it as "info"."""
 
     message: str
     kind: str = "success"
@@ -67,38 +74,43 @@ class Done:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What became of an action: its message for people and the answer's status."""
+    """What became of an action: its message for people and the answer's status.
+    `kind` is the flash category and message style: "success" or "error" unless
+    the success said otherwise (`Done`) or the view tells it (`told_as`)."""
 
     ok: bool
     message: str
     status: int
     result: Any = None
     refusal: Refusal | None = None
-    tone: str = ""  # the flash category when not the usual one (see `kind`)
+    kind: str = ""
     notes: tuple[str, ...] = ()
 
-    @property
-    def kind(self) -> str:
-        """The flash category and message style: "success" or "error", unless the
-        success said otherwise (`Done.kind`)."""
-        return self.tone or ("success" if self.ok else "error")
+    def __post_init__(self) -> None:
+        if not self.kind:
+            object.__setattr__(self, "kind", "success" if self.ok else "error")
+
+    def told_as(self, kind: str) -> Outcome:
+        """The same outcome in another style, e.g. "info" for a refusal that is news
+        rather than an error."""
+        return replace(self, kind=kind)
 
 
 def attempt(
     action: Callable[[], Any],
     done_message: str | Done | Callable[[Any], str | Done] = "",
     *,
-    keep_refused: bool = False,
+    keep: tuple[type[Refusal], ...] = (),
 ) -> Outcome:
     """Runs `action` (one service call) and commits; a refusal rolls back instead,
-    or is committed too with `keep_refused` (the refused try is the record).
-    `done_message` is shown on success, or is a function of the action's result
-    that returns it; a refusal brings its own sentence."""
+    except one of the `keep` refusals, whose writes are committed (see the module).
+    `done_message` (or `done_message(result)`) is shown on success; a refusal
+    brings its own sentence."""
     try:
         result = action()
         db.session.commit()
     except Refusal as refusal:
-        if keep_refused:
+        if isinstance(refusal, keep):
             db.session.commit()
         else:
             db.session.rollback()
@@ -107,35 +119,41 @@ def attempt(
     said = done_message(result) if callable(done_message) else done_message
     if isinstance(said, Done):
         notes = tuple(str(note) for note in said.notes)
-        return Outcome(True, str(said.message), 200, result=result, tone=said.kind, notes=notes)
+        return Outcome(True, str(said.message), 200, result=result, kind=said.kind, notes=notes)
     return Outcome(True, str(said), 200, result=result)
 
 
 def refused(message: str, status: int = 422) -> Outcome:
-    """The outcome of a request turned down before any action ran (a form with
-    errors), to be answered like a refusal."""
+    """The outcome of a request turned down before any action ran, to be answered
+    like a refusal."""
     return Outcome(False, str(message), status)
 
 
 def answer(
     outcome: Outcome,
     *,
-    fragment: Callable[[Outcome], str] | None,
-    page: Callable[[Outcome], str] | None,
-    then: str | Callable[[Outcome], str],
+    fragment: Callable[[Outcome], str] | None = None,
+    page: Callable[[Outcome], str] | None = None,
+    then: str | Callable[[Outcome], str] | None = None,
+    shown: Callable[[Outcome], Any] | None = None,
 ):
     """The response to an action: `fragment(outcome)` for htmx; otherwise a flash
     (and the success's notes) and `page(outcome)` again after a refusal, or a
-    redirect to `then` after success. Without a `page`, a refusal redirects to
-    `then` too; without a `fragment`, htmx is answered like any other request."""
+    redirect to `then` after success (after a refusal too, when there is no
+    `page`). `shown(outcome)` answers a success instead, in both renderings,
+    without a flash. An empty message is not flashed."""
+    if outcome.ok and shown is not None:
+        return shown(outcome)
     if htmx and fragment is not None:
         return fragment(outcome), outcome.status
-    if outcome.message:  # an action with nothing to say flashes nothing
+    if outcome.message:
         flash(outcome.message, outcome.kind)
     for note in outcome.notes:
         flash(note, "info")
     if not outcome.ok and page is not None:
         return page(outcome), outcome.status
+    if then is None:
+        raise TypeError("answer() needs `then` to redirect to")
     return redirect(then(outcome) if callable(then) else then, 303)
 
 

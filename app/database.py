@@ -79,8 +79,8 @@ def read_only_transactions():
 
 @contextmanager
 def write_transactions():
-    """Transactions begun inside take the write lock at once, even in a GET (for
-    the rare read that must write once, e.g. sealing a lottery seed)."""
+    """Transactions begun inside take the write lock at once, even after the
+    request's first commit (e.g. recording a login's outcome after its read)."""
     token = _immediate.set(True)
     try:
         yield

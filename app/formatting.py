@@ -25,7 +25,9 @@ _PATTERNS = {
 }
 
 
-def _pattern(kind: str) -> str:
+def pattern_for(kind: str) -> str:
+    """The Babel pattern for `kind` ("datetime", "date", "long_date", "time") in the
+    reader's language."""
     language = str(get_locale() or "zh").split("_")[0]
     return _PATTERNS.get(language, _PATTERNS["en"])[kind]
 
@@ -34,7 +36,7 @@ def when(moment: datetime | None, kind: str = "datetime") -> str:
     """Format a naive-UTC moment as local time ("11月24日 周二 09:00")."""
     if moment is None:
         return ""
-    return _format(moment, _pattern(kind), get_locale(), get_timezone())
+    return _format(moment, pattern_for(kind), get_locale(), get_timezone())
 
 
 @lru_cache(maxsize=4096)

@@ -1,5 +1,12 @@
 """Choosing the language: ?lang= → the user's saved choice → the lang cookie →
-the browser's Accept-Language → Chinese."""
+the browser's Accept-Language → Chinese.
+
+`?lang=` (a link, a test) chooses the language of that answer and keeps it in the
+cookie; it writes nothing to the database, as no GET does. The language switch in
+the page header posts the choice (public.choose_language, kiosk.choose_language),
+which sets the cookie and saves it to the user's account, for their other devices.
+At the kiosk, the end of a visit forgets the cookie, so the next visitor starts in
+their browser's language (app/sessions.py `forget`)."""
 
 from __future__ import annotations
 
@@ -14,7 +21,8 @@ from flask_wtf.i18n import messages_path
 LANG_COOKIE = "lang"
 
 
-def _supported(value: str | None) -> str | None:
+def supported(value: str | None) -> str | None:
+    """The configured language `value` names ("en-GB" → "en"), or None."""
     if not value:
         return None
     value = value.replace("-", "_")
@@ -41,13 +49,13 @@ def select_locale() -> Locale:
 def _choose_locale() -> str:
     if not request:
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    chosen = _supported(request.args.get("lang"))
+    chosen = supported(request.args.get("lang"))
     if chosen:
-        g.chosen_lang = chosen
+        keep_choice(chosen)
         return chosen
     if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale:
         return current_user.locale
-    from_cookie = _supported(request.cookies.get(LANG_COOKIE))
+    from_cookie = supported(request.cookies.get(LANG_COOKIE))
     if from_cookie:
         return from_cookie
     return new_visitor_locale()
@@ -56,10 +64,17 @@ def _choose_locale() -> str:
 def new_visitor_locale() -> str:
     """The language a visitor gets before choosing one: the browser's, else Chinese."""
     best = request.accept_languages.best_match(["zh", "zh_CN", "zh-CN", "en"])
-    return _supported(best) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    return supported(best) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def keep_choice(code: str) -> None:
+    """The language chosen in this request, set in the cookie of its answer."""
+    g.chosen_lang = code
 
 
 def remember_locale(response):
+    """The after_request part: the lang cookie follows this request's choice, or is
+    deleted when a kiosk visit ended. Never the database: see the module."""
     if g.pop("forget_locale", False):
         # A kiosk visit ended: the next visitor starts in the default language.
         g.pop("chosen_lang", None)
@@ -68,17 +83,6 @@ def remember_locale(response):
     chosen = g.pop("chosen_lang", None)
     if chosen:
         response.set_cookie(LANG_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax")
-        if getattr(current_user, "is_authenticated", False) and current_user.locale != chosen:
-            from sqlalchemy.exc import SQLAlchemyError
-
-            from app.extensions import db
-
-            try:
-                current_user.locale = chosen
-                db.session.commit()
-            except SQLAlchemyError:
-                # The cookie still remembers the choice; the account can wait.
-                db.session.rollback()
     return response
 
 

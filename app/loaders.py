@@ -7,33 +7,45 @@ with nothing about its person read, so no name, grade, birth date or booking can
 reach the answer, and the two cannot be told apart. "May act on" is
 `User.may_act_for` (its SQL twin `acts_for_clause`): the household, confirmed
 links (代办), staff for everyone. The kiosk, a shared screen, acts for its
-household only (`household_only`), staff included.
+household only (`household_only`), staff included. Objects every visitor may
+see (a published programme, a class) are loaded here too, so a view never builds
+its own query for what its URL names.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from functools import cache
+from typing import TypeVar
 
 from flask import abort
 from sqlalchemy import Select, bindparam, select
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.inputs import parse_id
 from app.models import (
     Activity,
+    ActivityStatus,
     Booking,
     LotteryApplication,
     Person,
+    PickupPerson,
+    Programme,
     Session,
     SessionHelper,
     User,
 )
 from app.models.people import acts_for_clause
 from app.services.attendance import roster as attendance_roster
+from app.services.booking.place import Subjects, load_subjects
 from app.services.booking.targets import Target
 from app.services.childcare import door as childcare_door
+from app.services.childcare import pickup_list
 from app.services.childcare.programmes import programme_of
+
+M = TypeVar("M")
 
 
 def _id_or_404(object_id) -> int:
@@ -178,3 +190,73 @@ def helper_for(session: Session, helper_id: int) -> SessionHelper:
     if entry is None or entry.session_id != session.id:
         abort(404)
     return entry
+
+
+def booking_subjects_for(
+    user: User, activity_id: int, session_id: int | None, person_id: int, now: datetime
+) -> Subjects:
+    """What a booking form names (a published class, its session if named, a person
+    `user` may act for, with any suspension in force), in one query; otherwise 404."""
+    subjects = load_subjects(activity_id, session_id, person_id, now, by=user)
+    if subjects is None or subjects.activity.status != ActivityStatus.PUBLISHED:
+        abort(404)
+    return subjects
+
+
+def published_activity(activity_id: int) -> Activity:
+    """A class anyone may see: 404 when missing or not published."""
+    activity = db.session.get(Activity, _id_or_404(activity_id))
+    if activity is None or activity.status != ActivityStatus.PUBLISHED:
+        abort(404)
+    return activity
+
+
+def class_and_session(activity_id: int, session_id: int | None) -> tuple[Activity, Session | None]:
+    """The class a kiosk booking names, with its programme (booking reads it), and
+    the session when one is named; 404 when either does not exist. Whether the class
+    may be booked is the booking's rule to say."""
+    activity = db.session.get(
+        Activity, _id_or_404(activity_id), options=[joinedload(Activity.programme)]
+    )
+    if activity is None:
+        abort(404)
+    return activity, row_or_404(Session, session_id) if session_id else None
+
+
+def row_or_404(model: type[M], object_id: int) -> M:
+    """A row by id, 404 when missing, for objects whose access the route's role
+    decides (staff pages) or the action itself checks (a session to take leave from)."""
+    row = db.session.get(model, _id_or_404(object_id))
+    if row is None:
+        abort(404)
+    return row
+
+
+def programme_or_404(programme_id: int, *, published: bool = True) -> Programme:
+    """The programme; 404 when missing, or (`published`, the families' pages) when
+    its activity is not published."""
+    programme = db.session.get(Programme, _id_or_404(programme_id))
+    if programme is None or (published and programme.activity.status != ActivityStatus.PUBLISHED):
+        abort(404)
+    return programme
+
+
+def pickup_child_for(user: User, person_id: int, now: datetime) -> Person:
+    """A child whose pickup list `user` may see and change; 404 for anyone else's id
+    exactly as for a missing one (another household, staff, an adult's id)."""
+    person = db.session.get(Person, _id_or_404(person_id))
+    if person is None or not pickup_list.may_manage_pickup(user, person, now):
+        abort(404)
+    return person
+
+
+def pickup_person_for(user: User, pickup_id: int, now: datetime) -> PickupPerson:
+    """A listed person on a pickup list `user` may change; otherwise 404 (a one-day
+    authorisation whose day has passed is on no list: the job deletes it)."""
+    person = db.session.get(PickupPerson, _id_or_404(pickup_id))
+    if person is None:
+        abort(404)
+    child = pickup_child_for(user, person.child_id, now)
+    if person not in pickup_list.pickup_list(child, now):
+        abort(404)
+    return person

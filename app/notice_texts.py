@@ -7,7 +7,7 @@ from datetime import date, datetime
 from flask_babel import format_date, get_locale
 from flask_babel import lazy_gettext as _l
 
-from app.formatting import _pattern, when
+from app.formatting import pattern_for, when
 
 TEXTS = {
     "promoted": _l(
@@ -82,7 +82,7 @@ def notice_text(notice) -> str:
     for key in ("actor", "pickup", "child"):
         values[key] = params.get(key, "")
     day = params.get("day")
-    values["day"] = format_date(date.fromisoformat(day), _pattern("date")) if day else ""
+    values["day"] = format_date(date.fromisoformat(day), pattern_for("date")) if day else ""
     until = params.get("until")
     values["until"] = when(datetime.fromisoformat(until), "date") if until else ""
     return str(template) % values

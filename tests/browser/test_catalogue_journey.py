@@ -52,7 +52,7 @@ def test_elder_books_calligraphy_and_finds_it_in_my_bookings(page, language, jav
     page.locator("#secret").fill("123456")
     if javascript:
         check_accessibility(page, "login")
-    page.locator("form button[type=submit]").click()
+    page.locator("main form button[type=submit]").click()
     page.get_by_role("button", name=words["book"]).first.click()
     card = page.locator(".card").first
     card.get_by_text(words["booked"], exact=True).wait_for()
@@ -70,3 +70,15 @@ def test_elder_books_calligraphy_and_finds_it_in_my_bookings(page, language, jav
     )
     booked.get_by_role("button", name=words["cancel"]).click()
     expect(booked).to_have_count(0)
+
+
+def test_a_visitor_switches_language_and_stays_on_the_page(page, language, javascript):
+    """The header's switch is a small form (a POST, a GET never writes): pressed, it
+    answers with the same page in the other language."""
+    other = {"zh-CN": ("English", "This week's classes"), "en": ("中文", "本周课程")}[language]
+    page.goto("/classes?audience=elder")
+    page.locator(".lang-switch").get_by_role("button", name=other[0]).click()
+    page.get_by_role("heading", name=other[1]).wait_for()
+    assert page.url.endswith("/classes")
+    if javascript:
+        check_accessibility(page, "class list after the switch")

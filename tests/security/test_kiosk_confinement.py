@@ -14,7 +14,7 @@ from flask import abort, template_rendered
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Booking, PickupPerson, Role
+from app.models import Booking, PickupPerson, Role, User
 from tests.programme_helpers import family
 from tests.security.extra_apps import extra_app
 
@@ -267,6 +267,26 @@ def test_the_kiosk_never_offers_to_stay_logged_in(client, make):
 
 
 # --- the next visitor ----------------------------------------------------------
+
+
+def test_the_kiosk_switches_language_without_leaving_the_kiosk(client, make):
+    elder = make.resident()
+    make.commit()
+    _kiosk_login(client, elder)
+    page = client.get("/kiosk/me").get_data(as_text=True)
+    assert 'action="/kiosk/language"' in page and 'action="/language"' not in page
+    switched = client.post("/kiosk/language", data={"lang": "en", "next": "/kiosk/me"})
+    assert switched.status_code == 303 and switched.headers["Location"] == "/kiosk/me"
+    assert client.get_cookie("lang").value == "en"
+    # Still logged in at the kiosk, now in English, saved for the next login.
+    assert "Your classes today" in client.get("/kiosk/me").get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(User, elder.id).locale == "en"
+    # Back only to a kiosk page: anywhere else would end the kiosk login.
+    away = client.post("/kiosk/language", data={"lang": "zh_CN", "next": "/me/bookings"})
+    assert away.headers["Location"] == "/kiosk/"
+    client.post("/kiosk/done")
+    assert client.get_cookie("lang") is None
 
 
 @pytest.mark.parametrize("how", ["done", "idle", "timeout"])

@@ -1,6 +1,8 @@
 """The lottery seed: nobody types it. The app draws it from `secrets` once, when
-applications close (or, without a closing time, at a first press of "draw", which
-then draws nothing), publishes its SHA-256 on the programme page before the draw,
+applications close (the `lottery_seeds` job, every minute; or, without a closing
+time or before the job ran, at a first press of "draw", which then draws nothing),
+publishes its SHA-256 on the programme page before the draw (a look at the page
+only shows it: a GET never writes),
 keeps the seed itself out of every page until the draw, and uses it for the draw;
 afterwards anyone sees the seed, can check it against the commitment, and the
 draw replays."""
@@ -37,6 +39,13 @@ def _close(app, programme, minutes=1):
     app.config["FROZEN_NOW"] = programme.activity.closes_at + timedelta(minutes=minutes)
 
 
+def _job_runs(app):
+    """`flask run-jobs` (every minute) at the frozen moment: it fixes due seeds."""
+    sealed = childcare_seed.seal_seeds_job(app.config["FROZEN_NOW"])
+    db.session.commit()
+    return sealed
+
+
 def test_the_draw_form_has_no_seed_field_and_a_posted_seed_is_ignored(make, auth, client, app, now):
     programme = _with_applicants(make, now)
     staff = make.user(role=Role.STAFF, age=40)
@@ -46,7 +55,7 @@ def test_the_draw_form_has_no_seed_field_and_a_posted_seed_is_ignored(make, auth
     assert 'name="seed"' not in page
     _close(app, programme)
     auth.login(staff)  # a day later: the staff session has ended meanwhile
-    client.get(f"/programmes/staff/{programme.id}")  # the first look fixes the seed
+    assert _job_runs(app) == 1
     done = client.post(f"/programmes/staff/{programme.id}/draw", data={"seed": "favour-me"})
     assert done.status_code == 303
     db.session.expire_all()
@@ -57,7 +66,7 @@ def test_the_draw_form_has_no_seed_field_and_a_posted_seed_is_ignored(make, auth
 
 
 def test_commitment_is_public_after_close_and_the_seed_only_after_the_draw(
-    make, auth, client, app, now
+    make, auth, client, app, now, snapshot
 ):
     programme = _with_applicants(make, now)
     staff = make.user(role=Role.STAFF, age=40)
@@ -68,8 +77,13 @@ def test_commitment_is_public_after_close_and_the_seed_only_after_the_draw(
     assert "SHA-256" not in client.get(url).text
     db.session.expire_all()
     assert db.session.get(Programme, programme.id).draw_seed is None
-    # After the close, the first look (anonymous) fixes the seed; its hash is shown.
+    # After the close, a look writes nothing: the page shows what is fixed so far.
     _close(app, programme)
+    before = snapshot()
+    assert "SHA-256" not in client.get(url).text
+    assert snapshot() == before
+    # The job fixes the seed; from then on its hash is shown.
+    assert _job_runs(app) == 1
     before_draw = client.get(url).text
     db.session.expire_all()
     sealed = db.session.get(Programme, programme.id)
@@ -167,14 +181,15 @@ def test_the_draw_replays_from_the_published_seed(make, now):
     assert childcare_draw.commitment(programme).seed_matches is False
 
 
-@pytest.mark.parametrize("window", ["no closing time", "closed, nobody looked"])
+@pytest.mark.parametrize("window", ["no closing time", "closed, the job has not run yet"])
 def test_a_draw_without_a_published_commitment_publishes_it_and_draws_nothing(
     make, auth, client, app, now, snapshot, window
 ):
     """The seed's SHA-256 must be public before the draw uses the seed. When no
-    commitment exists yet (the lottery has no closing time, or nobody opened its
-    page since the close), pressing "draw" only fixes and publishes it (409, with a
-    message), and the next press draws with that very seed."""
+    commitment exists yet (the lottery has no closing time, or the job has not run
+    since the close; looking at the page does not fix it), pressing "draw" only
+    fixes and publishes it (409, with a message), and the next press draws with
+    that very seed."""
     closes_at = None if window == "no closing time" else make.now + timedelta(days=1)
     programme = lottery(make, capacity=1, days=1, closes_at=closes_at)
     for _ in range(3):
@@ -187,6 +202,9 @@ def test_a_draw_without_a_published_commitment_publishes_it_and_draws_nothing(
     auth.login(staff)
     url = f"/programmes/staff/{programme.id}/draw"
     before = snapshot()
+    assert client.get(f"/programmes/staff/{programme.id}").status_code == 200
+    assert client.get(f"/programmes/{programme.id}").status_code == 200
+    assert snapshot() == before  # looking fixed nothing
     first = client.post(f"{url}?lang=en")
     assert first.status_code == 409
     assert "run the draw again" in first.text

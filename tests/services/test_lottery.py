@@ -28,7 +28,7 @@ def _after_close(programme):
 
 def _draw(programme, *, by, now):
     """The draw after applications closed, its seed fixed and published first (the
-    job, or the first look at the page, does this)."""
+    `lottery_seeds` job does this)."""
     seal_seed(programme, now)
     return run_draw(programme, by=by, now=now)
 

@@ -124,6 +124,9 @@ MATRIX = {
     "public.show_activity": ("GET", "/classes/{activity_id}", EVERYONE),
     "auth.login": ("GET", "/login", EVERYONE),
     "display.show_board": ("GET", "/display", EVERYONE),
+    # The language switch: anyone (an empty POST names no language: 400).
+    "public.choose_language": ("POST", "/language", EVERYONE),
+    "kiosk.choose_language": ("POST", "/kiosk/language", EVERYONE),
     "auth.logout": ("POST", "/logout", LOGGED_IN),
     "account.household": ("GET", "/me/", LOGGED_IN),
     "account.list_bookings": ("GET", "/me/bookings", LOGGED_IN),

@@ -157,8 +157,8 @@ def test_lottery_page_offers_applications_and_staff_run_the_draw(make, auth, cli
     assert early.status_code == 409 and "after applications close" in early.get_data(as_text=True)
     app.config["FROZEN_NOW"] = programme.activity.closes_at + timedelta(minutes=5)
     auth.login(staff)  # days later: the staff session has ended meanwhile
-    # A typed seed is ignored: the app draws its own. Nobody looked since the close,
-    # so the first press only publishes its SHA-256; the second draws.
+    # A typed seed is ignored: the app draws its own. The job has not fixed it since
+    # the close, so the first press only publishes its SHA-256; the second draws.
     first = client.post(f"/programmes/staff/{programme.id}/draw?lang=en", data={"seed": "abc"})
     assert first.status_code == 409 and "run the draw again" in first.get_data(as_text=True)
     done = client.post(f"/programmes/staff/{programme.id}/draw", data={"seed": "abc"})

@@ -2,29 +2,28 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, make_response, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
-from app import database
+from app.actions import Done, Outcome, answer, attempt
 from app.blueprints.account import bp
 from app.blueprints.account.forms import BookForm, CancelForm, LeaveForm
-from app.blueprints.public.routes import cards_for
-from app.extensions import db, htmx
+from app.blueprints.public.routes import class_page
+from app.extensions import htmx
 from app.formatting import when
 from app.forms import EmptyForm
-from app.loaders import booking_for
-from app.models import ActivityStatus, Booking, BookingStatus, Notice, Session
+from app.loaders import booking_for, booking_subjects_for, row_or_404
+from app.models import Booking, BookingStatus, Session
 from app.services.attendance import leave as attendance_leave
 from app.services.booking import catalogue
-from app.services.booking.book import book
+from app.services.booking.book import book_on_card
 from app.services.booking.cancel import cancel_booking
-from app.services.booking.place import channel_for, holds_no_lock, load_subjects
-from app.services.booking.targets import Target
+from app.services.booking.place import Subjects
+from app.services.booking.targets import Target, matching_target
 from app.services.booking.waitlist import waitlist_position
+from app.services.messaging import notices
 from app.services.people.login import household_members
-from app.services.refusals import Refusal
 from app.timeutil import now
 
 
@@ -40,31 +39,24 @@ def booked_message(booking: Booking, position: int | None = None) -> str:
     )
 
 
-def _card_response(target: Target, message: str, kind: str, status: int = 200, headers=None):
-    return _render_card(catalogue.card_for(target, current_user), message, kind, status, headers)
-
-
-def _render_card(card: catalogue.Card, message: str, kind: str, status: int = 200, headers=None):
+def _render_card(card: catalogue.Card, message: str, kind: str) -> str:
     card.message, card.message_kind = message, kind
-    return render_template("public/_card.html", card=card), status, headers or {}
+    return render_template("public/_card.html", card=card)
 
 
-def _card_after(target: Target, members, booking: Booking) -> catalogue.Card:
-    """The card once `booking` is made; `members`: the viewer's people as read
-    before it, or None to read them now."""
-    if members is None:
-        return catalogue.card_for(target, current_user)
-    return catalogue.card_with(target, catalogue.with_new_booking(members, booking))
-
-
-def _page_with_message(activity, message: str, kind: str, status: int):
-    flash(message, kind)
-    return render_template(
-        "public/detail.html",
-        activity=activity,
-        sessions=catalogue.upcoming_sessions(activity, now()),
-        cards=cards_for(activity),
-    ), status
+def _booking_card(subjects: Subjects, outcome: Outcome) -> str:
+    """The class's card with the booking (its queue position as the card read it)
+    or the refusal; the whole page when the form named a session of another class."""
+    if outcome.ok:
+        booked = outcome.result
+        card = booked.card_after(current_user)
+        message = booked_message(booked.booking, card.position_of(booked.booking))
+        return _render_card(card, message, outcome.kind)
+    target = matching_target(subjects.activity, subjects.session)
+    if target is None:
+        flash(outcome.message, outcome.kind)
+        return class_page(subjects.activity)
+    return _render_card(catalogue.card_for(target, current_user), outcome.message, outcome.kind)
 
 
 @bp.post("/bookings")
@@ -74,105 +66,82 @@ def create_booking():
     if not form.validate():
         abort(422)
     moment = now()
-    subjects = load_subjects(
+    subjects = booking_subjects_for(
+        current_user,
         form.activity_id.data,
         form.session_id.data or None,
         form.person_id.data,
         moment,
-        by=current_user,
     )
-    if subjects is None or subjects.activity.status != ActivityStatus.PUBLISHED:
-        abort(404)
-    activity, person = subjects.activity, subjects.person
-    target = card = members = None
-    try:
-        target = Target.of(activity, subjects.session)
-        if htmx and not database.reads_hold_the_write_lock(db.engine):
-            # On a database server this read locks nothing, so it is done before
-            # the seat is claimed and the card needs no second transaction. (On
-            # SQLite every read in the transaction holds the write lock: there the
-            # card is read after the commit.)
-            members = catalogue.members_with_bookings(current_user, target)
-        booking = book(
-            person,
-            target,
-            by=current_user,
-            channel=channel_for(current_user),
-            now=moment,
-            suspension=subjects.suspension,
+    outcome = attempt(
+        lambda: book_on_card(subjects, by=current_user, now=moment, read_card=bool(htmx)),
+        # htmx: the card says it, with the queue position it read. A place on the
+        # waiting list is news, not quite what was asked.
+        lambda booked: Done(
+            "" if htmx else booked_message(booked.booking),
+            "success" if booked.booking.status == BookingStatus.CONFIRMED else "info",
+        ),
+    )
+    response = make_response(
+        answer(
+            outcome,
+            fragment=lambda o: _booking_card(subjects, o),
+            page=lambda o: class_page(subjects.activity),
+            then=url_for("public.show_activity", activity_id=subjects.activity.id),
         )
-        if members is not None and holds_no_lock(booking, target):
-            card = _card_after(target, members, booking)  # no second transaction
-        db.session.commit()
-    except Refusal as refusal:
-        db.session.rollback()
-        if htmx and target is not None:
-            return _card_response(target, str(refusal), "error", refusal.http_status)
-        return _page_with_message(activity, str(refusal), "error", refusal.http_status)
-    kind = "success" if booking.status == BookingStatus.CONFIRMED else "info"
-    headers = {"X-Booking-Status": booking.status}
-    if htmx:
-        card = card or _card_after(target, members, booking)
-        message = booked_message(booking, card.position_of(booking))
-        return _render_card(card, message, kind, 200, headers)
-    flash(booked_message(booking), kind)
-    response = redirect(url_for("public.show_activity", activity_id=activity.id), 303)
-    response.headers.update(headers)
+    )
+    if outcome.ok:
+        response.headers["X-Booking-Status"] = outcome.result.booking.status
     return response
 
 
-def _row_response(booking: Booking, message: str, kind: str, status: int):
-    """The booking's row in "My bookings" for htmx; otherwise back to the list."""
-    if htmx:
-        return render_template(
-            "account/_booking_row.html",
-            booking=booking,
-            position=waitlist_position(booking),
-            cancel_form=CancelForm(),
-            leave_dates=attendance_leave.leave_choices([booking], now()),
-            message=message,
-            message_kind=kind,
-        ), status
-    flash(message, kind)
-    return redirect(url_for("account.list_bookings"), 303)
+def _row(booking: Booking, outcome: Outcome) -> str:
+    """The booking's row in "My bookings", with the outcome's message."""
+    return render_template(
+        "account/_booking_row.html",
+        booking=booking,
+        position=waitlist_position(booking),
+        cancel_form=CancelForm(),
+        leave_dates=attendance_leave.leave_choices([booking], now()),
+        message=outcome.message,
+        message_kind=outcome.kind,
+    )
 
 
-def _attempt(action, done_message: str) -> tuple[str, str, int]:
-    """Runs the service call and commits: (message, kind, status) for the answer.
-    A refusal rolls back and answers with its own sentence and status."""
-    try:
-        action()
-        db.session.commit()
-    except Refusal as refusal:
-        db.session.rollback()
-        return str(refusal), "error", refusal.http_status
-    return done_message, "success", 200
+def _card(booking: Booking, outcome: Outcome) -> str:
+    """The booking's class card, with the outcome's message."""
+    card = catalogue.card_for(Target.of_booking(booking), current_user)
+    return _render_card(card, outcome.message, outcome.kind)
 
 
-def get_booking(booking_id: int) -> Booking:
-    """The booking, if the current user may act for its person (404 otherwise, the
-    same as for a booking that does not exist)."""
-    return booking_for(current_user, booking_id)
+def _answer_on_row(booking: Booking, outcome: Outcome, *, on_card: bool = False):
+    """htmx: the row (or the class card) with the message; otherwise back to the list."""
+    fragment = _card if on_card else _row
+    return answer(
+        outcome, fragment=lambda o: fragment(booking, o), then=url_for("account.list_bookings")
+    )
+
+
+def _cancelled_message(booking: Booking) -> str:
+    if booking.late_cancel:
+        return _(
+            "The booking is cancelled. It was close to the start, so it counts as a late cancellation."
+        )
+    return _("The booking is cancelled.")
 
 
 @bp.post("/bookings/<int:booking_id>/cancel")
 @login_required
 def cancel(booking_id: int):
-    booking = get_booking(booking_id)
+    booking = booking_for(current_user, booking_id)
     form = CancelForm()
     if not form.validate():
         abort(422)
-    message, kind, status = _attempt(
+    outcome = attempt(
         lambda: cancel_booking(booking, by=current_user, now=now()),
-        _("The booking is cancelled."),
+        lambda _result: _cancelled_message(booking),
     )
-    if status == 200 and booking.late_cancel:
-        message = _(
-            "The booking is cancelled. It was close to the start, so it counts as a late cancellation."
-        )
-    if htmx and form.view.data == "card":
-        return _card_response(Target.of_booking(booking), message, kind, status)
-    return _row_response(booking, message, kind, status)
+    return _answer_on_row(booking, outcome, on_card=form.view.data == "card")
 
 
 @bp.get("/bookings")
@@ -190,19 +159,19 @@ def list_bookings():
 @bp.post("/bookings/<int:booking_id>/leave")
 @login_required
 def take_leave(booking_id: int):
-    booking = get_booking(booking_id)
+    booking = booking_for(current_user, booking_id)
     form = LeaveForm()
     if not form.validate():
         abort(422)
-    session = db.get_or_404(Session, form.session_id.data)
-    message, kind, status = _attempt(
+    session = row_or_404(Session, form.session_id.data)
+    outcome = attempt(
         lambda: attendance_leave.take_leave(booking, session, by=current_user, now=now()),
         _(
             "Leave noted for %(when)s. The seat goes to someone else that day.",
             when=when(session.starts_at),
         ),
     )
-    return _row_response(booking, message, kind, status)
+    return _answer_on_row(booking, outcome)
 
 
 @bp.get("/")
@@ -218,15 +187,9 @@ def household():
 @bp.get("/inbox")
 @login_required
 def inbox():
-    notices = list(
-        db.session.scalars(
-            select(Notice)
-            .where(Notice.user_id == current_user.id)
-            .order_by(Notice.created_at.desc(), Notice.id.desc())
-            .limit(100)
-        )
+    return render_template(
+        "account/inbox.html", notices=notices.inbox(current_user), form=EmptyForm()
     )
-    return render_template("account/inbox.html", notices=notices, form=EmptyForm())
 
 
 @bp.post("/inbox/read")
@@ -234,23 +197,16 @@ def inbox():
 def mark_inbox_read():
     if not EmptyForm().validate():
         abort(400)
-    moment = now()
-    for notice in db.session.scalars(
-        select(Notice).where(Notice.user_id == current_user.id, Notice.read_at.is_(None))
-    ):
-        notice.read_at = moment
-    db.session.commit()
-    return redirect(url_for("account.inbox"), 303)
+    outcome = attempt(lambda: notices.mark_all_read(current_user, now=now()))
+    return answer(outcome, then=url_for("account.inbox"))
 
 
-def _offer_answer(booking_id: int, answer, done_message: str):
-    booking = get_booking(booking_id)
+def _offer_answer(booking_id: int, answer_offer, done_message: str):
+    booking = booking_for(current_user, booking_id)
     if not EmptyForm().validate():
         abort(422)
-    message, kind, status = _attempt(
-        lambda: answer(booking, by=current_user, now=now()), done_message
-    )
-    return _row_response(booking, message, kind, status)
+    outcome = attempt(lambda: answer_offer(booking, by=current_user, now=now()), done_message)
+    return _answer_on_row(booking, outcome)
 
 
 @bp.post("/bookings/<int:booking_id>/accept")

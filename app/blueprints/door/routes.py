@@ -21,6 +21,7 @@ from app.models import Session
 from app.services.childcare import door as childcare_door
 from app.services.childcare import pickup
 from app.services.childcare.door import CheckInResult
+from app.services.refusals import NotAllowed
 from app.timeutil import now
 
 
@@ -109,7 +110,7 @@ def check_out(session_id: int):
             "%(child)s went home with %(name)s.", child=child.name, name=tried.pickup_name
         ),
         # Every try at the door stays in the log, a refused one too.
-        keep_refused=True,
+        keep=(NotAllowed,),
     )
     return answer(outcome, **_at_door(session))
 

@@ -7,22 +7,23 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
 
 from app import sessions
+from app.actions import Outcome, answer, attempt
 from app.auth import role_required
 from app.blueprints.auth.limits import login_limits
 from app.blueprints.kiosk import bp
 from app.blueprints.kiosk.forms import KioskBookForm, KioskLoginForm, PersonForm
-from app.extensions import db, htmx, limiter
+from app.blueprints.public.language import switch_language
+from app.extensions import htmx, limiter
 from app.formatting import when
 from app.forms import EmptyForm
-from app.loaders import booking_for, person_for
-from app.models import Activity, Booking, Channel, HelpRequest, Person, Session
+from app.loaders import booking_for, class_and_session, person_for, row_or_404
+from app.models import Booking, Channel, HelpRequest, Person, Session
 from app.redirects import safe_next
 from app.services.attendance import kiosk as attendance_kiosk
 from app.services.attendance import leave as attendance_leave
@@ -33,7 +34,7 @@ from app.services.booking.waitlist import waitlist_position
 from app.services.messaging import help_requests as messaging_help_requests
 from app.services.people import kiosk_visitor
 from app.services.people.login import log_in
-from app.services.refusals import LoginRefused, Refusal
+from app.services.refusals import LoginRefused
 from app.timeutil import now
 
 
@@ -73,21 +74,21 @@ def login():
         return render_template("kiosk/login.html", form=form)
     if not form.validate():
         return render_template("kiosk/login.html", form=form), 422
-    try:
-        user = log_in(
+    outcome = attempt(
+        lambda: log_in(
             attendance_kiosk.kiosk_login_phone(form.who.data),
             form.pin.data,
             now=now(),
             settings=current_app.config,
             address=request.remote_addr,
-        )
-    except LoginRefused as refusal:
-        db.session.commit()  # keep the failure count
-        form.pin.errors.append(str(refusal))
-        return render_template("kiosk/login.html", form=form), refusal.http_status
-    db.session.commit()
+        ),
+        keep=(LoginRefused,),  # a wrong PIN counts toward the lock
+    )
+    if not outcome.ok:
+        form.pin.errors.append(outcome.message)
+        return render_template("kiosk/login.html", form=form), outcome.status
     # Confined to the kiosk and ended when idle, on the server (app/sessions.py).
-    sessions.start(user, kiosk=True)
+    sessions.start(outcome.result, kiosk=True)
     return redirect(url_for("kiosk.today"), 303)
 
 
@@ -112,7 +113,7 @@ def today():
 def _load(session_id: int) -> tuple[Session, Person]:
     """The session and a person of the kiosk user's own household (404 for anyone
     else, as for a person who does not exist)."""
-    kiosk_session = db.get_or_404(Session, session_id)
+    kiosk_session = row_or_404(Session, session_id)
     form = PersonForm()
     if not form.validate():
         abort(422)
@@ -120,51 +121,57 @@ def _load(session_id: int) -> tuple[Session, Person]:
     return kiosk_session, person
 
 
-def _respond(message: str, kind: str, status: int):
-    if htmx:
-        return render_template("kiosk/_today.html", **_today_context(message, kind)), status
-    if status >= 400:
-        return render_template("kiosk/today.html", **_today_context(message, kind)), status
-    flash(message, kind)
-    return redirect(url_for("kiosk.today"), 303)
+def _answer_today(outcome: Outcome):
+    """htmx: today's list with the message; otherwise back to it."""
+    return answer(
+        outcome,
+        fragment=lambda o: render_template(
+            "kiosk/_today.html", **_today_context(o.message, o.kind)
+        ),
+        page=lambda o: render_template("kiosk/today.html", **_today_context()),
+        then=url_for("kiosk.today"),
+    )
+
+
+def _checked_in_message(person: Person, kiosk_session: Session, result) -> str:
+    time = when(result.attendance.checked_in_at, "time")
+    if result.already:
+        return _("%(name)s is already checked in (%(time)s).", name=person.name, time=time)
+    return _(
+        "%(name)s is checked in at %(time)s. Room: %(room)s.",
+        name=person.name,
+        time=time,
+        room=kiosk_session.where,
+    )
 
 
 @bp.post("/sessions/<int:session_id>/check-in")
 @kiosk_login_required
 def check_in(session_id: int):
     kiosk_session, person = _load(session_id)
-    try:
-        result = attendance_kiosk.kiosk_check_in(person, kiosk_session, by=_actor(), now=now())
-        db.session.commit()
-    except Refusal as refusal:
-        db.session.rollback()
-        return _respond(str(refusal), "error", refusal.http_status)
-    time = when(result.attendance.checked_in_at, "time")
-    if result.already:
-        message = _("%(name)s is already checked in (%(time)s).", name=person.name, time=time)
-    else:
-        message = _(
-            "%(name)s is checked in at %(time)s. Room: %(room)s.",
-            name=person.name,
-            time=time,
-            room=kiosk_session.where,
-        )
-    return _respond(message, "success", 200)
+    outcome = attempt(
+        lambda: attendance_kiosk.kiosk_check_in(person, kiosk_session, by=_actor(), now=now()),
+        lambda result: _checked_in_message(person, kiosk_session, result),
+    )
+    return _answer_today(outcome)
 
 
 @bp.post("/sessions/<int:session_id>/leave")
 @kiosk_login_required
 def take_leave(session_id: int):
     kiosk_session, person = _load(session_id)
-    try:
-        attendance_leave.take_leave_for(person, kiosk_session, by=_actor(), now=now())
-        db.session.commit()
-    except Refusal as refusal:
-        db.session.rollback()
-        return _respond(str(refusal), "error", refusal.http_status)
-    return _respond(
-        _("Leave noted: %(name)s will not come this time.", name=person.name), "success", 200
+    outcome = attempt(
+        lambda: attendance_leave.take_leave_for(person, kiosk_session, by=_actor(), now=now()),
+        _("Leave noted: %(name)s will not come this time.", name=person.name),
     )
+    return _answer_today(outcome)
+
+
+@bp.post("/language")
+def choose_language():
+    """The language switch on a kiosk page: stays on the kiosk (a page elsewhere
+    would end a kiosk login)."""
+    return switch_language(under="/kiosk", fallback=url_for("kiosk.start"))
 
 
 @bp.post("/done")
@@ -192,11 +199,27 @@ def keep_alive():
     return "", 204
 
 
+def _classes_page() -> str:
+    rows = attendance_kiosk.week_for(current_user.person, now())
+    return render_template("kiosk/classes.html", rows=rows, form=EmptyForm(), idle=_idle_settings())
+
+
 @bp.get("/classes")
 @kiosk_login_required
 def list_classes():
-    rows = attendance_kiosk.week_for(current_user.person, now())
-    return render_template("kiosk/classes.html", rows=rows, form=EmptyForm(), idle=_idle_settings())
+    return _classes_page()
+
+
+def _booking_page(template: str, booking: Booking) -> str:
+    """The booking's page: just booked, or its slip to print."""
+    return render_template(
+        template,
+        booking=booking,
+        position=waitlist_position(booking),
+        start=Target.of_booking(booking).first_start_after(now()),
+        form=EmptyForm(),
+        idle=_idle_settings(),
+    )
 
 
 @bp.post("/book")
@@ -206,36 +229,20 @@ def book_class():
     form = KioskBookForm()
     if not form.validate():
         abort(422)
-    # With its programme, if any: booking.book asks for it.
-    activity = db.session.get(
-        Activity, form.activity_id.data, options=[joinedload(Activity.programme)]
-    )
-    session_ = db.session.get(Session, form.session_id.data) if form.session_id.data else None
-    if activity is None or (form.session_id.data and session_ is None):
-        abort(404)
-    try:
-        booking = book(
+    activity, session_ = class_and_session(form.activity_id.data, form.session_id.data)
+    outcome = attempt(
+        lambda: book(
             current_user.person,
             Target.of(activity, session_),
             by=_actor(),
             channel=Channel.KIOSK,
             now=now(),
         )
-        db.session.commit()
-    except Refusal as refusal:
-        db.session.rollback()
-        rows = attendance_kiosk.week_for(current_user.person, now())
-        flash(str(refusal), "error")
-        return render_template(
-            "kiosk/classes.html", rows=rows, form=EmptyForm(), idle=_idle_settings()
-        ), refusal.http_status
-    return render_template(
-        "kiosk/booked.html",
-        booking=booking,
-        position=waitlist_position(booking),
-        start=Target.of_booking(booking).first_start_after(now()),
-        form=EmptyForm(),
-        idle=_idle_settings(),
+    )
+    return answer(
+        outcome,
+        page=lambda o: _classes_page(),
+        shown=lambda o: _booking_page("kiosk/booked.html", o.result),
     )
 
 
@@ -250,22 +257,11 @@ def list_bookings():
     )
 
 
-def _own_booking(booking_id: int) -> Booking:
-    return booking_for(current_user, booking_id, household_only=True)
-
-
 @bp.get("/bookings/<int:booking_id>/slip")
 @kiosk_login_required
 def print_slip(booking_id: int):
-    booking = _own_booking(booking_id)
-    return render_template(
-        "kiosk/slip.html",
-        booking=booking,
-        position=waitlist_position(booking),
-        start=Target.of_booking(booking).first_start_after(now()),
-        form=EmptyForm(),
-        idle=_idle_settings(),
-    )
+    booking = booking_for(current_user, booking_id, household_only=True)
+    return _booking_page("kiosk/slip.html", booking)
 
 
 @bp.post("/help")
@@ -274,14 +270,16 @@ def call_staff():
     if not EmptyForm().validate():
         abort(400)
     user = current_user if current_user.is_authenticated else None
-    messaging_help_requests.request_help(user, now())
-    db.session.commit()
-    message = _("Staff have been called and will come to you shortly.")
-    if htmx:
-        return render_template("kiosk/_help_called.html", message=message)
-    flash(message, "success")
+    outcome = attempt(
+        lambda: messaging_help_requests.request_help(user, now()),
+        _("Staff have been called and will come to you shortly."),
+    )
     back = safe_next(request.referrer, under="/kiosk")
-    return redirect(back or url_for("kiosk.start"), 303)
+    return answer(
+        outcome,
+        fragment=lambda o: render_template("kiosk/_help_called.html", message=o.message),
+        then=back or url_for("kiosk.start"),
+    )
 
 
 @bp.get("/help-requests")
@@ -296,14 +294,15 @@ def list_help_requests():
 @bp.post("/help-requests/<int:request_id>/done")
 @role_required("staff")
 def resolve_help_request(request_id: int):
-    help_request = db.get_or_404(HelpRequest, request_id)
+    help_request = row_or_404(HelpRequest, request_id)
     if not EmptyForm().validate():
         abort(400)
-    try:
-        messaging_help_requests.resolve_help(help_request, by=current_user, now=now())
-        db.session.commit()
-        flash(_("Marked as helped."), "success")
-    except Refusal as refusal:
-        db.session.rollback()
-        flash(str(refusal), "info")
-    return redirect(url_for("kiosk.list_help_requests"), 303)
+    outcome = attempt(
+        lambda: messaging_help_requests.resolve_help(help_request, by=current_user, now=now()),
+        _("Marked as helped."),
+    )
+    # Someone else answered it meanwhile: news, not an error.
+    return answer(
+        outcome if outcome.ok else outcome.told_as("info"),
+        then=url_for("kiosk.list_help_requests"),
+    )

@@ -21,6 +21,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from app.forms import DateField, DateTimeLocalField, check_date, optional_form_id, within_span
 from app.inputs import fold, parse_id
 from app.models import Allocation, ProgrammeKind
+from app.timeutil import from_local
 
 PICK = re.compile(r"^[0-9]+-[0-9]+$")
 
@@ -160,6 +161,33 @@ class ProgrammeForm(FlaskForm):
         default=0,
         validators=[Optional(), NumberRange(0, 100)],
     )
+
+    def programme_fields(self) -> dict:
+        """What `childcare.programmes.create_programme` takes, from the form."""
+        return {
+            "title": self.title.data,
+            "title_en": self.title_en.data or None,
+            "description": self.description.data or "",
+            "kind": self.kind.data,
+            "room": self.room.data,
+            "teacher_id": self.teacher_id.data or None,
+            "first_day": self.first_day.data,
+            "last_day": self.last_day.data,
+            "weekdays": self.weekdays.data,
+            "closed_days": self.closed_dates(),
+            "slot_times": self.slot_times(),
+            "capacity": self.capacity.data,
+            "min_age": self.min_age.data,
+            "max_age": self.max_age.data,
+            "min_grade": self.min_grade.data,
+            "max_grade": self.max_grade.data,
+            "opens_at": from_local(self.opens_at.data) if self.opens_at.data else None,
+            "closes_at": from_local(self.closes_at.data) if self.closes_at.data else None,
+            "allocation": self.allocation.data,
+            "per_child_limit": self.per_child_limit.data,
+            "weekly_blocks": self.weekly_blocks.data,
+            "newcomer_share": self.newcomer_share.data or 0,
+        }
 
     def slot_times(self) -> dict:
         times = {}

@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField
+from wtforms import BooleanField, HiddenField, SelectField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
 
 from app.models import CATEGORIES
 
@@ -67,3 +68,10 @@ class CatalogueFilterForm(FlaskForm):
         default=None,
     )
     free = BooleanField(_l("Only classes with free seats"))
+
+
+class LanguageForm(FlaskForm):
+    """The language switch: the language (its button's value) and the page it was on."""
+
+    lang = HiddenField(validators=[DataRequired(), Length(max=16)])
+    next = HiddenField(validators=[Optional(), Length(max=2000)])

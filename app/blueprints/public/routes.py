@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app.blueprints.public import bp
+from app.blueprints.public import bp, language
 from app.blueprints.public.forms import CatalogueFilterForm
-from app.extensions import db, htmx
-from app.models import Activity, ActivityStatus
+from app.extensions import htmx
+from app.loaders import published_activity
+from app.models import Activity
 from app.services.booking import catalogue
 from app.services.booking.targets import Target
 from app.timeutil import now
+
+__all__ = ["bp", "language"]  # language: the switch's view, registered on import
 
 
 @bp.get("/")
@@ -41,13 +44,6 @@ def list_activities():
     return render_template(template, form=form, entries=entries)
 
 
-def get_published_activity(activity_id: int) -> Activity:
-    activity = db.session.get(Activity, activity_id)
-    if activity is None or activity.status != ActivityStatus.PUBLISHED:
-        abort(404)
-    return activity
-
-
 def cards_for(activity: Activity) -> list[catalogue.Card]:
     viewer = current_user if current_user.is_authenticated else None
     if activity.is_series:
@@ -58,12 +54,16 @@ def cards_for(activity: Activity) -> list[catalogue.Card]:
     ]
 
 
-@bp.get("/classes/<int:activity_id>")
-def show_activity(activity_id: int):
-    activity = get_published_activity(activity_id)
+def class_page(activity: Activity) -> str:
+    """A class's page: its upcoming sessions and a card for each (or for the term)."""
     return render_template(
         "public/detail.html",
         activity=activity,
         sessions=catalogue.upcoming_sessions(activity, now()),
         cards=cards_for(activity),
     )
+
+
+@bp.get("/classes/<int:activity_id>")
+def show_activity(activity_id: int):
+    return class_page(published_activity(activity_id))

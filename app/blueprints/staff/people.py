@@ -33,6 +33,7 @@ from app.services.booking import lists
 from app.services.people import links, residents
 from app.services.people.login import find_user_by_phone, login_lock_state, unlock_login
 from app.services.people.sessions import log_out_everywhere
+from app.services.refusals import LoginRefused
 from app.timeutil import now
 
 # Staff only (routes.py): a person is loaded with app/loaders.py (staff may act for
@@ -289,7 +290,7 @@ def confirm_link(link_id: int):
             "%(helper)s may now book for %(name)s.", helper=link.user.person.name, name=person.name
         ),
         # A wrong PIN is counted (like a failed login): keep that count.
-        keep_refused=True,
+        keep=(LoginRefused,),
     )
     return answer(outcome, **on_person(person))
 

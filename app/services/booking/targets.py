@@ -81,6 +81,14 @@ class Target:
         return max(row.capacity - row.taken, 0)
 
 
+def matching_target(activity: Activity, session: Session | None) -> Target | None:
+    """`Target.of` without its refusal: None when the pair does not match the
+    activity's enrolment (a session of another class, or none for a session class)."""
+    if not activity.is_series and (session is None or session.activity_id != activity.id):
+        return None
+    return Target.of(activity, session)
+
+
 def bookings_on_target(series: bool, values: dict | None = None):
     """SQL condition selecting bookings on a target: a series' (`activity_id`) or one
     session's (`session_id`). Without `values` the ids are bind parameters, for

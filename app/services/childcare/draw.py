@@ -180,7 +180,7 @@ def run_draw(programme: Programme, *, by: User, now: datetime) -> dict:
         raise DrawNotAllowed(_l("The draw can only run after applications close."))
     if programme.draw_seed is None:
         # No commitment was public before this request (the window has no end, or
-        # nobody looked since the close): a seed used in the request that fixes it
+        # the job has not run since the close): a seed used in the request that fixes it
         # was never published. Fix and publish it now; the draw is the next press.
         draw_seed(programme, now)
         raise SeedJustPublished()

@@ -122,6 +122,17 @@ def check_not_listed(
             raise AlreadyListed()
 
 
+def check_new_person(
+    child: Person, name: str, phone: str, valid_on: date | None, now: datetime
+) -> None:
+    """What `add_pickup_person` checks of the person typed, without writing: the day
+    (BadPickupDay) and that they are not on the list already (AlreadyListed). The
+    page asks it before the guardian confirms it is them, so a refused add does not
+    ask for the PIN first."""
+    check_day(valid_on, now)
+    check_not_listed(child, name, phone, valid_on, now)
+
+
 def _record_change(
     action: str, child: Person, person: PickupPerson, *, by: User, now: datetime
 ) -> None:
@@ -160,8 +171,7 @@ def add_pickup_person(
     AlreadyListed (nothing written)."""
     if not may_manage_pickup(by, child, now):
         raise NotAllowed()
-    check_day(valid_on, now)
-    check_not_listed(child, name, phone, valid_on, now)
+    check_new_person(child, name, phone, valid_on, now)
     person = PickupPerson(
         child_id=child.id,
         name=name.strip(),

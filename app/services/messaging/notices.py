@@ -1,10 +1,10 @@
-"""Notices to a household about its bookings."""
+"""Notices to a household about its bookings, and each user's inbox of them."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.extensions import db
 from app.models import Booking, Notice, Person, User
@@ -54,3 +54,25 @@ def unread_count(user: User) -> int:
     return db.session.scalar(
         select(func.count(Notice.id)).where(Notice.user_id == user.id, Notice.read_at.is_(None))
     )
+
+
+def inbox(user: User, limit: int = 100) -> list[Notice]:
+    """The user's latest notices, newest first."""
+    return list(
+        db.session.scalars(
+            select(Notice)
+            .where(Notice.user_id == user.id)
+            .order_by(Notice.created_at.desc(), Notice.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def mark_all_read(user: User, *, now: datetime) -> int:
+    """Marks every unread notice of the user read at `now`; returns how many."""
+    return db.session.execute(
+        update(Notice)
+        .where(Notice.user_id == user.id, Notice.read_at.is_(None))
+        .values(read_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount

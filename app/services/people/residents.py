@@ -233,3 +233,19 @@ def search_residents(query: str, limit: int = 30) -> list[Person]:
             .limit(limit)
         )
     )
+
+
+def active_teachers() -> list[User]:
+    """Teachers' accounts that are active, in the order they were made."""
+    return list(
+        db.session.scalars(
+            select(User).where(User.role == Role.TEACHER, User.active.is_(True)).order_by(User.id)
+        )
+    )
+
+
+def save_locale(user: User, locale: str) -> None:
+    """Keeps the language `user` chose, for their next visit on any device."""
+    if user.locale != locale:
+        user.locale = locale
+        db.session.flush()

@@ -1,0 +1,139 @@
+"""The families' pages: the list, a programme's calendar, booking or applying for
+several children on several days at once, and withdrawing an application."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import abort, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.actions import answer, attempt
+from app.blueprints.programmes import bp
+from app.blueprints.programmes.forms import BookDaysForm
+from app.blueprints.programmes.pages import detail_page
+from app.extensions import htmx
+from app.forms import EmptyForm
+from app.loaders import application_for, people_for, programme_or_404
+from app.models import Person, Programme
+from app.services.booking.place import channel_for
+from app.services.childcare import applications as childcare_applications
+from app.services.childcare import grades as childcare_grades
+from app.services.childcare import programmes, submissions
+from app.timeutil import now
+
+
+@bp.get("/")
+def list_programmes():
+    return render_template(
+        "programmes/list.html", programmes=programmes.published_programmes(now())
+    )
+
+
+@bp.get("/<int:programme_id>")
+def show_programme(programme_id: int):
+    # Only shows the seed's state: the job fixes it when applications close (and a
+    # draw without a published commitment publishes one), so a look never writes.
+    return detail_page(programme_or_404(programme_id))
+
+
+def _pairs(programme: Programme, form: BookDaysForm) -> list[tuple[Person, object]]:
+    """The ticked (child, slot) pairs as objects. 404 for the whole submission when
+    one child is someone the user may not act for (checked first, before anything
+    about them is read) or does not exist (an id out of range included), or a slot
+    is not the programme's."""
+    pairs = form.pick.pairs
+    people = people_for(current_user, {p for p, _ in pairs})
+    slots = programmes.sessions_by_id(programme, {s for _, s in pairs})
+    result = []
+    for person_id, session_id in dict.fromkeys(pairs):
+        if session_id not in slots:
+            abort(404)
+        result.append((people[person_id], slots[session_id]))
+    return result
+
+
+def _results(programme: Programme, outcomes, *, applying: bool):
+    """Each child-day's outcome; 409 when not one of them went through."""
+    anything = any(o.status != "refused" for o in outcomes)
+    status = 200 if anything else 409
+    labels = {slot.session_id: childcare_grades.SLOT_LABELS[slot.kind] for slot in programme.slots}
+    context = {
+        "programme": programme,
+        "outcomes": outcomes,
+        "applying": applying,
+        "labels": labels,
+    }
+    template = "programmes/_results.html" if htmx else "programmes/results.html"
+    return render_template(template, **context), status
+
+
+def _book_or_apply(programme: Programme, pairs, *, together: bool, applying: bool, at: datetime):
+    if applying:
+        return childcare_applications.apply_days(
+            programme, pairs, together=together, by=current_user, now=at
+        )
+    return submissions.book_days(
+        programme,
+        pairs,
+        together=together,
+        by=current_user,
+        channel=channel_for(current_user),
+        now=at,
+    )
+
+
+def _submit(programme_id: int, *, applying: bool):
+    programme = programme_or_404(programme_id)
+    form = BookDaysForm()
+    if not form.validate():
+        if htmx:
+            return render_template("programmes/_form_errors.html", form=form), 422
+        return detail_page(programme, form), 422
+    pairs = _pairs(programme, form)
+    moment = now()
+    outcome = attempt(
+        lambda: _book_or_apply(
+            programme, pairs, together=form.together.data, applying=applying, at=moment
+        )
+    )
+    return answer(
+        outcome,
+        fragment=lambda o: render_template(
+            "errors/_message.html", message=o.message, status=o.status
+        ),
+        page=lambda o: detail_page(programme, form),
+        shown=lambda o: _results(programme, o.result, applying=applying),
+    )
+
+
+@bp.post("/<int:programme_id>/book")
+@login_required
+def book_days(programme_id: int):
+    return _submit(programme_id, applying=False)
+
+
+@bp.post("/<int:programme_id>/apply")
+@login_required
+def apply_days(programme_id: int):
+    return _submit(programme_id, applying=True)
+
+
+@bp.post("/applications/<int:application_id>/withdraw")
+@login_required
+def withdraw_application(application_id: int):
+    application = application_for(current_user, application_id)
+    if not EmptyForm().validate():
+        abort(400)
+    outcome = attempt(
+        lambda: childcare_applications.withdraw_application(
+            application, by=current_user, now=now()
+        ),
+        _("The application is withdrawn."),
+    )
+    return answer(
+        outcome,
+        page=lambda o: detail_page(programme_or_404(application.programme_id)),
+        then=url_for("programmes.show_programme", programme_id=application.programme_id),
+    )
