@@ -99,7 +99,6 @@ def register_blueprints(app: Flask) -> None:
     from app.blueprints.teach import routes as teach
     from app.blueprints.welfare import routes as welfare
 
-    # First: /healthz is answered here, not by the older one in `public`.
     app.register_blueprint(ops.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)

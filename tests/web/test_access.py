@@ -113,8 +113,6 @@ def _objects(make):
 MATRIX = {
     "static": ("GET", "/static/css/site.css", EVERYONE),
     "public.index": ("GET", "/", EVERYONE),
-    # Shadowed by ops.healthz (registered first); to be deleted from `public`.
-    "public.healthz": ("GET", "/healthz", EVERYONE),
     # For machines: no login, whoever asks (a kiosk session too).
     "ops.healthz": ("GET", "/healthz", EVERYONE),
     "ops.readyz": ("GET", "/readyz", EVERYONE),

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from tests.ops_helpers import alembic_version, break_the_database
@@ -13,6 +17,32 @@ def test_healthz_says_alive_without_asking_the_database(client, monkeypatch):
     assert response.status_code == 200
     assert response.get_json() == {"status": "alive"}
     assert response.headers["Cache-Control"] == "no-store"
+
+
+_BASELINE = """
+from sqlalchemy import event
+from app import create_app
+from app.extensions import db
+from config import TestingConfig
+app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI="sqlite://")
+statements = []
+with app.app_context():
+    event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+client = app.test_client()
+print([client.get("/healthz").status_code for _ in range(3)], len(statements))
+"""
+
+
+def test_healthz_is_cheap_no_sql_and_no_log_line_without_json_logs():
+    """bench/rush.py measures the server's floor with GET /healthz: it must not query
+    the database nor write a line (JSON_LOGS unset, as the bench runs)."""
+    root = Path(__file__).resolve().parents[2]
+    run = subprocess.run(
+        [sys.executable, "-c", _BASELINE], cwd=root, capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == "[200, 200, 200] 0\n"
+    assert run.stderr == ""
 
 
 def test_readyz_is_ready_on_a_migrated_database(client):
