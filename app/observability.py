@@ -16,6 +16,10 @@ Prometheus metrics.
   so every way of booking counts and a rolled-back one does not); refusals by code
   (the `zhaoxi.refused` signal of app/actions.py). Under gunicorn, each worker writes
   its counters under PROMETHEUS_MULTIPROC_DIR and /metrics adds them up.
+  Job runs and failures come from the jobs' records in the database (`JobRun`),
+  read at each scrape: `flask run-jobs` is a process of a moment with nothing to
+  scrape, and the records count every instance's runs (so every instance shows the
+  same totals: alert on one, or take the max).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import re
 import sys
 import time
 import uuid
+from datetime import UTC
 
 from blinker import signal
 from flask import Flask, current_app, g, request, request_finished, request_started
@@ -41,11 +46,14 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from pythonjsonlogger.json import JsonFormatter
-from sqlalchemy import event
+from sqlalchemy import event, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session as OrmSession
 
-from app.models import Booking
+from app.extensions import db
+from app.models import Booking, JobRun
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # nginx's $request_id is 32 hex digits, a UUID 32 or 36 characters: letters, digits
@@ -110,7 +118,41 @@ def metrics_page() -> tuple[bytes, str]:
         multiprocess.MultiProcessCollector(registry)
     else:
         registry = REGISTRY
-    return generate_latest(registry), CONTENT_TYPE_LATEST
+    jobs = CollectorRegistry(auto_describe=False)
+    jobs.register(_JobRecords())
+    return generate_latest(registry) + generate_latest(jobs), CONTENT_TYPE_LATEST
+
+
+class _JobRecords:
+    """Job runs and failures, and the time of the last run, from the jobs' records."""
+
+    def collect(self):
+        try:
+            records = db.session.scalars(select(JobRun).order_by(JobRun.name)).all()
+        except SQLAlchemyError:
+            db.session.rollback()
+            return  # the database is away: /readyz says so; the other metrics still come
+        runs = CounterMetricFamily(
+            "zhaoxi_job_runs",
+            "Periodic job runs completed, by job (all instances).",
+            labels=["job"],
+        )
+        failures = CounterMetricFamily(
+            "zhaoxi_job_failures",
+            "Periodic job runs that failed, by job (all instances).",
+            labels=["job"],
+        )
+        last = GaugeMetricFamily(
+            "zhaoxi_job_last_run_timestamp_seconds",
+            "When each job last completed a run (Unix time).",
+            labels=["job"],
+        )
+        for record in records:
+            runs.add_metric([record.name], record.runs)
+            failures.add_metric([record.name], record.failures)
+            if record.last_run_at is not None:
+                last.add_metric([record.name], record.last_run_at.replace(tzinfo=UTC).timestamp())
+        yield from (runs, failures, last)
 
 
 def json_handler(stream=None) -> logging.Handler:
