@@ -943,7 +943,7 @@ async def wait_ready(proc: subprocess.Popen, port: int, timeout: float = 30.0) -
         if proc.poll() is not None:
             raise RuntimeError(f"gunicorn exited with {proc.returncode}")
         answer = await send(port, raw, timeout=2)
-        if answer.status == 200 and answer.body.strip() == b"ok":
+        if answer.status == 200:  # /healthz: {"status": "alive"}, no database asked
             return
         await asyncio.sleep(0.1)
     raise RuntimeError("gunicorn did not answer /healthz in time")
