@@ -16,6 +16,7 @@ import sqlite3
 from flask import g, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import inspect
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
@@ -117,12 +118,19 @@ def _database_away(app, error: Exception):
         return "", 503  # never sent: RetryReadsOnce runs the request again
     note = {"request_id": request_id()}
     app.logger.warning("database away, answered 503 (%s)", reason, extra=note)
-    if "_login_user" not in g:  # loading the user would ask the database again
+    if "_login_user" not in g or _expired(g._login_user):
+        # Loading the user, or reloading one that a failed write's rollback expired,
+        # would ask the database again: the page is shown as to a visitor.
         g._login_user = login_manager.anonymous_user()
     g.database_away = True  # templates skip what needs a query (app/__init__.py)
     response = make_response(render_error(503, DATABASE_AWAY))
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+def _expired(user) -> bool:
+    state = inspect(user, raiseerr=False)  # None for the anonymous user
+    return state is not None and bool(state.expired_attributes)
 
 
 class RetryReadsOnce:

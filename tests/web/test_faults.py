@@ -93,6 +93,38 @@ def test_a_logged_in_page_needs_no_query_to_say_so(client, auth, make):
     assert "/logout" in page  # the logged-in menu
 
 
+@pytest.mark.parametrize("headers", [{}, {"HX-Request": "true"}])
+def test_a_write_that_fails_midway_is_503_not_500(client, auth, make, headers):
+    """PostgreSQL restarting in the middle of a booking (`make prod-smoke
+    FAULT=pg-restart` met it): the failed INSERT rolls the session back, which
+    expires the user loaded for the request; the 503 page must not reload it."""
+    user = make.resident()
+    activity = make.activity()
+    make.commit()
+    auth.login(user)
+    form = {
+        "person_id": user.person.id,
+        "activity_id": activity.id,
+        "session_id": activity.sessions[0].id,
+    }
+
+    def away_at_the_insert(_conn, _cursor, statement, *_args):
+        if statement.startswith("INSERT INTO booking"):
+            raise db.engine.dialect.loaded_dbapi.OperationalError(
+                "unable to open database file"
+                if db.engine.dialect.name == "sqlite"
+                else "terminating connection due to administrator command"
+            )
+
+    event.listen(db.engine, "before_cursor_execute", away_at_the_insert)
+    try:
+        _assert_away(
+            client.post("/me/bookings", data=form, headers=headers), fragment=bool(headers)
+        )
+    finally:
+        event.remove(db.engine, "before_cursor_execute", away_at_the_insert)
+
+
 def _terminate(database_url: str, application_name: str) -> int:
     url = make_url(database_url).set(drivername="postgresql")
     with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as conn:
