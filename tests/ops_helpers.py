@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import contextmanager
 
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from app.extensions import db
 
@@ -32,6 +33,26 @@ def break_the_database(monkeypatch, failures: int | None = None) -> list[int]:
 
     monkeypatch.setattr(pool, "connect", refuse)
     return failed
+
+
+@contextmanager
+def database_away_at(fails: Callable[[str], bool]):
+    """The database goes away in the middle of a request: each statement for which
+    `fails(sql)` holds fails as the driver's do when the server has gone."""
+
+    def refuse(_conn, _cursor, statement, *_args):
+        if fails(statement):
+            raise db.engine.dialect.loaded_dbapi.OperationalError(
+                "unable to open database file"
+                if db.engine.dialect.name == "sqlite"
+                else "server closed the connection unexpectedly"
+            )
+
+    event.listen(db.engine, "before_cursor_execute", refuse)
+    try:
+        yield
+    finally:
+        event.remove(db.engine, "before_cursor_execute", refuse)
 
 
 @contextmanager

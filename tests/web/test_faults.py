@@ -9,11 +9,10 @@ import time
 
 import psycopg
 import pytest
-from sqlalchemy import event, make_url
+from sqlalchemy import make_url
 
-from app.extensions import db
 from config import TestingConfig
-from tests.ops_helpers import break_the_database
+from tests.ops_helpers import break_the_database, database_away_at
 from tests.security.extra_apps import extra_app
 
 AWAY = "抱歉，系统暂时繁忙，请过几秒钟再试。"
@@ -76,20 +75,9 @@ def test_a_logged_in_page_needs_no_query_to_say_so(client, auth, make):
     make.commit()
     auth.login(user)
 
-    def away_after_the_user(_conn, _cursor, statement, *_args):
-        # Only the user's loading (which reads secret_hash) gets through.
-        if statement.startswith("SELECT") and "secret_hash" not in statement:
-            raise db.engine.dialect.loaded_dbapi.OperationalError(
-                "unable to open database file"
-                if db.engine.dialect.name == "sqlite"
-                else "server closed the connection unexpectedly"
-            )
-
-    event.listen(db.engine, "before_cursor_execute", away_after_the_user)
-    try:
+    # Only the user's loading (which reads secret_hash) gets through.
+    with database_away_at(lambda sql: sql.startswith("SELECT") and "secret_hash" not in sql):
         page = _assert_away(client.get("/me/bookings"))
-    finally:
-        event.remove(db.engine, "before_cursor_execute", away_after_the_user)
     assert "/logout" in page  # the logged-in menu
 
 
@@ -108,21 +96,9 @@ def test_a_write_that_fails_midway_is_503_not_500(client, auth, make, headers):
         "session_id": activity.sessions[0].id,
     }
 
-    def away_at_the_insert(_conn, _cursor, statement, *_args):
-        if statement.startswith("INSERT INTO booking"):
-            raise db.engine.dialect.loaded_dbapi.OperationalError(
-                "unable to open database file"
-                if db.engine.dialect.name == "sqlite"
-                else "terminating connection due to administrator command"
-            )
-
-    event.listen(db.engine, "before_cursor_execute", away_at_the_insert)
-    try:
-        _assert_away(
-            client.post("/me/bookings", data=form, headers=headers), fragment=bool(headers)
-        )
-    finally:
-        event.remove(db.engine, "before_cursor_execute", away_at_the_insert)
+    with database_away_at(lambda sql: sql.startswith("INSERT INTO booking")):
+        answer = client.post("/me/bookings", data=form, headers=headers)
+    _assert_away(answer, fragment=bool(headers))
 
 
 def _terminate(database_url: str, application_name: str) -> int:
