@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi.py
 
-.PHONY: run test test-pg bench lint measures translations messages clean
+.PHONY: run test test-pg bench prod-smoke lint measures translations messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,14 @@ test-pg: $(VENV)/.dev translations
 
 bench: $(VENV)/.dev translations
 	$(BIN)/python bench/rush.py $(BENCH_ARGS)
+
+# The production stack of deploy/ on loopback: nginx (installed with apt when missing),
+# two gunicorn instances, PostgreSQL at PG_URL, Redis at REDIS_URL; a rush with an
+# instance killed, jobs run from both, login limits, backup and restore. The last line
+# is one JSON object (scripts/prod_smoke.py). FAULT=pg-restart restarts PostgreSQL
+# mid-rush instead (pg_ctlcluster: the cluster must be on this machine).
+prod-smoke: $(VENV)/.runtime translations
+	FAULT="$(FAULT)" $(BIN)/python scripts/prod_smoke.py
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

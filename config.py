@@ -58,12 +58,21 @@ class Config:
     # Strict-Transport-Security: only where the site is served over HTTPS.
     HSTS_ENABLED = False
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
-    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
+    # Redis: the login limits' storage, shared by every worker and instance;
+    # /readyz checks that it answers when set.
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     # How many proxies in front of the app add X-Forwarded-For/-Proto (nginx: 1).
     # 0 ignores those headers, which any client can write; more than the real
     # number lets a client choose the address the limits see.
     PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))
+    # One JSON line per request and the app's errors as JSON on stderr
+    # (app/observability.py); the production units set it.
+    JSON_LOGS = _env_bool("JSON_LOGS", False)
+    # /metrics answers the server itself (loopback) and, when this is set, whoever
+    # sends "Authorization: Bearer <METRICS_TOKEN>".
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
     # Rate limits of the login forms (site and kiosk), in Flask-Limiter's notation.
     # Per client address, every attempt: a centre's Wi-Fi (one address for everyone)
     # sees ~80 logins in the minute before opening; this bounds the hashing one
@@ -150,7 +159,10 @@ class TestingConfig(Config):
     SECRET_KEY = "test-only-not-secret"
     SQLALCHEMY_DATABASE_URI = _normalise_db_url(os.environ.get("TEST_DATABASE_URL", "sqlite://"))
     RATELIMIT_ENABLED = False
+    REDIS_URL = None
     RATELIMIT_STORAGE_URI = "memory://"
+    JSON_LOGS = False
+    METRICS_TOKEN = None
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 
 

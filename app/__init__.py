@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask, abort, g, request, session
 from flask_babel import get_locale
 
-from app import database
+from app import database, observability
 from app.extensions import babel, compress, csrf, db, htmx, limiter, login_manager, migrate
 from app.inputs import IdConverter, has_nul
 from config import BASE_DIR, Config, config_from_env
@@ -34,6 +34,8 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
+    # Request id, JSON request log, metrics: before any hook can answer early.
+    observability.init_app(app)
     register_request_hooks(app)
     register_template_helpers(app)
     register_commands(app)
@@ -90,12 +92,14 @@ def register_blueprints(app: Flask) -> None:
     from app.blueprints.display import routes as display
     from app.blueprints.door import routes as door
     from app.blueprints.kiosk import routes as kiosk
+    from app.blueprints.ops import routes as ops
     from app.blueprints.programmes import routes as programmes
     from app.blueprints.public import routes as public
     from app.blueprints.staff import routes as staff
     from app.blueprints.teach import routes as teach
     from app.blueprints.welfare import routes as welfare
 
+    app.register_blueprint(ops.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(account.bp, url_prefix="/me")
@@ -137,8 +141,11 @@ def register_request_hooks(app: Flask) -> None:
         if request.method == "POST":
             preload_wtforms_translations()
 
-    # Kiosk confinement and idle limit, staff session lifetimes: every request.
-    app.before_request(sessions.enforce)
+    # Kiosk confinement and idle limit, staff session lifetimes: every request but
+    # the health checks and metrics, which are for machines (app/blueprints/ops).
+    @app.before_request
+    def _sessions():
+        return None if request.blueprint == "ops" else sessions.enforce()
 
     @app.teardown_request
     def _reset_transaction_mode(_exc):
@@ -203,10 +210,10 @@ def register_template_helpers(app: Flask) -> None:
 
         from app.services.messaging.notices import unread_count
 
-        # Counted only if a page shows the badge (fragments do not).
-        unread = (
-            LazyCount(lambda: unread_count(current_user)) if current_user.is_authenticated else 0
-        )
+        # Counted only if a page shows the badge (fragments do not), and not on the
+        # page saying the database is away (app/errors.py).
+        counted = current_user.is_authenticated and not g.get("database_away")
+        unread = LazyCount(lambda: unread_count(current_user)) if counted else 0
         # No clock here: a page is given finished values (dates, labels, states) by
         # its view, so a template never decides by comparing times itself.
         return {"unread_notices": unread, "lang": str(get_locale())}

@@ -51,10 +51,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from blinker import signal
 from flask import flash, redirect
 
 from app.extensions import db, htmx
 from app.services.refusals import Refusal
+
+# Sent with each refusal `attempt` answers; app/observability.py counts them by code.
+refusal_signal = signal("zhaoxi.refused")
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,7 @@ def attempt(
             db.session.commit()
         else:
             db.session.rollback()
+        refusal_signal.send(refusal)
         return Outcome(False, str(refusal), refusal.http_status, refusal=refusal)
     said = done_message(result) if callable(done_message) else done_message
     if isinstance(said, Done):

@@ -1,6 +1,9 @@
-"""Flask commands: `flask seed-demo`, `flask run-jobs`, `flask set-role`."""
+"""Flask commands: `flask seed-demo`, `flask run-jobs`, `flask set-role`,
+`flask backup`, `flask restore`."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -36,10 +39,13 @@ def register(app: Flask) -> None:
         from app.jobs import run_all  # importing it registers every area's jobs
         from app.timeutil import now
 
-        for name, done in run_all(now(), list(only) or None).items():
-            click.echo(
-                f"{name}: {'skipped (another run holds the lock)' if done is None else done}"
-            )
+        started = now()
+        # The minute names this run: instances started in the same minute run each
+        # job on one of them (app/jobs.py).
+        minute = started.replace(second=0, microsecond=0)
+        for name, done in run_all(started, list(only) or None, minute=minute).items():
+            said = "skipped (run by another instance this minute)" if done is None else done
+            click.echo(f"{name}: {said}")
 
     @app.cli.command("set-role")
     @click.argument("phone")
@@ -81,3 +87,34 @@ def register(app: Flask) -> None:
             raise click.ClickException(str(refusal)) from None
         db.session.commit()
         click.echo(f"{user.phone}: {before} -> {role}; every session of the account has ended.")
+
+    @app.cli.command("backup")
+    @click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
+    def backup_command(path):
+        """Write a consistent copy of the database to PATH while the app serves.
+
+        PostgreSQL: pg_dump -Fc (needs the postgresql-client package); SQLite: the
+        online backup API. Without PATH: instance/backups/zhaoxi-<date>-<time>."""
+        from app.backup import BackupError, backup, default_path
+        from app.timeutil import now
+
+        url = db.engine.url
+        target = path or default_path(url, Path(app.instance_path), now())
+        try:
+            written = backup(url, target)
+        except BackupError as error:
+            raise click.ClickException(str(error)) from None
+        click.echo(f"Backup written: {written} ({written.stat().st_size} bytes).")
+
+    @app.cli.command("restore")
+    @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+    def restore_command(path):
+        """Restore the backup at PATH into the database of DATABASE_URL, which must be
+        empty (a new database); a database with tables is refused and left alone."""
+        from app.backup import BackupError, restore
+
+        try:
+            restore(db.engine, path)
+        except BackupError as error:
+            raise click.ClickException(str(error)) from None
+        click.echo(f"Restored {path}. Next: flask db upgrade, if the backup is older.")

@@ -39,13 +39,15 @@ from __future__ import annotations
 import contextvars
 import fcntl
 import os
+import sqlite3
 import time
 from contextlib import contextmanager
 
 from flask import has_request_context
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DisconnectionError, IntegrityError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session as OrmSession
 
 from app.extensions import db
@@ -187,6 +189,36 @@ def _ping_after_idle(engine: Engine, seconds: float) -> None:
         except engine.dialect.loaded_dbapi.Error as error:
             # The pool drops this connection and checks out another one.
             raise DisconnectionError("the database closed the connection") from error
+
+
+# SQLite's OperationalError also means a bug (a syntax error, a missing table);
+# only these say the file could not be used just now.
+_SQLITE_UNAVAILABLE = ("database is locked", "unable to open database", "disk i/o error")
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """The database is away just now, not wrong: a server restarting or unreachable,
+    a connection dropped or terminated, no connection free in the pool, a statement
+    cancelled by its timeout, SQLite's file locked or unreadable. Such a request is
+    answered 503, and a read is worth one more try (app/errors.py)."""
+    if isinstance(error, (DisconnectionError, PoolTimeout)):
+        return True
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    driver_error = error.orig if isinstance(error, DBAPIError) else error
+    if isinstance(driver_error, sqlite3.OperationalError):
+        return str(driver_error).lower().startswith(_SQLITE_UNAVAILABLE)
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - psycopg is a pinned requirement
+        return False
+    return isinstance(driver_error, psycopg.OperationalError)
+
+
+def worth_retrying(error: BaseException) -> bool:
+    """A fresh connection may succeed; not when every connection is busy (a retry
+    would only queue again)."""
+    return is_unavailable(error) and not isinstance(error, PoolTimeout)
 
 
 def add_if_new(row) -> bool:

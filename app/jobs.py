@@ -2,17 +2,24 @@
 calls `run_all`, which runs each registered job in its own transaction and commits it.
 
 Importing this module registers every area's jobs (`app.services.jobs.job`), so
-`run_all` always sees all of them. On PostgreSQL a transaction-level advisory lock per
-job makes a concurrent second run skip the job instead of waiting; on SQLite the write
-transaction (BEGIN IMMEDIATE) already serialises runs.
+`run_all` always sees all of them.
+
+Run once across instances: every instance's timer starts `flask run-jobs` at the
+same minute. A job runs under its lock (app/job_locks.py: Redis when REDIS_URL is
+set, else a PostgreSQL advisory lock, else a file lock beside the SQLite database),
+so a runner that finds it taken skips it; and, given the minute (`flask run-jobs`
+gives it), a runner arriving after the holder has finished finds the job's record
+marked for that minute and skips it too. Jobs are idempotent besides, so a run that
+got through anyway would find nothing left to do. Each run and failure is counted in
+the job's record (`JobRun`), which /metrics reads.
 """
 
 from __future__ import annotations
 
-import zlib
+import time
 from datetime import datetime
 
-from sqlalchemy import text
+from flask import current_app
 
 import app.services.booking.offers  # noqa: F401  (expire-offers)
 import app.services.childcare.pickup_list  # noqa: F401  (forget-expired-pickups)
@@ -22,32 +29,46 @@ import app.services.messaging.reminders  # noqa: F401  (queue-reminders)
 import app.services.people.login  # noqa: F401  (forget-login-failures)
 import app.services.welfare.no_shows  # noqa: F401  (no-shows, suspensions, welfare calls)
 from app.extensions import db
+from app.job_locks import JobLock, job_lock
 from app.services import jobs as registry
 
 
-def _try_lock(name: str) -> bool:
-    if db.engine.dialect.name != "postgresql":
-        return True
-    key = zlib.crc32(f"zhaoxi-job:{name}".encode())
-    return bool(db.session.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": key}))
-
-
-def run_all(now: datetime, only: list[str] | None = None) -> dict[str, int | None]:
+def run_all(
+    now: datetime, only: list[str] | None = None, *, minute: datetime | None = None
+) -> dict[str, int | None]:
     """Runs every registered job once, committing after each; returns what each did
-    (None: skipped, another run holds its lock). A job that fails is rolled back and
-    its error raised; the jobs before it stay committed."""
+    (None: skipped, another run holds its lock or, given `minute`, has run it for that
+    minute). A job that fails is rolled back, counted, and its error raised; the jobs
+    before it stay committed."""
+    lock = job_lock(current_app.config.get("REDIS_URL"))
     results: dict[str, int | None] = {}
     for name, func in registry.JOBS.items():
-        if only and name not in only:
-            continue
-        try:
-            if not _try_lock(name):
-                results[name] = None
-                db.session.rollback()
-                continue
-            results[name] = func(now)
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            raise
+        if not only or name in only:
+            results[name] = _run_one(name, func, now, minute, lock)
     return results
+
+
+def _run_one(name, func, now: datetime, minute: datetime | None, lock: JobLock) -> int | None:
+    with lock(name) as held:
+        try:
+            if not held or (minute is not None and not registry.claim_minute(name, minute)):
+                db.session.rollback()
+                return None
+            started = time.perf_counter()
+            did = func(now)
+            registry.note_run(name, now=now, seconds=time.perf_counter() - started)
+            db.session.commit()
+            return did
+        except Exception as error:
+            db.session.rollback()
+            _count_failure(name, error, now)
+            raise
+
+
+def _count_failure(name: str, error: Exception, now: datetime) -> None:
+    try:
+        registry.note_failure(name, error, now=now)
+        db.session.commit()
+    except Exception:
+        # The database may be why the job failed: the job's own error is the news.
+        db.session.rollback()

@@ -22,6 +22,7 @@ from app.models.desk import (
     OutboxStatus,
     Reminder,
 )
+from app.models.jobs import JobRun
 from app.models.kiosk import HelpRequest
 from app.models.notices import AuditEntry, Notice
 from app.models.people import (
@@ -73,6 +74,7 @@ __all__ = [
     "Channel",
     "EnrolmentUnit",
     "HelpRequest",
+    "JobRun",
     "Household",
     "HouseholdLink",
     "LinkStatus",

@@ -25,7 +25,10 @@ from app.timeutil import local_date
 from tests.programme_helpers import afterschool, family, sessions
 
 MISSING = 987_654_321
-CSRF = re.compile(r'name="csrf_token"[^>]*value="[^"]*"|"X-CSRFToken": "[^"]*"')
+# Per-request values: the CSRF token, and the request id on error pages.
+CSRF = re.compile(
+    r'name="csrf_token"[^>]*value="[^"]*"|"X-CSRFToken": "[^"]*"|<span class="request-id">[^<]*</span>'
+)
 ROOT = Path(__file__).resolve().parents[2]
 
 

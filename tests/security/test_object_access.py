@@ -255,7 +255,10 @@ ID_FORMS = {
 }
 
 # CSRF tokens carry a timestamp: the only part of two answers allowed to differ.
-CSRF = re.compile(r'name="csrf_token"[^>]*value="[^"]*"|"X-CSRFToken": "[^"]*"')
+# Per-request values: the CSRF token, and the request id on error pages.
+CSRF = re.compile(
+    r'name="csrf_token"[^>]*value="[^"]*"|"X-CSRFToken": "[^"]*"|<span class="request-id">[^<]*</span>'
+)
 
 
 def _world(make):

@@ -113,7 +113,11 @@ def _objects(make):
 MATRIX = {
     "static": ("GET", "/static/css/site.css", EVERYONE),
     "public.index": ("GET", "/", EVERYONE),
-    "public.healthz": ("GET", "/healthz", EVERYONE),
+    # For machines: no login, whoever asks (a kiosk session too).
+    "ops.healthz": ("GET", "/healthz", EVERYONE),
+    "ops.readyz": ("GET", "/readyz", EVERYONE),
+    # The test client is the server itself (127.0.0.1); other clients: test_observability.
+    "ops.metrics": ("GET", "/metrics", EVERYONE),
     "public.list_activities": ("GET", "/classes", EVERYONE),
     "public.show_activity": ("GET", "/classes/{activity_id}", EVERYONE),
     "auth.login": ("GET", "/login", EVERYONE),

@@ -22,11 +22,6 @@ def index():
     return redirect(url_for("public.list_activities"))
 
 
-@bp.get("/healthz")
-def healthz():
-    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}
-
-
 @bp.get("/classes")
 def list_activities():
     form = CatalogueFilterForm(request.args)
