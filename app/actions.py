@@ -35,6 +35,9 @@ The variations, each an option here rather than a view's own try/except:
 - an answer that must be seen once, in the response itself (the day-by-day results,
   a new pickup code, a slip to print): `shown=`, instead of a flash and a redirect;
 - a form htmx never posts: `fragment=None`, and htmx is answered like any request;
+- a page that shows a refusal in place, beside what it is about (the kiosk's list of
+  today, the door's roll): `in_place=True`, and the refusal is not flashed at the top
+  as well — `page(outcome)` shows `outcome.message` itself;
 - a request turned down before any action (a form with errors): `answer_invalid`
   shows the page again (422) with each error beside its field, or the fragment for
   htmx; `refused(message)` is such an outcome for `answer`, where the form has no
@@ -136,16 +139,20 @@ def answer(
     page: Callable[[Outcome], str] | None = None,
     then: str | Callable[[Outcome], str] | None = None,
     shown: Callable[[Outcome], Any] | None = None,
+    in_place: bool = False,
 ):
     """The response to an action: `fragment(outcome)` for htmx; otherwise a flash
     (and the success's notes) and `page(outcome)` again after a refusal, or a
     redirect to `then` after success (after a refusal too, when there is no
     `page`). `shown(outcome)` answers a success instead, in both renderings,
-    without a flash. An empty message is not flashed."""
+    without a flash. An empty message is not flashed, nor a refusal the page shows
+    `in_place`."""
     if outcome.ok and shown is not None:
         return shown(outcome)
     if htmx and fragment is not None:
         return fragment(outcome), outcome.status
+    if not outcome.ok and page is not None and in_place:
+        return page(outcome), outcome.status
     if outcome.message:
         flash(outcome.message, outcome.kind)
     for note in outcome.notes:

@@ -97,3 +97,16 @@ def test_the_redis_lock_is_let_go_only_by_its_holder(app, redis_url):
     with lock("one") as again:
         assert again
     assert client.get(key) is None
+
+
+def test_jobs_run_in_the_stated_order_so_the_outbox_sends_what_others_queued(app, monkeypatch):
+    """Every registered job is in the order; the outbox goes last."""
+    from app.jobs import ORDER, run_all
+
+    assert set(ORDER) == set(jobs.JOBS)
+    ran = []
+    monkeypatch.setattr(
+        jobs, "JOBS", {name: (lambda now, name=name: ran.append(name)) for name in reversed(ORDER)}
+    )
+    run_all(app.config["FROZEN_NOW"])
+    assert ran == list(ORDER) and ran[-1] == "send-outbox"

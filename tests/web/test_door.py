@@ -123,3 +123,20 @@ def test_who_is_here_shows_late_pickups_and_refusals_to_staff(door, make, auth, 
     html = client.get("/door/here?lang=en").get_data(as_text=True)
     assert "Late pickup" in html and "13812345678" in html
     assert "Refused pickups today" in html
+
+
+def test_without_javascript_a_refused_pickup_is_shown_in_the_roll(door, auth, client):
+    """The teacher looks at the child's line: a refusal appears in the roll's own
+    notice, not as a flash at the top of the page."""
+    teacher, kids, today, grandma = door
+    auth.login(teacher)
+    client.post(f"/door/sessions/{today.id}/check-in", data={"person_id": [str(kids[0].id)]})
+    wrong = "0000" if grandma.issued_code != "0000" else "1111"
+    refused = client.post(
+        f"/door/sessions/{today.id}/check-out?lang=en",
+        data={"person_id": kids[0].id, "pickup_person_id": grandma.id, "code": wrong},
+    )
+    assert refused.status_code == 403
+    html = refused.get_data(as_text=True)
+    before, roster = html.split('id="roster"', 1)
+    assert "code is wrong" in roster and "code is wrong" not in before

@@ -144,3 +144,23 @@ def test_anyone_at_the_start_screen_can_call_staff(client):
     response = client.post("/kiosk/help")
     assert response.status_code == 303
     assert db.session.query(HelpRequest).filter(HelpRequest.user_id.is_(None)).count() == 1
+
+
+def test_without_javascript_a_refusal_is_shown_in_todays_list_not_at_the_top(make, client, now):
+    """The visitor looks at the list she tapped in: the refusal appears there, in
+    the kiosk's large message style, with its 4xx."""
+    activity = make.activity(title="书法班")
+    session = activity.sessions[0]
+    session.starts_at = now + timedelta(hours=5)
+    session.ends_at = now + timedelta(hours=6)
+    elder = make.resident(age=75)
+    make.commit()
+    _login(client, elder.phone)
+    response = client.post(
+        f"/kiosk/sessions/{session.id}/check-in?lang=en", data={"person_id": elder.person.id}
+    )
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    listed = html.split('id="kiosk-today"', 1)[1]
+    assert 'kiosk-message" role="alert">' in listed
+    assert 'class="flashes' not in html.split('id="kiosk-today"', 1)[0]

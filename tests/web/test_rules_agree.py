@@ -56,7 +56,7 @@ def test_the_class_page_shows_the_window_the_booking_rule_enforces(
 # --- the age range ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("ages", [(6, 12), (60, None), (None, 12)])
+@pytest.mark.parametrize("ages", [(6, 12), (None, 12)])
 def test_the_class_page_the_programme_page_and_the_refusal_say_the_age_range_alike(
     ages, make, auth, client, app
 ):
@@ -79,6 +79,21 @@ def test_the_class_page_the_programme_page_and_the_refusal_say_the_age_range_ali
     refusal = client.post("/me/bookings?lang=en", data=_book_form(user, activity))
     assert refusal.status_code == 409
     assert f"it is for people aged {escape(label)}." in refusal.get_data(as_text=True)
+
+
+def test_a_blank_bound_is_the_audiences_own_in_the_label_as_in_the_rule(make, app):
+    """A children's programme with no oldest age admits under-18s only, and an
+    elders' class with no youngest age 60 and over: the label says so, as the
+    booking rule decides."""
+    from app.models import Audience
+    from tests.programme_helpers import holiday
+
+    programme = holiday(make, min_age=6, max_age=None)
+    elders = make.activity(audience=Audience.ELDER)
+    make.commit()
+    with app.test_request_context("/?lang=en"):
+        assert str(age_range(programme.activity)) == "6 to 17 years"
+        assert str(age_range(elders)) == "60 years and over"
 
 
 def test_no_age_range_shows_no_ages_row(make, client):

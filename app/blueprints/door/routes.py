@@ -38,7 +38,8 @@ def _roster_context(session: Session, message=None, kind="info") -> dict:
 
 def _at_door(session: Session) -> dict:
     """How an action at the door is answered (`answer`'s fragment, page and then): the
-    roster with the message for htmx; the slot's page, its message flashed, otherwise."""
+    roster with the message for htmx; otherwise the slot's page with a refusal shown in
+    the roster, or after success a redirect to it with the message flashed."""
 
     def fragment(outcome: Outcome) -> str:
         context = _roster_context(session, outcome.message, outcome.kind)
@@ -46,8 +47,11 @@ def _at_door(session: Session) -> dict:
 
     return {
         "fragment": fragment,
-        "page": lambda _outcome: render_template("door/session.html", **_roster_context(session)),
+        "page": lambda outcome: render_template(
+            "door/session.html", **_roster_context(session, outcome.message, outcome.kind)
+        ),
         "then": url_for("door.show_session", session_id=session.id),
+        "in_place": True,
     }
 
 

@@ -132,8 +132,10 @@ def _answer_today(outcome: Outcome):
         fragment=lambda o: render_template(
             "kiosk/_today.html", **_today_context(o.message, o.kind)
         ),
-        page=lambda o: render_template("kiosk/today.html", **_today_context()),
+        # Without JavaScript a refusal is shown where the visitor looks, in the list.
+        page=lambda o: render_template("kiosk/today.html", **_today_context(o.message, o.kind)),
         then=url_for("kiosk.today"),
+        in_place=True,
     )
 
 

@@ -22,7 +22,7 @@ from app.models import (
     Suspension,
     User,
 )
-from app.models.people import ELDER_AGE
+from app.models.people import ADULT_AGE, ELDER_AGE
 from app.services.booking.targets import Target
 from app.services.refusals import (
     NotAllowed,
@@ -209,11 +209,25 @@ def check_person(person: Person, target: Target, now: datetime) -> None:
         )
 
 
+def age_bounds(activity: Activity) -> tuple[int | None, int | None]:
+    """The youngest and oldest age the activity admits, with its audience's own
+    bound where staff left the field blank: an elders' class is for 60 and over
+    (ELDER_AGE), a children's class for under 18 (ADULT_AGE). `check_person` refuses
+    outside these bounds; `age_range` says them."""
+    low, high = activity.min_age, activity.max_age
+    if low is None and activity.audience == Audience.ELDER:
+        low = ELDER_AGE
+    if high is None and activity.audience == Audience.CHILD:
+        high = ADULT_AGE - 1
+    return low, high
+
+
 def age_range(activity: Activity):
     """The activity's age range as everyone reads it: "6 to 12 years", "60 years
-    and over", "up to 12 years", or "" without one. The class page, the programme
-    page and the age refusals of `check_person` all say it this way."""
-    low, high = activity.min_age, activity.max_age
+    and over", "up to 12 years", or "" without one (`age_bounds`, the audience's
+    bound included). The class page, the programme page and the age refusals of
+    `check_person` all say it this way."""
+    low, high = age_bounds(activity)
     if low is not None and high is not None:
         return _l("%(low)s to %(high)s years", low=low, high=high)
     if low is not None:
