@@ -1,0 +1,48 @@
+"""One call for everything a report shows: the page, the printout and the workbook."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from app.services.reports import breakdowns as breakdown_queries
+from app.services.reports import details, figures, places
+from app.services.reports.base import Frame, Scope
+from app.services.reports.period import Period
+
+
+@dataclass
+class Report:
+    frame: Frame
+    figures: figures.Figures
+    breakdowns: dict[str, list[breakdown_queries.Line]]
+    unmet: list[places.Unmet]
+    child_days: list[details.ChildDays]
+    comments: list[details.Comment]
+    ledger: list[details.LedgerLine] | None = None
+
+    @property
+    def period(self) -> Period:
+        return self.frame.period
+
+    @property
+    def scope(self) -> Scope:
+        return self.frame.scope
+
+
+def build_report(
+    period: Period, scope: Scope, now: datetime, *, with_ledger: bool = False
+) -> Report:
+    """The figures, breakdowns, unmet demand, childcare days and remarks of `period`
+    for `scope`, as of `now`; the ledger (every session held) too when asked."""
+    frame = Frame(period, scope, now)
+    _total, unmet = places.unmet_demand(frame)
+    return Report(
+        frame=frame,
+        figures=figures.figures(frame),
+        breakdowns=breakdown_queries.breakdowns(frame),
+        unmet=unmet,
+        child_days=details.child_days(frame),
+        comments=details.comments(frame),
+        ledger=details.ledger(frame) if with_ledger else None,
+    )
