@@ -15,11 +15,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 
-from sqlalchemy import ColumnElement, Subquery, and_, select
+from sqlalchemy import CTE, ColumnElement, Subquery, select
 
-from app.models import Activity, Attendance, AttendanceStatus, Session, SessionStatus, User
+from app.models import (
+    Activity,
+    Attendance,
+    AttendanceStatus,
+    Person,
+    Session,
+    SessionStatus,
+    User,
+)
 from app.services.reports.period import Period, utc_offsets
-from app.services.reports.sql import local_day_number
+from app.services.reports.sql import day_number, local_day_number
 
 PRESENT = (AttendanceStatus.PRESENT, AttendanceStatus.LATE)
 
@@ -117,10 +125,48 @@ def visits(frame: Frame) -> Subquery:
     )
 
 
+def visit_rows(frame: Frame) -> CTE:
+    """The visits with what every breakdown groups by, computed once per visit: a
+    MATERIALIZED common table expression (SQLite 3.35+, PostgreSQL 12+), so the
+    statement that reads it for several breakdowns joins and computes only once.
+    Columns: person_id, session_id, booking_id, activity_id, category, audience,
+    household_id, day (the local date as yyyymmdd, sql.py) and age (on that day; NULL
+    without a birth date). What belongs to the session (its date, its class's kind
+    and audience) is worked out once per session, not once per visit."""
+    sessions = (
+        select(
+            Session.id,
+            Session.activity_id,
+            Activity.category,
+            Activity.audience,
+            frame.local_day(Session.starts_at).label("day"),
+        )
+        .join(Activity, Activity.id == Session.activity_id)
+        .where(*held(frame))
+        .cte("held_days")
+        .prefix_with("MATERIALIZED")
+    )
+    return (
+        select(
+            Attendance.person_id,
+            Attendance.session_id,
+            Attendance.booking_id,
+            sessions.c.activity_id,
+            sessions.c.category,
+            sessions.c.audience,
+            Person.household_id,
+            sessions.c.day,
+            ((sessions.c.day - day_number(Person.birth_date)) // 10000).label("age"),
+        )
+        .select_from(sessions)
+        .join(Attendance, Attendance.session_id == sessions.c.id)
+        .join(Person, Person.id == Attendance.person_id)
+        .where(Attendance.status.in_(PRESENT))
+        .cte("v")
+        .prefix_with("MATERIALIZED")
+    )
+
+
 def present(status) -> ColumnElement[bool]:
     """The attendance status counts as a visit."""
     return status.in_(PRESENT)
-
-
-def both(*conditions) -> ColumnElement[bool]:
-    return and_(*conditions)

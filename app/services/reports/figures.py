@@ -21,13 +21,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, case, distinct, exists, func, select, union
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_, case, distinct, func, select, union
 
 from app.extensions import db
 from app.models import (
     Activity,
-    Attendance,
     PickupAttempt,
     Programme,
     ProgrammeSlot,
@@ -35,11 +33,10 @@ from app.models import (
     RatingValue,
     Session,
     SessionHelper,
-    SessionStatus,
     WelfareCall,
 )
-from app.services.reports import places
-from app.services.reports.base import Frame, held, held_sessions, present, visits
+from app.services.reports import breakdowns, places
+from app.services.reports.base import Frame, held, held_sessions, visits
 from app.services.reports.sql import seconds_between
 
 
@@ -91,34 +88,6 @@ class Figures:
     @property
     def satisfaction(self) -> float | None:
         return _share(self.ratings[RatingValue.GOOD], self.rated)
-
-
-def _visit_counts(frame: Frame, figures: Figures) -> None:
-    v = visits(frame)
-    row = db.session.execute(
-        select(
-            func.count(),
-            func.count(distinct(v.c.person_id)),
-            func.coalesce(func.sum(case((v.c.booking_id.is_(None), 1), else_=0)), 0),
-        ).select_from(v)
-    ).one()
-    figures.visits, figures.people, figures.walk_ins = (int(x) for x in row)
-    figures.came_booked = figures.visits - figures.walk_ins
-
-
-def _returning(frame: Frame) -> int:
-    """People who came in the period and had come to a held session before it."""
-    v = visits(frame)
-    earlier = aliased(Session)
-    before = exists().where(
-        Attendance.person_id == v.c.person_id,
-        present(Attendance.status),
-        Attendance.session_id == earlier.id,
-        earlier.status == SessionStatus.SCHEDULED,
-        earlier.starts_at < frame.start,
-        *frame.scope.activities(earlier.activity_id),
-    )
-    return db.session.scalar(select(func.count(distinct(v.c.person_id))).where(before))
 
 
 def _volunteering(frame: Frame) -> tuple[int, float]:
@@ -202,10 +171,17 @@ def _pickups(frame: Frame) -> tuple[int, int, int]:
     return tuple(int(x) for x in row)
 
 
-def figures(frame: Frame) -> Figures:
-    """Every headline figure of the frame's period and scope."""
+def figures(
+    frame: Frame, found: breakdowns.Tally | None = None, *, unmet_total: int | None = None
+) -> Figures:
+    """Every headline figure of the frame's period and scope (the visit totals from
+    `found` when `breakdowns.tally` already counted them)."""
+    found = found if found is not None else breakdowns.tally(frame, breakdowns.TOTALS)
     result = Figures()
-    _visit_counts(frame, result)
+    result.visits, result.people = breakdowns.total(found, "total")
+    result.walk_ins = breakdowns.total(found, "walk_in")[0]
+    result.came_booked = result.visits - result.walk_ins
+    result.returning_people = breakdowns.total(found, "returning")[1]
     seats = places.seats(frame)
     result.sessions, result.hours = seats.sessions, seats.hours
     result.seats_offered, result.seats_taken = seats.offered, seats.taken
@@ -213,8 +189,7 @@ def figures(frame: Frame) -> Figures:
     result.no_shows = places.no_shows(frame)
     result.late_cancels = places.late_cancels(frame)
     result.leaves = places.leaves(frame)
-    result.unmet, _ = places.unmet_demand(frame)
-    result.returning_people = _returning(frame)
+    result.unmet = unmet_total if unmet_total is not None else places.unmet_demand(frame)[0]
     result.new_people = result.people - result.returning_people
     result.child_days = _child_days(frame)
     result.pickups, result.late_pickups, result.refused_pickups = _pickups(frame)

@@ -122,14 +122,17 @@ def utc_offsets(period: Period) -> list[tuple[datetime | None, int]]:
         return int(local.utcoffset().total_seconds() // 60)
 
     pieces: list[tuple[datetime | None, int]] = [(None, offset_at(period.start))]
+    # Look a week at a time (a zone keeps an offset for months), then by the hour
+    # within the week where it changed.
     moment = period.start
     while moment < period.end:
-        following = min(moment + timedelta(days=1), period.end)
+        following = min(moment + timedelta(days=7), period.end)
         if offset_at(following) != pieces[-1][1]:
-            # The change happened within this day: find its hour.
             hour = moment
             while offset_at(hour) == pieces[-1][1]:
                 hour += timedelta(hours=1)
             pieces.append((hour, offset_at(hour)))
+            moment = hour
+            continue
         moment = following
     return pieces

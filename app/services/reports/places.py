@@ -15,7 +15,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from math import ceil
 
-from sqlalchemy import Subquery, and_, case, distinct, exists, func, or_, select, union
+from sqlalchemy import (
+    Subquery,
+    and_,
+    case,
+    distinct,
+    exists,
+    func,
+    null,
+    or_,
+    select,
+    union,
+    union_all,
+)
 from sqlalchemy.orm import aliased
 
 from app.extensions import db
@@ -229,27 +241,30 @@ def _waited_in_vain(frame: Frame) -> list:
 
 def unmet_demand(frame: Frame) -> tuple[int, list[Unmet]]:
     """People who waited for a session or a term and never got a seat: how many in
-    all, and per activity (most first) with the sessions that would have served them."""
-    waited = _waited_in_vain(frame)
+    all, and per activity (most first) with the sessions that would have served them.
+    One statement: the waits are found once (a materialized CTE), then counted per
+    activity and in all (activity NULL)."""
+    waited = (
+        select(Booking.person_id, Booking.activity_id)
+        .select_from(Booking)
+        .outerjoin(Session, Session.id == Booking.session_id)
+        .where(*_waited_in_vain(frame))
+        .cte("waited")
+        .prefix_with("MATERIALIZED")
+    )
+    people = func.count(distinct(waited.c.person_id))
     rows = db.session.execute(
-        select(
-            Activity.id,
-            Activity.title,
-            Activity.title_en,
-            Activity.capacity,
-            func.count(distinct(Booking.person_id)),
+        union_all(
+            select(waited.c.activity_id, people).group_by(waited.c.activity_id),
+            select(null().label("activity_id"), people),
         )
-        .select_from(Booking)
-        .join(Activity, Activity.id == Booking.activity_id)
-        .outerjoin(Session, Session.id == Booking.session_id)
-        .where(*waited)
-        .group_by(Activity.id, Activity.title, Activity.title_en, Activity.capacity)
+    ).all()
+    counts = {activity_id: int(n) for activity_id, n in rows}
+    total = counts.pop(None, 0)
+    activities = db.session.execute(
+        select(Activity.id, Activity.title, Activity.title_en, Activity.capacity).where(
+            Activity.id.in_(counts)
+        )
     )
-    per_activity = sorted((Unmet(*row) for row in rows), key=lambda u: (-u.people, u.title))
-    total = db.session.scalar(
-        select(func.count(distinct(Booking.person_id)))
-        .select_from(Booking)
-        .outerjoin(Session, Session.id == Booking.session_id)
-        .where(*waited)
-    )
-    return total, per_activity
+    per_activity = [Unmet(*row, people=counts[row.id]) for row in activities]
+    return total, sorted(per_activity, key=lambda u: (-u.people, u.title))

@@ -36,11 +36,13 @@ def build_report(
     """The figures, breakdowns, unmet demand, childcare days and remarks of `period`
     for `scope`, as of `now`; the ledger (every session held) too when asked."""
     frame = Frame(period, scope, now)
-    _total, unmet = places.unmet_demand(frame)
+    found = breakdown_queries.tally(frame)
+    unmet_total, unmet = places.unmet_demand(frame)
+    counted = figures.figures(frame, found, unmet_total=unmet_total)
     return Report(
         frame=frame,
-        figures=figures.figures(frame),
-        breakdowns=breakdown_queries.breakdowns(frame),
+        figures=counted,
+        breakdowns=breakdown_queries.breakdowns(frame, found),
         unmet=unmet,
         child_days=details.child_days(frame),
         comments=details.comments(frame),
