@@ -237,3 +237,23 @@ def test_the_menu_links_to_the_reports_for_teachers_and_staff(client, auth, make
     auth.logout()
     auth.login(resident)
     assert 'href="/staff/reports"' not in _page(client, "/classes")
+
+
+def test_last_months_report_from_the_demo(app, client, now):
+    from app.demo import DEMO_PASSWORD, seed_demo
+
+    assert seed_demo(now)
+    db.session.commit()
+    assert (
+        client.post("/login", data={"phone": "13900000009", "secret": DEMO_PASSWORD}).status_code
+        == 302
+    )
+    client.get("/classes")
+    figures = _figures(_page(client, "/staff/reports"))
+    assert int(figures["服务人次"]) > 100 and int(figures["服务人数"]) > 10
+    assert figures["满意度"].endswith("%")
+    book = load_workbook(
+        io.BytesIO(client.get("/staff/reports/export.xlsx?kind=month&month=2026-10").data)
+    )
+    assert book["场次台账"].max_row > 10
+    assert "审核人" in _page(client, "/staff/reports/print")
