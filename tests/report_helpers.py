@@ -22,7 +22,6 @@ from app.models import (
     PickupAttempt,
     Rating,
     Role,
-    Session,
     SessionHelper,
     SessionStatus,
     SlotKind,
@@ -349,10 +348,3 @@ def seed_october(make) -> October:
         )
     db.session.flush()
     return world
-
-
-def session_ids(world: October) -> dict[str, int]:
-    return {name: session.id for name, session in world.sessions.items()}
-
-
-__all__ = ["October", "local", "seed_october", "session_ids", "Session"]

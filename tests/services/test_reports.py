@@ -20,7 +20,7 @@ from app.services.refusals import (
     OutsideTime,
 )
 from app.services.reports.base import CENTRE, Frame, Scope, scope_for
-from app.services.reports.breakdowns import breakdowns, by_age, by_month, by_tag
+from app.services.reports.breakdowns import FINE_BANDS, breakdowns, by_age, by_month, by_tag
 from app.services.reports.details import child_days, comments, ledger
 from app.services.reports.figures import figures
 from app.services.reports.period import (
@@ -178,8 +178,6 @@ def test_age_bands_use_the_age_on_the_day_in_the_centres_zone(october, now):
         "60+": (8, 3),
         "unknown": (1, 1),
     }
-    from app.services.reports.breakdowns import FINE_BANDS
-
     assert _table(by_age(_frame(now), FINE_BANDS)) == {
         "0-6": (2, 1),
         "7-12": (1, 1),
@@ -387,3 +385,20 @@ def test_what_is_left_to_rate(class_today, make, now):
     assert rating_lines([came.person], now)[0].rating.value == "good"
     assert next_to_rate([came.person], now) is None
     assert rating_lines([came.person], now + timedelta(days=8)) == []
+
+
+def test_a_confirmed_link_may_rate_a_pending_one_may_not(class_today, make, now):
+    from app.models import HouseholdLink
+
+    session, came, _missed = class_today
+    helper, hopeful = make.resident(age=40), make.resident(age=40)
+    db.session.add_all(
+        [
+            HouseholdLink(user_id=helper.id, person_id=came.person.id, status="confirmed"),
+            HouseholdLink(user_id=hopeful.id, person_id=came.person.id, status="pending"),
+        ]
+    )
+    db.session.flush()
+    with pytest.raises(NotAllowed):
+        rate(came.person, session, "good", None, by=hopeful, now=now)
+    assert rate(came.person, session, "good", None, by=helper, now=now).rated_by_id == helper.id
