@@ -44,9 +44,14 @@ def _sheet_name(title: str, taken: set[str]) -> str:
     return name
 
 
+# Column widths are measured on the first rows: the ledger of a year has thousands,
+# and its columns hold the same kinds of names all the way down.
+WIDTH_SAMPLE = 500
+
+
 def _widths(table: Table) -> list[int]:
     widths = [_width(h) for h in table.header]
-    for values in table.rows:
+    for values in table.rows[:WIDTH_SAMPLE]:
         for column, (value, kind) in enumerate(zip(values, table.kinds, strict=False)):
             shown = 10 if kind in ("date", "rate") else _width(value if value is not None else "")
             widths[column] = max(widths[column], shown)
