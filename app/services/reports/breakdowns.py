@@ -138,21 +138,37 @@ def _keyed(name: str, frame: Frame, v: CTE) -> Select:
     return select(v.c.person_id, _band(v, bands).label("key")).select_from(v)
 
 
+def _counted(name: str, keyed, by_pairs: bool) -> Select:
+    """(name, key, visits, people) per key of `keyed` (person_id, key)."""
+    if not by_pairs:
+        return select(
+            _text(name),
+            cast(keyed.c.key, String),
+            func.count(),
+            func.count(distinct(keyed.c.person_id)),
+        ).group_by(keyed.c.key)
+    pairs = (
+        select(keyed.c.key, keyed.c.person_id, func.count().label("visits"))
+        .group_by(keyed.c.key, keyed.c.person_id)
+        .subquery(f"p_{name}")
+    )
+    return select(
+        _text(name), cast(pairs.c.key, String), func.sum(pairs.c.visits), func.count()
+    ).group_by(pairs.c.key)
+
+
 def tally(frame: Frame, names: Iterable[str] = EVERYTHING) -> Tally:
     """{name: {key: (visits, people)}} for each total or breakdown in `names`, in one
     statement. Keys come back as text ("" for a total)."""
     v = visit_rows(frame)
     branches = []
+    # PostgreSQL sorts every visit for count(DISTINCT …) but hashes a GROUP BY:
+    # there, count per key and person first, then per key (measured 25% faster on
+    # the bench's year). SQLite is faster with count(DISTINCT …) (by a third).
+    by_pairs = db.session.get_bind().dialect.name == "postgresql"
     for name in names:
         keyed = _keyed(name, frame, v).subquery(f"k_{name}")
-        branches.append(
-            select(
-                _text(name).label("name"),
-                cast(keyed.c.key, String).label("key"),
-                func.count().label("visits"),
-                func.count(distinct(keyed.c.person_id)).label("people"),
-            ).group_by(keyed.c.key)
-        )
+        branches.append(_counted(name, keyed, by_pairs))
     result: Tally = {name: {} for name in names}
     for name, key, visits, people in db.session.execute(union_all(*branches)):
         result[name][key] = (int(visits), int(people))
