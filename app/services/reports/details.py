@@ -23,7 +23,7 @@ from app.models import (
 from app.services.reports.base import Frame, held, visits
 from app.services.reports.places import booked_per_session
 
-# The most recent remarks shown; the workbook has room for more.
+# The most recent remarks the page shows; the workbook has them all.
 COMMENTS_SHOWN = 200
 
 

@@ -34,7 +34,8 @@ def build_report(
     period: Period, scope: Scope, now: datetime, *, with_ledger: bool = False
 ) -> Report:
     """The figures, breakdowns, unmet demand, childcare days and remarks of `period`
-    for `scope`, as of `now`; the ledger (every session held) too when asked."""
+    for `scope`, as of `now`. `with_ledger` (the workbook, the ledger's CSV): the
+    ledger of every session held too, and every remark, not only the latest."""
     frame = Frame(period, scope, now)
     found = breakdown_queries.tally(frame)
     unmet_total, unmet = places.unmet_demand(frame)
@@ -45,6 +46,6 @@ def build_report(
         breakdowns=breakdown_queries.breakdowns(frame, found),
         unmet=unmet,
         child_days=details.child_days(frame),
-        comments=details.comments(frame),
+        comments=details.comments(frame, limit=None if with_ledger else details.COMMENTS_SHOWN),
         ledger=details.ledger(frame) if with_ledger else None,
     )
