@@ -39,6 +39,8 @@ class Config:
     # A server connection idle this long is pinged before use (app/database.py).
     DB_PING_AFTER_IDLE = float(os.environ.get("DB_PING_AFTER_IDLE", "10"))
     TIMEZONE = os.environ.get("TIMEZONE", "Asia/Shanghai")
+    # The centre's name on the printed service report; unset, the app's own name.
+    CENTRE_NAME = os.environ.get("CENTRE_NAME") or None
     BABEL_DEFAULT_LOCALE = "zh_CN"
     BABEL_DEFAULT_TIMEZONE = "UTC"
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "app" / "translations")

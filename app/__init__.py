@@ -95,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
     from app.blueprints.ops import routes as ops
     from app.blueprints.programmes import routes as programmes
     from app.blueprints.public import routes as public
+    from app.blueprints.reports import routes as reports
     from app.blueprints.staff import routes as staff
     from app.blueprints.teach import routes as teach
     from app.blueprints.welfare import routes as welfare
@@ -110,6 +111,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(programmes.bp, url_prefix="/programmes")
     app.register_blueprint(door.bp, url_prefix="/door")
     app.register_blueprint(staff.bp, url_prefix="/staff")
+    app.register_blueprint(reports.bp, url_prefix="/staff/reports")
 
 
 def register_errorhandlers(app: Flask) -> None:

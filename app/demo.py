@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from flask import current_app
 from sqlalchemy import select
 
+from app.demo_history import TermClass, seed_history
 from app.extensions import db
 from app.models import Audience, CapacityUnit, EnrolmentUnit, Role, User
 from app.services.people.residents import add_person, create_household, create_user
@@ -88,6 +89,7 @@ def seed_demo(now: datetime, pickup_codes: list[str] | None = None) -> bool:
     today = local_date(now)
     monday = today - timedelta(days=today.weekday())
     term_start, term_end = monday - timedelta(weeks=4), monday + timedelta(weeks=8, days=6)
+    terms: list[TermClass] = []
 
     def term_class(
         title,
@@ -122,6 +124,7 @@ def seed_demo(now: datetime, pickup_codes: list[str] | None = None) -> bool:
             start=start,
             end=end,
         )
+        terms.append(TermClass(activity, weekdays, start, end))
         return activity
 
     term_class(
@@ -345,4 +348,7 @@ def seed_demo(now: datetime, pickup_codes: list[str] | None = None) -> bool:
     )
     if pickup_codes is not None:
         pickup_codes.extend(codes)
+    seed_history(
+        now, classes=terms, first_day=term_start, staff=teachers["赵社工"], volunteer=chen_account
+    )
     return True

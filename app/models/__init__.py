@@ -50,6 +50,7 @@ from app.models.programmes import (
     ProgrammeSlot,
     SlotKind,
 )
+from app.models.ratings import RATING_COMMENT_MAX, RATING_VALUES, Rating, RatingValue
 from app.models.roll import AttendanceChange, Leave, SessionHelper, Suspension, WelfareCall
 
 __all__ = [
@@ -88,6 +89,10 @@ __all__ = [
     "LoginCap",
     "Notice",
     "Person",
+    "RATING_COMMENT_MAX",
+    "RATING_VALUES",
+    "Rating",
+    "RatingValue",
     "Role",
     "Session",
     "SessionHelper",

@@ -247,3 +247,50 @@ class BadPickupDay(Refusal):
 
     code = "bad_pickup_day"
     http_status = 422
+
+
+# --- satisfaction ratings ----------------------------------------------------
+
+
+class NotRateable(Refusal):
+    """Only someone who came to a session (present or late) rates it, and only a
+    session that took place; the message says which."""
+
+    code = "not_rateable"
+
+    @staticmethod
+    def default_message():
+        return _l("Only people who came to this session can rate it.")
+
+
+class AlreadyRated(Refusal):
+    code = "already_rated"
+
+    @staticmethod
+    def default_message():
+        return _l("This session has already been rated for this person. Thank you!")
+
+
+class BadRating(Refusal):
+    """The rating is not one of the three faces, or the remark is too long."""
+
+    code = "bad_rating"
+    http_status = 422
+
+    @staticmethod
+    def default_message():
+        return _l("Please choose one of the three faces.")
+
+
+# --- reports -----------------------------------------------------------------
+
+
+class BadPeriod(Refusal):
+    """A report period that cannot be: ends before it begins, or is too long."""
+
+    code = "bad_period"
+    http_status = 422
+
+    @staticmethod
+    def default_message():
+        return _l("Please choose a period whose last day is not before its first day.")

@@ -145,6 +145,7 @@ def test_teacher_pages(page, ids, language):
             f"/teach/sessions/{session}?q=王",
             f"/teach/sessions/{session}/sheet",
             "/teach/hours",
+            "/staff/reports",
         ],
         f"sweep-teacher-{language}",
         phone_width=True,
@@ -180,6 +181,10 @@ def test_staff_pages(page, ids, language):
             "/kiosk/help-requests",
             f"/programmes/staff/{ids['winter']}",
             "/programmes/staff/new",
+            "/staff/reports",
+            "/staff/reports?kind=year&year=2026",
+            "/staff/reports?kind=month&month=2026-13",
+            "/staff/reports/print",
         ],
         f"sweep-staff-{language}",
     )

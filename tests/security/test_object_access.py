@@ -215,6 +215,8 @@ PUBLIC_IDS = {
     "staff.change_session_capacity": "staff only; a session",
     "staff.cancel_session": "staff only; a session",
     "staff.move_session": "staff only; a session",
+    "reports.chart": "teachers and staff; names a chart, not an object",
+    "reports.export_csv": "teachers and staff; names a table, not an object",
 }
 
 # Endpoints answering 404 to both ids (the routes of residents); the rest are

@@ -259,6 +259,12 @@ MATRIX = {
     "staff.list_calls": ("GET", "/staff/calls", DESK),
     "staff.close_call": ("POST", "/staff/calls/{offer_call_id}/done", DESK),
     "staff.audit_log": ("GET", "/staff/audit", DESK),
+    # Service reports: staff see the centre, teachers their own classes.
+    "reports.index": ("GET", "/staff/reports", (TEACHER, STAFF, ADMIN)),
+    "reports.print_report": ("GET", "/staff/reports/print", (TEACHER, STAFF, ADMIN)),
+    "reports.chart": ("GET", "/staff/reports/chart/months.svg", (TEACHER, STAFF, ADMIN)),
+    "reports.export_xlsx": ("GET", "/staff/reports/export.xlsx", (TEACHER, STAFF, ADMIN)),
+    "reports.export_csv": ("GET", "/staff/reports/csv/ledger.csv", (TEACHER, STAFF, ADMIN)),
 }
 
 

@@ -1,0 +1,51 @@
+"""One call for everything a report shows: the page, the printout and the workbook."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from app.services.reports import breakdowns as breakdown_queries
+from app.services.reports import details, figures, places
+from app.services.reports.base import Frame, Scope
+from app.services.reports.period import Period
+
+
+@dataclass
+class Report:
+    frame: Frame
+    figures: figures.Figures
+    breakdowns: dict[str, list[breakdown_queries.Line]]
+    unmet: list[places.Unmet]
+    child_days: list[details.ChildDays]
+    comments: list[details.Comment]
+    ledger: list[details.LedgerLine] | None = None
+
+    @property
+    def period(self) -> Period:
+        return self.frame.period
+
+    @property
+    def scope(self) -> Scope:
+        return self.frame.scope
+
+
+def build_report(
+    period: Period, scope: Scope, now: datetime, *, with_ledger: bool = False
+) -> Report:
+    """The figures, breakdowns, unmet demand, childcare days and remarks of `period`
+    for `scope`, as of `now`. `with_ledger` (the workbook, the ledger's CSV): the
+    ledger of every session held too, and every remark, not only the latest."""
+    frame = Frame(period, scope, now)
+    found = breakdown_queries.tally(frame)
+    unmet_total, unmet = places.unmet_demand(frame)
+    counted = figures.figures(frame, found, unmet_total=unmet_total)
+    return Report(
+        frame=frame,
+        figures=counted,
+        breakdowns=breakdown_queries.breakdowns(frame, found),
+        unmet=unmet,
+        child_days=details.child_days(frame),
+        comments=details.comments(frame, limit=None if with_ledger else details.COMMENTS_SHOWN),
+        ledger=details.ledger(frame) if with_ledger else None,
+    )
