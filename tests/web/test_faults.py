@@ -4,7 +4,6 @@ anything else is answered 503 with Retry-After in the right layout; never a 500.
 from __future__ import annotations
 
 import contextvars
-import logging
 import time
 
 import psycopg
@@ -138,9 +137,12 @@ def test_postgresql_terminating_the_connection_between_requests(database_url, ca
 
         assert request("GET", "/classes").status_code == 200
         assert _terminate(database_url, name) >= 1
-        with caplog.at_level(logging.WARNING):
-            assert request("GET", "/classes").status_code == 200
-        assert any("running the read again" in r.getMessage() for r in caplog.records)
+        # The page answers: on the dead connection, run again on a fresh one (the log
+        # then says "running the read again"), or on a connection the pool already
+        # replaced. Which of the two happens is the driver's and the pool's timing, so
+        # only the answer is asserted here; the retry itself is proven above
+        # (test_a_read_that_meets_a_dropped_connection_succeeds_on_a_fresh_one).
+        assert request("GET", "/classes").status_code == 200
 
         # A POST on a terminated connection: 503, not 500; pressing again works.
         login = {"phone": "13900000000", "secret": "000000"}
