@@ -22,6 +22,8 @@ One package per concept; each module's docstring says what it holds:
     volunteering/   session helpers and volunteer hours
     people/         households, persons, users, 代办 links, logging in, sessions
     messaging/      notices, the outbox and its senders, reminders, calls for staff
+    feedback/       satisfaction ratings (one per person per session attended)
+    reports/        the service report: 人次, 人数 and the figures the district asks for
 
 docs/ARCHITECTURE.md has the whole map and where each rule lives.
 """
