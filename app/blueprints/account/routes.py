@@ -14,7 +14,7 @@ from app.extensions import htmx
 from app.formatting import when
 from app.forms import EmptyForm
 from app.loaders import booking_for, booking_subjects_for, person_for, row_or_404
-from app.models import Booking, BookingStatus, Session
+from app.models import RATING_COMMENT_MAX, Booking, BookingStatus, Session
 from app.services.attendance import leave as attendance_leave
 from app.services.booking import catalogue
 from app.services.booking.book import book_on_card
@@ -156,6 +156,7 @@ def _bookings_page() -> str:
         leave_dates=attendance_leave.leave_choices([b for b, _ in rows], moment),
         rating_lines=rating_lines_for(current_user, moment),
         rating_labels=RATING_LABELS,
+        comment_max=RATING_COMMENT_MAX,
     )
 
 
