@@ -131,6 +131,8 @@ MATRIX = {
     "account.inbox": ("GET", "/me/inbox", LOGGED_IN),
     "account.mark_inbox_read": ("POST", "/me/inbox/read", LOGGED_IN),
     "account.create_booking": ("POST", "/me/bookings", LOGGED_IN),
+    # Names its person in the form: anyone logged in reaches the check (and the loader).
+    "account.rate_session": ("POST", "/me/ratings", LOGGED_IN),
     # Someone else's booking: only staff may cancel it.
     "account.cancel": ("POST", "/me/bookings/{booking_id}/cancel", (STAFF, ADMIN)),
     "account.take_leave": ("POST", "/me/bookings/{booking_id}/leave", (STAFF, ADMIN)),
@@ -187,6 +189,8 @@ MATRIX = {
     "kiosk.check_in": ("POST", "/kiosk/sessions/{session_id}/check-in", LOGGED_IN),
     "kiosk.take_leave": ("POST", "/kiosk/sessions/{session_id}/leave", LOGGED_IN),
     "kiosk.finish": ("POST", "/kiosk/done", LOGGED_IN),
+    "kiosk.rate_session": ("POST", "/kiosk/ratings", LOGGED_IN),
+    "kiosk.skip_rating": ("POST", "/kiosk/ratings/skip", LOGGED_IN),
     "welfare.call_list": ("GET", "/welfare/", (STAFF, ADMIN)),
     "welfare.complete_call": ("POST", "/welfare/calls/{call_id}/done", (STAFF, ADMIN)),
     "welfare.list_suspensions": ("GET", "/welfare/suspensions", (STAFF, ADMIN)),

@@ -1,9 +1,12 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField
+from wtforms import HiddenField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Optional
 
 from app.forms import IdField
+from app.models import RATING_COMMENT_MAX
+from app.services.feedback.ratings import RATING_LABELS
 
 
 class BookForm(FlaskForm):
@@ -23,3 +26,21 @@ class LeaveForm(FlaskForm):
     """请假 for one session of a booking."""
 
     session_id = IdField(validators=[DataRequired()])
+
+
+class RateForm(FlaskForm):
+    """One face (好 / 一般 / 不好: the button tapped) for a session a person came to,
+    with an optional remark; on "My bookings" and at the kiosk."""
+
+    person_id = IdField(validators=[DataRequired()])
+    session_id = IdField(validators=[DataRequired()])
+    value = RadioField(
+        choices=[SelectChoice(value, label) for value, label in RATING_LABELS.items()],
+        validators=[DataRequired()],
+    )
+    comment = StringField(
+        _l("Anything to add? (optional)"),
+        # The service says the limit in a sentence (BadRating) if a browser let more through.
+        validators=[Optional()],
+        render_kw={"maxlength": RATING_COMMENT_MAX},
+    )

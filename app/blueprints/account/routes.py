@@ -8,13 +8,13 @@ from flask_login import current_user, login_required
 
 from app.actions import Done, Outcome, answer, attempt
 from app.blueprints.account import bp
-from app.blueprints.account.forms import BookForm, CancelForm, LeaveForm
+from app.blueprints.account.forms import BookForm, CancelForm, LeaveForm, RateForm
 from app.blueprints.public.routes import class_page
 from app.extensions import htmx
 from app.formatting import when
 from app.forms import EmptyForm
-from app.loaders import booking_for, booking_subjects_for, row_or_404
-from app.models import Booking, BookingStatus, Session
+from app.loaders import booking_for, booking_subjects_for, person_for, row_or_404
+from app.models import RATING_COMMENT_MAX, Booking, BookingStatus, Session
 from app.services.attendance import leave as attendance_leave
 from app.services.booking import catalogue
 from app.services.booking.book import book_on_card
@@ -22,6 +22,7 @@ from app.services.booking.cancel import cancel_booking
 from app.services.booking.place import Subjects
 from app.services.booking.targets import Target, matching_target
 from app.services.booking.waitlist import waitlist_position
+from app.services.feedback.ratings import RATING_LABELS, rate, rating_lines_for
 from app.services.messaging import notices
 from app.services.people.login import household_members
 from app.timeutil import now
@@ -144,15 +145,44 @@ def cancel(booking_id: int):
     return _answer_on_row(booking, outcome, on_card=form.view.data == "card")
 
 
-@bp.get("/bookings")
-@login_required
-def list_bookings():
-    rows = catalogue.household_bookings(current_user, now())
+def _bookings_page() -> str:
+    """ "My bookings": the coming bookings, then the recent sessions to rate."""
+    moment = now()
+    rows = catalogue.household_bookings(current_user, moment)
     return render_template(
         "account/bookings.html",
         rows=rows,
         cancel_form=CancelForm(),
-        leave_dates=attendance_leave.leave_choices([b for b, _ in rows], now()),
+        leave_dates=attendance_leave.leave_choices([b for b, _ in rows], moment),
+        rating_lines=rating_lines_for(current_user, moment),
+        rating_labels=RATING_LABELS,
+        comment_max=RATING_COMMENT_MAX,
+    )
+
+
+@bp.get("/bookings")
+@login_required
+def list_bookings():
+    return _bookings_page()
+
+
+@bp.post("/ratings")
+@login_required
+def rate_session():
+    """One tap on a face: the line then shows what was given."""
+    form = RateForm()
+    if not form.validate():
+        abort(422)
+    person = person_for(current_user, form.person_id.data)
+    rated = row_or_404(Session, form.session_id.data)
+    outcome = attempt(
+        lambda: rate(person, rated, form.value.data, form.comment.data, by=current_user, now=now()),
+        _("Thank you for your rating!"),
+    )
+    return answer(
+        outcome,
+        page=lambda o: _bookings_page(),
+        then=url_for("account.list_bookings", _anchor="ratings"),
     )
 
 

@@ -15,6 +15,7 @@ from flask_login import current_user
 from app import sessions
 from app.actions import Outcome, answer, attempt
 from app.auth import role_required
+from app.blueprints.account.forms import RateForm
 from app.blueprints.auth.limits import login_limits
 from app.blueprints.kiosk import bp
 from app.blueprints.kiosk.forms import KioskBookForm, KioskLoginForm, PersonForm
@@ -31,11 +32,16 @@ from app.services.booking import catalogue
 from app.services.booking.book import book
 from app.services.booking.targets import Target
 from app.services.booking.waitlist import waitlist_position
+from app.services.feedback.ratings import RATING_LABELS, next_to_rate, rate
 from app.services.messaging import help_requests as messaging_help_requests
 from app.services.people import kiosk_visitor
-from app.services.people.login import log_in
+from app.services.people.login import household_members, log_in
 from app.services.refusals import LoginRefused
 from app.timeutil import local_date, now
+
+# In the visit's session: the visitor tapped 跳过 on the rating prompt; it is not
+# asked again until the next login (sessions.start clears the session).
+RATING_SKIPPED = "rating_skipped"
 
 
 def _actor() -> kiosk_visitor.KioskActor:
@@ -96,6 +102,14 @@ def login():
     return redirect(url_for("kiosk.today"), 303)
 
 
+def _to_rate():
+    """The household's latest session to rate, unless skipped in this visit. The
+    household only: a shared screen does not ask about linked (代办) people."""
+    if session.get(RATING_SKIPPED):
+        return None
+    return next_to_rate(household_members(current_user), now())
+
+
 def _today_context(message: str | None = None, kind: str = "info") -> dict:
     booked, drop_ins = attendance_kiosk.kiosk_today(_actor(), now())
     return {
@@ -105,6 +119,8 @@ def _today_context(message: str | None = None, kind: str = "info") -> dict:
         "message_kind": kind,
         "form": EmptyForm(),
         "idle": _idle_settings(),
+        "to_rate": _to_rate(),
+        "rating_labels": RATING_LABELS,
     }
 
 
@@ -171,6 +187,31 @@ def take_leave(session_id: int):
         _("Leave noted: %(name)s will not come this time.", name=person.name),
     )
     return _answer_today(outcome)
+
+
+@bp.post("/ratings")
+@kiosk_login_required
+def rate_session():
+    """ "上次的课怎么样？": one tap on a face, for a person of the household."""
+    form = RateForm()
+    if not form.validate():
+        abort(422)
+    person = person_for(current_user, form.person_id.data, household_only=True)
+    rated = row_or_404(Session, form.session_id.data)
+    outcome = attempt(
+        lambda: rate(person, rated, form.value.data, form.comment.data, by=_actor(), now=now()),
+        _("Thank you for your rating!"),
+    )
+    return _answer_today(outcome)
+
+
+@bp.post("/ratings/skip")
+@kiosk_login_required
+def skip_rating():
+    if not EmptyForm().validate():
+        abort(400)
+    session[RATING_SKIPPED] = True
+    return redirect(url_for("kiosk.today"), 303)
 
 
 @bp.post("/language")

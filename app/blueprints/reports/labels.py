@@ -18,8 +18,6 @@ from app.blueprints.public.forms import AUDIENCE_LABELS, CATEGORY_LABELS
 from app.services.reports import period as periods
 from app.services.reports.breakdowns import NO_TAG, UNKNOWN, Line
 
-RATING_LABELS = {"good": _l("Good"), "ok": _l("OK"), "bad": _l("Not good")}
-
 # (key, label, kind, what it counts): the headline figures, in groups.
 FIGURES = {
     _l("People served"): (

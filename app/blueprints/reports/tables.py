@@ -18,11 +18,11 @@ from flask_babel import gettext as _
 from app.blueprints.reports.labels import (
     BREAKDOWN_TITLES,
     FIGURES,
-    RATING_LABELS,
     key_label,
     title_of,
 )
 from app.services.childcare.grades import SLOT_LABELS
+from app.services.feedback.ratings import RATING_LABELS
 from app.services.reports.breakdowns import Line
 from app.services.reports.report import Report
 from app.timeutil import to_local

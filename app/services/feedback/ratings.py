@@ -24,6 +24,7 @@ from app.models import (
     SessionStatus,
     User,
 )
+from app.models.people import acts_for_ids
 from app.services.attendance.marking import PRESENT_STATUSES
 from app.services.booking import eligibility
 from app.services.refusals import AlreadyRated, BadRating, NotRateable, OutsideTime
@@ -31,6 +32,10 @@ from app.services.refusals import AlreadyRated, BadRating, NotRateable, OutsideT
 # How long after a session it may be rated: memories fade, and a rating given weeks
 # later says more about the day it is given than about the session.
 RATING_DAYS = 7
+
+# The three faces as people read them: on the rating buttons, on "My bookings" once
+# given, and in the report's remarks and workbook.
+RATING_LABELS = {"good": _l("Good"), "ok": _l("OK"), "bad": _l("Not good")}
 
 
 def check_rateable(person: Person, session: Session, now: datetime) -> None:
@@ -136,6 +141,15 @@ def rating_lines(people: list[Person], now: datetime) -> list[RatingLine]:
         .order_by(Session.starts_at.desc(), Attendance.person_id)
     )
     return [RatingLine(by_id[pid], session, rating) for pid, session, rating in rows]
+
+
+def rating_lines_for(user: User, now: datetime) -> list[RatingLine]:
+    """`rating_lines` of everyone `user` books for as a resident (their household and
+    confirmed links, `acts_for_ids`): what "My bookings" asks about."""
+    people = list(
+        db.session.scalars(select(Person).where(Person.id.in_(acts_for_ids())), user.actor_params())
+    )
+    return rating_lines(people, now)
 
 
 def next_to_rate(people: list[Person], now: datetime) -> RatingLine | None:
