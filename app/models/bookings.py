@@ -80,6 +80,13 @@ class Booking(db.Model):
     booked_by = relationship("User", foreign_keys=[booked_by_id])
 
     @property
+    def booked_by_other(self):
+        """The user who made this booking for someone else, or None when the person
+        booked for themselves (lists then say just their name, not "X for X")."""
+        by = self.booked_by
+        return by if by is not None and by.person_id != self.person_id else None
+
+    @property
     def is_live(self) -> bool:
         return self.status in LIVE_STATUSES
 

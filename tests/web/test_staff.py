@@ -434,3 +434,40 @@ def test_giving_a_seat_past_the_first_in_line_keeps_the_reason(client, staff, ma
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "waitlist.promote"))
     assert entry.reason == "腿脚不便"
     assert_seat_invariant()
+
+
+def test_a_persons_own_booking_is_listed_by_name_not_as_booked_for_themselves(
+    client, staff, make, auth
+):
+    """A booking made by the person is listed with their name alone ("王秀英 为 王秀英 预约"
+    said nothing); one made by someone else says who."""
+    activity = make.activity(capacity=5)
+    resident = make.resident()
+    db.session.commit()
+    auth.logout()
+    auth.login(resident)
+    booked = client.post(
+        "/me/bookings",
+        data={
+            "activity_id": activity.id,
+            "session_id": activity.sessions[0].id,
+            "person_id": resident.person.id,
+        },
+    )
+    assert booked.status_code in (200, 303)
+    auth.logout()
+    auth.login(staff)
+    page = client.get(f"/staff/sessions/{activity.sessions[0].id}").text
+    name = resident.person.name
+    assert f"{name} 为 {name} 预约" not in page
+    assert f'<span class="booked-by">{name} ·' in page
+
+
+def test_the_desks_offer_calls_and_the_welfare_call_list_have_different_names(client, staff):
+    """Two different lists, two names: the welfare worker's call list in the top
+    menu, the offers nobody answered in the desk's menu."""
+    desk = client.get("/staff/").text
+    assert "空位通知待回访" in desk
+    welfare = client.get("/welfare/").text
+    assert "回访电话名单" in welfare and "空位通知待回访" not in welfare.split("<main", 1)[-1]
+    assert "日期" in welfare and "星期" not in welfare.split("<main", 1)[-1]

@@ -10,7 +10,7 @@ class DayForm(FlaskForm):
     class Meta:
         csrf = False
 
-    day = DateField(_l("Day"), validators=[Optional()])
+    day = DateField(_l("Date"), validators=[Optional()])
 
 
 class CallDoneForm(FlaskForm):
