@@ -87,6 +87,10 @@ class DateTimeLocalField(_InRange, wtforms.DateTimeLocalField):
     pass
 
 
+class MonthField(_InRange, wtforms.MonthField):
+    pass
+
+
 def within_span(first_field: str):
     """Validator of a last-day field: at most `schedule.MAX_SPAN_DAYS` after the
     form's `first_field` (the schedule and programme forms; the service checks the

@@ -45,6 +45,14 @@ def _figures(html: str) -> dict[str, str]:
     return dict(rows)
 
 
+def test_a_month_typed_in_full_width_digits_is_that_month(client, auth, october):
+    auth.login(october.staff)
+    full_width = _page(client, "/staff/reports?kind=month&month=２０２６-１０")
+    assert "2026年10月" in full_width
+    assert _figures(full_width) == _figures(_page(client, f"/staff/reports?{OCTOBER}"))
+    assert _figures(full_width)["服务人次"] == "16"
+
+
 def test_staff_see_last_month_by_default(client, auth, october):
     auth.login(october.staff)
     client.get("/classes")  # the welcome message is shown once
@@ -80,6 +88,9 @@ def test_a_teacher_sees_only_their_classes(client, auth, october):
         "kind=quarter&quarter=2026-Q4",
         "kind=year&year=2026",
         "kind=range&first=2026-10-01&last=2026-10-31",
+        # Digits typed on a Chinese keyboard count like any others.
+        "kind=quarter&quarter=２０２６-Ｑ４",
+        "kind=range&first=２０２６-１０-０１&last=２０２６-１０-３１",
     ],
 )
 def test_other_periods(client, auth, october, query):

@@ -9,11 +9,12 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, MonthField, SelectField
+from wtforms import IntegerField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
-from app.forms import FIRST_YEAR, LAST_YEAR, DateField
+from app.forms import FIRST_YEAR, LAST_YEAR, DateField, MonthField
+from app.inputs import fold
 from app.services.refusals import BadPeriod
 from app.services.reports import period as periods
 from app.timeutil import local_date
@@ -91,7 +92,7 @@ class PeriodForm(FlaskForm):
         return None
 
     def _quarter(self):
-        found = QUARTER.fullmatch(self.quarter.data or "")
+        found = QUARTER.fullmatch(fold(self.quarter.data))
         if found is None:
             self.quarter.errors = [NEEDED]
             return None
