@@ -60,6 +60,7 @@ SCOPED = {
     "suspension_id",
     "link_id",
     "offer_call_id",
+    "outbox_message_id",
 }
 
 ALL = (RESIDENT, KIOSK, TEACHER)
@@ -149,6 +150,7 @@ OBJECT_MATRIX = {
     "staff.confirm_link": ("POST", "/staff/links/{link_id}/confirm", {}, ALL),
     "staff.revoke_link": ("POST", "/staff/links/{link_id}/revoke", {}, ALL),
     "staff.close_call": ("POST", "/staff/calls/{offer_call_id}/done", {}, ALL),
+    "staff.retry_message": ("POST", "/staff/messages/{outbox_message_id}/retry", {}, ALL),
     # The teacher's roll: sessions are public ids; the person is the other household's.
     "teach.mark_person": (
         "POST",
