@@ -145,6 +145,7 @@ OBJECT_MATRIX = {
     "staff.set_tags": ("POST", "/staff/households/{household_id}/tags", {}, ALL),
     "staff.add_member": ("POST", "/staff/households/{household_id}/members", {}, ALL),
     "staff.reset_pin": ("POST", "/staff/people/{person_id}/pin", {}, ALL),
+    "staff.set_birth_date": ("POST", "/staff/people/{person_id}/birth-date", {}, ALL),
     "staff.member_card": ("GET", "/staff/people/{person_id}/card", {}, ALL),
     "staff.request_link": ("POST", "/staff/people/{person_id}/links", {}, ALL),
     "staff.confirm_link": ("POST", "/staff/links/{link_id}/confirm", {}, ALL),

@@ -275,6 +275,7 @@ MATRIX = {
     "staff.list_calls": ("GET", "/staff/calls", DESK),
     "staff.close_call": ("POST", "/staff/calls/{offer_call_id}/done", DESK),
     "staff.list_failed_messages": ("GET", "/staff/messages", DESK),
+    "staff.set_birth_date": ("POST", "/staff/people/{person_id}/birth-date", DESK),
     "staff.retry_message": ("POST", "/staff/messages/{outbox_message_id}/retry", DESK),
     "staff.audit_log": ("GET", "/staff/audit", DESK),
     # Service reports: staff see the centre, teachers their own classes.
