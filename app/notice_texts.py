@@ -17,6 +17,18 @@ TEXTS = {
         "The booking of %(person)s on %(title)s (%(when)s) was cancelled by the centre."
     ),
     "booked_by_staff": _l("The centre booked %(person)s on %(title)s (%(when)s)."),
+    "waitlisted_by_staff": _l(
+        "The centre put %(person)s on the waiting list of %(title)s (%(when)s). "
+        "We will tell you here if a place comes free."
+    ),
+    # Someone linked to the person (代办, e.g. a grown child) acted for them.
+    "booked_by_helper": _l("%(actor)s booked %(person)s on %(title)s (%(when)s)."),
+    "waitlisted_by_helper": _l(
+        "%(actor)s put %(person)s on the waiting list of %(title)s (%(when)s)."
+    ),
+    "cancelled_by_helper": _l(
+        "%(actor)s cancelled the booking of %(person)s on %(title)s (%(when)s)."
+    ),
     "suspended": _l(
         "%(person)s missed %(title)s (%(when)s) and other booked classes without saying so. "
         "Booking online is paused until %(until)s. The front desk can still book for you, "
@@ -38,6 +50,11 @@ TEXTS = {
     "session_cancelled": _l(
         "The centre cancelled %(title)s on %(when)s. The booking of %(person)s for that "
         "day is cancelled. We are sorry."
+    ),
+    # The same, when staff gave a reason (shown as they typed it).
+    "session_cancelled_because": _l(
+        "The centre cancelled %(title)s on %(when)s because: %(reason)s. The booking of "
+        "%(person)s for that day is cancelled. We are sorry."
     ),
     "session_moved": _l(
         "%(title)s for %(person)s has moved from %(old_when)s to %(when)s. The booking stays."
@@ -73,10 +90,14 @@ def notice_text(notice) -> str:
         title = params["title_en"]
     starts_at = params.get("starts_at")
     moment = when(datetime.fromisoformat(starts_at)) if starts_at else ""
-    template = TEXTS.get(notice.kind)
+    kind = notice.kind
+    if kind == "session_cancelled" and params.get("reason"):
+        kind = "session_cancelled_because"
+    template = TEXTS.get(kind)
     if template is None:
         return str(notice.kind)
     values = {"person": params.get("person", ""), "title": title, "when": moment}
+    values["reason"] = params.get("reason") or ""
     for key, name in (("offer_expires_at", "deadline"), ("old_starts_at", "old_when")):
         values[name] = when(datetime.fromisoformat(params[key])) if params.get(key) else ""
     for key in ("actor", "pickup", "child"):

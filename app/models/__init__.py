@@ -12,7 +12,7 @@ from app.models.activities import (
     SessionStatus,
     WaitlistPolicy,
 )
-from app.models.attendance import Attendance, AttendanceStatus
+from app.models.attendance import CAME_STATUSES, Attendance, AttendanceStatus
 from app.models.bookings import LIVE_STATUSES, SEAT_STATUSES, Booking, BookingStatus, Channel
 from app.models.desk import (
     HouseholdLink,
@@ -65,6 +65,7 @@ __all__ = [
     "ActivityStatus",
     "Allocation",
     "AuditEntry",
+    "CAME_STATUSES",
     "Attendance",
     "AttendanceChange",
     "AttendanceStatus",

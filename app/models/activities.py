@@ -136,6 +136,9 @@ class Session(db.Model):
     capacity: Mapped[int]
     taken: Mapped[int] = mapped_column(default=0)
     status: Mapped[str] = mapped_column(String(10), default=SessionStatus.SCHEDULED)
+    # Why the centre called it off, as staff typed it: the lobby display and the
+    # notice to those booked show it.
+    cancel_reason: Mapped[str | None] = mapped_column(String(300))
 
     activity: Mapped[Activity] = relationship(back_populates="sessions")
 

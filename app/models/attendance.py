@@ -18,6 +18,11 @@ class AttendanceStatus(StrEnum):
     EXCUSED = "excused"
 
 
+# The marks that mean the person came (late is still came): reports count these, and
+# a session counts as held for volunteer hours when at least one person came.
+CAME_STATUSES = (AttendanceStatus.PRESENT, AttendanceStatus.LATE)
+
+
 class Attendance(db.Model):
     """One row per person per session: marked by a teacher, by the kiosk check-in,
     or (for children) by check-in and check-out at the door."""

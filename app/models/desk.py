@@ -76,6 +76,8 @@ class OutboxMessage(db.Model):
     claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
 
+    user = relationship("User")
+
 
 class Reminder(db.Model):
     """That the day-before reminder of a booking for one session was queued: the

@@ -294,3 +294,14 @@ class BadPeriod(Refusal):
     @staticmethod
     def default_message():
         return _l("Please choose a period whose last day is not before its first day.")
+
+
+class NotFailed(Refusal):
+    """Only a message that failed can be sent again (it was sent, or is already
+    queued again)."""
+
+    code = "not_failed"
+
+    @staticmethod
+    def default_message():
+        return _l("This message is not waiting to be sent again any more.")

@@ -60,6 +60,7 @@ SCOPED = {
     "suspension_id",
     "link_id",
     "offer_call_id",
+    "outbox_message_id",
 }
 
 ALL = (RESIDENT, KIOSK, TEACHER)
@@ -144,11 +145,13 @@ OBJECT_MATRIX = {
     "staff.set_tags": ("POST", "/staff/households/{household_id}/tags", {}, ALL),
     "staff.add_member": ("POST", "/staff/households/{household_id}/members", {}, ALL),
     "staff.reset_pin": ("POST", "/staff/people/{person_id}/pin", {}, ALL),
+    "staff.set_birth_date": ("POST", "/staff/people/{person_id}/birth-date", {}, ALL),
     "staff.member_card": ("GET", "/staff/people/{person_id}/card", {}, ALL),
     "staff.request_link": ("POST", "/staff/people/{person_id}/links", {}, ALL),
     "staff.confirm_link": ("POST", "/staff/links/{link_id}/confirm", {}, ALL),
     "staff.revoke_link": ("POST", "/staff/links/{link_id}/revoke", {}, ALL),
     "staff.close_call": ("POST", "/staff/calls/{offer_call_id}/done", {}, ALL),
+    "staff.retry_message": ("POST", "/staff/messages/{outbox_message_id}/retry", {}, ALL),
     # The teacher's roll: sessions are public ids; the person is the other household's.
     "teach.mark_person": (
         "POST",

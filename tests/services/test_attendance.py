@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.jobs import run_all
 from app.models import (
+    Attendance,
     AttendanceChange,
     Audience,
     Booking,
@@ -474,17 +475,45 @@ def test_vulnerable_no_shows_go_on_the_call_list_until_called(make, now, teacher
 # --- volunteer hours ------------------------------------------------------------------------
 
 
+def _came(make, session, status="present"):
+    """Someone was marked on `session` (a history row, as the roll leaves it)."""
+    person = make.resident().person
+    db.session.add(
+        Attendance(session_id=session.id, person_id=person.id, status=status, marked_at=make.now)
+    )
+    db.session.flush()
+
+
 def test_volunteer_hours_count_sessions_run_this_month_and_in_total(make, now, teacher):
-    make.activity(
+    term = make.activity(
         start_in=-30 * DAY, sessions=3, every=timedelta(days=7), teacher_id=teacher.id
     )  # 24 Oct, 31 Oct and 7 Nov, 90 minutes each
-    make.activity(start_in=-DAY, duration=2 * HOUR, teacher_id=teacher.id, title="合唱团")
-    make.activity(start_in=DAY, teacher_id=teacher.id, title="未来")  # not yet run
+    choir = make.activity(start_in=-DAY, duration=2 * HOUR, teacher_id=teacher.id, title="合唱团")
+    future = make.activity(start_in=DAY, teacher_id=teacher.id, title="未来")  # not yet run
+    for session in (*term.sessions, *choir.sessions, *future.sessions):
+        _came(make, session)
     (hours,) = volunteering_hours.volunteer_hours(now, teacher)
     assert hours.sessions == 4
     assert hours.total_minutes == 3 * 90 + 120
     assert hours.month_minutes == 90 + 120  # 7 Nov and 22 Nov
     assert (hours.month_hours, hours.total_hours) == (3.5, 6.5)
+
+
+def test_a_session_nobody_came_to_earns_no_volunteer_hours(make, now, teacher):
+    """An empty room is no service given: the teacher is credited for the class
+    someone came to (late counts as came), not for the one where everyone was
+    absent or excused, nor for the one nobody was marked at — on the hours page
+    and in the service report alike."""
+    attended = make.activity(start_in=-2 * DAY, teacher_id=teacher.id, title="书法")
+    everyone_away = make.activity(start_in=-3 * DAY, teacher_id=teacher.id, title="舞蹈")
+    unmarked = make.activity(start_in=-4 * DAY, teacher_id=teacher.id, title="合唱")
+    _came(make, attended.sessions[0], "late")
+    _came(make, everyone_away.sessions[0], "absent")
+    _came(make, everyone_away.sessions[0], "excused")
+    (hours,) = volunteering_hours.volunteer_hours(now, teacher)
+    assert (hours.sessions, hours.total_minutes) == (1, 90)
+    assert [h.sessions for h in volunteering_hours.volunteer_hours(now)] == [1]
+    assert unmarked.sessions[0].id  # held, scheduled, ended: still no hours
 
 
 def test_a_new_term_enrolment_cannot_push_a_date_with_drop_ins_over_capacity(make, now):
@@ -506,6 +535,7 @@ def test_helpers_earn_hours_for_the_sessions_they_helped_with(make, now, teacher
     stranger_teacher = make.user(role=Role.TEACHER, age=50)
     held = make.activity(start_in=-DAY, teacher_id=teacher.id, duration=timedelta(minutes=90))
     coming = make.activity(start_in=DAY, teacher_id=teacher.id)
+    _came(make, held.sessions[0])
     helpers.add_helper(held.sessions[0], volunteer.phone, by=teacher, now=now)
     helpers.add_helper(held.sessions[0], volunteer.phone, by=teacher, now=now)  # twice: once
     helpers.add_helper(coming.sessions[0], volunteer.phone, by=teacher, now=now)  # not yet held

@@ -215,6 +215,63 @@ def test_staff_book_and_cancel_on_behalf_say_who_and_how(make, now, staff):
     assert actions == ["booking.on_behalf", "booking.cancel_on_behalf"]
 
 
+def test_a_waiting_list_place_made_at_the_desk_is_told_as_waiting_not_as_booked(make, now, staff):
+    """Wang Jianguo's family must not read "booked" while he is only on the waiting
+    list: the notice says what the desk's page says."""
+    activity = make.activity(capacity=1)
+    _book(make.resident(), activity, now)
+    resident = make.resident()
+    booking = on_behalf.book(
+        resident.person,
+        Target.of(activity, activity.sessions[0]),
+        by=staff,
+        channel=Channel.DESK,
+        now=now,
+    )
+    assert booking.status == BookingStatus.WAITLISTED
+    (notice,) = db.session.scalars(select(Notice).where(Notice.user_id == resident.id))
+    assert notice.kind == "waitlisted_by_staff"
+    with current_app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        from app.notice_texts import notice_text
+
+        text = notice_text(notice)
+    assert "候补" in text and "预约了" not in text
+
+
+def _linked(make, now, staff, app):
+    """A daughter in another household with a confirmed link to her mother (代办)."""
+    daughter, mother = make.resident(age=45), make.resident(age=82)
+    link = request_link(daughter, mother.person, by=staff, now=now)
+    confirm_link(link, PIN, by=staff, now=now, settings=app.config)
+    return daughter, mother
+
+
+def test_the_elder_is_told_when_a_linked_helper_books_or_cancels_for_her(make, now, staff, app):
+    daughter, mother = _linked(make, now, staff, app)
+    activity = make.activity(capacity=1)
+    booking = _book(daughter, activity, now, person=mother.person)
+    full = make.activity(capacity=0, title="书法", start_in=timedelta(days=3))
+    waiting = _book(daughter, full, now, person=mother.person)
+    from app.services.booking.cancel import cancel_booking
+
+    cancel_booking(booking, by=daughter, now=now)
+    told = db.session.execute(
+        select(Notice.kind, Notice.params).where(Notice.user_id == mother.id).order_by(Notice.id)
+    ).all()
+    assert [kind for kind, _ in told] == [
+        "booked_by_helper",
+        "waitlisted_by_helper",
+        "cancelled_by_helper",
+    ]
+    assert all(params["actor"] == daughter.person.name for _, params in told)
+    assert waiting.status == BookingStatus.WAITLISTED
+    # The daughter's own household hears nothing of it, nor does anyone when a
+    # person books for themself or their own household.
+    assert db.session.scalar(select(func.count()).where(Notice.user_id == daughter.id)) == 0
+    _book(mother, make.activity(title="合唱", start_in=timedelta(days=4)), now)
+    assert db.session.scalar(select(func.count()).where(Notice.user_id == mother.id)) == 3
+
+
 def test_a_link_grants_nothing_until_the_person_types_their_pin(make, now, staff, app):
     daughter = make.resident(age=45)
     mother = make.resident(age=82)
@@ -343,6 +400,41 @@ def test_reminders_are_queued_for_tomorrow_once_per_booking(make, now):
     assert _notices("reminder") == 2
     # A week later the term class is tomorrow again: a new reminder for that session.
     assert messaging_reminders.queue_reminders(now + timedelta(days=7)) == 1
+
+
+def test_a_session_moved_after_its_reminder_is_reminded_again_for_the_new_day(make, now, staff):
+    """A reminder sent for Tuesday must not stand in for the reminder of Thursday,
+    where staff moved the class."""
+    activity = make.activity(start_in=timedelta(days=1))
+    user = make.resident()
+    _book(user, activity, now)
+    assert messaging_reminders.queue_reminders(now) == 1
+    session = activity.sessions[0]
+    move_session(
+        session,
+        starts_at=session.starts_at + timedelta(days=2),
+        ends_at=session.ends_at + timedelta(days=2),
+        room=None,
+        by=staff,
+        now=now,
+    )
+    assert messaging_reminders.queue_reminders(now) == 0  # not tomorrow any more
+    assert messaging_reminders.queue_reminders(now + timedelta(days=2)) == 1
+    assert messaging_reminders.queue_reminders(now + timedelta(days=2)) == 0  # once
+    assert _notices("reminder") == 2
+
+
+def test_the_notice_of_a_called_off_session_gives_staff_s_reason(make, now, staff):
+    activity = make.activity(start_in=timedelta(days=1))
+    user = make.resident()
+    _book(user, activity, now)
+    cancel_session(activity.sessions[0], by=staff, now=now, reason="老师生病")
+    notice = db.session.scalar(select(Notice).where(Notice.kind == "session_cancelled"))
+    from app.notice_texts import notice_text
+
+    with current_app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        assert "老师生病" in notice_text(notice)
+    assert activity.sessions[0].cancel_reason == "老师生病"
 
 
 def test_run_jobs_registers_the_desk_jobs(runner):

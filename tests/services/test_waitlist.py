@@ -222,6 +222,26 @@ def test_removing_needs_a_reason_and_tells_the_household(make, now):
     assert entry.reason == "已搬走"
 
 
+def test_giving_a_seat_out_of_turn_needs_a_reason_the_first_in_line_does_not(make, now):
+    """The form says a reason is needed when the person is not first in line: the
+    desk cannot pass over the first waiting person without saying why."""
+    activity, _, (_, second, third) = _queue(make, now)
+    staff = make.user(role="staff", age=40)
+    activity.sessions[0].capacity = 3
+    db.session.flush()
+    for blank in (None, "", "   "):
+        with pytest.raises(ReasonRequired):
+            staff_promote(third, by=staff, now=now, reason=blank)
+    assert third.status == BookingStatus.WAITLISTED and activity.sessions[0].taken == 1
+    assert (
+        db.session.scalar(select(AuditEntry).where(AuditEntry.action == "waitlist.promote")) is None
+    )
+    staff_promote(second, by=staff, now=now)  # first in line: no reason asked
+    staff_promote(third, by=staff, now=now)  # now first in line in turn
+    assert {second.status, third.status} == {BookingStatus.CONFIRMED}
+    assert_seat_invariant()
+
+
 def test_staff_promote_keeps_a_reason_in_the_audit_log(make, now):
     activity, _, (_, second, third) = _queue(make, now)
     staff = make.user(role="staff", age=40)

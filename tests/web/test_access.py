@@ -84,7 +84,18 @@ def _objects(make):
     helper = make.resident(age=40)
     link = HouseholdLink(user_id=helper.id, person_id=owner.person.id, created_at=make.now)
     offer_call = OfferCall(booking_id=booking.id, person_id=owner.person.id, created_at=make.now)
-    db.session.add_all([link, offer_call])
+    from app.models import OutboxMessage, OutboxStatus
+
+    unsent = OutboxMessage(
+        user_id=owner.id,
+        channel="sms",
+        address=owner.phone,
+        kind="reminder",
+        body="x",
+        status=OutboxStatus.FAILED,
+        created_at=make.now,
+    )
+    db.session.add_all([link, offer_call, unsent])
     db.session.flush()
     return {
         "help_request_id": help_request.id,
@@ -104,6 +115,7 @@ def _objects(make):
         "series_id": series.id,
         "link_id": link.id,
         "offer_call_id": offer_call.id,
+        "outbox_message_id": unsent.id,
     }
 
 
@@ -262,6 +274,9 @@ MATRIX = {
     "staff.revoke_link": ("POST", "/staff/links/{link_id}/revoke", DESK),
     "staff.list_calls": ("GET", "/staff/calls", DESK),
     "staff.close_call": ("POST", "/staff/calls/{offer_call_id}/done", DESK),
+    "staff.list_failed_messages": ("GET", "/staff/messages", DESK),
+    "staff.set_birth_date": ("POST", "/staff/people/{person_id}/birth-date", DESK),
+    "staff.retry_message": ("POST", "/staff/messages/{outbox_message_id}/retry", DESK),
     "staff.audit_log": ("GET", "/staff/audit", DESK),
     # Service reports: staff see the centre, teachers their own classes.
     "reports.index": ("GET", "/staff/reports", (TEACHER, STAFF, ADMIN)),

@@ -211,8 +211,24 @@ def test_printable_sign_in_sheet_has_names_and_empty_lines(client, auth, teacher
     assert html.count('<td class="sign"></td>') == 2 + 8
 
 
+def _someone_came(make, activity):
+    """A resident was marked present at the activity's first session: volunteer
+    hours count only sessions someone came to."""
+    from app.models import Attendance
+
+    db.session.add(
+        Attendance(
+            session_id=activity.sessions[0].id,
+            person_id=make.resident().person.id,
+            status="present",
+            marked_at=make.now,
+        )
+    )
+
+
 def test_teacher_sees_their_hours(client, auth, teacher, make):
-    make.activity(start_in=-DAY, duration=2 * HOUR, teacher_id=teacher.id)
+    _someone_came(make, make.activity(start_in=-DAY, duration=2 * HOUR, teacher_id=teacher.id))
+    make.activity(start_in=-2 * DAY, duration=HOUR, teacher_id=teacher.id)  # nobody came
     db.session.commit()
     auth.login(teacher)
     response = client.get("/teach/hours")
@@ -392,7 +408,8 @@ def test_staff_lift_a_pause_and_the_resident_can_book_again(client, auth, staff,
 
 
 def test_hours_table_downloads_as_csv(client, auth, staff, teacher, make):
-    make.activity(start_in=-DAY, duration=90 * timedelta(minutes=1), teacher_id=teacher.id)
+    held = make.activity(start_in=-DAY, duration=90 * timedelta(minutes=1), teacher_id=teacher.id)
+    _someone_came(make, held)
     db.session.commit()
     auth.login(staff)
     assert teacher.person.name in client.get("/welfare/hours").get_data(as_text=True)
@@ -407,6 +424,7 @@ def test_a_teacher_records_a_helper_who_then_sees_their_hours(client, auth, make
     teacher = make.user(role=Role.TEACHER, age=45)
     student = make.resident(age=20)
     activity = make.activity(start_in=-DAY, teacher_id=teacher.id)
+    _someone_came(make, activity)
     make.commit()
     auth.login(teacher)
     session_id = activity.sessions[0].id

@@ -141,6 +141,25 @@ def test_window_not_open_is_explained_in_centre_time(make, auth, client, now):
     assert db.session.query(Booking).count() == 0
 
 
+def test_no_book_button_shows_before_booking_opens_or_after_it_closed(make, auth, client, now):
+    """A button the server would refuse is not shown: before the window opens the
+    card says when it opens; once it closed, that it closed; in between, 预约."""
+    user = make.resident()
+    soon = make.activity(opens_at=now + timedelta(days=1), start_in=timedelta(days=5))
+    closed = make.activity(
+        title="书法班", closes_at=now - timedelta(hours=1), start_in=timedelta(days=6)
+    )
+    open_now = make.activity(title="合唱团", start_in=timedelta(days=7))
+    make.commit()
+    auth.login(user)
+    for activity, says in ((soon, "开始预约"), (closed, "停止预约")):
+        page = client.get(f"/classes/{activity.id}").get_data(as_text=True)
+        assert 'class="book-form"' not in page, activity.title
+        assert page.count(says) >= 2, activity.title  # at the top and on the card
+    page = client.get(f"/classes/{open_now.id}").get_data(as_text=True)
+    assert 'class="book-form"' in page and "card-window" not in page
+
+
 def test_booking_someone_of_another_household_is_not_found(make, auth, client):
     """Their id answers like an id that does not exist."""
     activity, user = _setup(make)

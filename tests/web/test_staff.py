@@ -471,3 +471,90 @@ def test_the_desks_offer_calls_and_the_welfare_call_list_have_different_names(cl
     welfare = client.get("/welfare/").text
     assert "回访电话名单" in welfare and "空位通知待回访" not in welfare.split("<main", 1)[-1]
     assert "日期" in welfare and "星期" not in welfare.split("<main", 1)[-1]
+
+
+def test_the_desk_sees_unsent_messages_and_sends_one_again(make, auth, client, now):
+    """With the SMS gateway down a message fails its tries: the desk lists it with
+    the reader, and "send again" queues it once more (twice clicked: queued once)."""
+    from app.models import AuditEntry, OutboxMessage, OutboxStatus, Role
+
+    reader = make.resident()
+    staff = make.user(role=Role.STAFF, age=40)
+    failed = OutboxMessage(
+        user_id=reader.id,
+        channel="sms",
+        address=reader.phone,
+        kind="reminder",
+        body="提醒：明天合唱团",
+        status=OutboxStatus.FAILED,
+        attempts=3,
+        last_error="gateway down",
+        created_at=now,
+    )
+    sent = OutboxMessage(
+        user_id=reader.id,
+        channel="sms",
+        address=reader.phone,
+        kind="reminder",
+        body="已经发出的消息",
+        status=OutboxStatus.SENT,
+        attempts=1,
+        created_at=now,
+    )
+    db.session.add_all([failed, sent])
+    make.commit()
+    auth.login(staff)
+    page = client.get("/staff/messages").get_data(as_text=True)
+    assert reader.person.name in page and "提醒：明天合唱团" in page and "gateway down" in page
+    assert "已经发出的消息" not in page
+    response = client.post(f"/staff/messages/{failed.id}/retry")
+    assert response.status_code == 303
+    db.session.refresh(failed)
+    assert (failed.status, failed.attempts) == (OutboxStatus.PENDING, 0)
+    again = client.post(f"/staff/messages/{failed.id}/retry")
+    assert again.status_code == 409
+    resend_sent = client.post(f"/staff/messages/{sent.id}/retry")
+    assert resend_sent.status_code == 409
+    db.session.refresh(sent)
+    assert sent.status == OutboxStatus.SENT
+    actions = db.session.scalars(db.select(AuditEntry.action)).all()
+    assert actions == ["outbox.retry"]
+    assert "提醒：明天合唱团" not in client.get("/staff/messages").get_data(as_text=True)
+
+
+def test_the_desk_adds_a_missing_birth_date_and_the_person_can_then_book_by_age(
+    make, auth, client, now
+):
+    """Someone registered without a date of birth was refused every age-limited class
+    ("请到服务台登记"); the desk adds it on the person's page and she can book."""
+    from datetime import date
+
+    from app.models import AuditEntry, Role
+    from app.services.booking.book import book
+    from app.services.booking.targets import Target
+    from app.services.refusals import NotEligible
+
+    staff = make.user(role=Role.STAFF, age=40)
+    elder = make.resident()
+    elder.person.birth_date = None
+    dance = make.activity(title="舞蹈班", audience="elder")
+    make.commit()
+    target = Target.of(dance, dance.sessions[0])
+    with pytest.raises(NotEligible):
+        book(elder.person, target, by=elder, channel="phone", now=now)
+    db.session.rollback()
+    auth.login(staff)
+    url = f"/staff/people/{elder.person.id}/birth-date"
+    for bad in ("2030-01-01", "not a date", "", "１９５０－０３－０２x"):
+        response = client.post(url, data={"birth_date": bad})
+        assert response.status_code in (409, 422), bad
+    db.session.expire_all()
+    assert elder.person.birth_date is None
+    assert db.session.scalar(select(AuditEntry.id)) is None
+    response = client.post(url, data={"birth_date": "１９５０-０３-０２"})  # full-width digits
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert elder.person.birth_date == date(1950, 3, 2)
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "person.birth_date"))
+    assert entry.before == {"year": None} and entry.after == {"year": 1950}
+    assert book(elder.person, target, by=elder, channel="phone", now=now).status == "confirmed"

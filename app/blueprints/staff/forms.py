@@ -173,6 +173,10 @@ class HouseholdForm(FlaskForm):
     tags = MultiCheckboxField(_l("Tags"), choices=[SelectChoice(t, t) for t in HOUSEHOLD_TAGS])
 
 
+class BirthDateForm(FlaskForm):
+    birth_date = DateField(_l("Date of birth"), validators=[InputRequired()])
+
+
 class MemberForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=60)])
     birth_date = DateField(_l("Date of birth"), validators=[Optional()])

@@ -12,6 +12,7 @@ from markupsafe import Markup
 from app.actions import Done, answer, attempt, refused
 from app.blueprints.staff import bp
 from app.blueprints.staff.forms import (
+    BirthDateForm,
     BookForPersonForm,
     LinkConfirmForm,
     LinkRequestForm,
@@ -114,6 +115,8 @@ def person_page(person: Person, **forms) -> str:
         tags_form=forms.get("tags_form") or TagsForm(formdata=None, tags=household.tag_names),
         member_form=forms.get("member_form") or MemberForm(formdata=None),
         pin_form=forms.get("pin_form") or PinForm(formdata=None),
+        birth_form=forms.get("birth_form")
+        or BirthDateForm(formdata=None, birth_date=person.birth_date),
         book_form=book_form,
         link_form=forms.get("link_form") or LinkRequestForm(formdata=None),
         confirm_form=LinkConfirmForm(formdata=None),
@@ -182,6 +185,20 @@ def add_member(household_id: int):
         lambda person: _("%(name)s is added to the household.", name=person.name),
     )
     return answer(outcome, **on_page(page, _to_person))
+
+
+@bp.post("/people/<int:person_id>/birth-date")
+def set_birth_date(person_id: int):
+    """Add or correct a date of birth (age-limited classes need one)."""
+    person = person_for(current_user, person_id)
+    form = BirthDateForm()
+    if not form.validate():
+        return invalid(person_again(person, birth_form=form))
+    outcome = attempt(
+        lambda: residents.set_birth_date(person, form.birth_date.data, by=current_user, now=now()),
+        _("Saved."),
+    )
+    return answer(outcome, **on_person(person, birth_form=form))
 
 
 def _account_of(person_id: int) -> Person:

@@ -11,6 +11,7 @@ from app.database import add_if_new
 from app.extensions import db
 from app.formatting import lazy_when
 from app.models import (
+    CAME_STATUSES,
     Attendance,
     AttendanceChange,
     AttendanceStatus,
@@ -26,7 +27,7 @@ from app.services.refusals import (
 )
 from app.timeutil import local_date, local_day_bounds
 
-PRESENT_STATUSES = (AttendanceStatus.PRESENT, AttendanceStatus.LATE)
+PRESENT_STATUSES = CAME_STATUSES
 
 
 # --- marking -----------------------------------------------------------------

@@ -28,6 +28,7 @@ from app.services.booking.targets import (
     Target,
 )
 from app.services.childcare.submissions import book_day
+from app.services.messaging.notices import tell_when_acted_for
 
 
 def book(
@@ -43,7 +44,8 @@ def book(
     `suspension`: the person's active suspension, when the caller loaded it.
 
     The one entry for every booking of a class (the class page, the kiosk, the
-    desk). A childcare programme's class is booked under the programme's rules,
+    desk). Someone booking for a linked person of another household (代办) tells
+    that household (`notices.tell_when_acted_for`). A childcare programme's class is booked under the programme's rules,
     exactly as on its own page (`programmes.book_day`): `target.activity.programme`
     is loaded with the activity on the busy path, so ordinary classes pay no query.
 
@@ -54,8 +56,13 @@ def book(
     eligibility.check_actor(by, person)
     programme = target.activity.programme
     if programme is not None:
-        return book_day(programme, person, target, by=by, channel=channel, now=now)
-    return place_booking(person, target, by=by, channel=channel, now=now, suspension=suspension)
+        booking = book_day(programme, person, target, by=by, channel=channel, now=now)
+    else:
+        booking = place_booking(
+            person, target, by=by, channel=channel, now=now, suspension=suspension
+        )
+    tell_when_acted_for(booking, by=by, now=now, cancelled=False)
+    return booking
 
 
 @dataclass(frozen=True)

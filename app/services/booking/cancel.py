@@ -17,6 +17,7 @@ from app.services.booking.targets import (
     Target,
 )
 from app.services.booking.waitlist import promote_waitlist
+from app.services.messaging.notices import tell_when_acted_for
 from app.services.refusals import (
     NotCancellable,
 )
@@ -32,7 +33,8 @@ def is_late_cancel(booking: Booking, now: datetime) -> bool:
 def cancel_booking(booking: Booking, *, by: User, now: datetime) -> list[Booking]:
     """Cancels a booking; a freed seat goes to the waitlist at once.
 
-    Returns the bookings promoted. Raises NotAllowed or NotCancellable.
+    Returns the bookings promoted; a linked helper's cancellation tells the
+    person's household. Raises NotAllowed or NotCancellable.
     """
     check_actor(by, booking.person)
     held_seat = booking.holds_seat
@@ -49,6 +51,7 @@ def cancel_booking(booking: Booking, *, by: User, now: datetime) -> list[Booking
     )
     if not changed:
         raise NotCancellable()
+    tell_when_acted_for(booking, by=by, now=now, cancelled=True)
     target = Target.of_booking(booking)
     if held_seat and needs_seat(target, booking.household_id, exclude_id=booking.id):
         release_seat(target)

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from app.models import (
     Booking,
+    BookingStatus,
     Channel,
     Leave,
     Person,
@@ -39,7 +40,8 @@ def book(person: Person, target: Target, *, by: User, channel: str, now: datetim
     and the act audited. Raises what `booking.book.book` raises."""
     booking = booking_book.book(person, target, by=by, channel=channel, now=now)
     if booking.person.household_id != by.household_id:
-        notify_household("booked_by_staff", booking, now)
+        waiting = booking.status == BookingStatus.WAITLISTED
+        notify_household("waitlisted_by_staff" if waiting else "booked_by_staff", booking, now)
     audit.record(by, "booking.on_behalf", booking, now, after=_booking_facts(booking))
     return booking
 

@@ -155,13 +155,16 @@ def staff_promote(
     booking: Booking, *, by: User, now: datetime, reason: str | None = None
 ) -> Booking:
     """Staff give a waitlisted person a free seat now (no offer: they are usually on
-    the phone), with the reason kept in the audit log when they jump the queue.
-    Raises NotWaitlisted, NotBookable or Full (no seat free)."""
+    the phone). Giving it to anyone but the first in line needs a reason, kept in the
+    audit log. Raises NotWaitlisted, NotBookable, ReasonRequired or Full (no seat
+    free)."""
     if booking.status != BookingStatus.WAITLISTED:
         raise NotWaitlisted()
     target = Target.of_booking(booking)
     eligibility.check_bookable(target, now)
     before = _snapshot(booking)
+    if before["position"] != 1:
+        reason = _require_reason(reason)
     seat_needed = needs_seat(target, booking.household_id, booking.id)
     if seat_needed and not claim_seat(target):
         raise Full(

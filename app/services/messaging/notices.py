@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 
 from app.extensions import db
-from app.models import Booking, Notice, Person, User
+from app.models import Booking, BookingStatus, Notice, Person, User
 from app.services.messaging.outbox import queue_notices
 
 
@@ -48,6 +48,22 @@ def notify_household(kind: str, booking: Booking, now: datetime, **extra) -> lis
 
     queue_notices(notices, now)
     return notices
+
+
+def tell_when_acted_for(booking: Booking, *, by: User, now: datetime, cancelled: bool) -> None:
+    """When someone outside the person's household books or cancels for them (a
+    linked helper, 代办: a grown child booking for a parent), the person's household
+    is told who did what. Staff acts are told by `booking.on_behalf`; acts within
+    the household tell nobody (they share one inbox)."""
+    if by.is_staff or booking.person.household_id == by.household_id:
+        return
+    if cancelled:
+        kind = "cancelled_by_helper"
+    elif booking.status == BookingStatus.WAITLISTED:
+        kind = "waitlisted_by_helper"
+    else:
+        kind = "booked_by_helper"
+    notify_household(kind, booking, now, actor=by.person.name)
 
 
 def unread_count(user: User) -> int:

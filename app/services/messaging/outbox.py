@@ -11,6 +11,7 @@ from typing import Protocol
 from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import case, select, update
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import (
@@ -20,7 +21,9 @@ from app.models import (
     User,
 )
 from app.notice_texts import notice_text
+from app.services import audit
 from app.services.jobs import job
+from app.services.refusals import NotFailed
 from app.services.transactions import commit_step
 
 
@@ -195,3 +198,36 @@ def _return_stale_claims(now: datetime, limit: int) -> None:
         )
         .execution_options(synchronize_session=False)
     )
+
+
+# --- messages that could not be sent: the desk's list ---------------------------------------
+
+
+def failed_messages(limit: int = 200) -> list[OutboxMessage]:
+    """Messages that failed every attempt, newest first, with their reader: the desk
+    phones them or sends them again once the gateway is back."""
+    return list(
+        db.session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.status == OutboxStatus.FAILED)
+            .options(selectinload(OutboxMessage.user).selectinload(User.person))
+            .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def retry_message(message: OutboxMessage, *, by: User, now: datetime) -> None:
+    """Staff send a failed message again: it goes back to the queue with a fresh set
+    of attempts (the next `send-outbox` run takes it); audited. Conditional, so two
+    clicks queue it once. Raises NotFailed."""
+    queued = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message.id, OutboxMessage.status == OutboxStatus.FAILED)
+        .values(status=OutboxStatus.PENDING, attempts=0, claimed_at=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if queued != 1:
+        raise NotFailed()
+    db.session.expire(message)
+    audit.record(by, "outbox.retry", message, now, before={"last_error": message.last_error})

@@ -20,6 +20,7 @@ from app.services.people.login import (
 )
 from app.services.people.sessions import end_all_sessions
 from app.services.refusals import DeskRefused
+from app.timeutil import local_date
 
 
 def create_household(name: str, *, now: datetime, tags: tuple[str, ...] = ()) -> Household:
@@ -249,3 +250,22 @@ def save_locale(user: User, locale: str) -> None:
     if user.locale != locale:
         user.locale = locale
         db.session.flush()
+
+
+def set_birth_date(person: Person, birth_date: date, *, by: User, now: datetime) -> None:
+    """Staff add or correct a person's date of birth (someone registered without one
+    is refused every class with an age limit until it is known); audited with the
+    years only, not the dates. Raises DeskRefused for a date after today."""
+    if birth_date > local_date(now):
+        raise DeskRefused(_l("A date of birth cannot be after today."))
+    before = person.birth_date.year if person.birth_date else None
+    person.birth_date = birth_date
+    db.session.flush()
+    audit.record(
+        by,
+        "person.birth_date",
+        person,
+        now,
+        before={"year": before},
+        after={"year": birth_date.year},
+    )

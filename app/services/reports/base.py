@@ -18,9 +18,9 @@ from functools import cached_property
 from sqlalchemy import CTE, ColumnElement, Subquery, select
 
 from app.models import (
+    CAME_STATUSES,
     Activity,
     Attendance,
-    AttendanceStatus,
     Person,
     Session,
     SessionStatus,
@@ -29,7 +29,7 @@ from app.models import (
 from app.services.reports.period import Period, utc_offsets
 from app.services.reports.sql import day_number, local_day_number
 
-PRESENT = (AttendanceStatus.PRESENT, AttendanceStatus.LATE)
+PRESENT = CAME_STATUSES
 
 
 @dataclass(frozen=True)

@@ -21,23 +21,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, case, distinct, func, select, union
+from sqlalchemy import and_, case, distinct, func, select
 
 from app.extensions import db
 from app.models import (
-    Activity,
     PickupAttempt,
     Programme,
     ProgrammeSlot,
     Rating,
     RatingValue,
     Session,
-    SessionHelper,
     WelfareCall,
 )
 from app.services.reports import breakdowns, places
 from app.services.reports.base import Frame, held, held_sessions, visits
 from app.services.reports.sql import seconds_between
+from app.services.volunteering.hours import served_sessions
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -91,18 +90,9 @@ class Figures:
 
 
 def _volunteering(frame: Frame) -> tuple[int, float]:
-    """(volunteers, hours) of the held sessions: their teachers and helpers."""
-    taught = (
-        select(Session.id.label("session_id"), Activity.teacher_id.label("user_id"))
-        .join(Activity, Activity.id == Session.activity_id)
-        .where(Activity.teacher_id.is_not(None), *held(frame))
-    )
-    helped = (
-        select(SessionHelper.session_id, SessionHelper.user_id)
-        .join(Session, Session.id == SessionHelper.session_id)
-        .where(*held(frame))
-    )
-    pairs = union(taught, helped).subquery("served")
+    """(volunteers, hours) of the held sessions someone came to: their teachers and
+    helpers (`volunteering.hours.served_sessions`, as the hours page counts)."""
+    pairs = served_sessions(*held(frame)).subquery("served")
     people, seconds = db.session.execute(
         select(
             func.count(distinct(pairs.c.user_id)),

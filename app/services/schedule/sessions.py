@@ -7,14 +7,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import (
     LIVE_STATUSES,
     Activity,
+    ActivityStatus,
     Booking,
     BookingStatus,
+    Reminder,
     Session,
     SessionStatus,
     User,
@@ -25,7 +28,7 @@ from app.services.booking.targets import covers_session
 from app.services.messaging.notices import notify_household
 from app.services.refusals import ScheduleRefused
 from app.services.schedule.activities import audit_value
-from app.timeutil import from_local
+from app.timeutil import from_local, local_date, local_day_bounds
 
 
 def add_session(
@@ -121,6 +124,28 @@ def _affected_bookings(session: Session, statuses) -> list[Booking]:
     )
 
 
+def cancelled_today(now: datetime) -> list[Session]:
+    """Published sessions of the centre's current local day that staff called off and
+    that have not yet ended, by time: the lobby display shows them as cancelled,
+    with the reason, rather than letting them vanish."""
+    start, end = local_day_bounds(local_date(now))
+    return list(
+        db.session.scalars(
+            select(Session)
+            .join(Activity)
+            .options(selectinload(Session.activity))
+            .where(
+                Activity.status == ActivityStatus.PUBLISHED,
+                Session.status == SessionStatus.CANCELLED,
+                Session.ends_at > now,
+                Session.starts_at >= start,
+                Session.starts_at < end,
+            )
+            .order_by(Session.starts_at, Activity.title)
+        )
+    )
+
+
 def cancel_session(session: Session, *, by: User, now: datetime, reason: str | None = None) -> int:
     """The centre calls a session off. Bookings on that one session are cancelled
     (their seats with them); term bookings stay for the other sessions. Everyone
@@ -131,10 +156,10 @@ def cancel_session(session: Session, *, by: User, now: datetime, reason: str | N
     changed = db.session.execute(
         update(Session)
         .where(Session.id == session.id, Session.status == SessionStatus.SCHEDULED)
-        .values(status=SessionStatus.CANCELLED)
+        .values(status=SessionStatus.CANCELLED, cancel_reason=(reason or "").strip()[:300] or None)
         .execution_options(synchronize_session=False)
     ).rowcount
-    db.session.expire(session, ["status"])
+    db.session.expire(session, ["status", "cancel_reason"])
     if changed != 1:
         raise ScheduleRefused(_l("This session is already cancelled."))
     told = 0
@@ -148,7 +173,13 @@ def cancel_session(session: Session, *, by: User, now: datetime, reason: str | N
                 continue
         elif booking.status == BookingStatus.WAITLISTED:
             continue
-        notify_household("session_cancelled", booking, now, starts_at=session.starts_at.isoformat())
+        notify_household(
+            "session_cancelled",
+            booking,
+            now,
+            starts_at=session.starts_at.isoformat(),
+            reason=session.cancel_reason,
+        )
         told += 1
     # Every booking on this session was just cancelled: no seat is taken any more.
     db.session.execute(
@@ -199,6 +230,14 @@ def move_session(
         session.room = room or None
     db.session.flush()
     told = 0
+    if starts_at != old_start:
+        # A reminder records that those booked were reminded of THIS time: one sent
+        # for the old date must not stand in for the reminder of the new one.
+        db.session.execute(
+            delete(Reminder)
+            .where(Reminder.session_id == session.id)
+            .execution_options(synchronize_session=False)
+        )
     if starts_at != old_start or ends_at != datetime.fromisoformat(before["ends_at"]):
         for booking in _affected_bookings(session, LIVE_STATUSES):
             notify_household(
