@@ -294,3 +294,14 @@ class BadPeriod(Refusal):
     @staticmethod
     def default_message():
         return _l("Please choose a period whose last day is not before its first day.")
+
+
+# --- privacy -------------------------------------------------------------------
+
+
+class PrivacyRefused(Refusal):
+    """A privacy act that cannot be done now: a hold without its reason, a person
+    already anonymised, a deletion request no longer waiting, or a household with a
+    member on hold."""
+
+    code = "privacy_refused"
