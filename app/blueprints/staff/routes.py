@@ -6,6 +6,7 @@ them on `bp` (the factory imports this module, app/__init__.py):
 
 - activities.py: classes, schedules, seats, one session;
 - people.py: residents, households, a person's page, links (代办);
+- privacy.py: the retention preview, holds, deletion requests (issue 14);
 - bookings.py: booking for someone, waitlist rows, cancel and leave on behalf, the
   offer call list;
 - this module: the desk's front page and the audit log.
@@ -21,7 +22,7 @@ from flask import render_template, request
 from app.auth import role_required
 
 # Importing the desk's view modules registers their views on `bp`.
-from app.blueprints.staff import activities, bookings, bp, people  # noqa: F401
+from app.blueprints.staff import activities, bookings, bp, people, privacy  # noqa: F401
 from app.blueprints.staff.forms import AuditFilterForm, SearchForm
 from app.inputs import page_number
 from app.services import audit as services_audit

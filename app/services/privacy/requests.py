@@ -107,6 +107,16 @@ def decline_request(request: DeletionRequest, reason: str, *, by: User, now: dat
     audit.record(by, DECLINED, request.household, now, reason=reason.strip())
 
 
+def bookings_ahead(household_id: int, now: datetime) -> list:
+    """The household's live bookings with a session still to come: a confirmed
+    deletion cancels them (the desk's page lists them first)."""
+    return [
+        booking
+        for booking in live_bookings_of(household_id)
+        if Target.of_booking(booking).first_start_after(now) is not None
+    ]
+
+
 def confirm_deletion(request: DeletionRequest, *, by: User, now: datetime) -> int:
     """Staff confirm a waiting request at the desk: the household's bookings still
     ahead are cancelled (their seats go to the waiting list), its open lottery
@@ -126,9 +136,8 @@ def confirm_deletion(request: DeletionRequest, *, by: User, now: datetime) -> in
             _l("Someone in this household is on hold. Release the hold first, if that is right.")
         )
     _decide(request, DeletionStatus.CONFIRMED, by=by, now=now)
-    for booking in live_bookings_of(request.household_id):
-        if Target.of_booking(booking).first_start_after(now) is not None:
-            cancel_booking(booking, by=by, now=now)
+    for booking in bookings_ahead(request.household_id, now):
+        cancel_booking(booking, by=by, now=now)
     db.session.execute(
         update(LotteryApplication)
         .where(
