@@ -282,3 +282,22 @@ def test_a_past_months_report_adds_up_the_same_after_the_job(make, app):
     for name in ("age_civil", "age_fine"):
         assert sum(line["visits"] for line in lines_after[name]) == after.figures.visits
     assert db.session.scalar(select(func.count()).select_from(HouseholdTag)) == 0
+
+
+def test_a_removed_pickup_person_leaves_no_phone_nor_code(make, now):
+    """Decided: at once on removal (the row goes; the door's log keeps the name only)."""
+    from app.models import PickupPerson
+    from app.services.childcare.pickup_list import add_pickup_person, remove_pickup_person
+    from tests.programme_helpers import family
+
+    guardian, (kid,) = family(make, children=1)
+    listed = add_pickup_person(
+        kid, name="外公", phone="13611112222", relation="外公", by=guardian, now=now
+    )
+    remove_pickup_person(listed, by=guardian, now=now)
+    make.commit()
+    assert db.session.scalar(select(func.count()).select_from(PickupPerson)) == 0
+    every = json.dumps(
+        [(e.before, e.after) for e in db.session.scalars(select(AuditEntry))], ensure_ascii=False
+    )
+    assert "13611112222" not in every

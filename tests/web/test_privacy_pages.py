@@ -143,6 +143,11 @@ def test_asking_needs_the_box_ticked_then_the_desk_confirms(make, auth, client, 
         select(AuditEntry).where(AuditEntry.action == "privacy.delete_request")
     )
     assert entry.actor_id == staff.id
+    # The desk still opens the person's page and the audit log, with the pseudonym.
+    shown = client.get(f"/staff/people/{kid.id}").get_data(as_text=True)
+    assert db.session.get(Person, kid.id).name in shown
+    log = client.get("/staff/audit").get_data(as_text=True)
+    assert "家长家" not in log and db.session.get(Person, kid.id).name in log
     auth.logout()
     # The guardian's login is closed.
     again = client.post("/login", data={"phone": "13812345678", "secret": "123456"})
@@ -217,3 +222,16 @@ def test_the_report_of_a_past_year_counts_the_same_after_the_job(make, auth, cli
     after = client.get(url)
     assert after.get_data(as_text=True) == before.get_data(as_text=True)
     assert db.session.get(User, staff.id).active  # staff are not anonymised
+
+
+def test_a_login_is_noted_once_a_day_as_activity(make, auth, client, app, now):
+    resident = make.resident()
+    make.commit()
+    assert resident.last_login_at is None
+    auth.login(resident)
+    assert db.session.get(User, resident.id).last_login_at == now
+    auth.logout()
+    app.config["FROZEN_NOW"] = now + timedelta(hours=1)
+    auth.login(resident)
+    db.session.expire_all()
+    assert db.session.get(User, resident.id).last_login_at == now  # same day: not rewritten
