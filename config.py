@@ -149,6 +149,16 @@ class Config:
         "application/javascript",
         "image/svg+xml",
     ]
+    # Retention periods (issue 14): the `retention` job (app/services/privacy)
+    # erases care notes this long after a child's last booked session, anonymises
+    # people with no activity for this many months, deletes sent messages,
+    # login-attempt rows, access records and audit entries older than these.
+    RETENTION_CARE_NOTES_DAYS = int(os.environ.get("RETENTION_CARE_NOTES_DAYS", "30"))
+    RETENTION_INACTIVE_MONTHS = int(os.environ.get("RETENTION_INACTIVE_MONTHS", "24"))
+    RETENTION_OUTBOX_DAYS = int(os.environ.get("RETENTION_OUTBOX_DAYS", "90"))
+    RETENTION_LOGIN_ATTEMPTS_DAYS = int(os.environ.get("RETENTION_LOGIN_ATTEMPTS_DAYS", "30"))
+    RETENTION_ACCESS_RECORDS_YEARS = int(os.environ.get("RETENTION_ACCESS_RECORDS_YEARS", "3"))
+    RETENTION_AUDIT_YEARS = int(os.environ.get("RETENTION_AUDIT_YEARS", "3"))
 
 
 class DevelopmentConfig(Config):

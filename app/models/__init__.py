@@ -38,6 +38,7 @@ from app.models.people import (
     Role,
     User,
 )
+from app.models.privacy import DeletionRequest, DeletionStatus, PrivacyHold
 from app.models.programmes import (
     SLOT_KINDS,
     ApplicationStatus,
@@ -74,6 +75,8 @@ __all__ = [
     "BookingStatus",
     "CapacityUnit",
     "Channel",
+    "DeletionRequest",
+    "DeletionStatus",
     "EnrolmentUnit",
     "HelpRequest",
     "JobRun",
@@ -108,6 +111,7 @@ __all__ = [
     "PickupAttempt",
     "PickupLock",
     "PickupPerson",
+    "PrivacyHold",
     "Programme",
     "ProgrammeKind",
     "ProgrammeSlot",

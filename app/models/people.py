@@ -68,6 +68,9 @@ class Household(db.Model):
     name: Mapped[str] = mapped_column(String(80))
     address: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when its last member was anonymised (services/privacy): name replaced by
+    # a pseudonym, address and tags removed.
+    anonymised_at: Mapped[datetime | None]
 
     members: Mapped[list[Person]] = relationship(back_populates="household", order_by="Person.id")
     tags: Mapped[list[HouseholdTag]] = relationship(
@@ -99,6 +102,10 @@ class Person(db.Model):
     # Children only: what a teacher must know (allergies, medicines).
     care_notes: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when anonymised (services/privacy): the name is a pseudonym, the phone,
+    # care notes and member number are gone, and `birth_date` keeps only the year
+    # (1 January of it).
+    anonymised_at: Mapped[datetime | None]
 
     household: Mapped[Household] = relationship(back_populates="members")
     user: Mapped[User | None] = relationship(back_populates="person")
@@ -164,6 +171,9 @@ class User(db.Model):
     # Part of every session's and remember cookie's user id: raising it
     # (services/people/sessions.end_all_sessions) ends every session the user has.
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The last successful login (at most once a day is written): part of a
+    # person's activity for the retention job (services/privacy/activity.py).
+    last_login_at: Mapped[datetime | None]
 
     person: Mapped[Person] = relationship(back_populates="user")
 

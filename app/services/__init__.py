@@ -24,6 +24,8 @@ One package per concept; each module's docstring says what it holds:
     messaging/      notices, the outbox and its senders, reminders, calls for staff
     feedback/       satisfaction ratings (one per person per session attended)
     reports/        the service report: 人次, 人数 and the figures the district asks for
+    privacy/        retention (the `retention` job), anonymisation, holds, a household's
+                    copy of its data and its deletion request
 
 docs/ARCHITECTURE.md has the whole map and where each rule lives.
 """

@@ -305,3 +305,14 @@ class NotFailed(Refusal):
     @staticmethod
     def default_message():
         return _l("This message is not waiting to be sent again any more.")
+
+
+# --- privacy -------------------------------------------------------------------
+
+
+class PrivacyRefused(Refusal):
+    """A privacy act that cannot be done now: a hold without its reason, a person
+    already anonymised, a deletion request no longer waiting, or a household with a
+    member on hold."""
+
+    code = "privacy_refused"

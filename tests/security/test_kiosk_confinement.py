@@ -60,6 +60,8 @@ def guardian_and_child(make):
 PLACES_OUTSIDE_THE_KIOSK = [
     "/me/",
     "/me/bookings",
+    "/me/data",
+    "/me/data/download",
     "/programmes/children/{kid}/pickup",
     "/programmes/",
     "/staff/",

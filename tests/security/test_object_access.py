@@ -61,6 +61,7 @@ SCOPED = {
     "link_id",
     "offer_call_id",
     "outbox_message_id",
+    "deletion_request_id",
 }
 
 ALL = (RESIDENT, KIOSK, TEACHER)
@@ -152,6 +153,37 @@ OBJECT_MATRIX = {
     "staff.revoke_link": ("POST", "/staff/links/{link_id}/revoke", {}, ALL),
     "staff.close_call": ("POST", "/staff/calls/{offer_call_id}/done", {}, ALL),
     "staff.retry_message": ("POST", "/staff/messages/{outbox_message_id}/retry", {}, ALL),
+    "staff.hold_person": (
+        "POST",
+        "/staff/privacy/holds",
+        {"person_id": "{person_id}", "reason": "x"},
+        ALL,
+    ),
+    "staff.release_hold": ("POST", "/staff/privacy/holds/{person_id}/release", {}, ALL),
+    "staff.record_desk_request": (
+        "POST",
+        "/staff/privacy/requests",
+        {"household_id": "{household_id}"},
+        ALL,
+    ),
+    "staff.show_deletion_request": (
+        "GET",
+        "/staff/privacy/requests/{deletion_request_id}",
+        {},
+        ALL,
+    ),
+    "staff.confirm_deletion": (
+        "POST",
+        "/staff/privacy/requests/{deletion_request_id}/confirm",
+        {},
+        ALL,
+    ),
+    "staff.decline_deletion": (
+        "POST",
+        "/staff/privacy/requests/{deletion_request_id}/decline",
+        {"reason": "x"},
+        ALL,
+    ),
     # The teacher's roll: sessions are public ids; the person is the other household's.
     "teach.mark_person": (
         "POST",
@@ -272,6 +304,8 @@ ID_FORMS = {
     "door.forms.CheckOutForm": ["door.check_out"],
     "programmes.forms.ProgrammeForm": "staff only: the teacher of a new programme",
     "staff.forms.ActivityForm": "staff only: the teacher of a class",
+    "staff.forms.HoldForm": ["staff.hold_person"],
+    "staff.forms.DeskRequestForm": ["staff.record_desk_request"],
 }
 
 # CSRF tokens carry a timestamp: the only part of two answers allowed to differ.

@@ -95,9 +95,15 @@ def _objects(make):
         status=OutboxStatus.FAILED,
         created_at=make.now,
     )
-    db.session.add_all([link, offer_call, unsent])
+    from app.models import DeletionRequest
+
+    deletion = DeletionRequest(
+        household_id=owner.person.household_id, requested_by_id=owner.id, requested_at=make.now
+    )
+    db.session.add_all([link, offer_call, unsent, deletion])
     db.session.flush()
     return {
+        "deletion_request_id": deletion.id,
         "help_request_id": help_request.id,
         "helper_id": session_helper.id,
         "programme_id": programme.id,
@@ -278,6 +284,32 @@ MATRIX = {
     "staff.set_birth_date": ("POST", "/staff/people/{person_id}/birth-date", DESK),
     "staff.retry_message": ("POST", "/staff/messages/{outbox_message_id}/retry", DESK),
     "staff.audit_log": ("GET", "/staff/audit", DESK),
+    # Privacy (issue 14): the desk's page, holds and deletion requests.
+    "staff.privacy_overview": ("GET", "/staff/privacy", DESK),
+    "staff.hold_person": ("POST", "/staff/privacy/holds", DESK),
+    "staff.release_hold": ("POST", "/staff/privacy/holds/{person_id}/release", DESK),
+    "staff.record_desk_request": ("POST", "/staff/privacy/requests", DESK),
+    "staff.show_deletion_request": (
+        "GET",
+        "/staff/privacy/requests/{deletion_request_id}",
+        DESK,
+    ),
+    "staff.confirm_deletion": (
+        "POST",
+        "/staff/privacy/requests/{deletion_request_id}/confirm",
+        DESK,
+    ),
+    "staff.decline_deletion": (
+        "POST",
+        "/staff/privacy/requests/{deletion_request_id}/decline",
+        DESK,
+    ),
+    # A household's own copy and deletion request: residents only (not a teacher's
+    # or staff account; a kiosk login never gets here, test_kiosk_confinement).
+    "account.my_data": ("GET", "/me/data", (RESIDENT,)),
+    "account.download_data": ("GET", "/me/data/download", (RESIDENT,)),
+    "account.ask_deletion": ("POST", "/me/data/delete", (RESIDENT,)),
+    "account.withdraw_deletion": ("POST", "/me/data/delete/withdraw", (RESIDENT,)),
     # Service reports: staff see the centre, teachers their own classes.
     "reports.index": ("GET", "/staff/reports", (TEACHER, STAFF, ADMIN)),
     "reports.print_report": ("GET", "/staff/reports/print", (TEACHER, STAFF, ADMIN)),

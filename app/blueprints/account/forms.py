@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, StringField
+from wtforms import BooleanField, HiddenField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Optional
 
@@ -43,4 +43,16 @@ class RateForm(FlaskForm):
         # The service says the limit in a sentence (BadRating) if a browser let more through.
         validators=[Optional()],
         render_kw={"maxlength": RATING_COMMENT_MAX},
+    )
+
+
+class DeletionRequestForm(FlaskForm):
+    """Asking the centre to delete the household's records: the box is the
+    confirmation step (it works without JavaScript)."""
+
+    understood = BooleanField(
+        _l(
+            "I understand: once staff confirm it, our names, phone numbers and notes are deleted and cannot be brought back."
+        ),
+        validators=[DataRequired(_l("Please tick the box to say you understand."))],
     )

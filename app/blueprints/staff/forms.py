@@ -29,7 +29,14 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from app.blueprints.auth.validators import PhoneNumber, Pin
 from app.blueprints.public.forms import AUDIENCE_LABELS, CATEGORY_LABELS, WEEKDAY_LABELS
 from app.formatting import when
-from app.forms import DateField, DateTimeLocalField, check_date, optional_form_id, within_span
+from app.forms import (
+    DateField,
+    DateTimeLocalField,
+    IdField,
+    check_date,
+    optional_form_id,
+    within_span,
+)
 from app.models import CATEGORIES, HOUSEHOLD_TAGS, User
 from app.services.booking.targets import Target
 
@@ -274,3 +281,30 @@ class AuditFilterForm(FlaskForm):
             SelectChoice(a, a) for a in actions
         ]
         self.actor.choices = user_choices(_("Everyone"), staff)
+
+
+# --- privacy (issue 14) ------------------------------------------------------------
+
+
+class HoldForm(FlaskForm):
+    """Keep a person out of the retention job: who, and why (the audit keeps it)."""
+
+    person_id = IdField(validators=[DataRequired()])
+    reason = StringField(
+        _l("Why the record must be kept"),
+        validators=[DataRequired(_l("Please write why.")), Length(max=300)],
+    )
+
+
+class DeclineForm(FlaskForm):
+    reason = StringField(
+        _l("Why"), validators=[DataRequired(_l("Please write why.")), Length(max=300)]
+    )
+
+
+class DeskRequestForm(FlaskForm):
+    """A guardian at the desk asks for their household's deletion (no login needed)."""
+
+    household_id = IdField(
+        _l("Household number"), validators=[DataRequired(_l("Please type the household number."))]
+    )

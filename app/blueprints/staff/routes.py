@@ -6,6 +6,7 @@ them on `bp` (the factory imports this module, app/__init__.py):
 
 - activities.py: classes, schedules, seats, one session;
 - people.py: residents, households, a person's page, links (代办);
+- privacy.py: the retention preview, holds, deletion requests (issue 14);
 - bookings.py: booking for someone, waitlist rows, cancel and leave on behalf, the
   offer call list;
 - messages.py: messages the outbox could not send, sent again;
@@ -22,7 +23,14 @@ from flask import render_template, request
 from app.auth import role_required
 
 # Importing the desk's view modules registers their views on `bp`.
-from app.blueprints.staff import activities, bookings, bp, messages, people  # noqa: F401
+from app.blueprints.staff import (  # noqa: F401
+    activities,
+    bookings,
+    bp,
+    messages,
+    people,
+    privacy,
+)
 from app.blueprints.staff.forms import AuditFilterForm, SearchForm
 from app.inputs import page_number
 from app.services import audit as services_audit

@@ -182,6 +182,7 @@ def record_login(
         # The check ran before, in its own transaction: guesses made at the same
         # moment may have locked the pair or the number since.
         _refuse_while_locked(attempt, _cap_for_update(phone), now, settings)
+        note_login(user, now)
         if attempt is not None:
             if attempt.locks:
                 attempt.failures = 0
@@ -204,6 +205,14 @@ def record_login(
     _count_for_the_day(phone, now, settings)
     db.session.flush()
     raise LoginRefused()
+
+
+def note_login(user: User, now: datetime) -> None:
+    """Keeps the day of the user's last login (a person's activity, for the
+    retention job): written at most once a day, so most logins write nothing more."""
+    last = user.last_login_at
+    if last is None or local_date(last) != local_date(now):
+        user.last_login_at = now
 
 
 def _count_for_the_day(phone: str, now: datetime, settings) -> None:

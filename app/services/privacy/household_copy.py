@@ -1,0 +1,241 @@
+"""A household's own copy of everything the centre holds about it (/me/data): a zip
+with one JSON file and one workbook, a sheet per section.
+
+`SECTIONS` is the one list of what goes in: each a name and a function from the
+household to its rows (dicts of plain values). Only rows of the household's own
+people and accounts; never a pickup code (nor its hash). The lead adds privacy14a's
+consents and the children's access records here at merge."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Callable
+from datetime import date, datetime
+
+from openpyxl import Workbook
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import (
+    Activity,
+    Attendance,
+    Booking,
+    Household,
+    Notice,
+    Person,
+    PickupPerson,
+    Rating,
+    Session,
+    User,
+)
+from app.timeutil import to_local
+
+Rows = list[dict]
+
+
+def _when(value: datetime | None) -> str | None:
+    """A stored time as the centre's local time, ISO 8601 with its offset."""
+    return to_local(value).isoformat(timespec="minutes") if value else None
+
+
+def _day(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _member_ids(household: Household):
+    return select(Person.id).where(Person.household_id == household.id)
+
+
+def household_rows(household: Household) -> Rows:
+    return [
+        {
+            "id": household.id,
+            "name": household.name,
+            "address": household.address,
+            "tags": ", ".join(household.tag_names),
+            "registered": _when(household.created_at),
+        }
+    ]
+
+
+def people_rows(household: Household) -> Rows:
+    query = (
+        select(Person, User)
+        .outerjoin(User, User.person_id == Person.id)
+        .where(Person.household_id == household.id)
+        .order_by(Person.id)
+    )
+    return [
+        {
+            "id": person.id,
+            "name": person.name,
+            "birth_date": _day(person.birth_date),
+            "phone": person.phone,
+            "member_no": person.member_no,
+            "care_notes": person.care_notes,
+            "registered": _when(person.created_at),
+            "login_phone": user.phone if user else None,
+            "email": user.email if user else None,
+            "language": user.locale if user else None,
+            "last_login": _when(user.last_login_at) if user else None,
+        }
+        for person, user in db.session.execute(query)
+    ]
+
+
+def booking_rows(household: Household) -> Rows:
+    query = (
+        select(Booking, Person.name, Activity.title, Session.starts_at)
+        .join(Person, Person.id == Booking.person_id)
+        .join(Activity, Activity.id == Booking.activity_id)
+        .outerjoin(Session, Session.id == Booking.session_id)
+        .where(Booking.person_id.in_(_member_ids(household)))
+        .order_by(Booking.id)
+    )
+    return [
+        {
+            "id": booking.id,
+            "person": name,
+            "class": title,
+            "session": _when(starts) if starts else "term",
+            "status": booking.status,
+            "channel": booking.channel,
+            "booked": _when(booking.created_at),
+            "cancelled": _when(booking.cancelled_at),
+        }
+        for booking, name, title, starts in db.session.execute(query)
+    ]
+
+
+def attendance_rows(household: Household) -> Rows:
+    query = (
+        select(Attendance, Person.name, Activity.title, Session.starts_at)
+        .join(Person, Person.id == Attendance.person_id)
+        .join(Session, Session.id == Attendance.session_id)
+        .join(Activity, Activity.id == Session.activity_id)
+        .where(Attendance.person_id.in_(_member_ids(household)))
+        .order_by(Session.starts_at, Attendance.id)
+    )
+    return [
+        {
+            "person": name,
+            "class": title,
+            "session": _when(starts),
+            "status": mark.status,
+            "checked_in": _when(mark.checked_in_at),
+            "checked_out": _when(mark.checked_out_at),
+        }
+        for mark, name, title, starts in db.session.execute(query)
+    ]
+
+
+def pickup_rows(household: Household) -> Rows:
+    """The children's pickup lists: who, phone, relation, which day; never a code."""
+    query = (
+        select(PickupPerson, Person.name)
+        .join(Person, Person.id == PickupPerson.child_id)
+        .where(PickupPerson.child_id.in_(_member_ids(household)))
+        .order_by(PickupPerson.child_id, PickupPerson.id)
+    )
+    return [
+        {
+            "child": child,
+            "name": listed.name,
+            "phone": listed.phone,
+            "relation": listed.relation,
+            "only_on": _day(listed.valid_on),
+            "added": _when(listed.created_at),
+        }
+        for listed, child in db.session.execute(query)
+    ]
+
+
+def rating_rows(household: Household) -> Rows:
+    query = (
+        select(Rating, Person.name, Activity.title, Session.starts_at)
+        .join(Person, Person.id == Rating.person_id)
+        .join(Session, Session.id == Rating.session_id)
+        .join(Activity, Activity.id == Session.activity_id)
+        .where(Rating.person_id.in_(_member_ids(household)))
+        .order_by(Rating.id)
+    )
+    return [
+        {
+            "person": name,
+            "class": title,
+            "session": _when(starts),
+            "rating": rating.value,
+            "remark": rating.comment,
+            "rated": _when(rating.created_at),
+        }
+        for rating, name, title, starts in db.session.execute(query)
+    ]
+
+
+def notice_rows(household: Household) -> Rows:
+    """The inbox messages of the household's accounts."""
+    accounts = select(User.id).where(User.person_id.in_(_member_ids(household)))
+    query = select(Notice).where(Notice.user_id.in_(accounts)).order_by(Notice.id)
+    return [
+        {
+            "kind": notice.kind,
+            "details": json.dumps(notice.params or {}, ensure_ascii=False, sort_keys=True),
+            "sent": _when(notice.created_at),
+            "read": _when(notice.read_at),
+        }
+        for notice in db.session.scalars(query)
+    ]
+
+
+# THE list of what a household's copy holds, in order (privacy14a's "consents" and
+# "access_records" of the children are added here at merge).
+SECTIONS: list[tuple[str, Callable[[Household], Rows]]] = [
+    ("household", household_rows),
+    ("people", people_rows),
+    ("bookings", booking_rows),
+    ("attendance", attendance_rows),
+    ("pickup_lists", pickup_rows),
+    ("ratings", rating_rows),
+    ("notices", notice_rows),
+]
+
+
+def household_data(household: Household) -> dict[str, Rows]:
+    return {name: rows(household) for name, rows in SECTIONS}
+
+
+def _workbook(data: dict[str, Rows]) -> bytes:
+    book = Workbook()
+    book.remove(book.active)
+    for name, rows in data.items():
+        sheet = book.create_sheet(name[:31])
+        headers = list(rows[0]) if rows else []
+        sheet.append(headers)
+        for row in rows:
+            sheet.append([_cell(row.get(key)) for key in headers])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _cell(value):
+    # A typed text starting with "=" is text, not a formula.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+def household_zip(household: Household, now: datetime) -> tuple[str, bytes]:
+    """(file name, zip bytes): `zhaoxi-data.json` and `zhaoxi-data.xlsx`."""
+    data = household_data(household)
+    payload = {"household_id": household.id, "made": _when(now), **data}
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(
+            "zhaoxi-data.json", json.dumps(payload, ensure_ascii=False, indent=2, default=str)
+        )
+        archive.writestr("zhaoxi-data.xlsx", _workbook(data))
+    stamp = to_local(now).strftime("%Y%m%d")
+    return f"zhaoxi-household-{household.id}-{stamp}.zip", out.getvalue()

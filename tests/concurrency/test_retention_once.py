@@ -1,0 +1,57 @@
+"""The retention job started twice at the same moment (two instances' timers, or a
+run that got past the lock): each person is anonymised once, with one audit entry,
+and every step's rows are changed or deleted once."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.jobs import run_all
+from app.models import AuditEntry, OutboxMessage, Person
+from app.services.privacy.retention import run_retention
+from tests.privacy_helpers import seed_history
+
+
+def _anonymised() -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(Person).where(Person.anonymised_at.is_not(None))
+    )
+
+
+def _entries() -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "privacy.anonymise")
+    )
+
+
+def test_two_runners_at_once_run_the_retention_job_once(make, fire, now):
+    seed_history(make)
+    make.commit()
+    results = fire([lambda: run_all(now, ["retention"]) for _ in range(2)])
+    for result in results:
+        assert not isinstance(result, BaseException), result
+    done = sorted((r["retention"] for r in results), key=lambda d: d is None)
+    # One ran (its lock), the other skipped it, or found it done today.
+    assert done[0] == 6 and done[1] in (None, 0)
+    assert (_anonymised(), _entries()) == (2, 2)
+
+
+def test_two_unguarded_runs_at_once_change_each_row_once(app, make, fire, now):
+    """Even without the lock, every step is a conditional UPDATE or DELETE."""
+    seed_history(make)
+    make.commit()
+
+    def run():
+        done = run_retention(now, app.config)
+        db.session.commit()
+        return done
+
+    results = fire([run, run])
+    for result in results:
+        assert not isinstance(result, BaseException), result
+    for step in ("care_notes", "anonymised", "outbox", "login_attempts", "audit"):
+        assert sorted(result[step] for result in results)[0] == 0
+    assert sum(result["anonymised"] for result in results) == 2
+    assert (_anonymised(), _entries()) == (2, 2)
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
