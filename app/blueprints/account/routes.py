@@ -7,7 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.actions import Done, Outcome, answer, attempt
-from app.blueprints.account import bp
+
+# calendar.py: the calendar feed and files; importing it registers its views on `bp`.
+from app.blueprints.account import bp, calendar  # noqa: F401
 from app.blueprints.account.forms import BookForm, CancelForm, LeaveForm, RateForm
 from app.blueprints.public.routes import class_page
 from app.extensions import htmx
