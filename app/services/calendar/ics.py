@@ -5,7 +5,7 @@ updates it), a cancelled session marked CANCELLED and its title saying so."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import icalendar
 from flask_babel import force_locale
@@ -14,6 +14,8 @@ from flask_babel import gettext as _
 from app.services.calendar.feeds import Event
 
 PRODID = "-//Zhaoxi//Community centre bookings//ZH"
+# How often a subscribed calendar should fetch again.
+REFRESH = timedelta(hours=1)
 
 
 def _utc(moment: datetime) -> datetime:
@@ -55,7 +57,7 @@ def calendar_bytes(
         calendar.add("version", "2.0")
         calendar.add("calscale", "GREGORIAN")
         calendar.add("x-wr-calname", name)
-        calendar.add("refresh-interval", "PT1H", parameters={"VALUE": "DURATION"})
+        calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
         calendar.add("x-published-ttl", "PT1H")
         for event in events:
             calendar.add_component(_vevent(event, now, locale, names))
