@@ -19,6 +19,7 @@ from app.inputs import ascii_digits
 from app.models import Activity
 from app.services.schedule import holidays
 from app.services.schedule import sessions as schedule_sessions
+from app.services.schedule.sessions import MAX_SPAN_DAYS
 from app.timeutil import local_date, now
 
 # Staff only (routes.py: every desk page).
@@ -29,7 +30,7 @@ def _proposals(form: ScheduleForm) -> holidays.Proposals | None:
     given), in the reader's language."""
     if not (form.first_day.data and form.last_day.data and form.weekdays.data):
         return None
-    if form.last_day.data < form.first_day.data:
+    if not 0 <= (form.last_day.data - form.first_day.data).days <= MAX_SPAN_DAYS:
         return None
     weekdays = [int(d) for d in form.weekdays.data if d.isdigit()]
     return holidays.propose(form.first_day.data, form.last_day.data, weekdays, _lang())
@@ -47,6 +48,20 @@ def _ticked(form: ScheduleForm, proposals, fresh: bool) -> set[str]:
     if fresh:
         return {p.day.day.isoformat() for p in proposals.skip + proposals.extra if p.ticked}
     return set(form.skip_proposed.data or []) | set(form.extra_proposed.data or [])
+
+
+def _pattern(form: ScheduleForm) -> dict:
+    """The weekly pattern the form gives, with the days to skip and to add."""
+    return {
+        "first_day": form.first_day.data,
+        "last_day": form.last_day.data,
+        "weekdays": [int(d) for d in form.weekdays.data],
+        "start": form.start.data,
+        "end": form.end.data,
+        "skip": form.skip_days,
+        "extra": form.extra_days,
+        "capacity": form.capacity.data,
+    }
 
 
 @bp.route("/activities/<int:activity_id>/schedule", methods=["GET", "POST"])
@@ -72,22 +87,12 @@ def generate_schedule(activity_id: int):
         return page()
     if not valid:
         return invalid(page)
-    if fresh and (proposals.skip or proposals.extra or not proposals.announced):
+    if fresh and (proposals.skip or proposals.extra):
         check = refused(_("Please check the holidays below, then add the sessions."), 200)
         return answer(check.told_as("info"), page=page)
     outcome = attempt(
         lambda: schedule_sessions.generate_by(
-            activity,
-            by=current_user,
-            now=now(),
-            first_day=form.first_day.data,
-            last_day=form.last_day.data,
-            weekdays=[int(d) for d in form.weekdays.data],
-            start=form.start.data,
-            end=form.end.data,
-            skip=form.skip_days,
-            extra=form.extra_days,
-            capacity=form.capacity.data,
+            activity, by=current_user, now=now(), **_pattern(form)
         ),
         lambda sessions: _("%(num)d sessions were added.", num=len(sessions)),
     )
