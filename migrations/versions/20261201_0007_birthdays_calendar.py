@@ -52,9 +52,7 @@ def upgrade():
             "session_id", "person_id", name=op.f("uq_session_invitation_session_id_person_id")
         ),
     )
-    op.create_index(
-        op.f("ix_session_invitation_session_id"), "session_invitation", ["session_id"]
-    )
+    op.create_index(op.f("ix_session_invitation_session_id"), "session_invitation", ["session_id"])
     op.create_index(op.f("ix_session_invitation_person_id"), "session_invitation", ["person_id"])
     op.create_table(
         "calendar_feed",
