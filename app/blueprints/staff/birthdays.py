@@ -60,13 +60,15 @@ def birthday_page(month: date, session: Session | None, form: InviteForm | None 
 
 
 def _invited_message(new: int, asked: int) -> str:
-    if new == asked:
-        return _("%(num)d people invited. They and their families were told.", num=new)
-    return _(
-        "%(num)d people invited. %(already)d were invited already and were not told again.",
+    said = _(
+        "%(num)d people invited. Families with an account here got a message; "
+        "please phone the others.",
         num=new,
-        already=asked - new,
     )
+    if new == asked:
+        return said
+    already = _("%(num)d were invited already and were not told again.", num=asked - new)
+    return f"{said} {already}"
 
 
 def _this_month() -> date:

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import and_, delete, exists, or_, select
 
+from app.database import add_if_new
 from app.extensions import db
 from app.models import (
     Booking,
@@ -51,12 +52,19 @@ def renew_feed(user: User, *, now: datetime) -> CalendarFeed:
     """Turns the user's feed on, or gives it a new address: the old one stops at once."""
     feed = feed_of(user)
     if feed is None:
-        feed = CalendarFeed(user_id=user.id, created_at=now)
-        db.session.add(feed)
+        feed = _with_new_token(CalendarFeed(user_id=user.id), now)
+        if add_if_new(feed):
+            return feed
+        feed = feed_of(user)  # made a moment ago by another request: renew that one
+    _with_new_token(feed, now)
+    db.session.flush()
+    return feed
+
+
+def _with_new_token(feed: CalendarFeed, now: datetime) -> CalendarFeed:
     feed.nonce = secrets.token_hex(16)
     feed.token_hash = _hash(token_for(feed))
     feed.created_at = now
-    db.session.flush()
     return feed
 
 
