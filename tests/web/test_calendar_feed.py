@@ -219,3 +219,26 @@ def test_a_linked_helper_gets_no_file_of_the_other_household(client, auth, make,
     db.session.commit()
     auth.login(helper)
     assert client.get(f"/me/bookings/{booking.id}/calendar.ics").status_code == 404
+
+
+def test_a_helpers_feed_does_not_carry_whom_they_book_for(client, make, now):
+    """A helper (代办) books for an elder of another household: the booking is in the
+    elder's household's feed, not in the helper's."""
+    from app.models import HouseholdLink, LinkStatus
+
+    elder = make.resident(age=82)
+    helper = make.resident(age=45)
+    db.session.add(
+        HouseholdLink(
+            user_id=helper.id,
+            person_id=elder.person.id,
+            status=LinkStatus.CONFIRMED,
+            created_at=now,
+        )
+    )
+    activity = make.activity()
+    _book(helper, activity, activity.sessions[0], now, person=elder.person)
+    helper_path, elder_path = _feed_path(helper, now), _feed_path(elder, now)
+    db.session.commit()
+    assert _events(client.get(helper_path)) == {}
+    assert len(_events(client.get(elder_path))) == 1
