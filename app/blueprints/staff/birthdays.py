@@ -55,7 +55,6 @@ def birthday_page(month: date, session: Session | None, form: InviteForm | None 
         session=session,
         states=states,
         window=window,
-        lunar_form=LunarBirthdayForm(formdata=None),
     )
 
 
