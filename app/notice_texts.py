@@ -62,6 +62,10 @@ TEXTS = {
     "removed_from_waitlist": _l(
         "%(person)s was taken off the waiting list of %(title)s (%(when)s) by the centre."
     ),
+    "birthday_invited": _l(
+        "Happy birthday, %(person)s! The centre invites you to %(title)s (%(when)s). "
+        "You may book your place now, before booking opens to everyone."
+    ),
     "reminder": _l("Reminder: %(person)s has %(title)s tomorrow, %(when)s."),
     # Changes to a child's pickup list, told to every guardian (codes never are).
     "pickup_added": _l(

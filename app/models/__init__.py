@@ -14,6 +14,7 @@ from app.models.activities import (
 )
 from app.models.attendance import CAME_STATUSES, Attendance, AttendanceStatus
 from app.models.bookings import LIVE_STATUSES, SEAT_STATUSES, Booking, BookingStatus, Channel
+from app.models.calendar import CalendarFeed
 from app.models.desk import (
     HouseholdLink,
     LinkStatus,
@@ -22,6 +23,7 @@ from app.models.desk import (
     OutboxStatus,
     Reminder,
 )
+from app.models.invitations import SessionInvitation
 from app.models.jobs import JobRun
 from app.models.kiosk import HelpRequest
 from app.models.notices import AuditEntry, Notice
@@ -73,6 +75,7 @@ __all__ = [
     "Audience",
     "Booking",
     "BookingStatus",
+    "CalendarFeed",
     "CapacityUnit",
     "Channel",
     "DeletionRequest",
@@ -100,6 +103,7 @@ __all__ = [
     "Role",
     "Session",
     "SessionHelper",
+    "SessionInvitation",
     "SessionStatus",
     "Suspension",
     "User",

@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     bindparam,
+    false,
     or_,
     select,
     true,
@@ -101,6 +102,9 @@ class Person(db.Model):
     member_no: Mapped[str | None] = mapped_column(String(16), unique=True)
     # Children only: what a teacher must know (allergies, medicines).
     care_notes: Mapped[str | None] = mapped_column(String(500))
+    # Keeps the lunar birthday (农历生日): the month's birthday list counts the lunar
+    # date of `birth_date` (services/people/birthdays.py). Set at the desk.
+    birthday_lunar: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Set when anonymised (services/privacy): the name is a pseudonym, the phone,
     # care notes and member number are gone, and `birth_date` keeps only the year

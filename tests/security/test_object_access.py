@@ -131,6 +131,8 @@ OBJECT_MATRIX = {
         ALL,
     ),
     "kiosk.print_slip": ("GET", "/kiosk/bookings/{booking_id}/slip", {}, ALL),
+    # One booking's calendar file: the household's own only (not even a 代办 helper's).
+    "account.booking_calendar": ("GET", "/me/bookings/{booking_id}/calendar.ics", {}, WEB),
     # Staff only: refused by role before anything is read.
     "kiosk.resolve_help_request": ("POST", "/kiosk/help-requests/{help_request_id}/done", {}, ALL),
     "welfare.complete_call": ("POST", "/welfare/calls/{call_id}/done", {}, ALL),
@@ -142,6 +144,7 @@ OBJECT_MATRIX = {
     "staff.remove_booking": ("POST", "/staff/bookings/{booking_id}/remove", {}, ALL),
     "staff.cancel_booking": ("POST", "/staff/bookings/{booking_id}/cancel", {}, ALL),
     "staff.show_person": ("GET", "/staff/people/{person_id}", {}, ALL),
+    "staff.set_lunar_birthday": ("POST", "/staff/people/{person_id}/lunar-birthday", {}, ALL),
     "staff.book_for_person": ("POST", "/staff/people/{person_id}/book", {}, ALL),
     "staff.set_tags": ("POST", "/staff/households/{household_id}/tags", {}, ALL),
     "staff.add_member": ("POST", "/staff/households/{household_id}/members", {}, ALL),
@@ -275,6 +278,7 @@ MUST_BE_404 = {
     "account.accept_offer",
     "account.decline_offer",
     "account.rate_session",
+    "account.booking_calendar",
     "programmes.book_days",
     "programmes.apply_days",
     "programmes.withdraw_application",
@@ -306,6 +310,8 @@ ID_FORMS = {
     "staff.forms.ActivityForm": "staff only: the teacher of a class",
     "staff.forms.HoldForm": ["staff.hold_person"],
     "staff.forms.DeskRequestForm": ["staff.record_desk_request"],
+    "staff.forms.BirthdayMonthForm": "staff only: a session (a public id) to show",
+    "staff.forms.InviteForm": "staff only: a session, and people of the month's list only",
 }
 
 # CSRF tokens carry a timestamp: the only part of two answers allowed to differ.

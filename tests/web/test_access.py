@@ -149,6 +149,12 @@ MATRIX = {
     "account.inbox": ("GET", "/me/inbox", LOGGED_IN),
     "account.mark_inbox_read": ("POST", "/me/inbox/read", LOGGED_IN),
     "account.create_booking": ("POST", "/me/bookings", LOGGED_IN),
+    # Calendars on phones: the feed answers whoever holds its address (404 without).
+    "account.calendar_feed": ("GET", "/me/calendar.ics?key=x", EVERYONE),
+    "account.booking_calendar": ("GET", "/me/bookings/{booking_id}/calendar.ics", LOGGED_IN),
+    "account.calendar_page": ("GET", "/me/calendar", LOGGED_IN),
+    "account.renew_calendar": ("POST", "/me/calendar", LOGGED_IN),
+    "account.stop_calendar": ("POST", "/me/calendar/off", LOGGED_IN),
     # Names its person in the form: anyone logged in reaches the check (and the loader).
     "account.rate_session": ("POST", "/me/ratings", LOGGED_IN),
     # Someone else's booking: only staff may cancel it.
@@ -310,6 +316,10 @@ MATRIX = {
     "account.download_data": ("GET", "/me/data/download", (RESIDENT,)),
     "account.ask_deletion": ("POST", "/me/data/delete", (RESIDENT,)),
     "account.withdraw_deletion": ("POST", "/me/data/delete/withdraw", (RESIDENT,)),
+    "staff.list_birthdays": ("GET", "/staff/birthdays", DESK),
+    "staff.invite_birthdays": ("POST", "/staff/birthdays/invite", DESK),
+    "staff.set_lunar_birthday": ("POST", "/staff/people/{person_id}/lunar-birthday", DESK),
+    "staff.holiday_calendar": ("GET", "/staff/holidays", DESK),
     # Service reports: staff see the centre, teachers their own classes.
     "reports.index": ("GET", "/staff/reports", (TEACHER, STAFF, ADMIN)),
     "reports.print_report": ("GET", "/staff/reports/print", (TEACHER, STAFF, ADMIN)),

@@ -7,7 +7,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.actions import Done, Outcome, answer, attempt
-from app.blueprints.account import bp, data  # noqa: F401  (data.py: /me/data)
+
+# data.py (/me/data) and calendar.py (the calendar feed and files): importing them
+# registers their views on `bp`.
+from app.blueprints.account import bp, calendar, data  # noqa: F401
 from app.blueprints.account.forms import BookForm, CancelForm, LeaveForm, RateForm
 from app.blueprints.public.routes import class_page
 from app.extensions import htmx

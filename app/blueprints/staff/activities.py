@@ -1,5 +1,5 @@
 """The desk's classes and their sessions: create and edit a class, publish it, its
-schedule, seats, and moving or cancelling one session."""
+seats, and moving or cancelling one session (its schedule: schedule.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from app.blueprints.staff.forms import (
     CapacityForm,
     MoveSessionForm,
     ReasonForm,
-    ScheduleForm,
     StatusForm,
     user_choices,
 )
@@ -185,36 +184,6 @@ def change_series_capacity(activity_id: int):
         lambda _outcome: activity_page(activity, capacity_form=form),
         url_for("staff.show_activity", activity_id=activity.id),
     )
-
-
-@bp.route("/activities/<int:activity_id>/schedule", methods=["GET", "POST"])
-def generate_schedule(activity_id: int):
-    activity = db.get_or_404(Activity, activity_id)
-    form = ScheduleForm()
-
-    def page(_outcome=None):
-        return render_template("staff/schedule.html", form=form, activity=activity)
-
-    if request.method == "GET":
-        return page()
-    if not form.validate():
-        return invalid(page)
-    outcome = attempt(
-        lambda: schedule_sessions.generate_by(
-            activity,
-            by=current_user,
-            now=now(),
-            first_day=form.first_day.data,
-            last_day=form.last_day.data,
-            weekdays=[int(d) for d in form.weekdays.data],
-            start=form.start.data,
-            end=form.end.data,
-            skip=getattr(form, "skip_days", []),
-            capacity=form.capacity.data,
-        ),
-        lambda sessions: _("%(num)d sessions were added.", num=len(sessions)),
-    )
-    return answer(outcome, **on_page(page, url_for("staff.show_activity", activity_id=activity.id)))
 
 
 # --- one session ---------------------------------------------------------------------

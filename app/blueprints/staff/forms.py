@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    HiddenField,
     IntegerField,
     PasswordField,
     SelectField,
@@ -33,10 +34,13 @@ from app.forms import (
     DateField,
     DateTimeLocalField,
     IdField,
+    MonthField,
     check_date,
+    form_id,
     optional_form_id,
     within_span,
 )
+from app.inputs import fold, parse_id
 from app.models import CATEGORIES, HOUSEHOLD_TAGS, User
 from app.services.booking.targets import Target
 
@@ -113,6 +117,22 @@ class StatusForm(FlaskForm):
     status = StringField(validators=[AnyOf(["published", "archived", "draft"])])
 
 
+def parse_days(values) -> list:
+    """Dates written like 2027-04-05 (full-width digits folded), each 1900..2100.
+    Raises ValidationError."""
+    from datetime import date
+
+    days = []
+    for value in values:
+        for line in fold(value).split():
+            try:
+                day = date.fromisoformat(line.strip())
+            except ValueError:
+                raise ValidationError(_l("Write each date like 2027-04-05.")) from None
+            days.append(check_date(day))
+    return days
+
+
 class ScheduleForm(FlaskForm):
     weekdays = MultiCheckboxField(
         _l("Days of the week"),
@@ -123,8 +143,19 @@ class ScheduleForm(FlaskForm):
     last_day = DateField(_l("Until"), validators=[InputRequired(), within_span("first_day")])
     start = TimeField(_l("Starts at"), validators=[InputRequired()])
     end = TimeField(_l("Ends at"), validators=[InputRequired()])
+    # The holidays and shifted working days proposed for the range (ticked or not);
+    # `proposed` names the range and days they were proposed for.
+    skip_proposed = MultiCheckboxField(_l("Holidays: no class"), choices=[], validate_choice=False)
+    extra_proposed = MultiCheckboxField(
+        _l("Weekend working days (调休): add a class"), choices=[], validate_choice=False
+    )
+    proposed = HiddenField(validators=[Optional(), Length(max=60)])
     skip = TextAreaField(
-        _l("Holidays to skip (one date a line, like 2027-04-05)"),
+        _l("Other days to skip (one date a line, like 2027-04-05)"),
+        validators=[Optional(), Length(max=2000)],
+    )
+    extra = TextAreaField(
+        _l("Other days to add (one date a line, like 2027-04-10)"),
         validators=[Optional(), Length(max=2000)],
     )
     capacity = IntegerField(
@@ -135,17 +166,58 @@ class ScheduleForm(FlaskForm):
         if self.first_day.data and field.data and field.data < self.first_day.data:
             raise ValidationError(_l("The last day must not be before the first."))
 
-    def validate_skip(self, field):
-        from datetime import date
+    def validate(self, extra_validators=None) -> bool:
+        """The fields, then the days to skip and to add (typed and ticked), which
+        become `skip_days` and `extra_days`."""
+        valid = super().validate(extra_validators)
+        self.skip_days, self.extra_days = [], []
+        try:
+            self.skip_days = parse_days([self.skip.data or "", *(self.skip_proposed.data or [])])
+        except ValidationError as error:
+            self.skip.errors = [*self.skip.errors, str(error)]
+            valid = False
+        try:
+            self.extra_days = self._extra_days()
+        except ValidationError as error:
+            self.extra.errors = [*self.extra.errors, str(error)]
+            valid = False
+        return valid
 
-        days = []
-        for line in (field.data or "").split():
-            try:
-                day = date.fromisoformat(line.strip())
-            except ValueError:
-                raise ValidationError(_l("Write each date like 2027-04-05.")) from None
-            days.append(check_date(day))
-        self.skip_days = days
+    def _extra_days(self) -> list:
+        days = parse_days([self.extra.data or "", *(self.extra_proposed.data or [])])
+        first, last = self.first_day.data, self.last_day.data
+        if first and last and any(not first <= day <= last for day in days):
+            raise ValidationError(_l("Days to add must be within the date range."))
+        return days
+
+    def pattern_key(self) -> str:
+        """The range and weekdays, as `proposed` records them."""
+        weekdays = "".join(sorted(self.weekdays.data or []))
+        return f"{self.first_day.data}/{self.last_day.data}/{weekdays}"
+
+
+class BirthdayMonthForm(FlaskForm):
+    """The birthday page's choice (a GET): the month, and the party's session."""
+
+    class Meta:
+        csrf = False
+
+    month = MonthField(_l("Month"), validators=[Optional()])
+    session_id = IdField(validators=[Optional()])
+
+
+class InviteForm(FlaskForm):
+    month = MonthField(_l("Month"), validators=[InputRequired()])
+    session_id = SelectField(_l("The party"), coerce=form_id, validate_choice=False)
+    person_ids = MultiCheckboxField(_l("Invite"), choices=[], validate_choice=False)
+
+    def chosen_ids(self) -> set[int]:
+        """The ticked people's ids (anything else is ignored)."""
+        return {n for n in (parse_id(v) for v in self.person_ids.data or []) if n is not None}
+
+
+class LunarBirthdayForm(FlaskForm):
+    keeps = BooleanField(_l("Keeps the lunar birthday (农历生日)"))
 
 
 class CapacityForm(FlaskForm):

@@ -16,6 +16,7 @@ from app.blueprints.staff.forms import (
     BookForPersonForm,
     LinkConfirmForm,
     LinkRequestForm,
+    LunarBirthdayForm,
     MemberForm,
     PinForm,
     RegisterForm,
@@ -121,6 +122,7 @@ def person_page(person: Person, **forms) -> str:
         link_form=forms.get("link_form") or LinkRequestForm(formdata=None),
         confirm_form=LinkConfirmForm(formdata=None),
         form=EmptyForm(),
+        lunar_form=LunarBirthdayForm(formdata=None),
         age=person.age_at(now()),
         login_lock=(
             login_lock_state(person.user.phone, now=now(), settings=current_app.config)

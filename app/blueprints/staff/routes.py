@@ -4,7 +4,10 @@ booking on their behalf (代办), the offer call list and the audit log.
 The views live in one module per part of the desk; importing them here registers
 them on `bp` (the factory imports this module, app/__init__.py):
 
-- activities.py: classes, schedules, seats, one session;
+- activities.py: classes, seats, one session;
+- schedule.py: generating a class's sessions, with the holidays proposed; the
+  year's holiday calendar;
+- birthdays.py: the month's birthdays and the party's invitations;
 - people.py: residents, households, a person's page, links (代办);
 - privacy.py: the retention preview, holds, deletion requests (issue 14);
 - bookings.py: booking for someone, waitlist rows, cancel and leave on behalf, the
@@ -25,11 +28,13 @@ from app.auth import role_required
 # Importing the desk's view modules registers their views on `bp`.
 from app.blueprints.staff import (  # noqa: F401
     activities,
+    birthdays,
     bookings,
     bp,
     messages,
     people,
     privacy,
+    schedule,
 )
 from app.blueprints.staff.forms import AuditFilterForm, SearchForm
 from app.inputs import page_number

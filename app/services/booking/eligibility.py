@@ -18,6 +18,8 @@ from app.models import (
     Allocation,
     Audience,
     Person,
+    Session,
+    SessionInvitation,
     SessionStatus,
     Suspension,
     User,
@@ -141,11 +143,16 @@ class WindowState:
         return ""
 
 
-def window_state(activity: Activity, now: datetime) -> WindowState:
+def window_state(
+    activity: Activity, now: datetime, *, invited_at: datetime | None = None
+) -> WindowState:
     """The registration window of `activity` at `now`: not open yet (before
-    `opens_at`), closed (from `closes_at` on), else open. No dates: always open."""
+    `opens_at`), closed (from `closes_at` on), else open. No dates: always open.
+    `invited_at`: the person asking was invited to the session then (a reserved
+    window, `SessionInvitation`): for them it is open from that moment."""
     opens_at, closes_at = activity.opens_at, activity.closes_at
-    if opens_at is not None and now < opens_at:
+    reserved = invited_at is not None and invited_at <= now
+    if opens_at is not None and now < opens_at and not reserved:
         seconds = int((opens_at - now).total_seconds())
         return WindowState(WindowPhase.NOT_OPEN, opens_at, closes_at, seconds)
     if closes_at is not None and now >= closes_at:
@@ -153,14 +160,30 @@ def window_state(activity: Activity, now: datetime) -> WindowState:
     return WindowState(WindowPhase.OPEN, opens_at, closes_at)
 
 
-def check_window(target: Target, by: User, now: datetime) -> None:
+def invitation_time(session: Session | None, person: Person | None) -> datetime | None:
+    """When `person` was invited to `session` (its reserved window), or None."""
+    if session is None or person is None:
+        return None
+    return db.session.scalar(
+        select(SessionInvitation.invited_at).where(
+            SessionInvitation.session_id == session.id,
+            SessionInvitation.person_id == person.id,
+        )
+    )
+
+
+def check_window(target: Target, by: User, now: datetime, person: Person | None = None) -> None:
     """Raises WindowNotOpen / WindowClosed outside the registration window
-    (`window_state`), with the sentence the class page shows.
+    (`window_state`), with the sentence the class page shows. Before it opens, a
+    `person` invited to the session may already book it (`invitation_time`).
 
     Staff at the desk may still book after the window closed, not before it opens.
     """
     activity = target.activity
     window = window_state(activity, now)
+    if window.not_open:
+        # Read only while the window is shut: an open window costs no query.
+        window = window_state(activity, now, invited_at=invitation_time(target.session, person))
     if window.not_open:
         raise WindowNotOpen(window.label)
     if window.closed and not by.is_staff:

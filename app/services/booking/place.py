@@ -191,7 +191,7 @@ def place_booking(
     eligibility.check_actor(by, person)
     eligibility.check_not_suspended(person, by, now, suspension)
     eligibility.check_bookable(target, now)
-    eligibility.check_window(target, by, now)
+    eligibility.check_window(target, by, now, person)
     check_free_to_book(person, target, now)
     if waitlist_only:
         confirmed = False

@@ -66,6 +66,19 @@ def tell_when_acted_for(booking: Booking, *, by: User, now: datetime, cancelled:
     notify_household(kind, booking, now, actor=by.person.name)
 
 
+def notify_person(kind: str, person: Person, now: datetime, **params) -> list[Notice]:
+    """Puts one notice about `person` (not about a booking) in the inbox of every
+    user of their household, and queues its message."""
+    params = {"person": person.name} | params
+    notices = [
+        Notice(user_id=user.id, kind=kind, params=params, created_at=now)
+        for user in household_users(person.household_id)
+    ]
+    db.session.add_all(notices)
+    queue_notices(notices, now)
+    return notices
+
+
 def unread_count(user: User) -> int:
     return db.session.scalar(
         select(func.count(Notice.id)).where(Notice.user_id == user.id, Notice.read_at.is_(None))

@@ -73,15 +73,20 @@ def check_span(first_day: date, last_day: date) -> None:
 
 
 def weekly_dates(
-    first_day: date, last_day: date, weekdays: Iterable[int], skip: Iterable[date] = ()
+    first_day: date,
+    last_day: date,
+    weekdays: Iterable[int],
+    skip: Iterable[date] = (),
+    extra: Iterable[date] = (),
 ) -> list[date]:
-    """Every date from first_day to last_day whose ISO weekday is listed, minus `skip`.
+    """Every date from first_day to last_day whose ISO weekday is listed, plus the
+    `extra` days of the range (weekend working days, 调休), minus `skip`.
     Raises ScheduleRefused for a range over MAX_SPAN_DAYS."""
     check_span(first_day, last_day)
-    wanted, skipped = set(weekdays), set(skip)
+    wanted, skipped, added = set(weekdays), set(skip), set(extra)
     days, day = [], first_day
     while day <= last_day:
-        if day.isoweekday() in wanted and day not in skipped:
+        if (day.isoweekday() in wanted or day in added) and day not in skipped:
             days.append(day)
         day += timedelta(days=1)
     return days
@@ -96,6 +101,7 @@ def generate_weekly(
     start: time,
     end: time,
     skip: Iterable[date] = (),
+    extra: Iterable[date] = (),
     capacity: int | None = None,
 ) -> list[Session]:
     """Sessions at the centre's local `start`–`end` on each matching date."""
@@ -106,7 +112,7 @@ def generate_weekly(
             from_local(datetime.combine(day, end)),
             capacity=capacity,
         )
-        for day in weekly_dates(first_day, last_day, weekdays, skip)
+        for day in weekly_dates(first_day, last_day, weekdays, skip, extra)
     ]
 
 
@@ -276,6 +282,7 @@ def generate_by(activity: Activity, *, by: User, now: datetime, **pattern) -> li
             "first": audit_value(sessions[0].starts_at),
             "last": audit_value(sessions[-1].starts_at),
             "skipped": [audit_value(d) for d in pattern.get("skip", ())],
+            "added": [audit_value(d) for d in pattern.get("extra", ())],
         },
     )
     return sessions
