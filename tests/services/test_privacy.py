@@ -90,6 +90,21 @@ def test_the_retention_job_on_a_seeded_history(history, app, now):
     assert db.session.scalar(select(func.count()).where(Booking.person_id == old.id)) == 1
 
 
+def test_an_anonymised_account_loses_its_calendar_address(history, now):
+    """The calendar feed's address (issue 17) goes with the account: no row is left
+    that a leaked URL could still find."""
+    from app.models import CalendarFeed
+    from app.services.calendar.feeds import feed_for_token, renew_feed, token_for
+
+    old = db.session.get(User, history.users["old"].id)
+    token = token_for(renew_feed(old, now=now - timedelta(days=800)))
+    db.session.commit()
+    run_retention(now)
+    db.session.commit()
+    assert feed_for_token(token) is None
+    assert db.session.scalar(select(func.count()).select_from(CalendarFeed)) == 0
+
+
 def test_a_second_run_does_nothing(history, now):
     run_retention(now)
     db.session.commit()

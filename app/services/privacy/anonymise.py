@@ -30,6 +30,7 @@ from app.models import (
     Attendance,
     AuditEntry,
     Booking,
+    CalendarFeed,
     Household,
     HouseholdLink,
     HouseholdTag,
@@ -135,6 +136,7 @@ def _close_account(user: User | None, person: Person) -> None:
     )
     _no_sync(delete(Notice).where(Notice.user_id == user.id))
     _no_sync(delete(OutboxMessage).where(OutboxMessage.user_id == user.id))
+    _no_sync(delete(CalendarFeed).where(CalendarFeed.user_id == user.id))  # its address too
 
 
 def _forget_about(person: Person, user: User | None, now: datetime) -> None:
