@@ -50,6 +50,18 @@ def notify_household(kind: str, booking: Booking, now: datetime, **extra) -> lis
     return notices
 
 
+def notify_household_of(kind: str, household_id: int, params: dict, now: datetime) -> list[Notice]:
+    """Puts one notice about no single booking (a lottery's results for the whole
+    family) in the inbox of every user of the household."""
+    notices = [
+        Notice(user_id=user.id, kind=kind, params=params, created_at=now)
+        for user in household_users(household_id)
+    ]
+    db.session.add_all(notices)
+    queue_notices(notices, now)
+    return notices
+
+
 def unread_count(user: User) -> int:
     return db.session.scalar(
         select(func.count(Notice.id)).where(Notice.user_id == user.id, Notice.read_at.is_(None))
