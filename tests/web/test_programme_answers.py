@@ -132,3 +132,22 @@ def test_after_the_draw_the_family_page_shows_what_each_child_got(make, auth, cl
     assert db.session.query(Notice).filter_by(user_id=guardian.id).count() == 1
     statuses = sorted(b.status for b in db.session.query(Booking))
     assert statuses == [BookingStatus.CONFIRMED] * 2 + [BookingStatus.WAITLISTED] * 2
+
+
+def test_applying_answers_in_place_with_the_applications_as_they_are_now(make, auth, client):
+    programme = lottery(make, days=2)
+    guardian, kids = family(make)
+    make.commit()
+    auth.login(guardian)
+    url = f"/programmes/{programme.id}/apply?lang=en"
+    data = {"pick": _picks(kids, sessions(programme)[:1]), "together": "y"}
+    html = client.post(url, data=data, headers=HX).get_data(as_text=True)
+    assert "Your application result" in html and "Applied: 2" in html
+    # The family's applications, refreshed with the rest of the zone, each withdrawable.
+    assert _before(html, 'id="results"', "Your applications</h2>")
+    assert html.count("/withdraw") == 2
+    # Applying again for the same day: already applied, said as a state.
+    again = client.post(url, data=data, headers=HX)
+    text = again.get_data(as_text=True)
+    assert again.status_code == 200 and text.count('class="booking result-held"') == 2
+    assert "Applied, waiting for the draw" in text and "Not booked" not in text
