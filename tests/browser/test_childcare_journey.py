@@ -21,6 +21,7 @@ TEXT = {
         "booked": "已预约",
         "waitlisted": "候补第 1 位",
         "full": "已满",
+        "tick": "请至少给一个孩子勾选一天。",
     },
     "en": {
         "title": "Winter holiday childcare",
@@ -30,6 +31,7 @@ TEXT = {
         "booked": "Booked",
         "waitlisted": "On the waiting list, number 1",
         "full": "Full",
+        "tick": "Please tick at least one day for a child.",
     },
 }
 
@@ -144,6 +146,12 @@ def test_parent_books_two_children_and_one_is_waitlisted(page, language, javascr
     screenshot(page, folder, "3-result")
     if javascript:
         check_accessibility(page, "booking result")
+    # A second tap on the button (nothing ticked now): its answer comes in the same
+    # place, and no booked day reads as a failure.
+    page.get_by_role("button", name=words["submit"]).click()
+    page.locator("#results[role=alert]").wait_for()
+    assert_in_viewport(page, page.locator("#results"))
+    assert words["tick"] in page.locator("#results").inner_text()
 
 
 def assert_in_viewport(page, locator) -> None:
