@@ -139,6 +139,9 @@ def test_applying_answers_in_place_with_the_applications_as_they_are_now(make, a
     guardian, kids = family(make)
     make.commit()
     auth.login(guardian)
+    page = client.get(f"/programmes/{programme.id}?lang=en").get_data(as_text=True)
+    # "Together" is honest about the draw's last seat (it goes to one rather than none).
+    assert "a single place left over goes to one of them" in page
     url = f"/programmes/{programme.id}/apply?lang=en"
     data = {"pick": _picks(kids, sessions(programme)[:1]), "together": "y"}
     html = client.post(url, data=data, headers=HX).get_data(as_text=True)
