@@ -39,6 +39,8 @@ TEXTS = {
         "%(person)s was not drawn for %(title)s (%(when)s) and is on the waiting list. "
         "We will tell you here if a place comes free."
     ),
+    # One notice per household per draw; its lines come from LOTTERY_LINES.
+    "lottery_drawn": _l("The draw for %(title)s is done. For your family:"),
     "offered": _l(
         "A place came free on %(title)s (%(when)s) for %(person)s. It is kept for you "
         "until %(deadline)s: please say yes or no under My bookings."
@@ -87,7 +89,33 @@ TEXTS = {
 }
 
 
+# A lottery notice's line per child and day, by what the draw gave.
+LOTTERY_LINES = {
+    "won": _l("%(person)s, %(when)s: won a place."),
+    "waitlisted": _l("%(person)s, %(when)s: not drawn, on the waiting list, number %(position)s."),
+    "skipped": _l("%(person)s, %(when)s: was already booked before the draw."),
+    "clashed": _l("%(person)s, %(when)s: not in the draw, as %(person)s has another booking then."),
+    "ineligible": _l("%(person)s, %(when)s: not in the draw, as the class does not admit them."),
+}
+LOTTERY_WAITING = _l("We will tell you here if a place comes free.")
+
+
+def _lottery_lines(lines: list[dict]) -> list[str]:
+    said = []
+    for line in lines:
+        template = LOTTERY_LINES.get(line.get("result"))
+        if template is None:
+            continue
+        moment = when(datetime.fromisoformat(line["starts_at"])) if line.get("starts_at") else ""
+        values = {"person": line.get("person", ""), "when": moment}
+        said.append(str(template) % (values | {"position": line.get("position") or ""}))
+    if any(line.get("result") == "waitlisted" for line in lines):
+        said.append(str(LOTTERY_WAITING))
+    return said
+
+
 def notice_text(notice) -> str:
+    """The notice in the reader's language; a lottery's has one line per child and day."""
     params = dict(notice.params or {})
     title = params.get("title", "")
     if str(get_locale()).startswith("en") and params.get("title_en"):
@@ -110,4 +138,4 @@ def notice_text(notice) -> str:
     values["day"] = format_date(date.fromisoformat(day), pattern_for("date")) if day else ""
     until = params.get("until")
     values["until"] = when(datetime.fromisoformat(until), "date") if until else ""
-    return str(template) % values
+    return "\n".join([str(template) % values, *_lottery_lines(params.get("lines") or [])])

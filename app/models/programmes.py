@@ -34,6 +34,8 @@ class ApplicationStatus(StrEnum):
     WAITLISTED = "waitlisted"
     WITHDRAWN = "withdrawn"
     SKIPPED = "skipped"  # already booked another way when the draw ran
+    CLASHED = "clashed"  # busy at that time (another booking overlaps) when the draw ran
+    INELIGIBLE = "ineligible"  # the class no longer admitted the child when the draw ran
 
 
 class Programme(db.Model):
@@ -132,6 +134,7 @@ class LotteryApplication(db.Model):
 
     person = relationship("Person")
     session = relationship("Session")
+    booking = relationship("Booking")
 
 
 class PickupPerson(db.Model):

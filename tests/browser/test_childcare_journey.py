@@ -20,6 +20,8 @@ TEXT = {
         "result": "您的预约结果",
         "booked": "已预约",
         "waitlisted": "候补第 1 位",
+        "full": "已满",
+        "tick": "请至少给一个孩子勾选一天。",
     },
     "en": {
         "title": "Winter holiday childcare",
@@ -28,6 +30,26 @@ TEXT = {
         "result": "Your booking result",
         "booked": "Booked",
         "waitlisted": "On the waiting list, number 1",
+        "full": "Full",
+        "tick": "Please tick at least one day for a child.",
+    },
+}
+
+
+CLUB = {
+    "zh-CN": {
+        "title": "四点半课堂",
+        "childcare": "托管",
+        "cancel": "取消预约",
+        "leave": "来不了？（请假）",
+        "enrolled": "已报名",
+    },
+    "en": {
+        "title": "After-school club",
+        "childcare": "Childcare",
+        "cancel": "Cancel booking",
+        "leave": "Can't come? (leave)",
+        "enrolled": "Enrolled",
     },
 }
 
@@ -78,13 +100,14 @@ def two_days(live_app):
         ]
         first, second = free[0], free[1]
         second.capacity = second.taken + 1
-        result = ([c.id for c in children], first.id, second.id, programme.id)
+        day = s.scalar(select(ProgrammeSlot.day).where(ProgrammeSlot.session_id == second.id))
+        result = ([c.id for c in children], first.id, second.id, programme.id, day.isoformat())
     return result
 
 
 def test_parent_books_two_children_and_one_is_waitlisted(page, language, javascript, two_days):
     words = TEXT[language]
-    (older, younger), first, second, programme = two_days
+    (older, younger), first, second, programme, second_day = two_days
     folder = f"childcare-{language}-{'js' if javascript else 'nojs'}"
     login(page, PARENT)
     page.get_by_role("link", name=words["childcare"]).first.click()
@@ -103,12 +126,60 @@ def test_parent_books_two_children_and_one_is_waitlisted(page, language, javascr
     results = page.locator("#results")
     results.get_by_role("heading", name=words["result"]).wait_for()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    # Where the parent is looking: the whole result inside the 360×740 screen, and
+    # focused, so a screen reader reads it out.
+    assert_in_viewport(page, results)
+    assert page.evaluate("document.activeElement.id") == "results"
     lines = results.locator("li.booking")
     assert lines.count() == 4
     assert results.locator(".result-confirmed").count() == 3
     waitlisted = results.locator(".result-waitlisted")
     assert waitlisted.count() == 1
     assert words["waitlisted"] in waitlisted.inner_text()
+    # The calendar below shows the new state: no box left to tick for those days,
+    # and the last seat is gone.
+    for child in (older, younger):
+        for day in (first, second):
+            assert page.locator(f'input[name="pick"][value="{child}-{day}"]').count() == 0
+    full = page.locator(f'section[aria-labelledby="day-{second_day}"] .seats')
+    assert words["full"] in full.first.inner_text()
     screenshot(page, folder, "3-result")
     if javascript:
         check_accessibility(page, "booking result")
+    # A second tap on the button (nothing ticked now): its answer comes in the same
+    # place, and no booked day reads as a failure.
+    page.get_by_role("button", name=words["submit"]).click()
+    page.locator("#results[role=alert]").wait_for()
+    assert_in_viewport(page, page.locator("#results"))
+    assert words["tick"] in page.locator("#results").inner_text()
+
+
+def assert_in_viewport(page, locator) -> None:
+    box = locator.bounding_box()
+    size = page.viewport_size
+    assert box is not None
+    assert box["y"] >= 0 and box["y"] + box["height"] <= size["height"], (box, size)
+    assert box["x"] >= 0 and box["x"] + box["width"] <= size["width"], (box, size)
+
+
+def test_the_after_school_club_shows_enrolled_children_as_enrolled(
+    page, language, javascript, live_app
+):
+    """The demo family's children are enrolled in 四点半课堂: the page says so, with
+    their cancel and leave buttons, and offers no box to enrol them again."""
+    words = CLUB[language]
+    login(page, PARENT)
+    page.get_by_role("link", name=words["childcare"]).first.click()
+    page.get_by_role("link", name=words["title"]).first.click()
+    enrolled = page.locator(".enrolments li.booking")
+    assert enrolled.count() == 2
+    for name in ("林小雨", "林小乐"):
+        row = enrolled.filter(has_text=name)
+        assert row.get_by_role("button", name=words["cancel"]).count() == 1
+        assert row.get_by_text(words["leave"]).count() == 1
+    assert page.locator('input[name="pick"]').count() == 0
+    calendar = page.locator(".programme-form")
+    assert calendar.get_by_text(words["enrolled"]).count() == 2
+    screenshot(page, f"club-{language}-{'js' if javascript else 'nojs'}", "1-enrolled")
+    if javascript:
+        check_accessibility(page, "after-school club, enrolled")

@@ -12,14 +12,12 @@ from flask_login import current_user, login_required
 from app.actions import answer, attempt
 from app.blueprints.programmes import bp
 from app.blueprints.programmes.forms import BookDaysForm
-from app.blueprints.programmes.pages import detail_page
-from app.extensions import htmx
+from app.blueprints.programmes.pages import booking_zone, detail_page
 from app.forms import EmptyForm
 from app.loaders import application_for, people_for, programme_or_404
 from app.models import Person, Programme
 from app.services.booking.place import channel_for
 from app.services.childcare import applications as childcare_applications
-from app.services.childcare import grades as childcare_grades
 from app.services.childcare import programmes, submissions
 from app.timeutil import now
 
@@ -54,21 +52,6 @@ def _pairs(programme: Programme, form: BookDaysForm) -> list[tuple[Person, objec
     return result
 
 
-def _results(programme: Programme, outcomes, *, applying: bool):
-    """Each child-day's outcome; 409 when not one of them went through."""
-    anything = any(o.status != "refused" for o in outcomes)
-    status = 200 if anything else 409
-    labels = {slot.session_id: childcare_grades.SLOT_LABELS[slot.kind] for slot in programme.slots}
-    context = {
-        "programme": programme,
-        "outcomes": outcomes,
-        "applying": applying,
-        "labels": labels,
-    }
-    template = "programmes/_results.html" if htmx else "programmes/results.html"
-    return render_template(template, **context), status
-
-
 def _book_or_apply(programme: Programme, pairs, *, together: bool, applying: bool, at: datetime):
     if applying:
         return childcare_applications.apply_days(
@@ -85,12 +68,16 @@ def _book_or_apply(programme: Programme, pairs, *, together: bool, applying: boo
 
 
 def _submit(programme_id: int, *, applying: bool):
+    """Books or applies, and answers where the parent is looking (`booking_zone`):
+    the results for every child and day, or what turned the form down, in place of
+    the form (htmx) or at the top of a page (without JavaScript)."""
     programme = programme_or_404(programme_id)
     form = BookDaysForm()
     if not form.validate():
-        if htmx:
-            return render_template("programmes/_form_errors.html", form=form), 422
-        return detail_page(programme, form), 422
+        message = " ".join(map(str, form.pick.errors)) or _(
+            "Something in the form was not right. Please check and try again."
+        )
+        return booking_zone(programme, message=message, form=form, status=422)
     pairs = _pairs(programme, form)
     moment = now()
     outcome = attempt(
@@ -98,13 +85,16 @@ def _submit(programme_id: int, *, applying: bool):
             programme, pairs, together=form.together.data, applying=applying, at=moment
         )
     )
+
+    def turned_down(o) -> str:
+        return booking_zone(programme, message=o.message, applying=applying, status=o.status)[0]
+
     return answer(
         outcome,
-        fragment=lambda o: render_template(
-            "errors/_message.html", message=o.message, status=o.status
-        ),
-        page=lambda o: detail_page(programme, form),
-        shown=lambda o: _results(programme, o.result, applying=applying),
+        fragment=turned_down,
+        page=turned_down,
+        in_place=True,
+        shown=lambda o: booking_zone(programme, outcomes=o.result, applying=applying),
     )
 
 

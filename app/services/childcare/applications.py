@@ -21,7 +21,7 @@ from app.models import (
     User,
 )
 from app.services.booking import eligibility
-from app.services.booking.place import live_booking
+from app.services.booking.place import check_free_to_book
 from app.services.booking.targets import Target
 from app.services.childcare.grades import check_grade
 from app.services.childcare.submissions import (
@@ -32,7 +32,7 @@ from app.services.childcare.submissions import (
 )
 from app.services.refusals import (
     AlreadyApplied,
-    AlreadyBooked,
+    Conflict,
     NotEligible,
     Refusal,
     WindowClosed,
@@ -99,10 +99,9 @@ def apply_days(
                 raise Refusal()
             eligibility.check_actor(by, person)
             eligibility.check_bookable(target, now)
-            eligibility.check_person(person, target, now)
+            # Booking's own rule (age, booked already, busy then); the draw asks it again.
+            check_free_to_book(person, target, now)
             check_grade(programme, person, slot.day)
-            if live_booking(person, target) is not None:
-                raise AlreadyBooked()
             _check_overlap(programme, person, session)
             check_day_limit(programme, person, counted, applied_days)
             siblings = [p for p in per_slot[session.id] if p.household_id == person.household_id]
@@ -131,7 +130,7 @@ def _check_overlap(programme: Programme, person: Person, session: Session) -> No
         )
     )
     if next(iter(rows), None) is not None:
-        raise AlreadyApplied(
+        raise Conflict(
             _l("%(name)s has already applied for another slot at that time.", name=person.name)
         )
 

@@ -72,7 +72,12 @@ def calendar(programme: Programme, members: list[Person], now: datetime) -> list
     )
     states: dict[int, dict[int, str]] = defaultdict(dict)
     member_ids = [m.id for m in members]
-    if member_ids:
+    if member_ids and programme.is_afterschool:
+        # A term enrolment holds every school day of the term.
+        for booking in enrolments(programme, members):
+            for session_id in session_ids:
+                states[session_id][booking.person_id] = booking.status
+    elif member_ids:
         for booking in db.session.scalars(
             select(Booking).where(
                 Booking.session_id.in_(session_ids),
@@ -97,6 +102,25 @@ def calendar(programme: Programme, members: list[Person], now: datetime) -> list
             SlotView(slot, session, seats, queues.get(session.id, 0), states.get(session.id, {}))
         )
     return [DayView(day, views) for day, views in days.items()]
+
+
+def enrolments(programme: Programme, members: list[Person]) -> list[Booking]:
+    """The household's live term enrolments on an after-school club, by name."""
+    if not programme.is_afterschool or not members:
+        return []
+    return list(
+        db.session.scalars(
+            select(Booking)
+            .join(Person, Booking.person_id == Person.id)
+            .where(
+                Booking.activity_id == programme.activity_id,
+                Booking.session_id.is_(None),
+                Booking.person_id.in_([m.id for m in members]),
+                Booking.status.in_(LIVE_STATUSES),
+            )
+            .order_by(Person.name, Booking.id)
+        )
+    )
 
 
 def eligible_children(members: list[Person], programme: Programme, today: date) -> list[Person]:

@@ -66,17 +66,22 @@ def tell_when_acted_for(booking: Booking, *, by: User, now: datetime, cancelled:
     notify_household(kind, booking, now, actor=by.person.name)
 
 
-def notify_person(kind: str, person: Person, now: datetime, **params) -> list[Notice]:
-    """Puts one notice about `person` (not about a booking) in the inbox of every
-    user of their household, and queues its message."""
-    params = {"person": person.name} | params
+def notify_household_of(kind: str, household_id: int, params: dict, now: datetime) -> list[Notice]:
+    """Puts one notice about no single booking (a lottery's results for the whole
+    family) in the inbox of every user of the household."""
     notices = [
         Notice(user_id=user.id, kind=kind, params=params, created_at=now)
-        for user in household_users(person.household_id)
+        for user in household_users(household_id)
     ]
     db.session.add_all(notices)
     queue_notices(notices, now)
     return notices
+
+
+def notify_person(kind: str, person: Person, now: datetime, **params) -> list[Notice]:
+    """Puts one notice about `person` (not about a booking: an invitation) in the
+    inbox of every user of their household, and queues its message."""
+    return notify_household_of(kind, person.household_id, {"person": person.name} | params, now)
 
 
 def unread_count(user: User) -> int:
