@@ -88,7 +88,7 @@ def book_on_card(subjects: Subjects, *, by: User, now: datetime, read_card: bool
     every read in the transaction holds the write lock: the card is read after the
     commit (`BookedOnCard.card_after`). Raises what `book` raises, and NotBookable
     when the session is not the class's."""
-    target = Target.of(subjects.activity, subjects.session)
+    target = Target.named(subjects.activity, subjects.session)
     members = None
     if read_card and not database.reads_hold_the_write_lock(db.engine):
         members = members_with_bookings(by, target)
