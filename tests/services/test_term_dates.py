@@ -100,6 +100,23 @@ def test_a_term_waitlister_holding_a_date_is_still_promoted_to_the_term(make, no
     assert_seat_invariant()
 
 
+def test_someone_enrolled_for_the_term_meanwhile_is_not_given_a_second_seat_that_day(make, now):
+    activity, (enrolled, enrolment), (waiting, queued) = _full_term(make, now, start_in=DAY)
+    day = activity.sessions[1]
+    on_the_date = _online(waiting, activity, day, now)
+    assert on_the_date.status == "waitlisted"
+    # She gets the term; later a seat frees on that date: it goes to the next one.
+    cancel_booking(enrolment, by=enrolled, now=now)
+    assert queued.status == "confirmed"
+    later = make.resident()
+    next_in_line = _online(later, activity, day, now)
+    attendance_leave.take_leave(queued, day, by=waiting, now=now)
+    db.session.expire_all()
+    assert on_the_date.status == "waitlisted"  # skipped: she holds the date already
+    assert next_in_line.status == "confirmed"
+    assert_seat_invariant()
+
+
 # --- a single date online: book a freed seat, or wait for that date ----------------
 
 

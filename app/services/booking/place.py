@@ -84,7 +84,9 @@ def _bookings_around(person: Person, target: Target) -> tuple[Booking | None, Bo
             if target.session is not None
             else booking.session_id is None and booking.activity_id == target.activity.id
         )
-        if same_target or _holds_the_date(booking, target):
+        if _holds_the_date(booking, target):
+            same = booking
+        elif same_target:
             same = same or booking
         elif target.activity.is_series and booking.activity_id == target.activity.id:
             # The same class: a place on its term's (or a date's) waiting list, or
@@ -109,8 +111,13 @@ def _holds_the_date(booking: Booking, target: Target) -> bool:
 
 
 def overlapping_booking(person: Person, target: Target) -> Booking | None:
-    """Another live booking of the person whose sessions overlap the target's."""
-    return _bookings_around(person, target)[1]
+    """Another live booking of the person whose sessions overlap the target's, or
+    their term enrolment that already holds this date of the term (promotion
+    skips them: they would hold two seats on one date)."""
+    same, clash = _bookings_around(person, target)
+    if same is not None and _holds_the_date(same, target):
+        return same
+    return clash
 
 
 @cache
