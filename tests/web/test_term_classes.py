@@ -96,7 +96,7 @@ def test_my_bookings_names_the_next_session_and_its_number(make, auth, client, n
     make.commit()
     auth.login(member)
     html = client.get("/me/bookings").get_data(as_text=True)
-    assert "整个学期 · 下次上课: 11月24日 周二 10:00" in html and "第 9 次课，共 24 次" in html
+    assert "整个学期 · 下次上课：11月24日 周二 10:00–11:30" in html and "第 9 次课，共 24 次" in html
 
 
 # --- 12.7 and 17.10: notices name the right session --------------------------------
