@@ -94,25 +94,30 @@ def test_a_term_waitlister_holding_a_date_is_still_promoted_to_the_term(make, no
     attendance_leave.take_leave(first, day, by=on_leave, now=now)
     date_booking = _online(waiting, activity, day, now)
     assert date_booking.status == "confirmed"
-    # Her date of the same class is no clash: she is not skipped for the term.
+    hopeful = make.resident()
+    waits = _online(hopeful, activity, day, now)
+    assert waits.status == "waitlisted"
+    # Her date of the same class is no clash: she is not skipped for the term;
+    # the term now covers that date, so her single seat that day goes to the next.
     cancel_booking(second, by=leaving, now=now)
     assert queued.status == BookingStatus.CONFIRMED
+    assert date_booking.status == BookingStatus.CANCELLED
+    assert waits.status == BookingStatus.CONFIRMED
     assert_seat_invariant()
 
 
-def test_someone_enrolled_for_the_term_meanwhile_is_not_given_a_second_seat_that_day(make, now):
+def test_someone_enrolled_for_the_term_meanwhile_leaves_that_dates_waiting_list(make, now):
     activity, (enrolled, enrolment), (waiting, queued) = _full_term(make, now, start_in=DAY)
     day = activity.sessions[1]
     on_the_date = _online(waiting, activity, day, now)
-    assert on_the_date.status == "waitlisted"
-    # She gets the term; later a seat frees on that date: it goes to the next one.
-    cancel_booking(enrolment, by=enrolled, now=now)
-    assert queued.status == "confirmed"
     later = make.resident()
     next_in_line = _online(later, activity, day, now)
+    assert (on_the_date.status, next_in_line.status) == ("waitlisted", "waitlisted")
+    # She gets the term: the term holds her seat that day, so she leaves the date's queue.
+    cancel_booking(enrolment, by=enrolled, now=now)
+    assert queued.status == "confirmed" and on_the_date.status == "cancelled"
     attendance_leave.take_leave(queued, day, by=waiting, now=now)
     db.session.expire_all()
-    assert on_the_date.status == "waitlisted"  # skipped: she holds the date already
     assert next_in_line.status == "confirmed"
     assert_seat_invariant()
 

@@ -27,6 +27,7 @@ from app.services.booking.place import Subjects, channel_for, holds_no_lock, pla
 from app.services.booking.targets import (
     Target,
 )
+from app.services.booking.waitlist import give_up_own_dates
 from app.services.childcare.submissions import book_day
 
 
@@ -55,7 +56,9 @@ def book(
     programme = target.activity.programme
     if programme is not None:
         return book_day(programme, person, target, by=by, channel=channel, now=now)
-    return place_booking(person, target, by=by, channel=channel, now=now, suspension=suspension)
+    booking = place_booking(person, target, by=by, channel=channel, now=now, suspension=suspension)
+    give_up_own_dates(booking, now=now)  # the term now covers them
+    return booking
 
 
 @dataclass(frozen=True)
