@@ -253,6 +253,7 @@ def _dates(entry: catalogue.Entry, now: datetime) -> list[catalogue.Entry]:
         if session.starts_at <= now:
             continue
         date = Target(entry.activity, session)
-        length = len(waitlist_queue(date)) if date.seats_left() <= 0 else 0
-        dates.append(catalogue.Entry(entry.activity, session, date.seats_left(), length))
+        seats = date.seats_left()
+        length = len(waitlist_queue(date)) if seats <= 0 else 0
+        dates.append(catalogue.Entry(entry.activity, session, seats, length))
     return dates
