@@ -6,7 +6,7 @@ from datetime import date, datetime
 from functools import lru_cache
 
 from babel import Locale, dates
-from flask_babel import get_locale, get_timezone
+from flask_babel import get_locale, get_timezone, gettext
 from flask_babel.speaklater import LazyString
 
 _PATTERNS = {
@@ -56,3 +56,9 @@ def when_day(day: date | None, kind: str = "date") -> str:
 def lazy_when(moment: datetime, kind: str = "datetime") -> LazyString:
     """`when`, evaluated when shown: services build messages before a locale is known."""
     return LazyString(when, moment, kind)
+
+
+def session_number(number: int, total: int) -> str:
+    """A session's place in its term ("第 5 次课，共 12 次"): the slip, the notices,
+    "My bookings" (`booking.terms.SessionPlace.label`)."""
+    return gettext("session %(number)d of %(total)d", number=number, total=total)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask_babel import format_date, get_locale
+from flask_babel import format_date, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
-from app.formatting import pattern_for, when
+from app.formatting import pattern_for, session_number, when
 
 TEXTS = {
     "promoted": _l(
@@ -122,6 +122,10 @@ def notice_text(notice) -> str:
         title = params["title_en"]
     starts_at = params.get("starts_at")
     moment = when(datetime.fromisoformat(starts_at)) if starts_at else ""
+    if moment and params.get("number") and params.get("total"):
+        # A term class: which of its sessions ("第 5 次课，共 12 次").
+        place = session_number(params["number"], params["total"])
+        moment = gettext("%(when)s, %(place)s", when=moment, place=place)
     kind = notice.kind
     if kind == "session_cancelled" and params.get("reason"):
         kind = "session_cancelled_because"

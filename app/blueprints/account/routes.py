@@ -24,6 +24,7 @@ from app.services.booking.book import book_on_card
 from app.services.booking.cancel import cancel_booking
 from app.services.booking.place import Subjects
 from app.services.booking.targets import Target, matching_target
+from app.services.booking.terms import places_of
 from app.services.booking.waitlist import waitlist_position
 from app.services.feedback.ratings import RATING_LABELS, rate, rating_lines_for
 from app.services.messaging import notices
@@ -107,6 +108,7 @@ def _row(booking: Booking, outcome: Outcome) -> str:
         position=waitlist_position(booking),
         cancel_form=CancelForm(),
         leave_dates=attendance_leave.leave_choices([booking], now()),
+        places=places_of([booking], now()),
         message=outcome.message,
         message_kind=outcome.kind,
     )
@@ -157,6 +159,7 @@ def _bookings_page() -> str:
         rows=rows,
         cancel_form=CancelForm(),
         leave_dates=attendance_leave.leave_choices([b for b, _ in rows], moment),
+        places=places_of([b for b, _ in rows], moment),
         rating_lines=rating_lines_for(current_user, moment),
         rating_labels=RATING_LABELS,
         comment_max=RATING_COMMENT_MAX,

@@ -31,6 +31,7 @@ from app.services.attendance import leave as attendance_leave
 from app.services.booking import catalogue
 from app.services.booking.book import book
 from app.services.booking.targets import Target
+from app.services.booking.terms import next_session, places_of
 from app.services.booking.waitlist import waitlist_position
 from app.services.feedback.ratings import RATING_LABELS, next_to_rate, rate
 from app.services.messaging import help_requests as messaging_help_requests
@@ -263,7 +264,7 @@ def _booking_page(template: str, booking: Booking) -> str:
         template,
         booking=booking,
         position=waitlist_position(booking),
-        start=Target.of_booking(booking).first_start_after(now()),
+        place=next_session(booking, now()),
         form=EmptyForm(),
         idle=_idle_settings(),
     )
@@ -280,7 +281,7 @@ def book_class():
     outcome = attempt(
         lambda: book(
             current_user.person,
-            Target.of(activity, session_),
+            Target.named(activity, session_),
             by=_actor(),
             channel=Channel.KIOSK,
             now=now(),
@@ -296,9 +297,11 @@ def book_class():
 @bp.get("/bookings")
 @kiosk_login_required
 def list_bookings():
+    rows = catalogue.household_bookings(current_user, now())
     return render_template(
         "kiosk/bookings.html",
-        rows=catalogue.household_bookings(current_user, now()),
+        rows=rows,
+        places=places_of([b for b, _position in rows], now()),
         form=EmptyForm(),
         idle=_idle_settings(),
     )

@@ -42,7 +42,8 @@ def list_activities():
 def cards_for(activity: Activity) -> list[catalogue.Card]:
     viewer = current_user if current_user.is_authenticated else None
     if activity.is_series:
-        return [catalogue.card_for(Target(activity, None), viewer)]
+        term = catalogue.card_for(Target(activity, None), viewer)
+        return [term, *catalogue.date_cards(term, viewer, now())]
     return [
         catalogue.card_for(Target(activity, s), viewer)
         for s in catalogue.upcoming_sessions(activity, now())

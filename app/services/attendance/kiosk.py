@@ -34,6 +34,7 @@ from app.services.booking.book import book
 from app.services.booking.place import check_free_to_book, insert_booking
 from app.services.booking.seats import claim_seat, needs_seat
 from app.services.booking.targets import Target
+from app.services.booking.waitlist import waitlist_queue
 from app.services.people.login import normalise_phone
 from app.services.refusals import (
     Full,
@@ -213,12 +214,14 @@ def kiosk_check_in(person: Person, session: Session, *, by: User, now: datetime)
 
 
 def week_for(person, now: datetime):
-    """This week's sessions the person may book, each with whether they already have it."""
-
+    """This week's classes the person may book, each with whether they already have
+    it: a term class once (the whole term); while the term is full, also each of its
+    dates this week on its own (a seat freed by leave, or that date's waiting list),
+    unless the person holds a place for the term."""
     mine = {
-        (activity_id, session_id)
-        for activity_id, session_id in db.session.execute(
-            select(Booking.activity_id, Booking.session_id).where(
+        (activity_id, session_id): status
+        for activity_id, session_id, status in db.session.execute(
+            select(Booking.activity_id, Booking.session_id, Booking.status).where(
                 Booking.person_id == person.id, Booking.status.in_(LIVE_STATUSES)
             )
         )
@@ -232,4 +235,25 @@ def week_for(person, now: datetime):
             continue
         key = (entry.activity.id, target.session.id if target.session else None)
         rows.append((entry, key in mine))
+        if (
+            entry.term is not None
+            and entry.is_full
+            and mine.get(key) in (None, BookingStatus.WAITLISTED)
+        ):
+            rows.extend(
+                (date, (entry.activity.id, date.session.id) in mine) for date in _dates(entry, now)
+            )
     return rows
+
+
+def _dates(entry: catalogue.Entry, now: datetime) -> list[catalogue.Entry]:
+    """A term class's dates listed with it, each as an entry of its own (one date)."""
+    dates = []
+    for session in entry.term_dates:
+        if session.starts_at <= now:
+            continue
+        date = Target(entry.activity, session)
+        seats = date.seats_left()
+        length = len(waitlist_queue(date)) if seats <= 0 else 0
+        dates.append(catalogue.Entry(entry.activity, session, seats, length))
+    return dates

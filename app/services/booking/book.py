@@ -27,6 +27,7 @@ from app.services.booking.place import Subjects, channel_for, holds_no_lock, pla
 from app.services.booking.targets import (
     Target,
 )
+from app.services.booking.waitlist import give_up_own_dates
 from app.services.childcare.submissions import book_day
 from app.services.messaging.notices import tell_when_acted_for
 
@@ -61,6 +62,7 @@ def book(
         booking = place_booking(
             person, target, by=by, channel=channel, now=now, suspension=suspension
         )
+        give_up_own_dates(booking, now=now)  # the term now covers them
     tell_when_acted_for(booking, by=by, now=now, cancelled=False)
     return booking
 
@@ -95,7 +97,7 @@ def book_on_card(subjects: Subjects, *, by: User, now: datetime, read_card: bool
     every read in the transaction holds the write lock: the card is read after the
     commit (`BookedOnCard.card_after`). Raises what `book` raises, and NotBookable
     when the session is not the class's."""
-    target = Target.of(subjects.activity, subjects.session)
+    target = Target.named(subjects.activity, subjects.session)
     members = None
     if read_card and not database.reads_hold_the_write_lock(db.engine):
         members = members_with_bookings(by, target)

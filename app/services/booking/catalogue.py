@@ -24,6 +24,7 @@ from app.models import (
 )
 from app.models.people import acts_for_ids
 from app.services.booking.targets import Target, bookings_on_target
+from app.services.booking.terms import TermPattern, term_patterns
 from app.services.booking.waitlist import queue_figures, waitlist_position
 from app.services.people.links import acts_for_query
 from app.timeutil import local_date, local_day_bounds
@@ -49,6 +50,10 @@ class Entry:
     session: Session
     seats_left: int
     waitlist_length: int
+    # A term class is one entry, at its soonest session listed: its weekly pattern,
+    # and its dates listed (for booking one date alone).
+    term: TermPattern | None = None
+    term_dates: list[Session] = field(default_factory=list)
 
     @property
     def is_full(self) -> bool:
@@ -101,7 +106,25 @@ def week_entries(now: datetime, filters: Filters, days: int = 7) -> list[Entry]:
         if filters.free_only and entry.is_full:
             continue
         entries.append(entry)
-    return entries
+    return one_entry_per_term(entries, now)
+
+
+def one_entry_per_term(entries: list[Entry], now: datetime) -> list[Entry]:
+    """A term class is booked as a whole: listed once, at its soonest session, with
+    its weekly pattern ("整学期 · 每周二 09:00 · 共 12 次") and its dates listed."""
+    patterns = term_patterns({e.activity.id for e in entries if e.activity.is_series}, now)
+    firsts: dict[int, Entry] = {}
+    kept = []
+    for entry in entries:
+        if not entry.activity.is_series:
+            kept.append(entry)
+            continue
+        first = firsts.setdefault(entry.activity.id, entry)
+        first.term_dates.append(entry.session)
+        if first is entry:
+            entry.term = patterns.get(entry.activity.id)
+            kept.append(entry)
+    return kept
 
 
 @dataclass
@@ -183,6 +206,28 @@ def _members_query(series: bool) -> Select:
         Booking.status.in_(LIVE_STATUSES),
     )
     return acts_for_query().add_columns(Booking).outerjoin(Booking, live)
+
+
+def date_cards(term: Card, viewer: User | None, now: datetime) -> list[Card]:
+    """A term class's coming dates, each on its own card (booked alone: a seat freed
+    by leave, or that date's waiting list). Offered while the term is full, to the
+    viewer's people who hold no place for the term; otherwise only the dates where
+    one of them already has a booking."""
+    activity = term.target.activity
+    holders = {
+        m.person.id
+        for m in term.members
+        if m.booking is not None and m.booking.status != BookingStatus.WAITLISTED
+    }
+    cards = []
+    for session in upcoming_sessions(activity, now):
+        if session.starts_at <= now:
+            continue
+        card = card_for(Target(activity, session), viewer)
+        card.members = [m for m in card.members if m.booking or m.person.id not in holders]
+        if term.seats_left <= 0 or any(m.booking for m in card.members):
+            cards.append(card)
+    return cards
 
 
 def upcoming_sessions(activity: Activity, now: datetime, limit: int = 12) -> list[Session]:

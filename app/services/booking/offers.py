@@ -14,7 +14,7 @@ from app.services.booking.eligibility import check_actor
 from app.services.booking.seats import needs_seat, release_seat
 from app.services.booking.status import transition
 from app.services.booking.targets import Target
-from app.services.booking.waitlist import promote_waitlist
+from app.services.booking.waitlist import give_up_own_dates, promote_waitlist
 from app.services.jobs import job
 from app.services.messaging.notices import notify_household
 from app.services.refusals import OfferGone
@@ -30,6 +30,7 @@ def accept_offer(booking: Booking, *, by: User, now: datetime) -> Booking:
         Booking.offer_expires_at > now,
     ):
         raise OfferGone()
+    give_up_own_dates(booking, now=now)
     return booking
 
 

@@ -84,8 +84,14 @@ def _bookings_around(person: Person, target: Target) -> tuple[Booking | None, Bo
             if target.session is not None
             else booking.session_id is None and booking.activity_id == target.activity.id
         )
-        if same_target:
+        if _holds_the_date(booking, target):
+            same = booking
+        elif same_target:
             same = same or booking
+        elif target.activity.is_series and booking.activity_id == target.activity.id:
+            # The same class: a place on its term's (or a date's) waiting list, or
+            # a single date of a term being enrolled for, is no clash with itself.
+            continue
         elif clash is None and any(
             session.starts_at < end and session.ends_at > start for start, end in intervals
         ):
@@ -93,9 +99,25 @@ def _bookings_around(person: Person, target: Target) -> tuple[Booking | None, Bo
     return same, clash
 
 
+def _holds_the_date(booking: Booking, target: Target) -> bool:
+    """A term enrolment holding (or offered) a seat already covers each of its dates:
+    booking one of them on its own is "already booked"."""
+    return (
+        target.is_series_date
+        and booking.session_id is None
+        and booking.activity_id == target.activity.id
+        and booking.status != BookingStatus.WAITLISTED
+    )
+
+
 def overlapping_booking(person: Person, target: Target) -> Booking | None:
-    """Another live booking of the person whose sessions overlap the target's."""
-    return _bookings_around(person, target)[1]
+    """Another live booking of the person whose sessions overlap the target's, or
+    their term enrolment that already holds this date of the term (promotion
+    skips them: they would hold two seats on one date)."""
+    same, clash = _bookings_around(person, target)
+    if same is not None and _holds_the_date(same, target):
+        return same
+    return clash
 
 
 @cache

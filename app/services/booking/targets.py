@@ -29,6 +29,18 @@ class Target:
         return cls(activity, session)
 
     @classmethod
+    def named(cls, activity: Activity, session: Session | None = None) -> Target:
+        """What a booking form names: a class's session, a whole term (no session),
+        or one date of a term class (a session of it named: that date only).
+        Raises NotBookable for a session of another class, or none for a class
+        booked session by session."""
+        if session is None:
+            return cls.of(activity, None)
+        if session.activity_id != activity.id:
+            raise NotBookable()
+        return cls(activity, session)
+
+    @classmethod
     def of_booking(cls, booking: Booking) -> Target:
         return cls(booking.activity, booking.session)
 
@@ -83,11 +95,13 @@ class Target:
 
 
 def matching_target(activity: Activity, session: Session | None) -> Target | None:
-    """`Target.of` without its refusal: None when the pair does not match the
-    activity's enrolment (a session of another class, or none for a session class)."""
-    if not activity.is_series and (session is None or session.activity_id != activity.id):
+    """`Target.named` without its refusal: None when the pair does not match (a
+    session of another class, or none for a class booked session by session)."""
+    if session is not None and session.activity_id != activity.id:
         return None
-    return Target.of(activity, session)
+    if session is None and not activity.is_series:
+        return None
+    return Target.named(activity, session)
 
 
 def bookings_on_target(series: bool, values: dict | None = None):

@@ -12,8 +12,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 from app.models import (
+    LIVE_STATUSES,
+    SEAT_STATUSES,
     Booking,
     BookingStatus,
+    Session,
     User,
     WaitlistPolicy,
 )
@@ -86,8 +89,36 @@ def promote_waitlist(target: Target, *, now: datetime) -> list[Booking]:
             notify_household("offered", candidate, now, offer_expires_at=deadline.isoformat())
         else:
             notify_household("promoted", candidate, now)
+            give_up_own_dates(candidate, now=now)
         promoted.append(candidate)
     return promoted
+
+
+def give_up_own_dates(booking: Booking, *, now: datetime) -> list[Booking]:
+    """A term enrolment just confirmed covers every date of the term: the person's
+    single-date bookings of the same class still to come are cancelled, and each
+    seat one held goes to that date's waiting list. Returns the dates given up."""
+    if booking.session_id is not None or booking.status != BookingStatus.CONFIRMED:
+        return []
+    dates = db.session.scalars(
+        select(Booking)
+        .join(Session, Session.id == Booking.session_id)
+        .where(
+            Booking.person_id == booking.person_id,
+            Booking.activity_id == booking.activity_id,
+            Booking.status.in_(LIVE_STATUSES),
+            Session.starts_at > now,
+        )
+    ).all()
+    for date in dates:
+        held, target = date.status in SEAT_STATUSES, Target.of_booking(date)
+        cancelled = {"status": BookingStatus.CANCELLED, "cancelled_at": now}
+        if not transition(date, [date.status], cancelled):
+            continue
+        if held and needs_seat(target, date.household_id, exclude_id=date.id):
+            release_seat(target)
+            promote_waitlist(target, now=now)
+    return list(dates)
 
 
 def waitlist_position(booking: Booking) -> int | None:
@@ -179,6 +210,7 @@ def staff_promote(
             release_seat(target)
         raise NotWaitlisted()
     notify_household("promoted", booking, now)
+    give_up_own_dates(booking, now=now)
     audit.record(
         by,
         "waitlist.promote",

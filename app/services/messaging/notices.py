@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 
 from app.extensions import db
-from app.models import Booking, BookingStatus, Notice, Person, User
+from app.models import Booking, BookingStatus, Notice, Person, Session, User
+from app.services.booking.terms import next_session, place_in_term
 from app.services.messaging.outbox import queue_notices
 
 
@@ -21,25 +22,33 @@ def household_users(household_id: int) -> list[User]:
     )
 
 
-def booking_params(booking: Booking) -> dict:
-    target_start = (
-        booking.session.starts_at
-        if booking.session is not None
-        else next((s.starts_at for s in booking.activity.sessions), None)
+def booking_params(booking: Booking, now: datetime, session: Session | None = None) -> dict:
+    """What a notice about `booking` names: the person, the class and the session
+    (`session`, else the booking's own, else its term's next one: `terms.places_of`),
+    with the session's number in the term for a term class."""
+    place = (
+        place_in_term(booking, session, now) if session is not None else next_session(booking, now)
     )
-    return {
+    params = {
         "person": booking.person.name,
         "activity_id": booking.activity_id,
         "title": booking.activity.title,
         "title_en": booking.activity.title_en,
-        "starts_at": target_start.isoformat() if target_start else None,
+        "starts_at": place.session.starts_at.isoformat() if place else None,
         "series": booking.session_id is None,
     }
+    if place is not None and place.number is not None:
+        params |= {"number": place.number, "total": place.total}
+    return params
 
 
-def notify_household(kind: str, booking: Booking, now: datetime, **extra) -> list[Notice]:
-    """Puts one notice about `booking` in the inbox of every user of its household."""
-    params = booking_params(booking) | extra
+def notify_household(
+    kind: str, booking: Booking, now: datetime, *, session: Session | None = None, **extra
+) -> list[Notice]:
+    """Puts one notice about `booking` in the inbox of every user of its household.
+    `session`: the session it is about (a reminder's, a missed or moved one); by
+    default the booking's own, or its term's next one."""
+    params = booking_params(booking, now, session) | extra
     notices = [
         Notice(user_id=user.id, kind=kind, params=params, booking_id=booking.id, created_at=now)
         for user in household_users(booking.household_id)

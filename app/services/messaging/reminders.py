@@ -41,6 +41,6 @@ def queue_reminders(now: datetime) -> int:
     ).all()
     for booking, session in rows:
         db.session.add(Reminder(booking_id=booking.id, session_id=session.id, queued_at=now))
-        notify_household("reminder", booking, now, starts_at=session.starts_at.isoformat())
+        notify_household("reminder", booking, now, session=session)
     db.session.flush()
     return len(rows)

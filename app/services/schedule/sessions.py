@@ -180,11 +180,7 @@ def cancel_session(session: Session, *, by: User, now: datetime, reason: str | N
         elif booking.status == BookingStatus.WAITLISTED:
             continue
         notify_household(
-            "session_cancelled",
-            booking,
-            now,
-            starts_at=session.starts_at.isoformat(),
-            reason=session.cancel_reason,
+            "session_cancelled", booking, now, session=session, reason=session.cancel_reason
         )
         told += 1
     # Every booking on this session was just cancelled: no seat is taken any more.
@@ -250,7 +246,7 @@ def move_session(
                 "session_moved",
                 booking,
                 now,
-                starts_at=starts_at.isoformat(),
+                session=session,
                 old_starts_at=old_start.isoformat(),
             )
             told += 1

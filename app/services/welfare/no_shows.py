@@ -115,8 +115,8 @@ def apply_suspensions(now: datetime) -> list[Suspension]:
         )
         db.session.add(suspension)
         db.session.flush()
-        last_missed = db.session.scalar(
-            select(Booking)
+        last_missed = db.session.execute(
+            select(Booking, Session)
             .join(Attendance, Attendance.booking_id == Booking.id)
             .join(Session, Session.id == Attendance.session_id)
             .where(
@@ -125,12 +125,15 @@ def apply_suspensions(now: datetime) -> list[Suspension]:
             )
             .order_by(Session.ends_at.desc())
             .limit(1)
-        )
+        ).first()
         if last_missed is not None:
+            # The session missed, not the term's first date.
+            booking, missed = last_missed
             notify_household(
                 "suspended",
-                last_missed,
+                booking,
                 now,
+                session=missed,
                 until=suspension.ends_at.isoformat(),
                 count=count,
             )
