@@ -38,6 +38,14 @@ from app.models.people import (
     Role,
     User,
 )
+from app.models.privacy import (
+    CONSENT_KINDS,
+    AccessRecord,
+    Breach,
+    Consent,
+    ConsentChannel,
+    ConsentKind,
+)
 from app.models.programmes import (
     SLOT_KINDS,
     ApplicationStatus,
@@ -54,6 +62,12 @@ from app.models.ratings import RATING_COMMENT_MAX, RATING_VALUES, Rating, Rating
 from app.models.roll import AttendanceChange, Leave, SessionHelper, Suspension, WelfareCall
 
 __all__ = [
+    "CONSENT_KINDS",
+    "AccessRecord",
+    "Breach",
+    "Consent",
+    "ConsentChannel",
+    "ConsentKind",
     "CATEGORIES",
     "HOUSEHOLD_TAGS",
     "LIVE_STATUSES",

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from app.actions import Done, Outcome, answer, attempt
 from app.blueprints.account import bp
 from app.blueprints.account.forms import BookForm, CancelForm, LeaveForm, RateForm
+from app.blueprints.account.privacy import consent_panel
 from app.blueprints.public.routes import class_page
 from app.extensions import htmx
 from app.formatting import when
@@ -212,6 +213,7 @@ def household():
         "account/household.html",
         members=members,
         ages={p.id: p.age_at(moment) for p in members},
+        **consent_panel(current_user),
     )
 
 

@@ -8,6 +8,8 @@ them on `bp` (the factory imports this module, app/__init__.py):
 - people.py: residents, households, a person's page, links (代办);
 - bookings.py: booking for someone, waitlist rows, cancel and leave on behalf, the
   offer call list;
+- compliance.py: children's privacy (consents, adding a child, access records,
+  breaches, the yearly workbook);
 - this module: the desk's front page and the audit log.
 
 Every action: load (404) → validate (422) → `attempt` → `answer` (app/actions.py);
@@ -21,7 +23,7 @@ from flask import render_template, request
 from app.auth import role_required
 
 # Importing the desk's view modules registers their views on `bp`.
-from app.blueprints.staff import activities, bookings, bp, people  # noqa: F401
+from app.blueprints.staff import activities, bookings, bp, compliance, people  # noqa: F401
 from app.blueprints.staff.forms import AuditFilterForm, SearchForm
 from app.inputs import page_number
 from app.services import audit as services_audit
