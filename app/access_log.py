@@ -6,9 +6,9 @@ GET never writes (docs/ARCHITECTURE.md); access records are the deliberate
 exception, and they are written the way `log_in` writes after its read: the
 page's read transaction ends, then a write transaction of its own records the
 view and commits (on SQLite it takes the write lock only for that INSERT, after
-the page was read and rendered). A page view is a GET, or a whole page answered
-to a form without JavaScript (a refusal shown on the page); an htmx fragment
-after a POST on a page already recorded is not another view."""
+the page was read and rendered). A page view is a GET answered with its page
+(htmx GETs included); the answer to a form is not another view, and a refused
+form writes nothing."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from flask import Flask, g, request
 from flask_login import current_user
 
 from app.database import write_transactions
-from app.extensions import db, htmx
+from app.extensions import db
 from app.models import Person
 from app.services.privacy.access import children_of, is_recorded_viewer, record_views
 from app.timeutil import now
@@ -36,9 +36,10 @@ def seen(people: Iterable[Person], page: str) -> None:
 
 
 def _is_page_view(status: int) -> bool:
-    if status >= 500:
-        return False
-    return request.method == "GET" or not htmx
+    """A page view is a GET answered with the page. A form's answer is not one: it
+    follows the GET that showed the form (already recorded), and a refused request
+    writes nothing (its page shown again included)."""
+    return request.method == "GET" and status < 400
 
 
 def register(app: Flask) -> None:

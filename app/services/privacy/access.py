@@ -84,7 +84,8 @@ def record_views(viewer: User, person_ids: Iterable[int], page: str, *, now: dat
     if not ids or not is_recorded_viewer(viewer):
         return 0
     params = {"viewer_id": viewer.id, "role": str(viewer.role), "page": str(page), "at": now}
-    return db.session.execute(_insert_statement(), {**params, "ids": ids}).rowcount
+    db.session.execute(_insert_statement(), {**params, "ids": ids})
+    return len(ids)
 
 
 @dataclass
