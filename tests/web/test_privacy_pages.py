@@ -220,3 +220,32 @@ def test_a_breach_is_recorded_and_the_yearly_workbook_counts(client, auth, staff
     assert 1 in values.values()  # one child's record, one breach
     assert book.worksheets[1].max_row == 2
     assert client.get("/staff/privacy/annual.xlsx?year=99999").status_code == 422
+
+
+def test_the_door_records_each_child_and_a_refused_teacher_writes_nothing(
+    make, now, app, auth, client
+):
+    from app.services.childcare.pickup_list import add_pickup_person
+    from app.services.childcare.submissions import book_days
+    from tests.programme_helpers import afterschool, family, sessions
+
+    teacher = make.user(role=Role.TEACHER, age=30)
+    programme = afterschool(make, teacher=teacher)
+    guardian, kids = family(make)
+    today = sessions(programme)[0]
+    book_days(programme, [(k, today) for k in kids], by=guardian, channel="phone", now=now)
+    add_pickup_person(
+        kids[0], name="外婆", phone="13700000001", relation="外婆", by=guardian, now=now
+    )
+    other = make.user(role=Role.TEACHER, age=31)
+    make.commit()
+    app.config["FROZEN_NOW"] = today.starts_at + timedelta(minutes=5)
+    auth.login(other)
+    assert client.get(f"/door/sessions/{today.id}").status_code == 403
+    assert _count(AccessRecord) == 0
+    auth.logout()
+    auth.login(teacher)
+    assert client.get(f"/door/sessions/{today.id}").status_code == 200
+    records = _records()
+    assert {r.person_id for r in records} == {k.id for k in kids}
+    assert {(r.viewer_id, r.page) for r in records} == {(teacher.id, "door")}
