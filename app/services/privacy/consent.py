@@ -62,22 +62,6 @@ def check_consent(person: Person, now: datetime) -> None:
         )
 
 
-def check_care_notes_allowed(person: Person, care_notes: str | None, now: datetime) -> None:
-    """Raises NoConsent when care notes would be kept for a child under 14 without
-    consent (b)."""
-    if (
-        care_notes
-        and needs_consent(person, now)
-        and not has_consent(person, ConsentKind.CARE_NOTES)
-    ):
-        raise NoConsent(
-            _l(
-                "Care notes for a child under 14 are kept only when a parent or "
-                "guardian agrees. Please tick their agreement to care notes."
-            )
-        )
-
-
 def _check_guardian(child: Person, guardian: Person, by: User, now: datetime) -> None:
     """The guardian is an adult of the child's household; the recording account is
     staff, or that guardian's own. Raises NotAllowed or DeskRefused."""
