@@ -141,6 +141,19 @@ class Config:
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "zhaoxi@localhost")
     SMS_ADAPTER = os.environ.get("SMS_ADAPTER")
     OUTBOX_MAX_ATTEMPTS = 3
+    # Privacy (issue 14). The notice at /privacy states these; the `retention` job
+    # (app/services/privacy/retention.py) erases or anonymises after them. Care notes go RETENTION_CARE_NOTES_DAYS
+    # after the child's last booked session; people with no activity for
+    # RETENTION_INACTIVE_MONTHS are anonymised; sent outbox messages, login attempts,
+    # access records ("who saw my child's data") and the audit log are kept so long.
+    RETENTION_CARE_NOTES_DAYS = int(os.environ.get("RETENTION_CARE_NOTES_DAYS", "30"))
+    RETENTION_INACTIVE_MONTHS = int(os.environ.get("RETENTION_INACTIVE_MONTHS", "24"))
+    RETENTION_OUTBOX_DAYS = int(os.environ.get("RETENTION_OUTBOX_DAYS", "90"))
+    RETENTION_LOGIN_ATTEMPTS_DAYS = int(os.environ.get("RETENTION_LOGIN_ATTEMPTS_DAYS", "30"))
+    RETENTION_ACCESS_RECORDS_YEARS = int(os.environ.get("RETENTION_ACCESS_RECORDS_YEARS", "3"))
+    RETENTION_AUDIT_YEARS = int(os.environ.get("RETENTION_AUDIT_YEARS", "3"))
+    # The version of the privacy notice (/privacy) that each guardian's consent records.
+    PRIVACY_NOTICE_VERSION = os.environ.get("PRIVACY_NOTICE_VERSION", "2026-12")
     # Python serves .js as text/javascript.
     COMPRESS_MIMETYPES = [
         "text/html",
@@ -149,17 +162,6 @@ class Config:
         "application/javascript",
         "image/svg+xml",
     ]
-    # Retention periods (issue 14): the `retention` job (app/services/privacy)
-    # erases care notes this long after a child's last booked session, anonymises
-    # people with no activity for this many months, deletes sent messages,
-    # login-attempt rows, access records and audit entries older than these.
-    RETENTION_CARE_NOTES_DAYS = int(os.environ.get("RETENTION_CARE_NOTES_DAYS", "30"))
-    RETENTION_INACTIVE_MONTHS = int(os.environ.get("RETENTION_INACTIVE_MONTHS", "24"))
-    RETENTION_OUTBOX_DAYS = int(os.environ.get("RETENTION_OUTBOX_DAYS", "90"))
-    RETENTION_LOGIN_ATTEMPTS_DAYS = int(os.environ.get("RETENTION_LOGIN_ATTEMPTS_DAYS", "30"))
-    RETENTION_ACCESS_RECORDS_YEARS = int(os.environ.get("RETENTION_ACCESS_RECORDS_YEARS", "3"))
-    RETENTION_AUDIT_YEARS = int(os.environ.get("RETENTION_AUDIT_YEARS", "3"))
-
 
 class DevelopmentConfig(Config):
     DEBUG = True

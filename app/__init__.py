@@ -37,6 +37,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     # Request id, JSON request log, metrics: before any hook can answer early.
     observability.init_app(app)
     register_request_hooks(app)
+    register_access_records(app)
     register_template_helpers(app)
     register_commands(app)
     return app
@@ -112,6 +113,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(door.bp, url_prefix="/door")
     app.register_blueprint(staff.bp, url_prefix="/staff")
     app.register_blueprint(reports.bp, url_prefix="/staff/reports")
+
+
+def register_access_records(app: Flask) -> None:
+    from app.access_log import register
+
+    register(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

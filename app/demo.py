@@ -11,6 +11,7 @@ from app.demo_history import TermClass, seed_history
 from app.extensions import db
 from app.models import Audience, CapacityUnit, EnrolmentUnit, Role, User
 from app.services.people.residents import add_person, create_household, create_user
+from app.services.privacy.consent import record_for_children
 from app.services.schedule.activities import create_activity
 from app.services.schedule.sessions import add_session, generate_weekly
 from app.timeutil import from_local, local_date
@@ -338,6 +339,9 @@ def seed_demo(now: datetime, pickup_codes: list[str] | None = None) -> bool:
         "医务室",
         description="测血压、血糖，社区医生答疑。",
     )
+    # The demo's families agreed at the desk to keeping their children's records
+    # and care notes (docs: a real centre records each guardian's consent).
+    record_for_children([xiaoyu, xiaole, duoduo], now=now, by=teachers["赵社工"])
     from app.demo_programmes import seed_programmes
 
     codes = seed_programmes(

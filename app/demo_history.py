@@ -36,6 +36,7 @@ from app.models import (
 from app.services.booking.book import book
 from app.services.booking.targets import Target
 from app.services.people.residents import add_person, create_household
+from app.services.privacy.consent import record_for_children
 from app.services.refusals import Refusal
 from app.services.schedule.sessions import add_session, generate_weekly
 from app.timeutil import from_local, local_date
@@ -86,6 +87,8 @@ def _neighbours(now: datetime) -> list[Person]:
     for name, tags, members in NEIGHBOURS:
         household = create_household(name, now=now, tags=tags)
         people += [add_person(household, n, now=now, birth_date=born) for n, born in members]
+    # The demo's families agreed at the desk to keeping their children's records.
+    record_for_children(people, now=now)
     return people
 
 

@@ -44,6 +44,8 @@ from app.services.booking.targets import Target
 from app.services.childcare import door as childcare_door
 from app.services.childcare import pickup_list
 from app.services.childcare.programmes import programme_of
+from app.services.people.guardians import is_guardian
+from app.timeutil import local_date
 
 M = TypeVar("M")
 
@@ -246,6 +248,21 @@ def pickup_child_for(user: User, person_id: int, now: datetime) -> Person:
     exactly as for a missing one (another household, staff, an adult's id)."""
     person = db.session.get(Person, _id_or_404(person_id))
     if person is None or not pickup_list.may_manage_pickup(user, person, now):
+        abort(404)
+    return person
+
+
+def consent_child_for(user: User, person_id: int, now: datetime) -> Person:
+    """A child under 14 of whom `user` is a guardian (`people.guardians.is_guardian`),
+    who gives or withdraws consent online; 404 for anyone else's id exactly as for a
+    missing one (another household, a linked helper, an older child)."""
+    person = db.session.get(Person, _id_or_404(person_id))
+    day = local_date(now)
+    if (
+        person is None
+        or not person.needs_guardian_consent_on(day)
+        or not is_guardian(user, person, day)
+    ):
         abort(404)
     return person
 

@@ -22,6 +22,7 @@ from app import create_app, database
 from app.extensions import db
 from app.models import Audience, EnrolmentUnit, Role
 from app.services.people.residents import add_person, create_household, create_user
+from app.services.privacy.consent import record_for_children
 from app.services.schedule.activities import create_activity
 from app.services.schedule.sessions import add_session
 from config import TestingConfig
@@ -141,14 +142,19 @@ class Factory:
     def household(self, name="测试家", tags=()):
         return create_household(name, now=self.now, tags=tags)
 
-    def person(self, household=None, name=None, age=70, birth_date=None, **extra):
+    def person(self, household=None, name=None, age=70, birth_date=None, consent=True, **extra):
+        """A person; a child under 14 comes with a guardian's consents (both kinds)
+        unless `consent=False` (tests of the refusal without them)."""
         household = household or self.household()
         n = next(self._seq)
         if birth_date is None and age is not None:
             birth_date = date(self.now.year - age, 1, 1)
-        return add_person(
+        person = add_person(
             household, name or f"居民{n:03d}", now=self.now, birth_date=birth_date, **extra
         )
+        if consent:
+            record_for_children([person], now=self.now)
+        return person
 
     def user(self, person=None, role=Role.RESIDENT, phone=None, secret=None, age=70):
         person = person or self.person(age=age)

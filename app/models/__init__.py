@@ -15,6 +15,14 @@ from app.models.activities import (
 from app.models.attendance import CAME_STATUSES, Attendance, AttendanceStatus
 from app.models.bookings import LIVE_STATUSES, SEAT_STATUSES, Booking, BookingStatus, Channel
 from app.models.calendar import CalendarFeed
+from app.models.consent import (
+    CONSENT_KINDS,
+    AccessRecord,
+    Breach,
+    Consent,
+    ConsentChannel,
+    ConsentKind,
+)
 from app.models.desk import (
     HouseholdLink,
     LinkStatus,
@@ -57,6 +65,12 @@ from app.models.ratings import RATING_COMMENT_MAX, RATING_VALUES, Rating, Rating
 from app.models.roll import AttendanceChange, Leave, SessionHelper, Suspension, WelfareCall
 
 __all__ = [
+    "CONSENT_KINDS",
+    "AccessRecord",
+    "Breach",
+    "Consent",
+    "ConsentChannel",
+    "ConsentKind",
     "CATEGORIES",
     "HOUSEHOLD_TAGS",
     "LIVE_STATUSES",

@@ -38,6 +38,9 @@ STAFF_ROLES = frozenset({Role.STAFF, Role.ADMIN})
 # Ages that decide who is a child and who an elder (classes for elders admit 60+).
 ADULT_AGE = 18
 ELDER_AGE = 60
+# Under this age a child's data is sensitive (PIPL art. 28, 31): a guardian consents
+# for them, separately for booking records and for care notes.
+CONSENT_AGE = 14
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,13 @@ class Person(db.Model):
     def is_child_on(self, day: date) -> bool:
         return not self.is_adult_on(day)
 
+    def needs_guardian_consent_on(self, day: date) -> bool:
+        """THE "child under 14" rule of privacy law: younger than CONSENT_AGE on
+        `day`, a date at the centre. Without a birth date nobody is (such a person
+        is an adult, `is_adult_on`). `consent_age_clause` is its SQL twin."""
+        age = self.age_on(day)
+        return age is not None and age < CONSENT_AGE
+
 
 def years_before(day: date, years: int) -> date:
     """The same date `years` earlier (29 February falls back to the 28th): whoever
@@ -154,6 +164,11 @@ def aged_at_least(day: date, years: int) -> ColumnElement[bool]:
 def adult_clause(day: date) -> ColumnElement[bool]:
     """SQL twin of `Person.is_adult_on`."""
     return or_(Person.birth_date.is_(None), aged_at_least(day, ADULT_AGE))
+
+
+def consent_age_clause(day: date) -> ColumnElement[bool]:
+    """SQL twin of `Person.needs_guardian_consent_on`."""
+    return Person.birth_date > years_before(day, CONSENT_AGE)
 
 
 class User(db.Model):

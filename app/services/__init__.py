@@ -23,6 +23,8 @@ One package per concept; each module's docstring says what it holds:
     people/         households, persons, users, 代办 links, logging in, sessions
     messaging/      notices, the outbox and its senders, reminders, calls for staff
     feedback/       satisfaction ratings (one per person per session attended)
+    privacy/        children's privacy: guardians' consents, who saw a child's data,
+                    the yearly compliance figures and breaches
     reports/        the service report: 人次, 人数 and the figures the district asks for
     privacy/        retention (the `retention` job), anonymisation, holds, a household's
                     copy of its data and its deletion request

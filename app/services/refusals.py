@@ -316,3 +316,21 @@ class PrivacyRefused(Refusal):
     member on hold."""
 
     code = "privacy_refused"
+
+
+# --- children's privacy --------------------------------------------------------
+
+
+class NoConsent(Refusal):
+    """A child under 14 without a guardian's consent to booking records, or care
+    notes without consent to keep them."""
+
+    code = "no_consent"
+    http_status = 409
+
+    @staticmethod
+    def default_message():
+        return _l(
+            "A parent or guardian has not yet agreed to keeping this child's booking "
+            "records. They can agree on the “My family” page or at the front desk."
+        )

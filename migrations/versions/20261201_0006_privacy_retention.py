@@ -1,7 +1,7 @@
 """privacy retention: anonymisation marks, last login, holds, deletion requests
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-01
 
 Issue 14 (second half): the retention job anonymises people with no activity for a
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -226,6 +226,23 @@ OBJECT_MATRIX = {
     ),
     "programmes.remove_pickup": ("POST", "/programmes/pickup/{pickup_id}/remove", {}, WEB),
     "programmes.new_pickup_code": ("POST", "/programmes/pickup/{pickup_id}/new-code", {}, WEB),
+    # A child's consent online: its guardians only; everyone else is told the child
+    # does not exist.
+    "account.give_consent": (
+        "POST",
+        "/me/children/{child_id}/consent",
+        {"consents": "booking"},
+        WEB,
+    ),
+    "account.withdraw_consent": (
+        "POST",
+        "/me/children/{child_id}/consent/withdraw",
+        {"kind": "booking"},
+        WEB,
+    ),
+    "staff.give_consent": ("POST", "/staff/people/{child_id}/consent", {}, ALL),
+    "staff.withdraw_consent": ("POST", "/staff/people/{child_id}/consent/withdraw", {}, ALL),
+    "staff.add_household_child": ("POST", "/staff/households/{household_id}/children", {}, ALL),
     # The door: only children on this slot's roster; the slot is the actor's own.
     "door.check_in": (
         "POST",
@@ -290,6 +307,8 @@ MUST_BE_404 = {
     "programmes.add_pickup",
     "programmes.remove_pickup",
     "programmes.new_pickup_code",
+    "account.give_consent",
+    "account.withdraw_consent",
     "door.check_in",
     "door.check_out",
 }
@@ -312,6 +331,10 @@ ID_FORMS = {
     "staff.forms.DeskRequestForm": ["staff.record_desk_request"],
     "staff.forms.BirthdayMonthForm": "staff only: a session (a public id) to show",
     "staff.forms.InviteForm": "staff only: a session, and people of the month's list only",
+    "staff.forms.ChildForm": "staff only: a guardian among the household's adults",
+    "staff.forms.ConsentForm": "staff only: a guardian among the child's household's adults",
+    "staff.forms.WithdrawConsentForm": "staff only: a guardian among the household's adults",
+    "staff.forms.AccessFilterForm": "staff only: filters a list by child and viewer",
 }
 
 # CSRF tokens carry a timestamp: the only part of two answers allowed to differ.

@@ -253,6 +253,18 @@ MATRIX = {
     "door.check_out": ("POST", "/door/sessions/{slot_id}/check-out", (STAFF, ADMIN)),
     "account.accept_offer": ("POST", "/me/bookings/{booking_id}/accept", (STAFF, ADMIN)),
     "account.decline_offer": ("POST", "/me/bookings/{booking_id}/decline", (STAFF, ADMIN)),
+    # Children's privacy: the notice for everyone; a household's own access list; a
+    # child's consent online only by its guardians (this child is nobody's here).
+    "public.privacy_notice": ("GET", "/privacy", EVERYONE),
+    "account.privacy": ("GET", "/me/privacy", LOGGED_IN),
+    "account.give_consent": ("POST", "/me/children/{child_id}/consent", ()),
+    "account.withdraw_consent": ("POST", "/me/children/{child_id}/consent/withdraw", ()),
+    "staff.give_consent": ("POST", "/staff/people/{child_id}/consent", DESK),
+    "staff.withdraw_consent": ("POST", "/staff/people/{child_id}/consent/withdraw", DESK),
+    "staff.add_household_child": ("POST", "/staff/households/{household_id}/children", DESK),
+    "staff.access_records": ("GET", "/staff/privacy/access", DESK),
+    "staff.breaches": ("GET", "/staff/privacy/breaches", DESK),
+    "staff.annual_export": ("GET", "/staff/privacy/annual.xlsx?year=2026", DESK),
     # The staff desk: staff and admin only.
     "staff.leave_booking": ("POST", "/staff/bookings/{booking_id}/leave", (STAFF, ADMIN)),
     "staff.index": ("GET", "/staff/", DESK),

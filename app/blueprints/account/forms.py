@@ -1,8 +1,16 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, RadioField, StringField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.forms import IdField
 from app.models import RATING_COMMENT_MAX
@@ -56,3 +64,25 @@ class DeletionRequestForm(FlaskForm):
         ),
         validators=[DataRequired(_l("Please tick the box to say you understand."))],
     )
+
+
+CONSENT_CHOICES = [
+    SelectChoice("booking", _l("Keeping booking and attendance records")),
+    SelectChoice("care_notes", _l("Keeping care notes (allergies, medicines)")),
+]
+
+
+class GuardianConsentForm(FlaskForm):
+    """A guardian agrees online, for one child, to what they tick."""
+
+    consents = SelectMultipleField(
+        _l("I agree to"),
+        choices=CONSENT_CHOICES,
+        validators=[DataRequired(_l("Please tick what you agree to."))],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+
+
+class GuardianWithdrawForm(FlaskForm):
+    kind = SelectField(choices=CONSENT_CHOICES)

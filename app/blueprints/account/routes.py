@@ -12,6 +12,7 @@ from app.actions import Done, Outcome, answer, attempt
 # registers their views on `bp`.
 from app.blueprints.account import bp, calendar, data  # noqa: F401
 from app.blueprints.account.forms import BookForm, CancelForm, LeaveForm, RateForm
+from app.blueprints.account.privacy import consent_panel
 from app.blueprints.public.routes import class_page
 from app.extensions import htmx
 from app.formatting import when
@@ -218,6 +219,7 @@ def household():
         "account/household.html",
         members=members,
         ages={p.id: p.age_at(moment) for p in members},
+        **consent_panel(current_user),
     )
 
 

@@ -12,6 +12,7 @@ from flask import render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.access_log import seen
 from app.actions import Outcome, answer, attempt, refused
 from app.auth import role_required
 from app.blueprints.door import bp
@@ -21,14 +22,17 @@ from app.models import Session
 from app.services.childcare import door as childcare_door
 from app.services.childcare import pickup
 from app.services.childcare.door import CheckInResult
+from app.services.privacy.access import Page as AccessPage
 from app.services.refusals import NotAllowed
 from app.timeutil import now
 
 
 def _roster_context(session: Session, message=None, kind="info") -> dict:
+    rows = childcare_door.door_roster(session, current_user, now())
+    seen([row.child for row in rows], AccessPage.DOOR)
     return {
         "session": session,
-        "rows": childcare_door.door_roster(session, current_user, now()),
+        "rows": rows,
         "message": message,
         "message_kind": kind,
         "check_in_form": CheckInForm(formdata=None),
@@ -142,6 +146,7 @@ def lift_lock(child_id: int):
 def who_is_here():
     moment = now()
     here = childcare_door.who_is_here(moment, current_user)
+    seen([h.child for h in here if h.guardian_phones], AccessPage.HERE)
     refused_tries = childcare_door.refused_attempts(moment) if current_user.is_staff else []
     rooms: dict[str, list] = {}
     for entry in here:

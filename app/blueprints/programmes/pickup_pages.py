@@ -10,6 +10,7 @@ from flask import abort, current_app, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app.access_log import seen
 from app.actions import Outcome, answer, attempt
 from app.blueprints.programmes import bp
 from app.blueprints.programmes.forms import ConfirmItsYouForm, PickupPersonForm
@@ -18,6 +19,7 @@ from app.loaders import pickup_child_for, pickup_person_for
 from app.models import Person, PickupPerson
 from app.services.childcare import pickup_list as childcare_pickup_list
 from app.services.people import reauth
+from app.services.privacy.access import Page as AccessPage
 from app.services.refusals import AlreadyListed, BadPickupDay, LoginLocked, LoginRefused, Refusal
 from app.timeutil import local_date, now
 
@@ -89,6 +91,7 @@ def _pickup_page(
     """The list; after an add or a new code, that code, shown this once (never
     cached: the no-store of every logged-in page, app/__init__.py)."""
     moment = now()
+    seen([child], AccessPage.PICKUP)
     return render_template(
         "programmes/pickup.html",
         child=child,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import redirect, render_template, request, url_for
+from flask import current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.blueprints.public import bp, language
@@ -65,3 +65,20 @@ def class_page(activity: Activity) -> str:
 @bp.get("/classes/<int:activity_id>")
 def show_activity(activity_id: int):
     return class_page(published_activity(activity_id))
+
+
+@bp.get("/privacy")
+def privacy_notice():
+    """The privacy notice: what is kept, why, who sees it, for how long (the
+    retention settings), and how to get a copy or ask for deletion."""
+    keys = (
+        "RETENTION_CARE_NOTES_DAYS",
+        "RETENTION_INACTIVE_MONTHS",
+        "RETENTION_OUTBOX_DAYS",
+        "RETENTION_LOGIN_ATTEMPTS_DAYS",
+        "RETENTION_ACCESS_RECORDS_YEARS",
+        "RETENTION_AUDIT_YEARS",
+        "PRIVACY_NOTICE_VERSION",
+    )
+    settings = {key.lower(): current_app.config[key] for key in keys}
+    return render_template("public/privacy.html", **settings)

@@ -9,8 +9,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
+from app.access_log import seen
 from app.actions import Done, answer, attempt, refused
 from app.blueprints.staff import bp
+from app.blueprints.staff.consent_panel import consent_context
 from app.blueprints.staff.forms import (
     BirthDateForm,
     BookForPersonForm,
@@ -35,6 +37,7 @@ from app.services.booking import lists
 from app.services.people import links, residents
 from app.services.people.login import find_user_by_phone, login_lock_state, unlock_login
 from app.services.people.sessions import log_out_everywhere
+from app.services.privacy.access import Page as AccessPage
 from app.services.refusals import LoginRefused
 from app.timeutil import now
 
@@ -105,6 +108,7 @@ def person_page(person: Person, **forms) -> str:
     book_form = forms.get("book_form") or BookForPersonForm(formdata=None)
     book_form.target.choices = target_choices(lists.bookable_targets(now()))
     rows = lists.person_bookings(person, now())
+    seen([person], AccessPage.PERSON)
     return render_template(
         "staff/person.html",
         person=person,
@@ -129,6 +133,7 @@ def person_page(person: Person, **forms) -> str:
             if person.user is not None
             else None
         ),
+        **consent_context(person, **forms),
     )
 
 

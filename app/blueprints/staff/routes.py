@@ -13,6 +13,8 @@ them on `bp` (the factory imports this module, app/__init__.py):
 - bookings.py: booking for someone, waitlist rows, cancel and leave on behalf, the
   offer call list;
 - messages.py: messages the outbox could not send, sent again;
+- compliance.py: children's privacy (consents, adding a child, access records,
+  breaches, the yearly workbook);
 - this module: the desk's front page and the audit log.
 
 Every action: load (404) → validate (422) → `attempt` → `answer` (app/actions.py);
@@ -31,6 +33,7 @@ from app.blueprints.staff import (  # noqa: F401
     birthdays,
     bookings,
     bp,
+    compliance,
     messages,
     people,
     privacy,

@@ -11,6 +11,7 @@ from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app.access_log import seen
 from app.actions import Outcome, answer, answer_invalid, attempt, refused
 from app.auth import role_required
 from app.blueprints.teach import bp
@@ -28,6 +29,7 @@ from app.loaders import helper_for, roster_person_for, roster_session_for
 from app.models import Person, Session
 from app.services.attendance import marking, walk_ins
 from app.services.attendance import roster as attendance_roster
+from app.services.privacy.access import Page as AccessPage
 from app.services.refusals import NotOnRoster
 from app.services.volunteering import helpers as volunteering_helpers
 from app.services.volunteering import hours as volunteering_hours
@@ -38,6 +40,7 @@ SIGN_IN_BLANK_LINES = 8
 
 def _roster_context(session: Session, **extra) -> dict:
     lines = attendance_roster.roster(session, viewer=current_user)
+    seen([x.person for x in lines if x.care_notes or x.guardian_phones], AccessPage.ROSTER)
     return {
         "session": session,
         "lines": lines,

@@ -26,6 +26,7 @@ from app.models import (
 )
 from app.models.people import ADULT_AGE, ELDER_AGE
 from app.services.booking.targets import Target
+from app.services.privacy.consent import check_consent
 from app.services.refusals import (
     NotAllowed,
     NotBookable,
@@ -194,7 +195,11 @@ def check_window(target: Target, by: User, now: datetime, person: Person | None 
 
 
 def check_person(person: Person, target: Target, now: datetime) -> None:
-    """Raises NotEligible when the person's age does not fit the class."""
+    """Raises NotEligible when the person's age does not fit the class, NoConsent
+    for a child under 14 without a guardian's consent to booking records
+    (`privacy.consent.check_consent`): every channel books through here (the
+    class page, the kiosk, the desk, childcare days and lottery applications,
+    walk-ins and waitlist promotion)."""
     activity = target.activity
     day = local_date(target.first_start() or now)
     age = person.age_on(day)
@@ -230,6 +235,7 @@ def check_person(person: Person, target: Target, now: datetime) -> None:
                 range=age_range(activity),
             )
         )
+    check_consent(person, now)
 
 
 def age_bounds(activity: Activity) -> tuple[int | None, int | None]:

@@ -122,6 +122,12 @@ def register_member(
 ) -> Person:
     """Staff add a person; with a phone number and a PIN they also get an account.
     Raises DeskRefused when the phone number already has an account."""
+    if birth_date is not None and Person(birth_date=birth_date).needs_guardian_consent_on(
+        local_date(now)
+    ):
+        # A child under 14 comes in with "Add a child": their guardian's consents,
+        # and no phone, PIN or email of their own (minimisation).
+        raise DeskRefused(_l("A child under 14 is added with “Add a child”, below."))
     if pin and not phone:
         raise DeskRefused(_l("A PIN needs a phone number to log in with."))
     if pin and find_user_by_phone(phone) is not None:
