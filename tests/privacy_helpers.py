@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 
 from app.extensions import db
 from app.models import (
+    AccessRecord,
     Attendance,
     AuditEntry,
     Booking,
@@ -137,6 +138,17 @@ def seed_history(make) -> History:
                 failures=1,
                 locks=1,
                 last_failed_at=now - timedelta(days=age),
+            )
+        )
+    # Who saw the sibling's data: four years ago (goes) and last week (stays).
+    for age in (4 * 365, 7):
+        db.session.add(
+            AccessRecord(
+                viewer_id=u["teacher"].id,
+                role="teacher",
+                person_id=p["sib"].id,
+                page="roster",
+                at=now - timedelta(days=age),
             )
         )
     db.session.add(

@@ -59,6 +59,7 @@ def test_the_retention_job_on_a_seeded_history(history, app, now):
         "anonymised": 2,  # 张老汉 and 李奶奶, last here May 2024
         "outbox": 1,  # the message of 100 days ago
         "login_attempts": 1,  # the wrong try of 40 days ago (it had locked)
+        "access_records": 1,  # who saw the sibling's data four years ago
         "audit": 1,  # the entry of January 2023
     }
     db.session.expire_all()

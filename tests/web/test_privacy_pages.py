@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import (
+    AccessRecord,
     AuditEntry,
     DeletionRequest,
     DeletionStatus,
@@ -65,6 +66,13 @@ def _two_families(make, now):
     )
     kid.care_notes = "花生过敏"
     db.session.add(Notice(user_id=theirs.id, kind="promoted", params={"name": "邻居王"}))
+    teacher = make.user(make.person(name="李老师", age=45), role=Role.TEACHER)
+    for child in (kid, their_kid):  # the teacher's roll showed both children
+        db.session.add(
+            AccessRecord(
+                viewer_id=teacher.id, role="teacher", person_id=child.id, page="roster", at=now
+            )
+        )
     make.commit()
     return mine, kid, theirs
 
@@ -89,6 +97,14 @@ def test_my_data_holds_my_household_and_nobody_elses(make, auth, client, now):
     ]
     assert "code" not in json.dumps(data["pickup_lists"])
     assert [row["kind"] for row in data["notices"]] == ["pickup_added"]
+    # The child's consents (the factory records both) and who saw the child's data.
+    assert sorted((row["child"], row["kind"]) for row in data["consents"]) == [
+        (kid.name, "booking"),
+        (kid.name, "care_notes"),
+    ]
+    assert [(r["child"], r["seen_by"], r["page"]) for r in data["access_records"]] == [
+        (kid.name, "李老师", "roster")
+    ]
     # Not a trace of the neighbours, in either file.
     everything = json.dumps(data, ensure_ascii=False) + cells
     for theirs in ("邻居王", "邻居娃", "邻居的药", "邻居外婆", "13700000002", "邻居家"):

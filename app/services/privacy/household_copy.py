@@ -3,8 +3,8 @@ with one JSON file and one workbook, a sheet per section.
 
 `SECTIONS` is the one list of what goes in: each a name and a function from the
 household to its rows (dicts of plain values). Only rows of the household's own
-people and accounts; never a pickup code (nor its hash). The lead adds privacy14a's
-consents and the children's access records here at merge."""
+people and accounts; never a pickup code (nor its hash). Consents and the
+children's access records are in it too."""
 
 from __future__ import annotations
 
@@ -16,12 +16,15 @@ from datetime import date, datetime
 
 from openpyxl import Workbook
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
 from app.extensions import db
 from app.models import (
+    AccessRecord,
     Activity,
     Attendance,
     Booking,
+    Consent,
     Household,
     Notice,
     Person,
@@ -189,8 +192,54 @@ def notice_rows(household: Household) -> Rows:
     ]
 
 
-# THE list of what a household's copy holds, in order (privacy14a's "consents" and
-# "access_records" of the children are added here at merge).
+def consent_rows(household: Household) -> Rows:
+    """Every consent given for the household's children, withdrawn ones included."""
+    guardian = aliased(Person)
+    query = (
+        select(Consent, Person.name, guardian.name)
+        .join(Person, Person.id == Consent.person_id)
+        .outerjoin(guardian, guardian.id == Consent.guardian_id)
+        .where(Consent.person_id.in_(_member_ids(household)))
+        .order_by(Consent.id)
+    )
+    return [
+        {
+            "child": child,
+            "kind": consent.kind,
+            "guardian": guardian_name,
+            "given": _when(consent.given_at),
+            "channel": consent.channel,
+            "notice_version": consent.notice_version,
+            "withdrawn": _when(consent.withdrawn_at),
+        }
+        for consent, child, guardian_name in db.session.execute(query)
+    ]
+
+
+def access_rows(household: Household) -> Rows:
+    """Who saw the household's children's data (the teachers' and staff's views)."""
+    viewer = aliased(Person)
+    query = (
+        select(AccessRecord, Person.name, viewer.name)
+        .join(Person, Person.id == AccessRecord.person_id)
+        .join(User, User.id == AccessRecord.viewer_id)
+        .join(viewer, viewer.id == User.person_id)
+        .where(AccessRecord.person_id.in_(_member_ids(household)))
+        .order_by(AccessRecord.id)
+    )
+    return [
+        {
+            "child": child,
+            "seen_by": seen_by,
+            "role": record.role,
+            "page": record.page,
+            "at": _when(record.at),
+        }
+        for record, child, seen_by in db.session.execute(query)
+    ]
+
+
+# THE list of what a household's copy holds, in order.
 SECTIONS: list[tuple[str, Callable[[Household], Rows]]] = [
     ("household", household_rows),
     ("people", people_rows),
@@ -199,6 +248,8 @@ SECTIONS: list[tuple[str, Callable[[Household], Rows]]] = [
     ("pickup_lists", pickup_rows),
     ("ratings", rating_rows),
     ("notices", notice_rows),
+    ("consents", consent_rows),
+    ("access_records", access_rows),
 ]
 
 

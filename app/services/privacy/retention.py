@@ -28,6 +28,7 @@ from sqlalchemy import delete, select, union, update
 
 from app.extensions import db
 from app.models import (
+    AccessRecord,
     Attendance,
     AuditEntry,
     Booking,
@@ -119,14 +120,19 @@ def forget_audit(now: datetime, settings) -> int:
     return _no_sync(delete(AuditEntry).where(AuditEntry.created_at < before))
 
 
+def forget_access_records(now: datetime, settings) -> int:
+    """Who saw a child's data is kept RETENTION_ACCESS_RECORDS_YEARS, then goes."""
+    before = months_before(now, 12 * settings["RETENTION_ACCESS_RECORDS_YEARS"])
+    return _no_sync(delete(AccessRecord).where(AccessRecord.at < before))
+
+
 # The steps in order (care notes before anonymisation, which erases them anyway).
-# The lead adds privacy14a's access records here at merge:
-# ("access_records", forget_access_records) after RETENTION_ACCESS_RECORDS_YEARS.
 STEPS: list[tuple[str, Step]] = [
     ("care_notes", erase_care_notes),
     ("anonymised", anonymise_inactive),
     ("outbox", forget_outbox),
     ("login_attempts", forget_login_attempts),
+    ("access_records", forget_access_records),
     ("audit", forget_audit),
 ]
 
