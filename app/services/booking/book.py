@@ -29,7 +29,7 @@ from app.services.booking.targets import (
 )
 from app.services.booking.waitlist import give_up_own_dates
 from app.services.childcare.submissions import book_day
-from app.services.messaging.notices import tell_when_acted_for
+from app.services.messaging.notices import tell_of_a_helpers_act
 
 
 def book(
@@ -46,9 +46,10 @@ def book(
 
     The one entry for every booking of a class (the class page, the kiosk, the
     desk). Someone booking for a linked person of another household (代办) tells
-    that household (`notices.tell_when_acted_for`). A childcare programme's class is booked under the programme's rules,
-    exactly as on its own page (`programmes.book_day`): `target.activity.programme`
-    is loaded with the activity on the busy path, so ordinary classes pay no query.
+    that household (`notices.tell_of_a_helpers_act`). A childcare programme's class
+    is booked under the programme's rules, exactly as on its own page
+    (`programmes.book_day`): `target.activity.programme` is loaded with the activity
+    on the busy path, so ordinary classes pay no query.
 
     Raises NotAllowed, Suspended, NotBookable, WindowNotOpen, WindowClosed, NotEligible
     (age, or a programme's grade, day limit or whole weeks), AlreadyBooked, Conflict
@@ -63,7 +64,7 @@ def book(
             person, target, by=by, channel=channel, now=now, suspension=suspension
         )
         give_up_own_dates(booking, now=now)  # the term now covers them
-    tell_when_acted_for(booking, by=by, now=now, cancelled=False)
+    tell_of_a_helpers_act(booking, by=by, now=now, cancelled=False)
     return booking
 
 

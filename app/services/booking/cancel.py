@@ -17,7 +17,7 @@ from app.services.booking.targets import (
     Target,
 )
 from app.services.booking.waitlist import promote_waitlist
-from app.services.messaging.notices import tell_when_acted_for
+from app.services.messaging.notices import tell_of_a_helpers_act
 from app.services.refusals import (
     NotCancellable,
 )
@@ -51,7 +51,7 @@ def cancel_booking(booking: Booking, *, by: User, now: datetime) -> list[Booking
     )
     if not changed:
         raise NotCancellable()
-    tell_when_acted_for(booking, by=by, now=now, cancelled=True)
+    tell_of_a_helpers_act(booking, by=by, now=now, cancelled=True)
     target = Target.of_booking(booking)
     if held_seat and needs_seat(target, booking.household_id, exclude_id=booking.id):
         release_seat(target)

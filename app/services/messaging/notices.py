@@ -59,7 +59,7 @@ def notify_household(
     return notices
 
 
-def tell_when_acted_for(booking: Booking, *, by: User, now: datetime, cancelled: bool) -> None:
+def tell_of_a_helpers_act(booking: Booking, *, by: User, now: datetime, cancelled: bool) -> None:
     """When someone outside the person's household books or cancels for them (a
     linked helper, 代办: a grown child booking for a parent), the person's household
     is told who did what. Staff acts are told by `booking.on_behalf`; acts within
