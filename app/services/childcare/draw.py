@@ -221,7 +221,7 @@ def run_draw(programme: Programme, *, by: User, now: datetime) -> dict:
                 continue
             won = person_id in winners and claim_seat(target)
             booking = insert_booking(
-                person, target, confirmed=won, channel=Channel.DESK, by=by, now=now
+                person, target, confirmed=won, channel=Channel.LOTTERY, by=by, now=now
             )
             application.booking_id = booking.id
             application.status = ApplicationStatus.WON if won else ApplicationStatus.WAITLISTED
