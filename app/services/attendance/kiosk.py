@@ -99,7 +99,7 @@ def kiosk_today(user: User, now: datetime) -> tuple[list[KioskEntry], list[Kiosk
             )
         }
         leaves = leave_session_ids([m.id for m in members], [session.id])
-        seats = Target(session.activity, session).seats_left()
+        seats = catalogue.seats_left(session)
         for person in members:
             entry = KioskEntry(
                 session,
@@ -212,8 +212,9 @@ def kiosk_check_in(person: Person, session: Session, *, by: User, now: datetime)
     return CheckIn(attendance, False, dropped_in)
 
 
-def week_for(person, now: datetime):
-    """This week's sessions the person may book, each with whether they already have it."""
+def week_for(person, now: datetime, week: int = 0):
+    """The sessions of week `week` (0: the seven days from today) the person may
+    book, each with whether they already have it."""
 
     mine = {
         (activity_id, session_id)
@@ -224,7 +225,7 @@ def week_for(person, now: datetime):
         )
     }
     rows = []
-    for entry in catalogue.week_entries(now, catalogue.Filters()):
+    for entry in catalogue.week_entries(now, catalogue.Filters(), week=week):
         target = Target.of(entry.activity, entry.session)
         try:
             eligibility.check_person(person, target, now)
