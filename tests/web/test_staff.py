@@ -471,3 +471,45 @@ def test_the_desks_offer_calls_and_the_welfare_call_list_have_different_names(cl
     welfare = client.get("/welfare/").text
     assert "回访电话名单" in welfare and "空位通知待回访" not in welfare.split("<main", 1)[-1]
     assert "日期" in welfare and "星期" not in welfare.split("<main", 1)[-1]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_audit_log_reads_as_sentences_with_names_and_local_times(
+    client, staff, make, auth, lang
+):
+    """Not `capacity.change`, "person #4" and UTC: who did what to which class, when
+    in the centre's time, in the page's language; the filter still takes the code."""
+    activity = make.activity(title="书法班", capacity=3, start_in=timedelta(days=1))
+    resident = make.resident()
+    db.session.commit()
+    url = f"/staff/sessions/{activity.sessions[0].id}/capacity"
+    assert client.post(url, data={"capacity": "5"}).status_code == 303
+    client.post(f"/staff/people/{resident.person.id}/pin", data={"pin": "654321"})
+    html = client.get(f"/staff/audit?lang={lang}").get_data(as_text=True)
+    table = html[html.index("<table") :]
+    name = staff.person.name
+    expected = {
+        "en": [
+            f"{name} changed the seats of 书法班",
+            f"{name} set a new PIN for {resident.person.name}",
+            "Seats",
+            "3 → 5",
+        ],
+        "zh": [
+            f"{name}修改了书法班",
+            f"{name}为{resident.person.name}设置了新的 PIN",
+            "座位",
+            "3 → 5",
+        ],
+    }[lang]
+    for words in expected:
+        assert words in table, words
+    assert "capacity.change" not in table and "#" not in table
+    assert "T02:00" not in table and "10:00" in table  # 10:00 in Shanghai, not UTC
+    only = client.get("/staff/audit?action=capacity.change&lang=en").get_data(as_text=True)
+    only = only[only.index("<table") :]
+    assert "changed the seats" in only and "new PIN" not in only
+    auth.logout()
+    auth.login(resident)
+    refused = client.get("/staff/audit")
+    assert refused.status_code in (302, 403) and "书法班" not in refused.get_data(as_text=True)
