@@ -120,6 +120,10 @@ class Config:
     SUSPENSION_DAYS = int(os.environ.get("SUSPENSION_DAYS", "14"))
     ATTENDANCE_CORRECTION_DAYS = int(os.environ.get("ATTENDANCE_CORRECTION_DAYS", "7"))
     CHECK_IN_OPENS_MINUTES = int(os.environ.get("CHECK_IN_OPENS_MINUTES", "60"))
+    # Residents see and book classes and events up to BOOKING_HORIZON_DAYS ahead
+    # (the class list week by week, the coming events); staff at the desk, and a
+    # childcare programme's own window, are not bound by it.
+    BOOKING_HORIZON_DAYS = int(os.environ.get("BOOKING_HORIZON_DAYS", "60"))
     # Offers of a freed seat (waitlist policy "offer"): held OFFER_LONG_HOURS when
     # the class is at least OFFER_LONG_BEFORE_HOURS away, OFFER_SHORT_HOURS when at
     # least OFFER_NONE_WITHIN_HOURS away; closer than that there is no time to ask

@@ -8,6 +8,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.demo_history import TermClass, seed_history
+from app.demo_now import seed_now
 from app.extensions import db
 from app.models import Audience, CapacityUnit, EnrolmentUnit, Role, User
 from app.services.people.residents import add_person, create_household, create_user
@@ -27,6 +28,9 @@ LOGINS = [
     ("13800000004", Role.RESIDENT, "陈美华 — grandmother with a grandchild (PIN)"),
     ("13900000001", Role.TEACHER, "李老师 — dance teacher (password)"),
     ("13900000002", Role.TEACHER, "王老师 — calligraphy teacher (password)"),
+    ("13900000003", Role.TEACHER, "陈老师 — choir, Yue opera and guzheng teacher (password)"),
+    ("13900000004", Role.TEACHER, "张老师 — smartphone class teacher (password)"),
+    ("13900000005", Role.TEACHER, "刘同学 — after-school club and holiday childcare (password)"),
     ("13900000009", Role.STAFF, "赵社工 — social worker at the desk (password)"),
     ("13900000010", Role.ADMIN, "管理员 — administrator (password)"),
 ]
@@ -79,11 +83,7 @@ def seed_demo(now: datetime, pickup_codes: list[str] | None = None) -> bool:
     # family, and its members see and act for one another.
     teachers = {}
     staff_logins = [(phone, role, who.split(" — ")[0]) for phone, role, who in LOGINS[4:]]
-    for phone, role, name in staff_logins + [
-        ("13900000003", Role.TEACHER, "陈老师"),
-        ("13900000004", Role.TEACHER, "张老师"),
-        ("13900000005", Role.TEACHER, "刘同学"),
-    ]:
+    for phone, role, name in staff_logins:
         person = add_person(create_household(name, now=now), name, now=now, phone=phone)
         teachers[name] = account(person, phone, role)
 
@@ -355,4 +355,5 @@ def seed_demo(now: datetime, pickup_codes: list[str] | None = None) -> bool:
     seed_history(
         now, classes=terms, first_day=term_start, staff=teachers["赵社工"], volunteer=chen_account
     )
+    seed_now(now, teacher=teachers["李老师"], desk=teachers["赵社工"])
     return True

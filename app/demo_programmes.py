@@ -79,7 +79,7 @@ def seed_programmes(
                 afterschool,
                 [(c, first_slot) for c in school_age],
                 by=guardian,
-                channel=Channel.PHONE,
+                channel=Channel.ONLINE,
                 now=now,
             )
         for child in children:

@@ -100,3 +100,12 @@ def page_number(raw: str | None) -> int:
     if digits is None or len(digits) > 5:
         return 1
     return min(max(int(digits), 1), MAX_PAGE)
+
+
+def week_number(raw: str | None, weeks: int) -> int:
+    """`?week=` of a week-by-week list: 0..weeks-1 (0 is the seven days from today),
+    and week 0 for anything else (an old link, letters, a huge number)."""
+    digits = ascii_digits(raw)
+    if digits is None or len(digits) > 3:
+        return 0
+    return min(int(digits), max(weeks - 1, 0))

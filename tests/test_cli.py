@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
@@ -142,3 +144,52 @@ def test_set_role_of_an_unknown_number_is_refused(runner):
     result = runner.invoke(args=["set-role", "13700000000", "staff", "--password", NEW_PASSWORD])
     assert result.exit_code != 0 and "No account" in result.output
     assert _audit() == []
+
+
+# --- the demo, whatever the hour -------------------------------------------------------
+
+
+@pytest.mark.parametrize("local_time", ["07:05", "19:40", "23:20"])
+def test_seed_demo_has_a_class_running_and_one_within_the_hour_whatever_the_hour(
+    runner, app, client, local_time
+):
+    """Run in the evening (or at dawn) the demo still has something happening: a
+    class running now with people on its roll, taught by a teacher whose login is
+    printed, that 王秀英 can check in to at the kiosk; and one starting within the
+    hour."""
+    from datetime import datetime
+
+    from app.demo import LOGINS
+    from app.services.booking.targets import holds_place_on
+    from app.timeutil import from_local
+
+    hour, minute = map(int, local_time.split(":"))
+    moment = from_local(datetime(2026, 11, 25, hour, minute))
+    app.config["FROZEN_NOW"] = moment
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    for phone, _role, _who in LOGINS:
+        assert phone in result.output
+    assert "13900000005" in result.output and "刘同学" in result.output  # the club's teacher
+    running = db.session.scalars(
+        select(Session).where(Session.starts_at <= moment, Session.ends_at > moment)
+    ).all()
+    soon = db.session.scalars(
+        select(Session).where(
+            Session.starts_at > moment, Session.starts_at <= moment + timedelta(hours=1)
+        )
+    ).all()
+    assert running and soon
+    printed = [phone for phone, _r, _w in LOGINS]
+    on_roll = [
+        s
+        for s in running
+        if s.activity.teacher is not None
+        and s.activity.teacher.phone in printed
+        and db.session.scalar(select(Booking.id).where(holds_place_on(s)).limit(1))
+    ]
+    assert on_roll
+    client.post("/kiosk/login", data={"who": "13800000001", "pin": PIN})
+    kiosk = client.get("/kiosk/me?lang=en").get_data(as_text=True)
+    assert f"/kiosk/sessions/{on_roll[0].id}/check-in" in kiosk
+    client.post("/kiosk/finish")

@@ -26,9 +26,15 @@ SEAT_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.OFFERED)
 
 
 class Channel(StrEnum):
+    """How a booking (or a leave) reached the centre, shown as such to staff and
+    residents: on the resident's own phone or computer, at the lobby kiosk, in
+    person at the desk, by a phone call to the desk, or won in a lottery draw."""
+
+    ONLINE = "online"
     KIOSK = "kiosk"
-    PHONE = "phone"
     DESK = "desk"
+    PHONE = "phone"  # a phone call to the desk, booked by staff
+    LOTTERY = "lottery"
 
 
 _LIVE_SQL = "status IN ('confirmed', 'waitlisted', 'offered')"
@@ -63,7 +69,7 @@ class Booking(db.Model):
     # NULL for a series enrolment, which covers every session of the activity.
     session_id: Mapped[int | None] = mapped_column(ForeignKey("activity_session.id"))
     status: Mapped[str] = mapped_column(String(12))
-    channel: Mapped[str] = mapped_column(String(8), default=Channel.PHONE)
+    channel: Mapped[str] = mapped_column(String(8), default=Channel.ONLINE)
     booked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Waitlist order: earlier first, ties by id. Staff reordering moves this value.

@@ -1,18 +1,31 @@
-"""The audit log of staff actions."""
+"""The audit log of staff actions: `record`, and the log staff read, a page at a
+time by keyset (`audit_page`), each entry with the name of who and what."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
+from app.formatting import when
 from app.models import (
+    Activity,
+    Attendance,
     AuditEntry,
+    Booking,
+    Household,
+    HouseholdLink,
+    OfferCall,
+    Person,
+    Programme,
     Role,
+    Session,
+    Suspension,
     User,
+    WelfareCall,
 )
 from app.timeutil import local_day_bounds
 
@@ -64,8 +77,24 @@ def filter_by_days(
     )
 
 
-def audit_entries(filters: AuditFilter, page: int, per_page: int = 50):
-    query = select(AuditEntry).options(selectinload(AuditEntry.actor))
+@dataclass
+class AuditLine:
+    """One entry as the log shows it: who (a name, None for the system) and the
+    name of what it was done to (None when that row is gone)."""
+
+    entry: AuditEntry
+    who: str | None
+    what: str | None
+
+
+@dataclass
+class AuditPage:
+    lines: list[AuditLine]
+    older: int | None  # `?before=` of the next, older page; None on the last
+
+
+def _filtered(filters: AuditFilter):
+    query = select(AuditEntry).options(selectinload(AuditEntry.actor).selectinload(User.person))
     if filters.action:
         query = query.where(AuditEntry.action.startswith(filters.action))
     if filters.actor_id:
@@ -76,14 +105,85 @@ def audit_entries(filters: AuditFilter, page: int, per_page: int = 50):
         query = query.where(AuditEntry.created_at >= filters.since)
     if filters.until:
         query = query.where(AuditEntry.created_at < filters.until)
-    query = query.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+    return query
 
 
-def audit_actions() -> list[str]:
-    return list(
-        db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action))
+def audit_page(filters: AuditFilter, before: int | None = None, per_page: int = 50) -> AuditPage:
+    """The newest `per_page` entries matching `filters` older than entry `before`
+    (newest first, by time then id): keyset paging, no count of the whole log."""
+    query = _filtered(filters)
+    if before is not None:
+        mark = db.session.execute(
+            select(AuditEntry.created_at, AuditEntry.id).where(AuditEntry.id == before)
+        ).first()
+        if mark is not None:
+            query = query.where(
+                or_(
+                    AuditEntry.created_at < mark.created_at,
+                    and_(AuditEntry.created_at == mark.created_at, AuditEntry.id < mark.id),
+                )
+            )
+    query = query.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()).limit(per_page + 1)
+    entries = list(db.session.scalars(query))
+    older = entries[per_page - 1].id if len(entries) > per_page else None
+    entries = entries[:per_page]
+    names = subject_names(entries)
+    return AuditPage(
+        [
+            AuditLine(
+                e,
+                e.actor.person.name if e.actor is not None else None,
+                names.get((e.subject_type, e.subject_id)),
+            )
+            for e in entries
+        ],
+        older,
     )
+
+
+def _session_label(session: Session) -> str:
+    return f"{session.activity.title} ({when(session.starts_at)})"
+
+
+def _names(model, ids, label) -> dict[int, str]:
+    rows = db.session.scalars(select(model).where(model.id.in_(ids))) if ids else []
+    return {row.id: label(row) for row in rows}
+
+
+# subject_type (the model's name, lower case) -> how to name one such row.
+_LABELS = {
+    "person": (Person, lambda p: p.name),
+    "user": (User, lambda u: u.person.name),
+    "household": (Household, lambda h: h.name),
+    "activity": (Activity, lambda a: a.title),
+    "session": (Session, _session_label),
+    "programme": (Programme, lambda p: p.activity.title),
+    "booking": (
+        Booking,
+        lambda b: (
+            f"{b.person.name} · " + (_session_label(b.session) if b.session else b.activity.title)
+        ),
+    ),
+    "attendance": (Attendance, lambda a: f"{a.person.name} · {_session_label(a.session)}"),
+    "suspension": (Suspension, lambda s: s.person.name),
+    "welfarecall": (WelfareCall, lambda c: c.person.name),
+    "offercall": (OfferCall, lambda c: c.person.name),
+    "householdlink": (HouseholdLink, lambda k: f"{k.user.person.name} → {k.person.name}"),
+}
+
+
+def subject_names(entries: list[AuditEntry]) -> dict[tuple[str, int], str]:
+    """The name of what each entry was done to, one query per kind of subject."""
+    wanted: dict[str, set[int]] = {}
+    for entry in entries:
+        if entry.subject_type in _LABELS and entry.subject_id is not None:
+            wanted.setdefault(entry.subject_type, set()).add(entry.subject_id)
+    names = {}
+    for kind, ids in wanted.items():
+        model, label = _LABELS[kind]
+        for row_id, name in _names(model, ids, label).items():
+            names[(kind, row_id)] = name
+    return names
 
 
 def staff_users() -> list[User]:

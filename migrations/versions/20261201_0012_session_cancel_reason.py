@@ -1,7 +1,7 @@
 """session cancel reason: the reason staff give when they call a session off
 
 Revision ID: 0012
-Revises: 0007
+Revises: 0009
 Create Date: 2026-12-01
 
 The lobby display shows a cancelled session as cancelled, with this reason, and the
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0007"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

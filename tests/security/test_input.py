@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -233,10 +234,15 @@ def test_options_is_answered_anonymous_or_logged_in(client, make, auth, url):
 
 @pytest.mark.parametrize(
     "noise",
-    ["_scheme=x&_external=", "_external=1", "_method=POST", "_anchor=x", "page=2&page=3"],
+    ["_scheme=x&_external=", "_external=1", "_method=POST", "_anchor=x", "before=2&before=3"],
 )
-def test_url_for_never_sees_query_arguments_it_does_not_know(staff, client, noise):
-    response = client.get(f"/staff/audit?page=2&since=2026-01-01&{noise}")
+def test_url_for_never_sees_query_arguments_it_does_not_know(staff, client, make, noise):
+    from app.services import audit
+
+    for n in range(60):
+        audit.record(staff, "probe", staff, make.now + timedelta(minutes=n))
+    make.commit()
+    response = client.get(f"/staff/audit?before=55&since=2026-01-01&{noise}")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "since=2026-01-01" in html  # the filter is kept in the page links
@@ -244,17 +250,20 @@ def test_url_for_never_sees_query_arguments_it_does_not_know(staff, client, nois
         assert word not in html
 
 
-@pytest.mark.parametrize("number", ["0", "-3", HUGE, "x", "１", "\u202e2", "1e9"])
-def test_a_garbage_page_number_shows_the_first_page(staff, client, make, number):
+@pytest.mark.parametrize("number", ["0", "-3", HUGE, "x", "\u202e2", "1e9", ""])
+def test_a_garbage_before_shows_the_newest_page(staff, client, make, number):
     from app.services import audit
 
-    for n in range(60):  # 50 a page: the newest on page 1, the oldest on page 2
+    for n in range(60):  # 50 a page: the newest on the first, the oldest after "Older"
         audit.record(
             staff, "probe", staff, make.now + timedelta(minutes=n), after={"n": f"第{n}条"}
         )
     make.commit()
-    assert "第0条" in client.get("/staff/audit", query_string={"page": "2"}).text
-    response = client.get("/staff/audit", query_string={"page": number})
+    first = client.get("/staff/audit").text
+    older = re.search(r'href="/staff/audit\?before=(\d+)"', first).group(1)
+    assert "第0条" in client.get("/staff/audit", query_string={"before": older}).text
+    assert "第0条" in client.get("/staff/audit", query_string={"before": "１１"}).text
+    response = client.get("/staff/audit", query_string={"before": number})
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "第59条" in html and "第10条" in html and "第9条" not in html

@@ -138,6 +138,7 @@ MATRIX = {
     "ops.metrics": ("GET", "/metrics", EVERYONE),
     "public.list_activities": ("GET", "/classes", EVERYONE),
     "public.show_activity": ("GET", "/classes/{activity_id}", EVERYONE),
+    "public.coming_events": ("GET", "/events", EVERYONE),
     "auth.login": ("GET", "/login", EVERYONE),
     "display.show_board": ("GET", "/display", EVERYONE),
     # The language switch: anyone (an empty POST names no language: 400).

@@ -140,3 +140,29 @@ def test_without_javascript_a_refused_pickup_is_shown_in_the_roll(door, auth, cl
     html = refused.get_data(as_text=True)
     before, roster = html.split('id="roster"', 1)
     assert "code is wrong" in roster and "code is wrong" not in before
+
+
+def test_a_session_added_to_the_club_at_the_desk_is_at_the_door(door, make, auth, client):
+    """A session added to the after-school club's activity after it was set up (not
+    one of its day slots) is on the door's list and opens there; the teacher of
+    another class does not get it."""
+    from app.services.schedule.sessions import add_session
+
+    teacher, kids, today, _ = door
+    programme = today.activity.programme
+    extra = add_session(
+        programme.activity,
+        today.starts_at - timedelta(hours=3),
+        today.starts_at - timedelta(hours=2),
+        room="阅览室",
+    )
+    stranger = make.user(role=Role.TEACHER, age=30)
+    make.commit()
+    auth.login(teacher)
+    index = client.get("/door/?lang=en").get_data(as_text=True)
+    assert f"/door/sessions/{today.id}" in index
+    assert f"/door/sessions/{extra.id}" in index
+    assert client.get(f"/door/sessions/{extra.id}?lang=en").status_code == 200
+    auth.login(stranger)
+    assert f"/door/sessions/{extra.id}" not in client.get("/door/").get_data(as_text=True)
+    assert client.get(f"/door/sessions/{extra.id}").status_code == 403

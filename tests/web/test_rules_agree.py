@@ -269,3 +269,63 @@ def test_ages_on_pages_are_counted_on_the_centres_date(make, auth, client, app, 
     assert "Tuesday 24 November 2026" in board
     auth.logout()
     assert "Tuesday 24 November 2026" in client.get("/kiosk/?lang=en").get_data(as_text=True)
+
+
+# --- seats left -------------------------------------------------------------------
+
+
+def test_every_page_showing_a_sessions_seats_left_shows_the_same_number(
+    make, auth, client, app, now
+):
+    """One definition of seats left (`catalogue.seats_left`): a term class of 15
+    with one enrolled person who is on leave today has 15 seats today (the term has
+    14 places), and the class list, the class page's dates, the kiosk's start
+    screen, its week, its drop-in list and the lobby display all say 15; a session
+    class with 3 of 10 taken says 7 there and on the desk's booking form."""
+    from app.models import Role
+    from app.services.attendance.leave import take_leave
+    from app.services.booking.book import book
+    from app.services.booking.catalogue import seats_left
+    from app.services.booking.targets import Target
+
+    term = make.activity(
+        title="太极扇", capacity=15, series=True, sessions=3, start_in=timedelta(hours=1)
+    )
+    single = make.activity(title="书法班", capacity=10, start_in=timedelta(hours=3))
+    enrolled = make.resident()
+    enrolment = book(enrolled.person, Target.of(term), by=enrolled, channel="online", now=now)
+    take_leave(enrolment, term.sessions[0], by=enrolled, now=now)
+    for _ in range(3):
+        other = make.resident()
+        book(
+            other.person, Target.of(single, single.sessions[0]), by=other, channel="online", now=now
+        )
+    visitor = make.resident()
+    staff = make.user(role=Role.STAFF, age=40)
+    make.commit()
+    assert seats_left(term.sessions[0]) == 15 and Target.of(term).seats_left() == 14
+    assert seats_left(single.sessions[0]) == 7
+
+    def said(html: str, number: int) -> bool:
+        return f"{number} seats left" in html
+
+    pages = {
+        "class list": client.get("/classes?lang=en").get_data(as_text=True),
+        "display": client.get("/display?lang=en").get_data(as_text=True),
+        "kiosk start": client.get("/kiosk/?lang=en").get_data(as_text=True),
+    }
+    dates = client.get(f"/classes/{term.id}?lang=en").get_data(as_text=True)
+    assert said(dates, 15)
+    assert said(client.get(f"/classes/{single.id}?lang=en").get_data(as_text=True), 7)
+    auth.login(staff)
+    desk = client.get(f"/staff/people/{visitor.person.id}?lang=en").get_data(as_text=True)
+    assert "书法班" in desk and "7 free" in desk
+    auth.logout()
+    client.post("/kiosk/login", data={"who": visitor.phone, "pin": "123456"})
+    pages["kiosk drop-in"] = client.get("/kiosk/me?lang=en").get_data(as_text=True)
+    pages["kiosk week"] = client.get("/kiosk/classes?lang=en").get_data(as_text=True)
+    for name, html in pages.items():
+        assert said(html, 15), name
+        assert not said(html, 14), name
+        if name != "kiosk drop-in":  # today's drop-ins: the term class only
+            assert said(html, 7), name

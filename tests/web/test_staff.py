@@ -558,3 +558,94 @@ def test_the_desk_adds_a_missing_birth_date_and_the_person_can_then_book_by_age(
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "person.birth_date"))
     assert entry.before == {"year": None} and entry.after == {"year": 1950}
     assert book(elder.person, target, by=elder, channel="phone", now=now).status == "confirmed"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_audit_log_reads_as_sentences_with_names_and_local_times(
+    client, staff, make, auth, lang
+):
+    """Not `capacity.change`, "person #4" and UTC: who did what to which class, when
+    in the centre's time, in the page's language; the filter still takes the code."""
+    activity = make.activity(title="书法班", capacity=3, start_in=timedelta(days=1))
+    resident = make.resident()
+    db.session.commit()
+    url = f"/staff/sessions/{activity.sessions[0].id}/capacity"
+    assert client.post(url, data={"capacity": "5"}).status_code == 303
+    client.post(f"/staff/people/{resident.person.id}/pin", data={"pin": "654321"})
+    html = client.get(f"/staff/audit?lang={lang}").get_data(as_text=True)
+    table = html[html.index("<table") :]
+    name = staff.person.name
+    expected = {
+        "en": [
+            f"{name} changed the seats of 书法班",
+            f"{name} set a new PIN for {resident.person.name}",
+            "Seats",
+            "3 → 5",
+        ],
+        "zh": [
+            f"{name}修改了书法班",
+            f"{name}为{resident.person.name}设置了新的 PIN",
+            "座位",
+            "3 → 5",
+        ],
+    }[lang]
+    for words in expected:
+        assert words in table, words
+    assert "capacity.change" not in table and "#" not in table
+    assert "T02:00" not in table and "10:00" in table  # 10:00 in Shanghai, not UTC
+    only = client.get("/staff/audit?action=capacity.change&lang=en").get_data(as_text=True)
+    only = only[only.index("<table") :]
+    assert "changed the seats" in only and "new PIN" not in only
+    auth.logout()
+    auth.login(resident)
+    refused = client.get("/staff/audit")
+    assert refused.status_code in (302, 403) and "书法班" not in refused.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_each_booking_says_truthfully_how_it_came(client, staff, make, now, auth, app, lang):
+    """Online on the resident's phone, at the kiosk, at the desk, a phone call to the
+    desk, or won in the lottery: recorded as such and shown as such to the desk (an
+    online booking is not "a phone call", a lottery win not "at the desk")."""
+    from tests.programme_helpers import family, lottery, sessions
+    from tests.services.test_lottery import _after_close, _apply, _draw
+
+    activity = make.activity(capacity=9)
+    online, kiosk, desk, rang = (make.resident() for _ in range(4))
+    programme = lottery(make)
+    guardian, (kid,) = family(make, children=1)
+    _apply(programme, guardian, [(kid, sessions(programme)[0])], now)
+    db.session.commit()
+    auth.login(online)
+    form = {"activity_id": activity.id, "session_id": activity.sessions[0].id}
+    assert (
+        client.post("/me/bookings", data=form | {"person_id": online.person.id}).status_code == 303
+    )
+    auth.logout()
+    lobby = app.test_client()  # the kiosk is its own device
+    lobby.post("/kiosk/login", data={"who": kiosk.phone, "pin": "123456"})
+    assert lobby.post("/kiosk/book", data=form).status_code == 200
+    auth.login(staff)
+    target = {"target": f"s{activity.sessions[0].id}"}
+    for who, how in ((desk, "desk"), (rang, "phone")):
+        answer = client.post(f"/staff/people/{who.person.id}/book", data=target | {"channel": how})
+        assert answer.status_code == 303
+    _draw(programme, by=staff, now=_after_close(programme))
+    db.session.commit()
+    channels = {b.person_id: b.channel for b in db.session.scalars(select(Booking))}
+    assert channels == {
+        online.person.id: Channel.ONLINE,
+        kiosk.person.id: Channel.KIOSK,
+        desk.person.id: Channel.DESK,
+        rang.person.id: Channel.PHONE,
+        kid.id: Channel.LOTTERY,
+    }
+    words = {
+        "en": ["online", "at the kiosk", "at the desk", "by a phone call to the desk"],
+        "zh": ["网上预约", "在自助机", "在服务台", "打电话到服务台"],
+    }[lang]
+    html = client.get(f"/staff/sessions/{activity.sessions[0].id}?lang={lang}").text
+    for said in words:
+        assert said in html, said
+    child = client.get(f"/staff/people/{kid.id}?lang={lang}").text
+    assert {"en": "won in the lottery", "zh": "抽签获得"}[lang] in child

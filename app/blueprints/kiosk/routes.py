@@ -23,12 +23,13 @@ from app.blueprints.public.language import switch_language
 from app.extensions import htmx, limiter
 from app.formatting import when
 from app.forms import EmptyForm
+from app.inputs import week_number
 from app.loaders import booking_for, class_and_session, person_for, row_or_404
 from app.models import Booking, Channel, HelpRequest, Person, Session
 from app.redirects import safe_next
 from app.services.attendance import kiosk as attendance_kiosk
 from app.services.attendance import leave as attendance_leave
-from app.services.booking import catalogue
+from app.services.booking import catalogue, horizon
 from app.services.booking.book import book
 from app.services.booking.targets import Target
 from app.services.booking.terms import next_session, places_of
@@ -248,8 +249,14 @@ def keep_alive():
 
 
 def _classes_page() -> str:
-    rows = attendance_kiosk.week_for(current_user.person, now())
-    return render_template("kiosk/classes.html", rows=rows, form=EmptyForm(), idle=_idle_settings())
+    """The week's classes the visitor may book, paging by week up to the horizon."""
+    # The week rides on the booking form too, so a refusal shows the same week.
+    week = week_number(request.values.get("week"), horizon.horizon_weeks())
+    page = horizon.week_page(now(), week)
+    rows = attendance_kiosk.week_for(current_user.person, now(), week=page.week)
+    return render_template(
+        "kiosk/classes.html", rows=rows, page=page, args={}, form=EmptyForm(), idle=_idle_settings()
+    )
 
 
 @bp.get("/classes")

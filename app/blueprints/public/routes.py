@@ -8,9 +8,10 @@ from flask_login import current_user
 from app.blueprints.public import bp, language
 from app.blueprints.public.forms import CatalogueFilterForm
 from app.extensions import htmx
+from app.inputs import week_number
 from app.loaders import published_activity
 from app.models import Activity
-from app.services.booking import catalogue, eligibility
+from app.services.booking import catalogue, eligibility, horizon
 from app.services.booking.targets import Target
 from app.timeutil import now
 
@@ -25,18 +26,31 @@ def index():
 @bp.get("/classes")
 def list_activities():
     form = CatalogueFilterForm(request.args)
+    # The week links keep the filters chosen, and nothing else the query carried.
+    args = {k: v for k, v in request.args.items() if k in form.data and v}
     if not form.validate():
         # Unknown filter values are ignored rather than refused: links get old.
-        form = CatalogueFilterForm(formdata=None)
+        form, args = CatalogueFilterForm(formdata=None), {}
     filters = catalogue.Filters(
         category=form.category.data or None,
         audience=form.audience.data or None,
         weekday=form.weekday.data,
         free_only=bool(form.free.data),
     )
-    entries = catalogue.week_entries(now(), filters)
+    page = horizon.week_page(now(), week_number(request.args.get("week"), horizon.horizon_weeks()))
+    entries = catalogue.week_entries(now(), filters, week=page.week)
     template = "public/_entries.html" if htmx and htmx.target == "entries" else "public/list.html"
-    return render_template(template, form=form, entries=entries)
+    return render_template(template, form=form, entries=entries, page=page, args=args)
+
+
+@bp.get("/events")
+def coming_events():
+    """Every event from today to the booking horizon, on one page."""
+    return render_template(
+        "public/events.html",
+        entries=catalogue.coming_events(now()),
+        days=horizon.horizon_days(),
+    )
 
 
 def cards_for(activity: Activity) -> list[catalogue.Card]:
@@ -55,7 +69,7 @@ def class_page(activity: Activity) -> str:
     return render_template(
         "public/detail.html",
         activity=activity,
-        sessions=catalogue.upcoming_sessions(activity, now()),
+        dates=[(s, catalogue.seats_left(s)) for s in catalogue.upcoming_sessions(activity, now())],
         cards=cards_for(activity),
         window=eligibility.window_state(activity, now()),
         ages=eligibility.age_range(activity),

@@ -27,6 +27,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.audit_texts import action_label
 from app.blueprints.auth.validators import PhoneNumber, Pin
 from app.blueprints.public.forms import AUDIENCE_LABELS, CATEGORY_LABELS, WEEKDAY_LABELS
 from app.formatting import when
@@ -350,7 +351,7 @@ class AuditFilterForm(FlaskForm):
     def fill_choices(self, actions: list[str], staff: list[User]) -> None:
         """The actions the log holds and the staff who act, each after "all"."""
         self.action.choices = [SelectChoice("", _("All actions"))] + [
-            SelectChoice(a, a) for a in actions
+            SelectChoice(a, action_label(a)) for a in actions
         ]
         self.actor.choices = user_choices(_("Everyone"), staff)
 

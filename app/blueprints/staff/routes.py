@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from flask import render_template, request
 
+from app import audit_texts
 from app.auth import role_required
 
 # Importing the desk's view modules registers their views on `bp`.
@@ -40,11 +41,10 @@ from app.blueprints.staff import (  # noqa: F401
     schedule,
 )
 from app.blueprints.staff.forms import AuditFilterForm, SearchForm
-from app.inputs import page_number
+from app.inputs import parse_id
 from app.services import audit as services_audit
 from app.services.booking import offers
 from app.services.people.login import locked_accounts
-from app.timeutil import local_date
 
 AUDIT_FILTERS = ("action", "actor", "since", "until")
 
@@ -66,8 +66,10 @@ def index():
 
 @bp.get("/audit")
 def audit_log():
+    """The audit log as sentences, newest first, a page at a time (`?before=`)."""
     form = AuditFilterForm(request.args)
-    form.fill_choices(services_audit.audit_actions(), services_audit.staff_users())
+    # The actions the log can hold, from the code, not a scan of the whole log.
+    form.fill_choices(audit_texts.known_actions(), services_audit.staff_users())
     valid = form.validate()
     filters = services_audit.AuditFilter()
     if valid:
@@ -77,10 +79,16 @@ def audit_log():
             since=form.since.data,
             until=form.until.data,
         )
-    entries = services_audit.audit_entries(filters, page=page_number(request.args.get("page")))
+    page = services_audit.audit_page(filters, before=parse_id(request.args.get("before")))
     # The page links repeat the filters, and nothing else the query carried.
     args = {name: request.args[name] for name in AUDIT_FILTERS if valid and request.args.get(name)}
-    page = render_template(
-        "staff/audit.html", form=form, entries=entries, args=args, local_date=local_date
+    html = render_template(
+        "staff/audit.html",
+        form=form,
+        page=page,
+        args=args,
+        newest=bool(request.args.get("before")),
+        sentence=audit_texts.sentence,
+        changes=audit_texts.changes,
     )
-    return page, 200 if valid else 422
+    return html, 200 if valid else 422

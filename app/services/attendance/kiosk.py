@@ -100,7 +100,7 @@ def kiosk_today(user: User, now: datetime) -> tuple[list[KioskEntry], list[Kiosk
             )
         }
         leaves = leave_session_ids([m.id for m in members], [session.id])
-        seats = Target(session.activity, session).seats_left()
+        seats = catalogue.seats_left(session)
         for person in members:
             entry = KioskEntry(
                 session,
@@ -213,11 +213,11 @@ def kiosk_check_in(person: Person, session: Session, *, by: User, now: datetime)
     return CheckIn(attendance, False, dropped_in)
 
 
-def week_for(person, now: datetime):
-    """This week's classes the person may book, each with whether they already have
-    it: a term class once (the whole term); while the term is full, also each of its
-    dates this week on its own (a seat freed by leave, or that date's waiting list),
-    unless the person holds a place for the term."""
+def week_for(person, now: datetime, week: int = 0):
+    """The classes of week `week` (0: the seven days from today) the person may book,
+    each with whether they already have it: a term class once (the whole term); while
+    the term is full, also each of its dates that week on its own (a seat freed by
+    leave, or that date's waiting list), unless the person holds a place for the term."""
     mine = {
         (activity_id, session_id): status
         for activity_id, session_id, status in db.session.execute(
@@ -227,7 +227,7 @@ def week_for(person, now: datetime):
         )
     }
     rows = []
-    for entry in catalogue.week_entries(now, catalogue.Filters()):
+    for entry in catalogue.week_entries(now, catalogue.Filters(), week=week):
         target = Target.of(entry.activity, entry.session)
         try:
             eligibility.check_person(person, target, now)

@@ -89,7 +89,7 @@ def take_leave_on(person: Person, session: Session, *, by: User, now: datetime) 
 
 
 def take_leave(
-    booking: Booking, session: Session, *, by: User, now: datetime, channel: str = Channel.PHONE
+    booking: Booking, session: Session, *, by: User, now: datetime, channel: str = Channel.ONLINE
 ) -> Leave:
     """请假: the person cannot come to `session`. A single-session booking is
     cancelled (its seat goes to the waitlist at once); a term enrolment frees that

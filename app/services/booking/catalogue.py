@@ -1,4 +1,6 @@
-"""What residents see of the timetable: the week's class list and each class's card."""
+"""What residents see of the timetable: the class list week by week up to the
+booking horizon, the coming events, each class's card, and THE seats left of a
+session (`seats_left`)."""
 
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from app.models import (
     User,
 )
 from app.models.people import acts_for_ids
+from app.services.booking import horizon
 from app.services.booking.targets import Target, bookings_on_target
 from app.services.booking.terms import TermPattern, term_patterns
 from app.services.booking.waitlist import queue_figures, waitlist_position
@@ -72,10 +75,21 @@ def _waitlist_lengths(keys: set[tuple[int, int | None]]) -> dict[tuple[int, int 
     return {(a, s): n for a, s, n in rows}
 
 
-def week_entries(now: datetime, filters: Filters, days: int = 7) -> list[Entry]:
-    """Sessions from today (centre time) for `days` days, with seats and queue lengths."""
-    start, _ = local_day_bounds(local_date(now))
-    end = start + timedelta(days=days)
+def seats_left(session: Session) -> int:
+    """THE seats left of one session, as every page that lists sessions shows them
+    (class list, class page's dates, kiosk lists, lobby display, desk): the seats
+    anyone may still take on that date. For a date of a term class that is the
+    room less the term's enrolments and that day's drop-ins, plus enrolled people
+    on leave that day (`Target.seats_left` of the date, what a drop-in may claim);
+    the term itself is the class page's "whole term" card."""
+    return Target(session.activity, session).seats_left()
+
+
+def week_entries(now: datetime, filters: Filters, days: int = 7, week: int = 0) -> list[Entry]:
+    """Sessions for `days` days from the first day of week `week` (0: from today,
+    centre time), never beyond the booking horizon, with seats and queue lengths."""
+    start, _ = local_day_bounds(horizon.week_start(now, week))
+    end = min(start + timedelta(days=days), horizon.horizon_end(now))
     query = (
         select(Session)
         .join(Activity)
@@ -100,9 +114,8 @@ def week_entries(now: datetime, filters: Filters, days: int = 7) -> list[Entry]:
     queues = _waitlist_lengths(keys)
     entries = []
     for s in sessions:
-        target = Target(s.activity, None if s.activity.is_series else s)
         key = (s.activity_id, None if s.activity.is_series else s.id)
-        entry = Entry(s.activity, s, target.seats_left(), queues.get(key, 0))
+        entry = Entry(s.activity, s, seats_left(s), queues.get(key, 0))
         if filters.free_only and entry.is_full:
             continue
         entries.append(entry)
@@ -123,8 +136,16 @@ def one_entry_per_term(entries: list[Entry], now: datetime) -> list[Entry]:
         first.term_dates.append(entry.session)
         if first is entry:
             entry.term = patterns.get(entry.activity.id)
+            # The entry books the whole term: it shows the term's places, not one
+            # date's (a date's own seats are on its date entries and the class page).
+            entry.seats_left = Target(entry.activity, None).seats_left()
             kept.append(entry)
     return kept
+
+
+def coming_events(now: datetime) -> list[Entry]:
+    """Every published event (category "event") from now to the booking horizon."""
+    return week_entries(now, Filters(category="event"), days=horizon.horizon_days())
 
 
 @dataclass
@@ -231,6 +252,7 @@ def date_cards(term: Card, viewer: User | None, now: datetime) -> list[Card]:
 
 
 def upcoming_sessions(activity: Activity, now: datetime, limit: int = 12) -> list[Session]:
+    """The class's coming sessions that residents see: within the booking horizon."""
     return list(
         db.session.scalars(
             select(Session)
@@ -238,6 +260,11 @@ def upcoming_sessions(activity: Activity, now: datetime, limit: int = 12) -> lis
                 Session.activity_id == activity.id,
                 Session.status == SessionStatus.SCHEDULED,
                 Session.ends_at > now,
+                *(
+                    [Session.starts_at < horizon.horizon_end(now)]
+                    if horizon.bound_by_horizon(activity)
+                    else []
+                ),
             )
             .order_by(Session.starts_at)
             .limit(limit)

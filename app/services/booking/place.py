@@ -26,7 +26,7 @@ from app.models import (
     User,
 )
 from app.models.people import acts_for_clause
-from app.services.booking import eligibility
+from app.services.booking import eligibility, horizon
 from app.services.booking.seats import claim_seat, needs_seat
 from app.services.booking.targets import (
     Target,
@@ -184,9 +184,9 @@ def load_subjects(
 
 
 def channel_for(user: User) -> str:
-    """Staff book at the desk; everyone else books on their phone (or the kiosk,
-    which says so itself)."""
-    return Channel.DESK if user.is_staff else Channel.PHONE
+    """Staff book at the desk; everyone else books online (or at the kiosk, which
+    says so itself). A phone call to the desk is the desk's own choice."""
+    return Channel.DESK if user.is_staff else Channel.ONLINE
 
 
 def holds_no_lock(booking: Booking, target: Target) -> bool:
@@ -214,6 +214,7 @@ def place_booking(
     eligibility.check_not_suspended(person, by, now, suspension)
     eligibility.check_bookable(target, now)
     eligibility.check_window(target, by, now, person)
+    horizon.check_horizon(target, by, now)
     check_free_to_book(person, target, now)
     if waitlist_only:
         confirmed = False

@@ -18,7 +18,7 @@ from app.models import (
     Person,
     PickupAttempt,
     PickupPerson,
-    ProgrammeSlot,
+    Programme,
     Session,
     SessionStatus,
     User,
@@ -38,13 +38,14 @@ from app.timeutil import local_date, local_day_bounds
 
 
 def today_sessions(now: datetime, user: User) -> list[Session]:
-    """Programme slots running today (centre time) that `user` may open at the door:
+    """Programme sessions running today (centre time) that `user` may open at the door:
     staff see all, a teacher the ones of programmes they teach."""
     start, end = local_day_bounds(local_date(now))
     query = (
         select(Session)
-        .join(ProgrammeSlot, ProgrammeSlot.session_id == Session.id)
         .join(Activity, Session.activity_id == Activity.id)
+        # Every session of a programme's activity: its day slots and any added later.
+        .join(Programme, Programme.activity_id == Activity.id)
         .where(
             Session.starts_at >= start,
             Session.starts_at < end,
@@ -223,7 +224,7 @@ def who_is_here(now: datetime, user: User | None = None) -> list[Here]:
         select(Attendance, Session)
         .join(Session, Attendance.session_id == Session.id)
         .join(Activity, Session.activity_id == Activity.id)
-        .join(ProgrammeSlot, ProgrammeSlot.session_id == Session.id)
+        .join(Programme, Programme.activity_id == Activity.id)
         .where(Attendance.checked_in_at.is_not(None), Attendance.checked_out_at.is_(None))
         .order_by(Session.starts_at, Attendance.id)
     )

@@ -268,7 +268,7 @@ def _place(
         return None
     won = won and claim_seat(target)
     booking = insert_booking(
-        application.person, target, confirmed=won, channel=Channel.DESK, by=by, now=now
+        application.person, target, confirmed=won, channel=Channel.LOTTERY, by=by, now=now
     )
     application.booking_id = booking.id
     application.status = ApplicationStatus.WON if won else ApplicationStatus.WAITLISTED

@@ -153,9 +153,9 @@ def published_programmes(now: datetime) -> list[Programme]:
 
 
 def programme_of(session: Session) -> Programme | None:
-    return db.session.scalar(
-        select(Programme).join(ProgrammeSlot).where(ProgrammeSlot.session_id == session.id)
-    )
+    """The programme a session belongs to: its activity's, whether the session is one
+    of the programme's day slots or was added to the activity later at the desk."""
+    return db.session.scalar(select(Programme).where(Programme.activity_id == session.activity_id))
 
 
 def sessions_by_id(programme: Programme, ids: Iterable[int]) -> dict[int, Session]:
