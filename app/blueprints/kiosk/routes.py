@@ -14,17 +14,19 @@ from flask_login import current_user
 
 from app import sessions
 from app.actions import Outcome, answer, attempt
-from app.auth import role_required
 from app.blueprints.account.forms import RateForm
 from app.blueprints.auth.limits import login_limits
-from app.blueprints.kiosk import bp
+from app.blueprints.kiosk import (
+    bp,
+    desk,  # noqa: F401  (registers the desk's views)
+)
 from app.blueprints.kiosk.forms import KioskBookForm, KioskLoginForm, PersonForm
 from app.blueprints.public.language import switch_language
-from app.extensions import htmx, limiter
+from app.extensions import limiter
 from app.formatting import when
 from app.forms import EmptyForm
 from app.loaders import booking_for, class_and_session, person_for, row_or_404
-from app.models import Booking, Channel, HelpRequest, Person, Session
+from app.models import Booking, Channel, Person, Session
 from app.redirects import safe_next
 from app.services.attendance import kiosk as attendance_kiosk
 from app.services.attendance import leave as attendance_leave
@@ -326,30 +328,4 @@ def call_staff():
         outcome,
         fragment=lambda o: render_template("kiosk/_help_called.html", message=o.message),
         then=back or url_for("kiosk.start"),
-    )
-
-
-@bp.get("/help-requests")
-@role_required("staff")
-def list_help_requests():
-    template = "kiosk/_help_requests.html" if htmx else "kiosk/help_requests.html"
-    return render_template(
-        template, requests=messaging_help_requests.open_help_requests(), form=EmptyForm()
-    )
-
-
-@bp.post("/help-requests/<int:request_id>/done")
-@role_required("staff")
-def resolve_help_request(request_id: int):
-    help_request = row_or_404(HelpRequest, request_id)
-    if not EmptyForm().validate():
-        abort(400)
-    outcome = attempt(
-        lambda: messaging_help_requests.resolve_help(help_request, by=current_user, now=now()),
-        _("Marked as helped."),
-    )
-    # Someone else answered it meanwhile: news, not an error.
-    return answer(
-        outcome if outcome.ok else outcome.told_as("info"),
-        then=url_for("kiosk.list_help_requests"),
     )

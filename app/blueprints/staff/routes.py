@@ -26,6 +26,7 @@ from app.blueprints.staff.forms import AuditFilterForm, SearchForm
 from app.inputs import page_number
 from app.services import audit as services_audit
 from app.services.booking import offers
+from app.services.messaging.help_requests import open_help_requests
 from app.services.people.login import locked_accounts
 from app.timeutil import local_date
 
@@ -44,6 +45,8 @@ def index():
         "staff/index.html",
         search=SearchForm(formdata=None),
         open_calls=len(offers.open_offer_calls()) + len(locked_accounts()),
+        # Someone pressed 呼叫工作人员 at the kiosk: the desk sees it here, polled.
+        requests=open_help_requests(),
     )
 
 
