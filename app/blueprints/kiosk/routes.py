@@ -13,9 +13,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app import sessions
-from app.actions import Outcome, answer, attempt
+from app.actions import Outcome, answer, attempt, message_in_place
 from app.blueprints.account.forms import RateForm
-from app.blueprints.auth.limits import login_limits
+from app.blueprints.auth.limits import login_limits, refused_login
 from app.blueprints.kiosk import (
     bp,
     desk,  # noqa: F401  (registers the desk's views)
@@ -25,6 +25,7 @@ from app.blueprints.public.language import switch_language
 from app.extensions import limiter
 from app.formatting import when
 from app.forms import EmptyForm
+from app.i18n import LANG_COOKIE
 from app.loaders import booking_for, class_and_session, person_for, row_or_404
 from app.models import Booking, Channel, Person, Session
 from app.redirects import safe_next
@@ -44,6 +45,8 @@ from app.timeutil import local_date, now
 # In the visit's session: the visitor tapped 跳过 on the rating prompt; it is not
 # asked again until the next login (sessions.start clears the session).
 RATING_SKIPPED = "rating_skipped"
+# A refused login's errors and typed number, for the login page the redirect shows.
+LOGIN_TRIED = "kiosk_login_tried"
 
 
 def _actor() -> kiosk_visitor.KioskActor:
@@ -68,6 +71,19 @@ def _idle_settings() -> dict:
     return kiosk_visitor.idle_settings()
 
 
+# An untouched screen before login starts again (kiosk.timeout) after this long, for
+# fresh seat counts; sooner once a visitor chose a language, which is not left for
+# the next one.
+START_AGAIN_AFTER = 300
+
+
+@bp.context_processor
+def _start_again():
+    chosen = request.cookies.get(LANG_COOKIE) is not None
+    idle = kiosk_visitor.idle_settings()["limit"]
+    return {"start_again_after": idle if chosen else START_AGAIN_AFTER}
+
+
 def kiosk_login_required(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
@@ -83,9 +99,9 @@ def kiosk_login_required(view):
 def login():
     form = KioskLoginForm()
     if not form.is_submitted():
-        return render_template("kiosk/login.html", form=form)
+        return _login_page(form)
     if not form.validate():
-        return render_template("kiosk/login.html", form=form), 422
+        return _try_again(form, 422)
     outcome = attempt(
         lambda: log_in(
             attendance_kiosk.kiosk_login_phone(form.who.data),
@@ -98,10 +114,34 @@ def login():
     )
     if not outcome.ok:
         form.pin.errors.append(outcome.message)
-        return render_template("kiosk/login.html", form=form), outcome.status
+        return _try_again(form, outcome.status)
     # Confined to the kiosk and ended when idle, on the server (app/sessions.py).
     sessions.start(outcome.result, kiosk=True)
     return redirect(url_for("kiosk.today"), 303)
+
+
+def _try_again(form: KioskLoginForm, status: int):
+    """A refused login goes back to the login page by a redirect, so Back never
+    meets a resubmission prompt: the errors and the number typed (never the PIN)
+    wait in the session for that one page."""
+    refused_login()  # still counted by the login limits
+    session[LOGIN_TRIED] = {
+        "who": (form.who.data or "")[:20],
+        "who_errors": [str(e) for e in form.who.errors],
+        "pin_errors": [str(e) for e in form.pin.errors],
+        "status": status,
+    }
+    return redirect(url_for("kiosk.login"), 303)
+
+
+def _login_page(form: KioskLoginForm):
+    tried = session.pop(LOGIN_TRIED, None)
+    if not isinstance(tried, dict):
+        return render_template("kiosk/login.html", form=form)
+    form.who.data = tried.get("who", "")
+    form.who.errors = list(tried.get("who_errors", []))
+    form.pin.errors = list(tried.get("pin_errors", []))
+    return render_template("kiosk/login.html", form=form), tried.get("status", 422)
 
 
 def _to_rate():
@@ -129,7 +169,9 @@ def _today_context(message: str | None = None, kind: str = "info") -> dict:
 @bp.get("/me")
 @kiosk_login_required
 def today():
-    return render_template("kiosk/today.html", **_today_context())
+    # What the visitor just did (or why not), shown in the list she tapped in.
+    message, kind = message_in_place() or (None, "info")
+    return render_template("kiosk/today.html", **_today_context(message, kind))
 
 
 def _load(session_id: int) -> tuple[Session, Person]:
@@ -143,15 +185,14 @@ def _load(session_id: int) -> tuple[Session, Person]:
     return kiosk_session, person
 
 
-def _answer_today(outcome: Outcome):
-    """htmx: today's list with the message; otherwise back to it."""
+def answer_today(outcome: Outcome):
+    """htmx: today's list with the message; otherwise a redirect back to it (Back
+    never meets a resubmission prompt), where the message is shown in the list."""
     return answer(
         outcome,
         fragment=lambda o: render_template(
             "kiosk/_today.html", **_today_context(o.message, o.kind)
         ),
-        # Without JavaScript a refusal is shown where the visitor looks, in the list.
-        page=lambda o: render_template("kiosk/today.html", **_today_context(o.message, o.kind)),
         then=url_for("kiosk.today"),
         in_place=True,
     )
@@ -177,7 +218,7 @@ def check_in(session_id: int):
         lambda: attendance_kiosk.kiosk_check_in(person, kiosk_session, by=_actor(), now=now()),
         lambda result: _checked_in_message(person, kiosk_session, result),
     )
-    return _answer_today(outcome)
+    return answer_today(outcome)
 
 
 @bp.post("/sessions/<int:session_id>/leave")
@@ -188,7 +229,7 @@ def take_leave(session_id: int):
         lambda: attendance_leave.take_leave_on(person, kiosk_session, by=_actor(), now=now()),
         _("Leave noted: %(name)s will not come this time.", name=person.name),
     )
-    return _answer_today(outcome)
+    return answer_today(outcome)
 
 
 @bp.post("/ratings")
@@ -204,7 +245,7 @@ def rate_session():
         lambda: rate(person, rated, form.value.data, form.comment.data, by=_actor(), now=now()),
         _("Thank you for your rating!"),
     )
-    return _answer_today(outcome)
+    return answer_today(outcome)
 
 
 @bp.post("/ratings/skip")
@@ -220,7 +261,7 @@ def skip_rating():
 def choose_language():
     """The language switch on a kiosk page: stays on the kiosk (a page elsewhere
     would end a kiosk login)."""
-    return switch_language(under="/kiosk", fallback=url_for("kiosk.start"))
+    return switch_language(under="/kiosk", fallback=url_for("kiosk.start"), for_visit=True)
 
 
 @bp.post("/done")
@@ -235,9 +276,14 @@ def finish():
 @bp.get("/timeout")
 def timeout():
     """Where the idle prompt (or, without JavaScript, a timed refresh) sends an
-    unanswered kiosk: logs out and returns to the start screen."""
+    unanswered kiosk, and where an untouched start screen refreshes to: logs out,
+    forgets the language chosen, and returns to the start screen."""
     if current_user.is_authenticated and session.get(sessions.KIOSK):
         sessions.end_kiosk_visit(sessions.IDLE_MESSAGE)
+    else:
+        # An idle start or login screen: a language chosen there, and anything half
+        # typed, are not left for the next visitor.
+        sessions.forget_language()
     return redirect(url_for("kiosk.start"), 303)
 
 
@@ -288,11 +334,24 @@ def book_class():
             now=now(),
         )
     )
+    # A redirect either way, so Back never meets a resubmission prompt: to the page
+    # saying it is booked (with its slip), or to the list with the refusal.
     return answer(
         outcome,
-        page=lambda o: _classes_page(),
-        shown=lambda o: _booking_page("kiosk/booked.html", o.result),
+        then=lambda o: (
+            url_for("kiosk.show_booked", booking_id=o.result.id)
+            if o.ok
+            else url_for("kiosk.list_classes")
+        ),
     )
+
+
+@bp.get("/bookings/<int:booking_id>")
+@kiosk_login_required
+def show_booked(booking_id: int):
+    """Just booked: "You are booked!" and the slip to print."""
+    booking = booking_for(current_user, booking_id, household_only=True)
+    return _booking_page("kiosk/booked.html", booking)
 
 
 @bp.get("/bookings")
