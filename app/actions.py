@@ -41,6 +41,9 @@ The variations, each an option here rather than a view's own try/except:
   (the kiosk: every POST redirects, so Back never meets a resubmission prompt),
   the message, success or refusal, is kept for the page the redirect shows, which
   takes it with `message_in_place()` and shows it beside what it is about;
+- an act that cannot be taken back (请假, cancelling a term or a seat someone waits
+  for) posted without its confirmation: `confirm_first(url)` answers with the
+  confirmation step, a page of its own, instead of doing it;
 - a request turned down before any action (a form with errors): `answer_invalid`
   shows the page again (422) with each error beside its field, or the fragment for
   htmx; `refused(message)` is such an outcome for `answer`, where the form has no
@@ -173,6 +176,15 @@ def answer(
     if then is None:
         raise TypeError("answer() needs `then` to redirect to")
     return redirect(then(outcome) if callable(then) else then, 303)
+
+
+def confirm_first(step_url: str):
+    """An act that cannot be taken back, asked for without its confirmation: the
+    confirmation step (a page saying what will happen) comes first; htmx follows
+    the `HX-Redirect` to it. Nothing is written."""
+    if htmx:
+        return "", 204, {"HX-Redirect": step_url}
+    return redirect(step_url, 303)
 
 
 def message_in_place() -> tuple[str, str] | None:

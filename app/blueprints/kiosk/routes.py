@@ -1,34 +1,27 @@
-"""The lobby kiosk: a start screen with the week's classes; log in on a big keypad
+"""The lobby kiosk (the visit's login, language, call-staff and end: visit.py; the
+desk's view of the calls: desk.py): a start screen with the week's classes; log in on a big keypad
 with phone number (or member card number) and PIN; see today's sessions of your
 household, 签到 / 请假, drop in, book a class in two taps, print a slip, call staff;
 then 完成 (log out). An idle login is logged out, with or without JavaScript."""
 
 from __future__ import annotations
 
-from functools import wraps
-
-from flask import abort, current_app, redirect, render_template, request, session, url_for
+from flask import abort, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from app import sessions
-from app.actions import Outcome, answer, attempt, message_in_place
+from app.actions import Outcome, answer, attempt, confirm_first, message_in_place
 from app.blueprints.account.forms import RateForm
-from app.blueprints.auth.limits import login_limits, refused_login
 from app.blueprints.kiosk import (
     bp,
     desk,  # noqa: F401  (registers the desk's views)
 )
-from app.blueprints.kiosk.forms import KioskBookForm, KioskLoginForm, PersonForm
-from app.blueprints.public.language import switch_language
-from app.extensions import limiter
+from app.blueprints.kiosk.forms import KioskBookForm, LeaveForm, PersonForm
+from app.blueprints.kiosk.visit import kiosk_login_required
 from app.formatting import when
 from app.forms import EmptyForm
-from app.i18n import LANG_COOKIE
 from app.loaders import booking_for, class_and_session, person_for, row_or_404
 from app.models import Booking, Channel, Person, Session
-from app.redirects import safe_next
 from app.services.attendance import kiosk as attendance_kiosk
 from app.services.attendance import leave as attendance_leave
 from app.services.booking import catalogue
@@ -36,17 +29,13 @@ from app.services.booking.book import book
 from app.services.booking.targets import Target
 from app.services.booking.waitlist import waitlist_position
 from app.services.feedback.ratings import RATING_LABELS, next_to_rate, rate
-from app.services.messaging import help_requests as messaging_help_requests
 from app.services.people import kiosk_visitor
-from app.services.people.login import household_members, log_in
-from app.services.refusals import LoginRefused
+from app.services.people.login import household_members
 from app.timeutil import local_date, now
 
 # In the visit's session: the visitor tapped 跳过 on the rating prompt; it is not
 # asked again until the next login (sessions.start clears the session).
 RATING_SKIPPED = "rating_skipped"
-# A refused login's errors and typed number, for the login page the redirect shows.
-LOGIN_TRIED = "kiosk_login_tried"
 
 
 def _actor() -> kiosk_visitor.KioskActor:
@@ -69,79 +58,6 @@ def start():
 
 def _idle_settings() -> dict:
     return kiosk_visitor.idle_settings()
-
-
-# An untouched screen before login starts again (kiosk.timeout) after this long, for
-# fresh seat counts; sooner once a visitor chose a language, which is not left for
-# the next one.
-START_AGAIN_AFTER = 300
-
-
-@bp.context_processor
-def _start_again():
-    chosen = request.cookies.get(LANG_COOKIE) is not None
-    idle = kiosk_visitor.idle_settings()["limit"]
-    return {"start_again_after": idle if chosen else START_AGAIN_AFTER}
-
-
-def kiosk_login_required(view):
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return redirect(url_for("kiosk.login"))
-        return view(*args, **kwargs)
-
-    return wrapped
-
-
-@bp.route("/login", methods=["GET", "POST"])
-@login_limits
-def login():
-    form = KioskLoginForm()
-    if not form.is_submitted():
-        return _login_page(form)
-    if not form.validate():
-        return _try_again(form, 422)
-    outcome = attempt(
-        lambda: log_in(
-            attendance_kiosk.kiosk_login_phone(form.who.data),
-            form.pin.data,
-            now=now(),
-            settings=current_app.config,
-            address=request.remote_addr,
-        ),
-        keep=(LoginRefused,),  # a wrong PIN counts toward the lock
-    )
-    if not outcome.ok:
-        form.pin.errors.append(outcome.message)
-        return _try_again(form, outcome.status)
-    # Confined to the kiosk and ended when idle, on the server (app/sessions.py).
-    sessions.start(outcome.result, kiosk=True)
-    return redirect(url_for("kiosk.today"), 303)
-
-
-def _try_again(form: KioskLoginForm, status: int):
-    """A refused login goes back to the login page by a redirect, so Back never
-    meets a resubmission prompt: the errors and the number typed (never the PIN)
-    wait in the session for that one page."""
-    refused_login()  # still counted by the login limits
-    session[LOGIN_TRIED] = {
-        "who": (form.who.data or "")[:20],
-        "who_errors": [str(e) for e in form.who.errors],
-        "pin_errors": [str(e) for e in form.pin.errors],
-        "status": status,
-    }
-    return redirect(url_for("kiosk.login"), 303)
-
-
-def _login_page(form: KioskLoginForm):
-    tried = session.pop(LOGIN_TRIED, None)
-    if not isinstance(tried, dict):
-        return render_template("kiosk/login.html", form=form)
-    form.who.data = tried.get("who", "")
-    form.who.errors = list(tried.get("who_errors", []))
-    form.pin.errors = list(tried.get("pin_errors", []))
-    return render_template("kiosk/login.html", form=form), tried.get("status", 422)
 
 
 def _to_rate():
@@ -174,15 +90,15 @@ def today():
     return render_template("kiosk/today.html", **_today_context(message, kind))
 
 
-def _load(session_id: int) -> tuple[Session, Person]:
+def _load(session_id: int, form_class=PersonForm) -> tuple[Session, Person, PersonForm]:
     """The session and a person of the kiosk user's own household (404 for anyone
-    else, as for a person who does not exist)."""
+    else, as for a person who does not exist), and the form that named them."""
     kiosk_session = row_or_404(Session, session_id)
-    form = PersonForm()
+    form = form_class()
     if not form.validate():
         abort(422)
     person = person_for(current_user, form.person_id.data, household_only=True)
-    return kiosk_session, person
+    return kiosk_session, person, form
 
 
 def answer_today(outcome: Outcome):
@@ -213,7 +129,7 @@ def _checked_in_message(person: Person, kiosk_session: Session, result) -> str:
 @bp.post("/sessions/<int:session_id>/check-in")
 @kiosk_login_required
 def check_in(session_id: int):
-    kiosk_session, person = _load(session_id)
+    kiosk_session, person, _form = _load(session_id)
     outcome = attempt(
         lambda: attendance_kiosk.kiosk_check_in(person, kiosk_session, by=_actor(), now=now()),
         lambda result: _checked_in_message(person, kiosk_session, result),
@@ -224,10 +140,45 @@ def check_in(session_id: int):
 @bp.post("/sessions/<int:session_id>/leave")
 @kiosk_login_required
 def take_leave(session_id: int):
-    kiosk_session, person = _load(session_id)
+    """请假, sent from its confirmation step; asked for without it, that step first."""
+    kiosk_session, person, form = _load(session_id, LeaveForm)
+    if not form.confirmed.data:
+        return confirm_first(
+            url_for("kiosk.confirm_leave", session_id=kiosk_session.id, person_id=person.id)
+        )
     outcome = attempt(
         lambda: attendance_leave.take_leave_on(person, kiosk_session, by=_actor(), now=now()),
         _("Leave noted: %(name)s will not come this time.", name=person.name),
+    )
+    return answer_today(outcome)
+
+
+@bp.get("/sessions/<int:session_id>/leave")
+@kiosk_login_required
+def confirm_leave(session_id: int):
+    """Before 请假: what it will do, in words, and "yes" or "no, go back"."""
+    kiosk_session = row_or_404(Session, session_id)
+    person = person_for(current_user, request.args.get("person_id"), household_only=True)
+    outcome = attempt(lambda: attendance_leave.leave_effects_on(person, kiosk_session))
+    if not outcome.ok:
+        return answer_today(outcome)
+    return render_template(
+        "kiosk/confirm_leave.html",
+        effects=outcome.result,
+        person=person,
+        form=EmptyForm(),
+        idle=_idle_settings(),
+    )
+
+
+@bp.post("/sessions/<int:session_id>/back")
+@kiosk_login_required
+def come_back(session_id: int):
+    """我又能来了: the leave taken back while the seat is still free."""
+    kiosk_session, person, _form = _load(session_id)
+    outcome = attempt(
+        lambda: attendance_leave.come_back(person, kiosk_session, by=_actor(), now=now()),
+        _("Good news: %(name)s is expected again this time.", name=person.name),
     )
     return answer_today(outcome)
 
@@ -255,43 +206,6 @@ def skip_rating():
         abort(400)
     session[RATING_SKIPPED] = True
     return redirect(url_for("kiosk.today"), 303)
-
-
-@bp.post("/language")
-def choose_language():
-    """The language switch on a kiosk page: stays on the kiosk (a page elsewhere
-    would end a kiosk login)."""
-    return switch_language(under="/kiosk", fallback=url_for("kiosk.start"), for_visit=True)
-
-
-@bp.post("/done")
-@kiosk_login_required
-def finish():
-    if not EmptyForm().validate():
-        abort(400)
-    sessions.end_kiosk_visit(_l("Thank you. See you next time!"), "success", everywhere=True)
-    return redirect(url_for("kiosk.start"), 303)
-
-
-@bp.get("/timeout")
-def timeout():
-    """Where the idle prompt (or, without JavaScript, a timed refresh) sends an
-    unanswered kiosk, and where an untouched start screen refreshes to: logs out,
-    forgets the language chosen, and returns to the start screen."""
-    if current_user.is_authenticated and session.get(sessions.KIOSK):
-        sessions.end_kiosk_visit(sessions.IDLE_MESSAGE)
-    else:
-        # An idle start or login screen: a language chosen there, and anything half
-        # typed, are not left for the next visitor.
-        sessions.forget_language()
-    return redirect(url_for("kiosk.start"), 303)
-
-
-@bp.get("/keep-alive")
-@kiosk_login_required
-def keep_alive():
-    """Touches on the page count as activity for the server's idle check too."""
-    return "", 204
 
 
 def _classes_page() -> str:
@@ -370,21 +284,3 @@ def list_bookings():
 def print_slip(booking_id: int):
     booking = booking_for(current_user, booking_id, household_only=True)
     return _booking_page("kiosk/slip.html", booking)
-
-
-@bp.post("/help")
-@limiter.limit("6 per minute")
-def call_staff():
-    if not EmptyForm().validate():
-        abort(400)
-    user = current_user if current_user.is_authenticated else None
-    outcome = attempt(
-        lambda: messaging_help_requests.request_help(user, now()),
-        _("Staff have been called and will come to you shortly."),
-    )
-    back = safe_next(request.referrer, under="/kiosk")
-    return answer(
-        outcome,
-        fragment=lambda o: render_template("kiosk/_help_called.html", message=o.message),
-        then=back or url_for("kiosk.start"),
-    )
