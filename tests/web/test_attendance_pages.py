@@ -11,6 +11,7 @@ from app.models import (
     Booking,
     BookingStatus,
     Channel,
+    Leave,
     Role,
     SessionHelper,
     Suspension,
@@ -321,13 +322,25 @@ def test_leave_from_my_bookings_for_one_date_of_a_term_class(client, auth, make,
     page = client.get("/me/bookings").get_data(as_text=True)
     assert page.count('name="session_id"') == 3
     second = activity.sessions[1]
-    response = client.post(
+    # Asked without the confirmation step: that step first (htmx follows to it).
+    asked = client.post(
         f"/me/bookings/{booking.id}/leave", data={"session_id": second.id}, headers=HX
+    )
+    step = f"/me/bookings/{booking.id}/leave/{second.id}"
+    assert asked.status_code == 204 and asked.headers["HX-Redirect"] == step
+    assert db.session.scalar(db.select(db.func.count(Leave.id))) == 0
+    assert "confirmed" in client.get(step).get_data(as_text=True)
+    response = client.post(
+        f"/me/bookings/{booking.id}/leave",
+        data={"session_id": second.id, "confirmed": "y"},
+        headers=HX,
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and f'id="booking-{booking.id}"' in html
     assert html.count('name="session_id"') == 2
-    again = client.post(f"/me/bookings/{booking.id}/leave", data={"session_id": second.id})
+    again = client.post(
+        f"/me/bookings/{booking.id}/leave", data={"session_id": second.id, "confirmed": "y"}
+    )
     assert again.status_code == 303  # the refusal is shown on the page after the redirect
     db.session.expire_all()
     assert booking.status == BookingStatus.CONFIRMED

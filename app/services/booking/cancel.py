@@ -59,7 +59,7 @@ class CancelEffects:
 def cancel_effects(booking: Booking, now: datetime) -> CancelEffects:
     target = Target.of_booking(booking)
     return CancelEffects(
-        whole_term=booking.session_id is None,
+        whole_term=booking.session_id is None and booking.is_live,
         passes_on=booking.holds_seat and someone_waiting(target),
         late=booking.holds_seat and is_late_cancel(booking, now),
     )
