@@ -188,12 +188,14 @@ def confirm_first(step_url: str):
 
 
 def message_in_place() -> tuple[str, str] | None:
-    """The message an answer kept for this page's own place, as (message, kind),
-    or None (see `answer`, `in_place`)."""
-    for category, message in get_flashed_messages(with_categories=True):
-        if category.startswith(IN_PLACE):
-            return message, category.removeprefix(IN_PLACE)
-    return None
+    """The latest message an answer kept for this page's own place, as (message,
+    kind), or None (see `answer`, `in_place`)."""
+    kept = [
+        (message, category.removeprefix(IN_PLACE))
+        for category, message in get_flashed_messages(with_categories=True)
+        if category.startswith(IN_PLACE)
+    ]
+    return kept[-1] if kept else None
 
 
 def answer_invalid(
