@@ -96,7 +96,7 @@ def test_a_seat_passed_on_to_the_waiting_list_cannot_be_taken_back(make, now):
     before = _counts()
     with pytest.raises(SeatGone) as refused:
         attendance_leave.come_back(elder.person, session, by=elder, now=now)
-    assert "already gone to someone else" in str(refused.value)
+    assert "已经让给别人了" in str(refused.value)  # "your seat has already gone to someone else"
     db.session.rollback()
     assert _counts() == before
     db.session.refresh(booking)
