@@ -37,7 +37,13 @@ The variations, each an option here rather than a view's own try/except:
 - a form htmx never posts: `fragment=None`, and htmx is answered like any request;
 - a page that shows a refusal in place, beside what it is about (the kiosk's list of
   today, the door's roll): `in_place=True`, and the refusal is not flashed at the top
-  as well — `page(outcome)` shows `outcome.message` itself;
+  as well — `page(outcome)` shows `outcome.message` itself; with `page=None` too
+  (the kiosk: every POST redirects, so Back never meets a resubmission prompt),
+  the message, success or refusal, is kept for the page the redirect shows, which
+  takes it with `message_in_place()` and shows it beside what it is about;
+- an act that cannot be taken back (请假, cancelling a term or a seat someone waits
+  for) posted without its confirmation: `confirm_first(url)` answers with the
+  confirmation step, a page of its own, instead of doing it;
 - a request turned down before any action (a form with errors): `answer_invalid`
   shows the page again (422) with each error beside its field, or the fragment for
   htmx; `refused(message)` is such an outcome for `answer`, where the form has no
@@ -55,10 +61,14 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from blinker import signal
-from flask import flash, redirect
+from flask import flash, get_flashed_messages, redirect
 
 from app.extensions import db, htmx
 from app.services.refusals import Refusal
+
+# The flash category prefix of a message kept for the page's own place (`answer`
+# with `in_place=True, page=None`); templates/_flashes.html leaves these out.
+IN_PLACE = "in-place:"
 
 # Sent with each refusal `attempt` answers; app/observability.py counts them by code.
 refusal_signal = signal("zhaoxi.refused")
@@ -153,6 +163,10 @@ def answer(
         return fragment(outcome), outcome.status
     if not outcome.ok and page is not None and in_place:
         return page(outcome), outcome.status
+    if in_place and page is None:
+        if outcome.message:
+            flash(outcome.message, IN_PLACE + outcome.kind)
+        return redirect(then(outcome) if callable(then) else then, 303)
     if outcome.message:
         flash(outcome.message, outcome.kind)
     for note in outcome.notes:
@@ -162,6 +176,26 @@ def answer(
     if then is None:
         raise TypeError("answer() needs `then` to redirect to")
     return redirect(then(outcome) if callable(then) else then, 303)
+
+
+def confirm_first(step_url: str):
+    """An act that cannot be taken back, asked for without its confirmation: the
+    confirmation step (a page saying what will happen) comes first; htmx follows
+    the `HX-Redirect` to it. Nothing is written."""
+    if htmx:
+        return "", 204, {"HX-Redirect": step_url}
+    return redirect(step_url, 303)
+
+
+def message_in_place() -> tuple[str, str] | None:
+    """The latest message an answer kept for this page's own place, as (message,
+    kind), or None (see `answer`, `in_place`)."""
+    kept = [
+        (message, category.removeprefix(IN_PLACE))
+        for category, message in get_flashed_messages(with_categories=True)
+        if category.startswith(IN_PLACE)
+    ]
+    return kept[-1] if kept else None
 
 
 def answer_invalid(

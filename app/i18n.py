@@ -5,8 +5,10 @@ the browser's Accept-Language → Chinese.
 cookie; it writes nothing to the database, as no GET does. The language switch in
 the page header posts the choice (public.choose_language, kiosk.choose_language),
 which sets the cookie and saves it to the user's account, for their other devices.
-At the kiosk, the end of a visit forgets the cookie, so the next visitor starts in
-their browser's language (app/sessions.py `forget`)."""
+At the kiosk the choice lasts for the visit only: a cookie without an expiry, and
+the end of a visit (完成, the idle limit, an idle start screen) forgets it, so the
+next visitor starts in the kiosk browser's language, else Chinese: the centre's
+default (app/sessions.py `forget`, `forget_language`)."""
 
 from __future__ import annotations
 
@@ -55,7 +57,7 @@ def _choose_locale() -> str:
         return chosen
     if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale:
         return current_user.locale
-    from_cookie = supported(request.cookies.get(LANG_COOKIE))
+    from_cookie = None if g.get("forget_locale") else supported(request.cookies.get(LANG_COOKIE))
     if from_cookie:
         return from_cookie
     return new_visitor_locale()
@@ -67,9 +69,11 @@ def new_visitor_locale() -> str:
     return supported(best) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
-def keep_choice(code: str) -> None:
-    """The language chosen in this request, set in the cookie of its answer."""
+def keep_choice(code: str, *, for_visit: bool = False) -> None:
+    """The language chosen in this request, set in the cookie of its answer; for a
+    year, or (`for_visit`, at the kiosk) until the browser closes at the latest."""
     g.chosen_lang = code
+    g.lang_for_visit = for_visit
 
 
 def remember_locale(response):
@@ -82,7 +86,8 @@ def remember_locale(response):
         return response
     chosen = g.pop("chosen_lang", None)
     if chosen:
-        response.set_cookie(LANG_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax")
+        max_age = None if g.pop("lang_for_visit", False) else 365 * 24 * 3600
+        response.set_cookie(LANG_COOKIE, chosen, max_age=max_age, samesite="Lax")
     return response
 
 

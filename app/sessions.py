@@ -24,7 +24,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
 from app.extensions import db, htmx
-from app.i18n import new_visitor_locale
+from app.i18n import LANG_COOKIE, new_visitor_locale
 from app.models import Role, User
 from app.services.people import kiosk_visitor
 from app.services.people.sessions import end_all_sessions
@@ -85,9 +85,13 @@ def at_kiosk() -> bool:
 
 def enforce():
     """The app-level before_request for sessions (see the module's docstring)."""
-    if request.endpoint == "static" or not current_user.is_authenticated:
+    if request.endpoint == "static":
         return None
     moment = now()
+    if not current_user.is_authenticated:
+        if at_kiosk():
+            _language_of_idle_kiosk(moment)
+        return None
     if session.get(KIOSK):
         return _confine_kiosk(moment)
     if current_user.role != Role.RESIDENT:
@@ -105,6 +109,24 @@ def _confine_kiosk(moment: datetime):
         return _to_kiosk_start()
     session[SEEN_AT] = moment.isoformat()
     return None
+
+
+def _language_of_idle_kiosk(moment: datetime) -> None:
+    """Before login at the kiosk: a language chosen there lasts while the screen is
+    touched. Idle longer than the kiosk's limit, or from an earlier browser session
+    (no time on record), the next visitor starts in the default language."""
+    seen = _moment(session.get(SEEN_AT))
+    if request.cookies.get(LANG_COOKIE) and (
+        seen is None or kiosk_visitor.is_idle_too_long(seen, moment)
+    ):
+        forget_language()
+    session[SEEN_AT] = moment.isoformat()
+
+
+def forget_language() -> None:
+    """The language chosen at the kiosk is forgotten: not used for this answer, and
+    its cookie deleted (app/i18n.py `remember_locale`)."""
+    g.forget_locale = True
 
 
 def _is_kiosk_page() -> bool:
@@ -139,7 +161,7 @@ def _limit_staff_session(moment: datetime) -> None:
 def forget() -> None:
     """Ends the session in this browser, and the kiosk's language choice with it."""
     if session.get(KIOSK):
-        g.forget_locale = True
+        forget_language()
     logout_user()
     session.clear()
     # Flask-Login deletes a remember cookie when this is set (logout_user set it,

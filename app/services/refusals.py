@@ -72,6 +72,19 @@ class Full(Refusal):
         return _l("Sorry, this class is full and has no waiting list.")
 
 
+class SeatGone(Refusal):
+    """我又能来了 after 请假: the seat given up has gone to someone else meanwhile."""
+
+    code = "seat_gone"
+
+    @staticmethod
+    def default_message():
+        return _l(
+            "Sorry, your seat has already gone to someone else, so the leave stays. "
+            "The front desk can tell you if another seat comes free."
+        )
+
+
 class NotBookable(Refusal):
     code = "not_bookable"
 

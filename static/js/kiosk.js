@@ -83,13 +83,18 @@
   }
 
   function setUpRefresh() {
-    // The start screen reloads for fresh seat counts, but never under someone's finger.
+    // The start screen starts again for fresh seat counts (and the default language),
+    // but never under someone's finger.
     var seconds = parseInt(document.body.getAttribute("data-refresh-idle"), 10);
+    var url = document.body.getAttribute("data-refresh-url");
     if (!(seconds > 0)) return;
     var timer = null;
     function wait() {
       window.clearTimeout(timer);
-      timer = window.setTimeout(function () { window.location.reload(); }, seconds * 1000);
+      timer = window.setTimeout(function () {
+        if (url) window.location.assign(url);
+        else window.location.reload();
+      }, seconds * 1000);
     }
     ["pointerdown", "keydown", "touchstart"].forEach(function (name) {
       document.addEventListener(name, wait, { passive: true });

@@ -86,6 +86,14 @@ OBJECT_MATRIX = {
         WEB,
     ),
     "account.accept_offer": ("POST", "/me/bookings/{booking_id}/accept", {}, WEB),
+    # The steps that say what cancelling or leave will do, before it is done.
+    "account.confirm_cancel": ("GET", "/me/bookings/{booking_id}/cancel", {}, WEB),
+    "account.confirm_leave": (
+        "GET",
+        "/me/bookings/{booking_id}/leave/{session_id}",
+        {},
+        WEB,
+    ),
     "account.rate_session": (
         "POST",
         "/me/ratings",
@@ -133,6 +141,19 @@ OBJECT_MATRIX = {
     "kiosk.print_slip": ("GET", "/kiosk/bookings/{booking_id}/slip", {}, ALL),
     # One booking's calendar file: the household's own only (not even a 代办 helper's).
     "account.booking_calendar": ("GET", "/me/bookings/{booking_id}/calendar.ics", {}, WEB),
+    "kiosk.show_booked": ("GET", "/kiosk/bookings/{booking_id}", {}, ALL),
+    "kiosk.confirm_leave": (
+        "GET",
+        "/kiosk/sessions/{session_id}/leave?person_id={person_id}",
+        {},
+        ALL,
+    ),
+    "kiosk.come_back": (
+        "POST",
+        "/kiosk/sessions/{session_id}/back",
+        {"person_id": "{person_id}"},
+        ALL,
+    ),
     # Staff only: refused by role before anything is read.
     "kiosk.resolve_help_request": ("POST", "/kiosk/help-requests/{help_request_id}/done", {}, ALL),
     "welfare.complete_call": ("POST", "/welfare/calls/{call_id}/done", {}, ALL),
@@ -303,6 +324,11 @@ MUST_BE_404 = {
     "kiosk.take_leave",
     "kiosk.print_slip",
     "kiosk.rate_session",
+    "kiosk.show_booked",
+    "kiosk.confirm_leave",
+    "kiosk.come_back",
+    "account.confirm_cancel",
+    "account.confirm_leave",
     "programmes.pickup_list",
     "programmes.add_pickup",
     "programmes.remove_pickup",
@@ -319,7 +345,8 @@ ID_FORMS = {
     "account.forms.BookForm": ["account.create_booking"],
     "account.forms.LeaveForm": ["account.take_leave"],
     "account.forms.RateForm": ["account.rate_session", "kiosk.rate_session"],
-    "kiosk.forms.PersonForm": ["kiosk.check_in", "kiosk.take_leave"],
+    "kiosk.forms.PersonForm": ["kiosk.check_in", "kiosk.take_leave", "kiosk.come_back"],
+    "kiosk.forms.LeaveForm": ["kiosk.take_leave"],
     "programmes.forms.BookDaysForm": ["programmes.book_days", "programmes.apply_days"],
     "teach.forms.WalkInForm": ["teach.add_walk_in"],
     "kiosk.forms.KioskBookForm": "a class and session, booked for the kiosk user only",
@@ -570,7 +597,9 @@ def test_a_linked_helper_books_cancels_and_takes_leave_for_the_linked_elder(make
     assert client.post("/me/bookings", data=form).status_code == 303
     one, two = db.session.scalars(select(Booking).order_by(Booking.id)).all()
     assert client.post(f"/me/bookings/{one.id}/cancel").status_code == 303
-    leave = client.post(f"/me/bookings/{two.id}/leave", data={"session_id": second.id})
+    leave = client.post(
+        f"/me/bookings/{two.id}/leave", data={"session_id": second.id, "confirmed": "y"}
+    )
     assert leave.status_code == 303
     db.session.expire_all()
     assert [b.status for b in (one, two)] == [BookingStatus.CANCELLED, BookingStatus.CANCELLED]
@@ -657,8 +686,11 @@ def _kiosk_check_in(app, user, session, person):
     there (the routes give the services a KioskActor, not the User)."""
     app.config["FROZEN_NOW"] = session.starts_at - timedelta(minutes=5)
     client = _log_in(app, user, KIOSK)
+    # With htmx a refusal keeps its 4xx (without, the kiosk redirects to its list).
     return client.post(
-        f"/kiosk/sessions/{session.id}/check-in?lang=en", data={"person_id": person.id}
+        f"/kiosk/sessions/{session.id}/check-in?lang=en",
+        data={"person_id": person.id},
+        headers={"HX-Request": "true"},
     )
 
 
@@ -692,7 +724,7 @@ def test_the_kiosk_and_the_desk_apply_the_programme_rules_too(make, app, snapsho
     assert "school grade does not fit" in too_old.get_data(as_text=True)
     assert _state(snapshot) == before
     # The rules refuse only what they should: a child in range with no day yet drops in.
-    assert _kiosk_check_in(app, guardian, tuesday, sister).status_code == 303
+    assert _kiosk_check_in(app, guardian, tuesday, sister).status_code == 200
     dropped_in = db.session.scalar(select(Booking).where(Booking.person_id == sister.id))
     assert dropped_in.channel == Channel.KIOSK and dropped_in.status == BookingStatus.CONFIRMED
 

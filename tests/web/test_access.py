@@ -161,6 +161,12 @@ MATRIX = {
     # Someone else's booking: only staff may cancel it.
     "account.cancel": ("POST", "/me/bookings/{booking_id}/cancel", (STAFF, ADMIN)),
     "account.take_leave": ("POST", "/me/bookings/{booking_id}/leave", (STAFF, ADMIN)),
+    "account.confirm_cancel": ("GET", "/me/bookings/{booking_id}/cancel", (STAFF, ADMIN)),
+    "account.confirm_leave": (
+        "GET",
+        "/me/bookings/{booking_id}/leave/{session_id}",
+        (STAFF, ADMIN),
+    ),
     # The roll: teachers see their own sessions only (this one is nobody's), staff all.
     "teach.today": ("GET", "/teach/", (TEACHER, STAFF, ADMIN)),
     "teach.my_hours": ("GET", "/teach/hours", LOGGED_IN),
@@ -204,6 +210,14 @@ MATRIX = {
     "kiosk.list_bookings": ("GET", "/kiosk/bookings", LOGGED_IN),
     # Someone else's booking: nobody's slip to print at this kiosk.
     "kiosk.print_slip": ("GET", "/kiosk/bookings/{booking_id}/slip", ()),
+    "kiosk.show_booked": ("GET", "/kiosk/bookings/{booking_id}", ()),
+    # Someone else's person: nobody's leave to confirm at this kiosk.
+    "kiosk.confirm_leave": (
+        "GET",
+        "/kiosk/sessions/{session_id}/leave?person_id={person_id}",
+        (),
+    ),
+    "kiosk.come_back": ("POST", "/kiosk/sessions/{session_id}/back", LOGGED_IN),
     "kiosk.call_staff": ("POST", "/kiosk/help", EVERYONE),
     "kiosk.list_help_requests": ("GET", "/kiosk/help-requests", (STAFF, ADMIN)),
     "kiosk.resolve_help_request": (

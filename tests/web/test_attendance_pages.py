@@ -11,6 +11,7 @@ from app.models import (
     Booking,
     BookingStatus,
     Channel,
+    Leave,
     Role,
     SessionHelper,
     Suspension,
@@ -250,7 +251,9 @@ def test_kiosk_login_by_phone_or_member_number(client, lesson):
     assert 'class="kiosk"' in page.get_data(as_text=True)
     client.post("/kiosk/done")
     assert _kiosk_login(client, elder.person.member_no.lower()).status_code == 303
-    assert _kiosk_login(client, elder.phone, "000000").status_code == 401
+    # A wrong PIN: back to the login page by a redirect, which says so with its 401.
+    assert _kiosk_login(client, elder.phone, "000000").status_code == 303
+    assert client.get("/kiosk/login").status_code == 401
 
 
 def test_kiosk_check_in_plain_and_htmx_twice(client, lesson):
@@ -295,7 +298,10 @@ def test_kiosk_leave_and_drop_in(client, lesson, make, now):
     elder = lesson["elder"]
     session = lesson["session"]
     _kiosk_login(client, elder.phone)
-    left = client.post(f"/kiosk/sessions/{session.id}/leave", data={"person_id": elder.person.id})
+    left = client.post(
+        f"/kiosk/sessions/{session.id}/leave",
+        data={"person_id": elder.person.id, "confirmed": "y"},  # from the confirmation step
+    )
     assert left.status_code == 303
     assert attendance_roster.roster_line(session, elder.person).status == "excused"
     client.post("/kiosk/done")
@@ -332,13 +338,25 @@ def test_leave_from_my_bookings_for_one_date_of_a_term_class(client, auth, make,
     page = client.get("/me/bookings").get_data(as_text=True)
     assert page.count('name="session_id"') == 3
     second = activity.sessions[1]
-    response = client.post(
+    # Asked without the confirmation step: that step first (htmx follows to it).
+    asked = client.post(
         f"/me/bookings/{booking.id}/leave", data={"session_id": second.id}, headers=HX
+    )
+    step = f"/me/bookings/{booking.id}/leave/{second.id}"
+    assert asked.status_code == 204 and asked.headers["HX-Redirect"] == step
+    assert db.session.scalar(db.select(db.func.count(Leave.id))) == 0
+    assert "confirmed" in client.get(step).get_data(as_text=True)
+    response = client.post(
+        f"/me/bookings/{booking.id}/leave",
+        data={"session_id": second.id, "confirmed": "y"},
+        headers=HX,
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and f'id="booking-{booking.id}"' in html
     assert html.count('name="session_id"') == 2
-    again = client.post(f"/me/bookings/{booking.id}/leave", data={"session_id": second.id})
+    again = client.post(
+        f"/me/bookings/{booking.id}/leave", data={"session_id": second.id, "confirmed": "y"}
+    )
     assert again.status_code == 303  # the refusal is shown on the page after the redirect
     db.session.expire_all()
     assert booking.status == BookingStatus.CONFIRMED

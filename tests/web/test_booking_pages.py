@@ -197,7 +197,14 @@ def test_cancel_from_my_bookings_promotes_and_notifies(make, auth, client):
     mine = db.session.query(Booking).filter_by(person_id=user.person.id).one()
     page = client.get("/me/bookings?lang=en").get_data(as_text=True)
     assert f"/me/bookings/{mine.id}/cancel" in page
-    response = client.post(f"/me/bookings/{mine.id}/cancel", headers=HX)
+    # Someone waits: the step saying the seat goes to them comes first.
+    asked = client.post(f"/me/bookings/{mine.id}/cancel", headers=HX)
+    assert asked.headers["HX-Redirect"] == f"/me/bookings/{mine.id}/cancel?view=row"
+    db.session.refresh(mine)
+    assert mine.status == BookingStatus.CONFIRMED
+    step = client.get(asked.headers["HX-Redirect"] + "&lang=en").get_data(as_text=True)
+    assert "Your seat will go to the next person on the waiting list." in step
+    response = client.post(f"/me/bookings/{mine.id}/cancel", data={"confirmed": "y"}, headers=HX)
     assert response.status_code == 200
     db.session.refresh(mine)
     assert mine.status == BookingStatus.CANCELLED

@@ -195,7 +195,7 @@ def test_the_desk_sees_consent_and_withdrawing_erases_care_notes(client, auth, s
 def test_the_child_form_keeps_only_what_a_child_needs(app):
     """Minimisation: name, birth date, care notes (with consent), and the guardian's
     consent; no phone, ID number or photo (grade comes from the birth date)."""
-    from app.blueprints.staff.forms import ChildForm
+    from app.blueprints.staff.privacy_forms import ChildForm
 
     with app.test_request_context():
         names = {field.name for field in ChildForm(meta={"csrf": False})}

@@ -18,10 +18,12 @@ def test_start_screen_shows_the_week_with_seats_for_anyone(make, client):
     assert "书法班" in html and "15 seats left" in html
     assert 'href="/kiosk/login"' in html
     assert "Call staff" in html
-    # Fresh seat counts: kiosk.js reloads when nobody touches the screen, a
+    # Fresh seat counts: kiosk.js starts again when nobody touches the screen, a
     # <noscript> refresh without JavaScript; never a bare timed meta refresh.
-    assert 'data-refresh-idle="300"' in html
-    assert '<noscript><meta http-equiv="refresh" content="300"></noscript>' in html
+    assert 'data-refresh-idle="300" data-refresh-url="/kiosk/timeout"' in html
+    assert (
+        '<noscript><meta http-equiv="refresh" content="300;url=/kiosk/timeout"></noscript>' in html
+    )
     assert html.count('http-equiv="refresh"') == 1
 
 
@@ -55,10 +57,12 @@ def test_an_elder_books_in_two_taps_and_gets_a_slip(make, client, now):
     answer = client.post(
         "/kiosk/book", data={"activity_id": activity.id, "session_id": activity.sessions[0].id}
     )
-    assert answer.status_code == 200
-    html = answer.get_data(as_text=True)
-    assert "You are booked!" in html and "书画室" in html
     booking = db.session.query(Booking).one()
+    # A redirect, so Back never meets a resubmission prompt.
+    assert answer.status_code == 303
+    assert answer.headers["Location"] == f"/kiosk/bookings/{booking.id}"
+    html = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "You are booked!" in html and "书画室" in html
     assert booking.channel == Channel.KIOSK and booking.status == BookingStatus.CONFIRMED
     slip = client.get(f"/kiosk/bookings/{booking.id}/slip").get_data(as_text=True)
     assert "书法班" in slip and "Booked" in slip
@@ -66,7 +70,7 @@ def test_an_elder_books_in_two_taps_and_gets_a_slip(make, client, now):
     assert "Booked" in client.get("/kiosk/classes").get_data(as_text=True)
 
 
-def test_kiosk_refusal_is_explained_with_a_4xx(make, client):
+def test_kiosk_refusal_is_explained_after_a_redirect(make, client):
     activity = make.activity(title="安全童行", audience="child", min_age=6, max_age=12)
     elder = make.resident(age=75)
     make.commit()
@@ -76,8 +80,9 @@ def test_kiosk_refusal_is_explained_with_a_4xx(make, client):
         "/kiosk/book?lang=en",
         data={"activity_id": activity.id, "session_id": activity.sessions[0].id},
     )
-    assert response.status_code == 409
-    assert "too old for this class" in response.get_data(as_text=True)
+    assert response.status_code == 303 and response.headers["Location"] == "/kiosk/classes"
+    page = client.get("/kiosk/classes?lang=en").get_data(as_text=True)
+    assert "too old for this class" in page
     assert db.session.query(Booking).count() == 0
 
 
@@ -148,7 +153,7 @@ def test_anyone_at_the_start_screen_can_call_staff(client):
 
 def test_without_javascript_a_refusal_is_shown_in_todays_list_not_at_the_top(make, client, now):
     """The visitor looks at the list she tapped in: the refusal appears there, in
-    the kiosk's large message style, with its 4xx."""
+    the kiosk's large message style, after a redirect (no resubmission on Back)."""
     activity = make.activity(title="书法班")
     session = activity.sessions[0]
     session.starts_at = now + timedelta(hours=5)
@@ -159,8 +164,9 @@ def test_without_javascript_a_refusal_is_shown_in_todays_list_not_at_the_top(mak
     response = client.post(
         f"/kiosk/sessions/{session.id}/check-in?lang=en", data={"person_id": elder.person.id}
     )
-    assert response.status_code == 409
-    html = response.get_data(as_text=True)
+    assert response.status_code == 303 and response.headers["Location"] == "/kiosk/me"
+    html = client.get("/kiosk/me?lang=en").get_data(as_text=True)
+    assert "Check-in opens at" in html
     listed = html.split('id="kiosk-today"', 1)[1]
     assert 'kiosk-message" role="alert">' in listed
     assert 'class="flashes' not in html.split('id="kiosk-today"', 1)[0]

@@ -185,8 +185,13 @@ def test_the_kiosk_offers_leave_exactly_while_the_leave_rule_allows_it(make, cli
         app.config["FROZEN_NOW"] = moment
         page = client.get("/kiosk/me?lang=en").get_data(as_text=True)
         assert (leave_form in page) == leave_still_open(session, moment), moment
-    answer = client.post(f"/kiosk/sessions/{session.id}/leave", data={"person_id": elder.person.id})
-    assert answer.status_code == 409 and db.session.query(Leave).count() == 0
+    answer = client.post(
+        f"/kiosk/sessions/{session.id}/leave?lang=en",
+        data={"person_id": elder.person.id, "confirmed": "y"},
+    )
+    # Refused, and told in today's list after the redirect.
+    assert answer.status_code == 303 and db.session.query(Leave).count() == 0
+    assert "leave can no longer be taken" in client.get("/kiosk/me?lang=en").get_data(as_text=True)
 
 
 def test_the_class_page_says_over_exactly_when_the_schedule_rule_does(make, auth, client, app, now):

@@ -28,12 +28,17 @@ class BookForm(FlaskForm):
 class CancelForm(FlaskForm):
     # Which fragment an htmx request wants back: the class card or the booking row.
     view = HiddenField(default="row", validators=[Optional(), AnyOf(["row", "card"])])
+    # Sent from the step that says what cancelling will do (a term, a seat someone
+    # waits for); without it such a cancellation shows that step first.
+    confirmed = BooleanField()
 
 
 class LeaveForm(FlaskForm):
-    """请假 for one session of a booking."""
+    """请假 for one session of a booking, sent from its confirmation step
+    (`confirmed`); without it the step is shown first."""
 
     session_id = IdField(validators=[DataRequired()])
+    confirmed = BooleanField()
 
 
 class RateForm(FlaskForm):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, make_response, render_template, url_for
+from flask import abort, flash, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.actions import Done, Outcome, answer, attempt
+from app.actions import Done, Outcome, answer, attempt, confirm_first
 
 # data.py (/me/data) and calendar.py (the calendar feed and files): importing them
 # registers their views on `bp`.
@@ -22,7 +22,7 @@ from app.models import RATING_COMMENT_MAX, Booking, BookingStatus, Session
 from app.services.attendance import leave as attendance_leave
 from app.services.booking import catalogue
 from app.services.booking.book import book_on_card
-from app.services.booking.cancel import cancel_booking
+from app.services.booking.cancel import cancel_booking, cancel_effects
 from app.services.booking.place import Subjects
 from app.services.booking.targets import Target, matching_target
 from app.services.booking.terms import places_of
@@ -144,11 +144,36 @@ def cancel(booking_id: int):
     form = CancelForm()
     if not form.validate():
         abort(422)
+    if cancel_effects(booking, now()).needs_confirmation and not form.confirmed.data:
+        step = url_for("account.confirm_cancel", booking_id=booking.id, view=form.view.data)
+        return confirm_first(step)
     outcome = attempt(
         lambda: cancel_booking(booking, by=current_user, now=now()),
         lambda _result: _cancelled_message(booking),
     )
     return _answer_on_row(booking, outcome, on_card=form.view.data == "card")
+
+
+def _back_to(booking: Booking, view: str | None) -> str:
+    """Where "no, keep it" goes: the class page the card was on, or My bookings."""
+    if view == "card":
+        return url_for("public.show_activity", activity_id=booking.activity_id)
+    return url_for("account.list_bookings")
+
+
+@bp.get("/bookings/<int:booking_id>/cancel")
+@login_required
+def confirm_cancel(booking_id: int):
+    """Before a cancellation that cannot be taken back: what it will do, in words."""
+    booking = booking_for(current_user, booking_id)
+    view = "card" if request.args.get("view") == "card" else "row"
+    return render_template(
+        "account/confirm_cancel.html",
+        booking=booking,
+        effects=cancel_effects(booking, now()),
+        view=view,
+        back=_back_to(booking, view),
+    )
 
 
 def _bookings_page() -> str:
@@ -201,6 +226,9 @@ def take_leave(booking_id: int):
     if not form.validate():
         abort(422)
     session = row_or_404(Session, form.session_id.data)
+    if not form.confirmed.data:
+        step = url_for("account.confirm_leave", booking_id=booking.id, session_id=session.id)
+        return confirm_first(step)
     outcome = attempt(
         lambda: attendance_leave.take_leave(booking, session, by=current_user, now=now()),
         _(
@@ -209,6 +237,19 @@ def take_leave(booking_id: int):
         ),
     )
     return _answer_on_row(booking, outcome)
+
+
+@bp.get("/bookings/<int:booking_id>/leave/<int:session_id>")
+@login_required
+def confirm_leave(booking_id: int, session_id: int):
+    """Before 请假: what it will do, in words, and "yes" or "no, keep it"."""
+    booking = booking_for(current_user, booking_id)
+    session = row_or_404(Session, session_id)
+    return render_template(
+        "account/confirm_leave.html",
+        effects=attendance_leave.leave_effects(booking, session),
+        back=url_for("account.list_bookings"),
+    )
 
 
 @bp.get("/")

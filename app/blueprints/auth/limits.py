@@ -11,7 +11,7 @@ limits only cut a flood off before it costs hashing.
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app, g, request
 from flask_limiter.util import get_remote_address
 
 from app.extensions import limiter
@@ -31,7 +31,14 @@ def _typed_phone() -> str:
 
 
 def _refused(response) -> bool:
-    return response.status_code >= 400
+    # The kiosk answers a refused login with a redirect to its login page (so Back
+    # never meets a resubmission prompt); it says so with `refused_login()`.
+    return response.status_code >= 400 or bool(g.get("login_refused"))
+
+
+def refused_login() -> None:
+    """Counts this request's answer as a refused login, whatever its status."""
+    g.login_refused = True
 
 
 def login_limits(view):

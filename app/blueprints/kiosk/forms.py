@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
+from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from app.blueprints.auth.forms import PIN_DIGITS_MESSAGE
@@ -41,3 +41,10 @@ class KioskBookForm(FlaskForm):
 
 class PersonForm(FlaskForm):
     person_id = IdField(validators=[DataRequired()])
+
+
+class LeaveForm(PersonForm):
+    """请假 at the kiosk: sent from the confirmation step (`confirmed`); without it the
+    visitor is shown that step first."""
+
+    confirmed = BooleanField()

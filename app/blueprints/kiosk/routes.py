@@ -1,32 +1,28 @@
-"""The lobby kiosk: a start screen with the week's classes; log in on a big keypad
+"""The lobby kiosk (the visit's login, language, call-staff and end: visit.py; the
+desk's view of the calls: desk.py): a start screen with the week's classes; log in on a big keypad
 with phone number (or member card number) and PIN; see today's sessions of your
 household, 签到 / 请假, drop in, book a class in two taps, print a slip, call staff;
 then 完成 (log out). An idle login is logged out, with or without JavaScript."""
 
 from __future__ import annotations
 
-from functools import wraps
-
-from flask import abort, current_app, redirect, render_template, request, session, url_for
+from flask import abort, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from app import sessions
-from app.actions import Outcome, answer, attempt
-from app.auth import role_required
+from app.actions import Outcome, answer, attempt, confirm_first, message_in_place
 from app.blueprints.account.forms import RateForm
-from app.blueprints.auth.limits import login_limits
-from app.blueprints.kiosk import bp
-from app.blueprints.kiosk.forms import KioskBookForm, KioskLoginForm, PersonForm
-from app.blueprints.public.language import switch_language
-from app.extensions import htmx, limiter
+from app.blueprints.kiosk import (
+    bp,
+    desk,  # noqa: F401  (registers the desk's views)
+)
+from app.blueprints.kiosk.forms import KioskBookForm, LeaveForm, PersonForm
+from app.blueprints.kiosk.visit import kiosk_login_required
 from app.formatting import when
 from app.forms import EmptyForm
 from app.inputs import week_number
 from app.loaders import booking_for, class_and_session, person_for, row_or_404
-from app.models import Booking, Channel, HelpRequest, Person, Session
-from app.redirects import safe_next
+from app.models import Booking, Channel, Person, Session
 from app.services.attendance import kiosk as attendance_kiosk
 from app.services.attendance import leave as attendance_leave
 from app.services.booking import catalogue, horizon
@@ -35,10 +31,8 @@ from app.services.booking.targets import Target
 from app.services.booking.terms import next_session, places_of
 from app.services.booking.waitlist import waitlist_position
 from app.services.feedback.ratings import RATING_LABELS, next_to_rate, rate
-from app.services.messaging import help_requests as messaging_help_requests
 from app.services.people import kiosk_visitor
-from app.services.people.login import household_members, log_in
-from app.services.refusals import LoginRefused
+from app.services.people.login import household_members
 from app.timeutil import local_date, now
 
 # In the visit's session: the visitor tapped 跳过 on the rating prompt; it is not
@@ -68,42 +62,6 @@ def _idle_settings() -> dict:
     return kiosk_visitor.idle_settings()
 
 
-def kiosk_login_required(view):
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return redirect(url_for("kiosk.login"))
-        return view(*args, **kwargs)
-
-    return wrapped
-
-
-@bp.route("/login", methods=["GET", "POST"])
-@login_limits
-def login():
-    form = KioskLoginForm()
-    if not form.is_submitted():
-        return render_template("kiosk/login.html", form=form)
-    if not form.validate():
-        return render_template("kiosk/login.html", form=form), 422
-    outcome = attempt(
-        lambda: log_in(
-            attendance_kiosk.kiosk_login_phone(form.who.data),
-            form.pin.data,
-            now=now(),
-            settings=current_app.config,
-            address=request.remote_addr,
-        ),
-        keep=(LoginRefused,),  # a wrong PIN counts toward the lock
-    )
-    if not outcome.ok:
-        form.pin.errors.append(outcome.message)
-        return render_template("kiosk/login.html", form=form), outcome.status
-    # Confined to the kiosk and ended when idle, on the server (app/sessions.py).
-    sessions.start(outcome.result, kiosk=True)
-    return redirect(url_for("kiosk.today"), 303)
-
-
 def _to_rate():
     """The household's latest session to rate, unless skipped in this visit. The
     household only: a shared screen does not ask about linked (代办) people."""
@@ -129,29 +87,30 @@ def _today_context(message: str | None = None, kind: str = "info") -> dict:
 @bp.get("/me")
 @kiosk_login_required
 def today():
-    return render_template("kiosk/today.html", **_today_context())
+    # What the visitor just did (or why not), shown in the list she tapped in.
+    message, kind = message_in_place() or (None, "info")
+    return render_template("kiosk/today.html", **_today_context(message, kind))
 
 
-def _load(session_id: int) -> tuple[Session, Person]:
+def _load(session_id: int, form_class=PersonForm) -> tuple[Session, Person, PersonForm]:
     """The session and a person of the kiosk user's own household (404 for anyone
-    else, as for a person who does not exist)."""
+    else, as for a person who does not exist), and the form that named them."""
     kiosk_session = row_or_404(Session, session_id)
-    form = PersonForm()
+    form = form_class()
     if not form.validate():
         abort(422)
     person = person_for(current_user, form.person_id.data, household_only=True)
-    return kiosk_session, person
+    return kiosk_session, person, form
 
 
-def _answer_today(outcome: Outcome):
-    """htmx: today's list with the message; otherwise back to it."""
+def answer_today(outcome: Outcome):
+    """htmx: today's list with the message; otherwise a redirect back to it (Back
+    never meets a resubmission prompt), where the message is shown in the list."""
     return answer(
         outcome,
         fragment=lambda o: render_template(
             "kiosk/_today.html", **_today_context(o.message, o.kind)
         ),
-        # Without JavaScript a refusal is shown where the visitor looks, in the list.
-        page=lambda o: render_template("kiosk/today.html", **_today_context(o.message, o.kind)),
         then=url_for("kiosk.today"),
         in_place=True,
     )
@@ -172,23 +131,58 @@ def _checked_in_message(person: Person, kiosk_session: Session, result) -> str:
 @bp.post("/sessions/<int:session_id>/check-in")
 @kiosk_login_required
 def check_in(session_id: int):
-    kiosk_session, person = _load(session_id)
+    kiosk_session, person, _form = _load(session_id)
     outcome = attempt(
         lambda: attendance_kiosk.kiosk_check_in(person, kiosk_session, by=_actor(), now=now()),
         lambda result: _checked_in_message(person, kiosk_session, result),
     )
-    return _answer_today(outcome)
+    return answer_today(outcome)
 
 
 @bp.post("/sessions/<int:session_id>/leave")
 @kiosk_login_required
 def take_leave(session_id: int):
-    kiosk_session, person = _load(session_id)
+    """请假, sent from its confirmation step; asked for without it, that step first."""
+    kiosk_session, person, form = _load(session_id, LeaveForm)
+    if not form.confirmed.data:
+        return confirm_first(
+            url_for("kiosk.confirm_leave", session_id=kiosk_session.id, person_id=person.id)
+        )
     outcome = attempt(
         lambda: attendance_leave.take_leave_on(person, kiosk_session, by=_actor(), now=now()),
         _("Leave noted: %(name)s will not come this time.", name=person.name),
     )
-    return _answer_today(outcome)
+    return answer_today(outcome)
+
+
+@bp.get("/sessions/<int:session_id>/leave")
+@kiosk_login_required
+def confirm_leave(session_id: int):
+    """Before 请假: what it will do, in words, and "yes" or "no, go back"."""
+    kiosk_session = row_or_404(Session, session_id)
+    person = person_for(current_user, request.args.get("person_id"), household_only=True)
+    outcome = attempt(lambda: attendance_leave.leave_effects_on(person, kiosk_session))
+    if not outcome.ok:
+        return answer_today(outcome)
+    return render_template(
+        "kiosk/confirm_leave.html",
+        effects=outcome.result,
+        person=person,
+        form=EmptyForm(),
+        idle=_idle_settings(),
+    )
+
+
+@bp.post("/sessions/<int:session_id>/back")
+@kiosk_login_required
+def come_back(session_id: int):
+    """我又能来了: the leave taken back while the seat is still free."""
+    kiosk_session, person, _form = _load(session_id)
+    outcome = attempt(
+        lambda: attendance_leave.come_back(person, kiosk_session, by=_actor(), now=now()),
+        _("Good news: %(name)s is expected again this time.", name=person.name),
+    )
+    return answer_today(outcome)
 
 
 @bp.post("/ratings")
@@ -204,7 +198,7 @@ def rate_session():
         lambda: rate(person, rated, form.value.data, form.comment.data, by=_actor(), now=now()),
         _("Thank you for your rating!"),
     )
-    return _answer_today(outcome)
+    return answer_today(outcome)
 
 
 @bp.post("/ratings/skip")
@@ -214,38 +208,6 @@ def skip_rating():
         abort(400)
     session[RATING_SKIPPED] = True
     return redirect(url_for("kiosk.today"), 303)
-
-
-@bp.post("/language")
-def choose_language():
-    """The language switch on a kiosk page: stays on the kiosk (a page elsewhere
-    would end a kiosk login)."""
-    return switch_language(under="/kiosk", fallback=url_for("kiosk.start"))
-
-
-@bp.post("/done")
-@kiosk_login_required
-def finish():
-    if not EmptyForm().validate():
-        abort(400)
-    sessions.end_kiosk_visit(_l("Thank you. See you next time!"), "success", everywhere=True)
-    return redirect(url_for("kiosk.start"), 303)
-
-
-@bp.get("/timeout")
-def timeout():
-    """Where the idle prompt (or, without JavaScript, a timed refresh) sends an
-    unanswered kiosk: logs out and returns to the start screen."""
-    if current_user.is_authenticated and session.get(sessions.KIOSK):
-        sessions.end_kiosk_visit(sessions.IDLE_MESSAGE)
-    return redirect(url_for("kiosk.start"), 303)
-
-
-@bp.get("/keep-alive")
-@kiosk_login_required
-def keep_alive():
-    """Touches on the page count as activity for the server's idle check too."""
-    return "", 204
 
 
 def _classes_page() -> str:
@@ -294,11 +256,24 @@ def book_class():
             now=now(),
         )
     )
+    # A redirect either way, so Back never meets a resubmission prompt: to the page
+    # saying it is booked (with its slip), or to the list with the refusal.
     return answer(
         outcome,
-        page=lambda o: _classes_page(),
-        shown=lambda o: _booking_page("kiosk/booked.html", o.result),
+        then=lambda o: (
+            url_for("kiosk.show_booked", booking_id=o.result.id)
+            if o.ok
+            else url_for("kiosk.list_classes")
+        ),
     )
+
+
+@bp.get("/bookings/<int:booking_id>")
+@kiosk_login_required
+def show_booked(booking_id: int):
+    """Just booked: "You are booked!" and the slip to print."""
+    booking = booking_for(current_user, booking_id, household_only=True)
+    return _booking_page("kiosk/booked.html", booking)
 
 
 @bp.get("/bookings")
@@ -319,47 +294,3 @@ def list_bookings():
 def print_slip(booking_id: int):
     booking = booking_for(current_user, booking_id, household_only=True)
     return _booking_page("kiosk/slip.html", booking)
-
-
-@bp.post("/help")
-@limiter.limit("6 per minute")
-def call_staff():
-    if not EmptyForm().validate():
-        abort(400)
-    user = current_user if current_user.is_authenticated else None
-    outcome = attempt(
-        lambda: messaging_help_requests.request_help(user, now()),
-        _("Staff have been called and will come to you shortly."),
-    )
-    back = safe_next(request.referrer, under="/kiosk")
-    return answer(
-        outcome,
-        fragment=lambda o: render_template("kiosk/_help_called.html", message=o.message),
-        then=back or url_for("kiosk.start"),
-    )
-
-
-@bp.get("/help-requests")
-@role_required("staff")
-def list_help_requests():
-    template = "kiosk/_help_requests.html" if htmx else "kiosk/help_requests.html"
-    return render_template(
-        template, requests=messaging_help_requests.open_help_requests(), form=EmptyForm()
-    )
-
-
-@bp.post("/help-requests/<int:request_id>/done")
-@role_required("staff")
-def resolve_help_request(request_id: int):
-    help_request = row_or_404(HelpRequest, request_id)
-    if not EmptyForm().validate():
-        abort(400)
-    outcome = attempt(
-        lambda: messaging_help_requests.resolve_help(help_request, by=current_user, now=now()),
-        _("Marked as helped."),
-    )
-    # Someone else answered it meanwhile: news, not an error.
-    return answer(
-        outcome if outcome.ok else outcome.told_as("info"),
-        then=url_for("kiosk.list_help_requests"),
-    )

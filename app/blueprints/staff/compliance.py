@@ -15,7 +15,10 @@ from openpyxl import Workbook
 from app.actions import answer, attempt
 from app.blueprints.staff import bp
 from app.blueprints.staff.consent_panel import household_adults
-from app.blueprints.staff.forms import (
+from app.blueprints.staff.forms import guardian_choices
+from app.blueprints.staff.pages import invalid, on_page
+from app.blueprints.staff.people import on_person, person_again
+from app.blueprints.staff.privacy_forms import (
     CONSENT_LABELS,
     AccessFilterForm,
     BreachForm,
@@ -23,10 +26,7 @@ from app.blueprints.staff.forms import (
     ConsentForm,
     WithdrawConsentForm,
     YearForm,
-    guardian_choices,
 )
-from app.blueprints.staff.pages import invalid, on_page
-from app.blueprints.staff.people import on_person, person_again
 from app.extensions import db
 from app.inputs import page_number
 from app.loaders import person_for

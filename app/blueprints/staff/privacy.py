@@ -12,8 +12,8 @@ from flask_login import current_user
 
 from app.actions import answer, attempt
 from app.blueprints.staff import bp
-from app.blueprints.staff.forms import DeclineForm, DeskRequestForm, HoldForm
 from app.blueprints.staff.pages import invalid, on_page
+from app.blueprints.staff.privacy_forms import DeclineForm, DeskRequestForm, HoldForm
 from app.extensions import db
 from app.forms import EmptyForm
 from app.loaders import person_for

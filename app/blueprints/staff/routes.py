@@ -44,6 +44,7 @@ from app.blueprints.staff.forms import AuditFilterForm, SearchForm
 from app.inputs import parse_id
 from app.services import audit as services_audit
 from app.services.booking import offers
+from app.services.messaging.help_requests import open_help_requests
 from app.services.people.login import locked_accounts
 
 AUDIT_FILTERS = ("action", "actor", "since", "until")
@@ -61,6 +62,8 @@ def index():
         "staff/index.html",
         search=SearchForm(formdata=None),
         open_calls=len(offers.open_offer_calls()) + len(locked_accounts()),
+        # Someone pressed 呼叫工作人员 at the kiosk: the desk sees it here, polled.
+        requests=open_help_requests(),
     )
 
 

@@ -57,6 +57,8 @@ class KioskEntry:
     seats_left: int = 0
     # A booking that leave may still be taken for (the session has not started).
     leave_open: bool = False
+    # Leave that may still be taken back (我又能来了: the session has not started).
+    back_open: bool = False
 
     @property
     def checked_in(self) -> bool:
@@ -110,6 +112,7 @@ def kiosk_today(user: User, now: datetime) -> tuple[list[KioskEntry], list[Kiosk
                 (person.id, session.id) in leaves,
                 seats,
                 leave_open=person.id in expected and leave_still_open(session, now),
+                back_open=(person.id, session.id) in leaves and leave_still_open(session, now),
             )
             if entry.booking is not None or entry.attendance is not None or entry.on_leave:
                 booked.append(entry)

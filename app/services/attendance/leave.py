@@ -1,7 +1,9 @@
-"""Leave (请假): saying ahead that one will miss a session of a booking."""
+"""Leave (请假): saying ahead that one will miss a session of a booking; what it will
+do (said before it is done); and 我又能来了, taking it back while the seat is free."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -10,6 +12,7 @@ from sqlalchemy import select
 from app.database import add_if_new
 from app.extensions import db
 from app.models import (
+    AttendanceChange,
     AttendanceStatus,
     Booking,
     BookingStatus,
@@ -20,16 +23,20 @@ from app.models import (
     SessionStatus,
     User,
 )
-from app.services.attendance.marking import set_status
+from app.services.attendance.marking import attendance_of, set_status
 from app.services.attendance.roster import covering_booking
-from app.services.booking.cancel import cancel_booking
+from app.services.booking.cancel import cancel_booking, someone_waiting
 from app.services.booking.eligibility import check_actor
+from app.services.booking.place import live_booking
+from app.services.booking.seats import claim_seat, date_seat_still_free, needs_seat
+from app.services.booking.status import transition
 from app.services.booking.targets import Target, booking_covers, covers_session
 from app.services.booking.waitlist import promote_waitlist
 from app.services.refusals import (
     AlreadyBooked,
     NotBookable,
     OutsideTime,
+    SeatGone,
 )
 
 # --- leave (请假) ------------------------------------------------------------
@@ -128,3 +135,119 @@ def take_leave(
     else:
         promote_waitlist(Target(booking.activity, session), now=now)
     return leave
+
+
+# --- what leave will do, and taking it back (我又能来了) ----------------------------
+
+
+@dataclass(frozen=True)
+class LeaveEffects:
+    """What 请假 for one session will do, said before it is done."""
+
+    booking: Booking
+    session: Session
+    whole_term: bool  # a term enrolment: only that date is given up
+    passes_on: bool  # someone is waiting: the seat goes to them at once
+
+
+def leave_effects(booking: Booking, session: Session) -> LeaveEffects:
+    return LeaveEffects(
+        booking=booking,
+        session=session,
+        whole_term=booking.session_id is None,
+        passes_on=someone_waiting(Target(booking.activity, session)),
+    )
+
+
+def leave_effects_on(person: Person, session: Session) -> LeaveEffects:
+    """`leave_effects` of the person's booking covering `session` (the kiosk).
+    Raises NotBookable when there is none."""
+    booking = covering_booking(session, person)
+    if booking is None:
+        raise NotBookable(_l("There is no booking to give up for this session."))
+    return leave_effects(booking, session)
+
+
+def come_back(person: Person, session: Session, *, by: User, now: datetime) -> Booking:
+    """我又能来了: takes back the person's leave for `session` before it starts,
+    while the seat given up is still free: a term enrolment holds that date again,
+    a single-session booking is confirmed again (a seat claimed as any booking's).
+    The excused mark the leave made goes too. Returns the booking.
+
+    Raises NotAllowed, OutsideTime, NotBookable (no leave to take back), SeatGone
+    (the seat went to someone else: nothing changes), AlreadyBooked.
+    """
+    check_actor(by, person)
+    if session.status != SessionStatus.SCHEDULED or not leave_still_open(session, now):
+        raise OutsideTime(
+            _l("This session has already started, so leave can no longer be taken back.")
+        )
+    leave = db.session.scalar(
+        select(Leave).where(Leave.session_id == session.id, Leave.person_id == person.id)
+    )
+    if leave is None:
+        raise NotBookable(_l("There is no leave to take back for this session."))
+    booking = leave.booking
+    if booking.session_id is None:
+        if booking.status != BookingStatus.CONFIRMED:
+            raise NotBookable(_l("This booking has been cancelled."))
+        if not date_seat_still_free(session):
+            raise SeatGone()
+    else:
+        _confirm_again(booking, now)
+    _undo_excused(session, person, by=by, now=now)
+    db.session.delete(leave)
+    db.session.flush()
+    return booking
+
+
+def _confirm_again(booking: Booking, now: datetime) -> None:
+    """A single-session booking cancelled by leave holds a seat again, if one is free."""
+    target = Target.of_booking(booking)
+    if live_booking(booking.person, target) is not None:
+        raise AlreadyBooked()
+    if needs_seat(target, booking.household_id, exclude_id=booking.id) and not claim_seat(
+        target, now
+    ):
+        raise SeatGone()
+    values = {
+        "status": BookingStatus.CONFIRMED,
+        "cancelled_at": None,
+        "cancelled_by_id": None,
+        "late_cancel": False,
+    }
+    if not transition(booking, (BookingStatus.CANCELLED,), values):
+        raise NotBookable(_l("This booking has changed meanwhile. Please look again."))
+
+
+def _undo_excused(session: Session, person: Person, *, by: User, now: datetime) -> None:
+    """The mark leave made goes: the row, when leave made it (nothing else marked
+    the person), else back to the mark it had before."""
+    attendance = attendance_of(session, person)
+    if attendance is None or attendance.status != AttendanceStatus.EXCUSED:
+        return
+    changes = list(
+        db.session.scalars(
+            select(AttendanceChange)
+            .where(AttendanceChange.attendance_id == attendance.id)
+            .order_by(AttendanceChange.changed_at, AttendanceChange.id)
+        )
+    )
+    last = changes[-1] if changes else None
+    if last is None or last.source != "leave":
+        return
+    if last.from_status is None and len(changes) == 1:
+        db.session.delete(last)
+        db.session.flush()
+        db.session.delete(attendance)
+        return
+    if last.from_status is not None:
+        set_status(
+            session,
+            person,
+            last.from_status,
+            by=by,
+            now=now,
+            source="leave",
+            booking=None,
+        )

@@ -94,6 +94,24 @@ def claim_seat(target: Target, now: datetime | None = None) -> bool:
     return taken is not None
 
 
+def date_seat_still_free(session: Session) -> bool:
+    """One date of a term class, given up by an enrolled person's leave: is that
+    seat still free (no drop-in or one-time waitlisted person took it)? Locks the
+    activity row first, as every claim on a term class does, so a drop-in waits
+    for the answer and the caller may then take the leave back."""
+    db.session.execute(
+        select(Activity.id).where(Activity.id == session.activity_id).with_for_update()
+    )
+    enrolled = select(Activity.taken).where(Activity.id == Session.activity_id)
+    free = db.session.scalar(
+        select(
+            Session.taken + enrolled.scalar_subquery()
+            < Session.capacity + live_leaves_clause(Session.id)
+        ).where(Session.id == session.id)
+    )
+    return bool(free)
+
+
 def release_seat(target: Target) -> None:
     model, row = target.seat_model, target.seat_row
     result = db.session.execute(
