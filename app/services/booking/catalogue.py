@@ -74,7 +74,9 @@ def week_entries(now: datetime, filters: Filters, days: int = 7) -> list[Entry]:
     query = (
         select(Session)
         .join(Activity)
-        .options(selectinload(Session.activity).selectinload(Activity.teacher))
+        .options(
+            selectinload(Session.activity).selectinload(Activity.teacher).selectinload(User.person)
+        )
         .where(
             Activity.status == ActivityStatus.PUBLISHED,
             Session.status == SessionStatus.SCHEDULED,
