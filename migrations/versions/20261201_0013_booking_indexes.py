@@ -6,13 +6,15 @@ Create Date: 2026-12-01
 
 No index started with `booking.session_id`, so every "bookings of this session"
 (a roll, the desk's session page, a card's queue, a programme day's queue) read the
-whole booking table. `ix_booking_session_status` (session_id, status) makes each a
-seek; the term half of those reads (session_id IS NULL AND activity_id = …) already
-has `ix_booking_queue` (activity_id, session_id, status, queued_at). bench/plans.py
-prints the query plans with and without it (SQLite and PostgreSQL).
+whole booking table (SQLite without statistics: SCAN booking; with them, or on
+PostgreSQL, all of ix_booking_queue). `ix_booking_session_status` (session_id,
+status) makes each a seek; the term half of a roll's OR (session_id IS NULL AND
+activity_id = …) already has `ix_booking_queue` (activity_id, session_id, status,
+queued_at), so with this index the OR is two index searches (SQLite: MULTI-INDEX OR,
+PostgreSQL: BitmapOr). bench/plans.py prints the plans without and with it.
 
-Nothing else changes; the planner's statistics are refreshed after migrating
-(`PRAGMA optimize` on SQLite, app/cli.py) and daily (the `optimize` job).
+Nothing else changes; SQLite's statistics are gathered after migrating
+(migrations/env.py) and daily (the `optimize` job, app/services/statistics.py).
 """
 
 from alembic import op

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, union_all
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -27,7 +27,7 @@ from app.models import (
     User,
 )
 from app.models.people import STAFF_ROLES
-from app.services.booking.targets import holding_halves, holds_place_on
+from app.services.booking.targets import holds_place_on
 from app.services.people.guardians import guardian_phones
 from app.services.refusals import (
     NotAllowed,
@@ -89,12 +89,10 @@ class RosterLine:
 
 def covering_bookings(session: Session) -> list[Booking]:
     """Confirmed bookings that put their person on this session's roll
-    (`targets.holds_place_on`), with their people: each half of the rule read
-    through its index (`targets.holding_halves`)."""
-    ids = union_all(*(select(Booking.id).where(half) for half in holding_halves(session)))
+    (`targets.holds_place_on`), with their people."""
     return list(
         db.session.scalars(
-            select(Booking).options(selectinload(Booking.person)).where(Booking.id.in_(ids))
+            select(Booking).options(selectinload(Booking.person)).where(holds_place_on(session))
         )
     )
 

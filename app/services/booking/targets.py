@@ -109,19 +109,11 @@ def covers_session(session: Session | None = None) -> ColumnElement[bool]:
     session"; `booking_covers` is its Python twin and `holds_place_on` adds what a
     roll needs. Without `session`: a join condition on `Session`'s columns, for
     statements built once; with one: on its id and activity, bound."""
-    return or_(*covering_halves(session))
-
-
-def covering_halves(session: Session | None = None) -> tuple[ColumnElement[bool], ...]:
-    """`covers_session` as its two disjoint halves: the bookings of that very session,
-    and the term's. A statement that reads many bookings runs one SELECT per half
-    (UNION ALL): each half is a seek in an index (`ix_booking_session_status`,
-    `ix_booking_queue`), where their OR makes the planner scan the whole table."""
     if session is None:
         session_id, activity_id = Session.id, Session.activity_id
     else:
         session_id, activity_id = session.id, session.activity_id
-    return (
+    return or_(
         Booking.session_id == session_id,
         and_(Booking.session_id.is_(None), Booking.activity_id == activity_id),
     )
@@ -140,17 +132,10 @@ def holds_place_on(session: Session) -> ColumnElement[bool]:
     session, or a term enrolment confirmed before the session ended (enrolling later
     does not rewrite a past roll or earn a no-show). People on leave still hold
     their place: the roll shows them excused."""
-    return or_(*holding_halves(session))
-
-
-def holding_halves(session: Session) -> tuple[ColumnElement[bool], ...]:
-    """`holds_place_on` as the two disjoint halves of `covering_halves`, for a
-    UNION ALL that reads a whole roll through the indexes."""
-    by_session, by_term = covering_halves(session)
-    confirmed = Booking.status == BookingStatus.CONFIRMED
-    return (
-        and_(confirmed, by_session),
-        and_(confirmed, by_term, Booking.confirmed_at < session.ends_at),
+    return and_(
+        Booking.status == BookingStatus.CONFIRMED,
+        covers_session(session),
+        or_(Booking.session_id.is_not(None), Booking.confirmed_at < session.ends_at),
     )
 
 
