@@ -28,6 +28,7 @@ import app.services.messaging.outbox  # noqa: F401  (send-outbox)
 import app.services.messaging.reminders  # noqa: F401  (queue-reminders)
 import app.services.people.login  # noqa: F401  (forget-login-failures)
 import app.services.privacy.retention  # noqa: F401  (retention)
+import app.services.statistics  # noqa: F401  (optimize)
 import app.services.welfare.no_shows  # noqa: F401  (no-shows, suspensions, welfare calls)
 from app.extensions import db
 from app.job_locks import JobLock, job_lock
@@ -45,6 +46,7 @@ ORDER = (
     "queue-reminders",
     "forget-expired-pickups",
     "retention",
+    "optimize",
     "send-outbox",
 )
 

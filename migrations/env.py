@@ -92,6 +92,19 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+        refresh_statistics(connection)
+
+
+def refresh_statistics(connection):
+    """SQLite keeps no planner statistics unless asked: without them a new index may
+    go unused (issue 18). After migrating, gather them (sampled: `analysis_limit`
+    bounds the rows read per index, as the daily `optimize` job does,
+    app/services/statistics.py). A server keeps its own (autovacuum)."""
+    if connection.dialect.name != "sqlite":
+        return
+    connection.exec_driver_sql("PRAGMA analysis_limit=1000")
+    connection.exec_driver_sql("ANALYZE")
+    connection.commit()
 
 
 if context.is_offline_mode():

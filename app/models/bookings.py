@@ -60,6 +60,9 @@ class Booking(db.Model):
             postgresql_where=text(f"{_LIVE_SQL} AND session_id IS NULL"),
         ),
         Index("ix_booking_queue", "activity_id", "session_id", "status", "queued_at"),
+        # "The bookings of this session" (rolls, the desk's session page, a card's
+        # queue, the class list's queue lengths): migration 0013 has the plans.
+        Index("ix_booking_session_status", "session_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -57,15 +57,41 @@ def coming_sessions_of(booking: Booking, now: datetime, limit: int = 6) -> list[
 
 
 def leave_choices(bookings: list[Booking], now: datetime) -> dict[int, list[tuple[Session, bool]]]:
-    """For each confirmed booking, its coming sessions and whether leave is taken."""
-    choices = {}
-    for booking in bookings:
-        if booking.status != BookingStatus.CONFIRMED:
-            continue
-        sessions = coming_sessions_of(booking, now)
-        taken = leave_session_ids([booking.person_id], [s.id for s in sessions])
-        choices[booking.id] = [(s, (booking.person_id, s.id) in taken) for s in sessions]
-    return choices
+    """For each confirmed booking, its coming sessions and whether leave is taken
+    (two statements for the whole list, however long)."""
+    confirmed = [b for b in bookings if b.status == BookingStatus.CONFIRMED]
+    coming = coming_sessions_of_each(confirmed, now)
+    taken = leave_session_ids(
+        list({b.person_id for b in confirmed}),
+        list({s.id for sessions in coming.values() for s in sessions}),
+    )
+    return {
+        b.id: [(s, (b.person_id, s.id) in taken) for s in coming.get(b.id, [])] for b in confirmed
+    }
+
+
+def coming_sessions_of_each(
+    bookings: list[Booking], now: datetime, limit: int = 6
+) -> dict[int, list[Session]]:
+    """`coming_sessions_of` for several bookings in one statement, by booking id."""
+    if not bookings:
+        return {}
+    rows = db.session.execute(
+        select(Booking.id, Session)
+        .join(Booking, covers_session())
+        .where(
+            Booking.id.in_([b.id for b in bookings]),
+            Session.status == SessionStatus.SCHEDULED,
+            Session.starts_at > now,
+        )
+        .order_by(Session.starts_at, Session.id)
+    )
+    coming: dict[int, list[Session]] = {}
+    for booking_id, session in rows:
+        sessions = coming.setdefault(booking_id, [])
+        if len(sessions) < limit:
+            sessions.append(session)
+    return coming
 
 
 def leave_session_ids(person_ids: list[int], session_ids: list[int]) -> set[tuple[int, int]]:

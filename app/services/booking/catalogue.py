@@ -64,15 +64,24 @@ class Entry:
 
 
 def _waitlist_lengths(keys: set[tuple[int, int | None]]) -> dict[tuple[int, int | None], int]:
-    if not keys:
-        return {}
-    activity_ids = {a for a, _ in keys}
-    rows = db.session.execute(
-        select(Booking.activity_id, Booking.session_id, func.count(Booking.id))
-        .where(Booking.activity_id.in_(activity_ids), Booking.status == BookingStatus.WAITLISTED)
-        .group_by(Booking.activity_id, Booking.session_id)
-    )
-    return {(a, s): n for a, s, n in rows}
+    """Queue lengths of the shown targets only: of the sessions by `session_id`, of
+    the terms by `activity_id` with no session (each half an index seek)."""
+    session_ids = {s for _, s in keys if s is not None}
+    term_ids = {a for a, s in keys if s is None}
+    halves = []
+    if session_ids:
+        halves.append(Booking.session_id.in_(session_ids))
+    if term_ids:
+        halves.append(and_(Booking.activity_id.in_(term_ids), Booking.session_id.is_(None)))
+    lengths = {}
+    for half in halves:
+        rows = db.session.execute(
+            select(Booking.activity_id, Booking.session_id, func.count(Booking.id))
+            .where(half, Booking.status == BookingStatus.WAITLISTED)
+            .group_by(Booking.activity_id, Booking.session_id)
+        )
+        lengths.update({(a, s): n for a, s, n in rows})
+    return lengths
 
 
 def seats_left(session: Session) -> int:
@@ -93,7 +102,9 @@ def week_entries(now: datetime, filters: Filters, days: int = 7, week: int = 0) 
     query = (
         select(Session)
         .join(Activity)
-        .options(selectinload(Session.activity).selectinload(Activity.teacher))
+        .options(
+            selectinload(Session.activity).selectinload(Activity.teacher).selectinload(User.person)
+        )
         .where(
             Activity.status == ActivityStatus.PUBLISHED,
             Session.status == SessionStatus.SCHEDULED,

@@ -19,6 +19,7 @@ from app.models import (
     Person,
     Session,
     SessionStatus,
+    User,
 )
 from app.services.booking.targets import Target
 from app.services.booking.waitlist import waitlist_position
@@ -35,7 +36,10 @@ def bookings_of(target: Target) -> tuple[list[Row], list[Row]]:
     bookings = list(
         db.session.scalars(
             select(Booking)
-            .options(selectinload(Booking.person), selectinload(Booking.booked_by))
+            .options(
+                selectinload(Booking.person),
+                selectinload(Booking.booked_by).selectinload(User.person),
+            )
             .where(target.bookings_clause(), Booking.status.in_(LIVE_STATUSES))
             .order_by(Booking.queued_at, Booking.id)
         )
@@ -49,7 +53,11 @@ def person_bookings(person: Person, now: datetime) -> list[Row]:
     bookings = list(
         db.session.scalars(
             select(Booking)
-            .options(selectinload(Booking.activity), selectinload(Booking.session))
+            .options(
+                selectinload(Booking.activity).selectinload(Activity.sessions),
+                selectinload(Booking.session),
+                selectinload(Booking.booked_by).selectinload(User.person),
+            )
             .where(Booking.person_id == person.id, Booking.status.in_(LIVE_STATUSES))
             .order_by(Booking.created_at.desc())
         )
@@ -68,6 +76,7 @@ def bookable_targets(now: datetime, limit: int = 60) -> list[Target]:
         db.session.scalars(
             select(Session)
             .join(Activity)
+            .options(selectinload(Session.activity))
             .where(
                 Activity.status == ActivityStatus.PUBLISHED,
                 Session.status == SessionStatus.SCHEDULED,

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager
 
 from app.extensions import db
 from app.models import (
@@ -54,6 +55,7 @@ def calendar(programme: Programme, members: list[Person], now: datetime) -> list
         db.session.scalars(
             select(ProgrammeSlot)
             .join(Session, ProgrammeSlot.session_id == Session.id)
+            .options(contains_eager(ProgrammeSlot.session))
             .where(
                 ProgrammeSlot.programme_id == programme.id,
                 Session.status == SessionStatus.SCHEDULED,

@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.inputs import typed_pin
@@ -235,6 +236,7 @@ def search_residents(query: str, limit: int = 30) -> list[Person]:
         db.session.scalars(
             select(Person)
             .outerjoin(User, User.person_id == Person.id)
+            .options(selectinload(Person.user), selectinload(Person.household))
             .where(or_(*conditions))
             .order_by(Person.name, Person.id)
             .limit(limit)

@@ -1,0 +1,199 @@
+"""Pages cost what they show (issue 18): each page below is read in a handful of
+statements, and showing three times as many rows takes no more of them (no query
+per row, "N+1"). The count is of statements sent to the database during the one
+request, BEGIN included."""
+
+from __future__ import annotations
+
+from collections import Counter
+from contextlib import contextmanager
+from datetime import timedelta
+from itertools import count
+
+import pytest
+from sqlalchemy import event
+
+from app.extensions import db
+from app.models import Channel, Role
+from app.services.booking.book import book
+from app.services.booking.targets import Target
+from tests.programme_helpers import family, holiday
+
+LIMIT = 20
+FEW = 2
+_hours = count(1)
+
+
+def _later() -> timedelta:
+    """A start no other class of the test has, so nobody's bookings clash."""
+    return timedelta(days=1, hours=2 * next(_hours))
+
+
+@contextmanager
+def counted():
+    """The statements the engine runs inside the block: `with counted() as seen:`."""
+    seen = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        seen.append(" ".join(statement.split())[:160])
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)
+
+
+def statements(client, url: str) -> list[str]:
+    with counted() as seen:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return seen
+
+
+def _repeated(seen: list[str]) -> list[str]:
+    """The statements run more than once: where an N+1 shows."""
+    return [sql for sql, n in Counter(seen).items() if n > 1]
+
+
+def assert_flat(client, url: str, grow, few: int = FEW) -> None:
+    """The page at `url` costs the same with `few` rows as after `grow(2 * few)` more
+    (three times as many), and no more than LIMIT statements."""
+    before = len(statements(client, url))
+    grow(2 * few)
+    db.session.commit()
+    seen = statements(client, url)
+    after = len(seen)
+    assert after == before, f"{url}: {before} then {after}, repeated: {_repeated(seen)}"
+    assert after <= LIMIT, f"{url}: {after} statements"
+
+
+def _booker(make):
+    """A resident with an account of their own, who books for themselves."""
+    return make.resident()
+
+
+def _book_for_other(make, activity, now):
+    """A daughter books for her mother (the list says who booked)."""
+    mother = make.person(age=80)
+    daughter = make.user(make.person(household=mother.household, age=50))
+    return _book(daughter, activity, now, person=mother)
+
+
+def _book(user, activity, now, person=None):
+    target = Target.of(activity, None if activity.is_series else activity.sessions[0])
+    return book(person or user.person, target, by=user, channel=Channel.PHONE, now=now)
+
+
+@pytest.fixture
+def staff(make, auth):
+    user = make.user(role=Role.STAFF, age=40)
+    make.commit()
+    auth.login(user)
+    return user
+
+
+def test_the_staff_session_page_reads_each_booker_with_the_rest(make, client, staff, now):
+    activity = make.activity(capacity=50)
+
+    def grow(n):
+        for _ in range(n):
+            _book(_booker(make), activity, now)
+            _book_for_other(make, activity, now)
+
+    grow(FEW)
+    make.commit()
+    assert_flat(client, f"/staff/sessions/{activity.sessions[0].id}", grow)
+
+
+def test_the_teachers_roster_reads_each_person_with_the_rest(make, client, auth, now):
+    teacher = make.user(role=Role.TEACHER, age=40)
+    activity = make.activity(capacity=50, start_in=timedelta(hours=1), teacher_id=teacher.id)
+
+    def grow(n):
+        for _ in range(n):
+            kid = make.person(age=8)
+            parent = make.user(make.person(household=kid.household, age=38))
+            _book(parent, activity, now, person=kid)
+            _book(_booker(make), activity, now)
+
+    grow(FEW)
+    make.commit()
+    auth.login(teacher)
+    assert_flat(client, f"/teach/sessions/{activity.sessions[0].id}", grow)
+
+
+def test_the_class_list_reads_teachers_and_queues_at_once(make, client, now):
+    def grow(n):
+        for _ in range(n):
+            teacher = make.user(role=Role.TEACHER, age=40)
+            activity = make.activity(
+                capacity=1, teacher_id=teacher.id, sessions=2, start_in=_later()
+            )
+            _book(_booker(make), activity, now)
+            _book(_booker(make), activity, now)  # waitlisted
+            make.activity(series=True, sessions=2, teacher_id=teacher.id, start_in=_later())
+
+    grow(FEW)
+    make.commit()
+    assert_flat(client, "/classes", grow)
+
+
+def test_the_kiosk_start_screen_of_a_visitor_reads_the_week_at_once(make, client, now):
+    visitor = make.resident()
+
+    def grow(n):
+        for _ in range(n):
+            teacher = make.user(role=Role.TEACHER, age=40)
+            activity = make.activity(capacity=1, teacher_id=teacher.id, start_in=_later())
+            _book(_booker(make), activity, now)
+            _book(visitor, activity, now)  # waitlisted
+
+    grow(FEW)
+    make.commit()
+    client.post("/kiosk/login", data={"who": visitor.phone, "pin": "123456"})
+    assert_flat(client, "/kiosk/", grow)
+
+
+def test_a_programme_page_reads_its_days_at_once(make, client, auth):
+    guardian, kids = family(make)
+    make.commit()
+    auth.login(guardian)
+    made = {}
+
+    def programme_of(days):
+        made[days] = holiday(make, days=days, title=f"寒托班{days}")
+        make.commit()
+        return made[days]
+
+    few = len(statements(client, f"/programmes/{programme_of(FEW).id}"))
+    seen = statements(client, f"/programmes/{programme_of(3 * FEW).id}")
+    assert len(seen) == few, f"{few} then {len(seen)}, repeated: {_repeated(seen)}"
+    assert len(seen) <= LIMIT
+
+
+def test_the_staff_person_page_reads_the_bookings_classes_at_once(make, client, staff, now):
+    mother = make.person(age=80)
+    daughter = make.user(make.person(household=mother.household, age=50))
+
+    def grow(n):
+        for _ in range(n):
+            _book(daughter, make.activity(capacity=5, start_in=_later()), now, person=mother)
+            series = make.activity(series=True, sessions=2, capacity=5, start_in=_later())
+            _book(daughter, series, now, person=mother)
+
+    grow(FEW)
+    make.commit()
+    assert_flat(client, f"/staff/people/{mother.id}", grow)
+
+
+def test_the_resident_search_reads_the_households_at_once(make, client, staff):
+    def grow(n):
+        for _ in range(n):
+            household = make.household(name="王家")
+            member = make.user(make.person(household=household, name="王阿姨", age=72))
+            make.person(household=member.person.household, name="王小明", age=8)
+
+    grow(FEW)
+    make.commit()
+    assert_flat(client, "/staff/residents?q=王", grow)
