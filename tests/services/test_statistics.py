@@ -43,9 +43,7 @@ def test_migrating_a_sqlite_database_leaves_it_with_statistics(tmp_path):
     with app.app_context():
         upgrade(directory=os.path.join(app.root_path, "..", "migrations"))
         # ANALYZE writes sqlite_stat1 even for empty tables' indexes it looked at.
-        names = set(
-            db.session.scalars(text("SELECT name FROM sqlite_master WHERE type = 'table'"))
-        )
+        names = set(db.session.scalars(text("SELECT name FROM sqlite_master WHERE type = 'table'")))
         db.session.remove()
         db.engine.dispose()
     assert "sqlite_stat1" in names

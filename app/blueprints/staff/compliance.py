@@ -15,7 +15,6 @@ from openpyxl import Workbook
 from app.actions import answer, attempt
 from app.blueprints.staff import bp
 from app.blueprints.staff.consent_panel import household_adults
-from app.blueprints.staff.forms import guardian_choices
 from app.blueprints.staff.pages import invalid, on_page
 from app.blueprints.staff.people import on_person, person_again
 from app.blueprints.staff.privacy_forms import (
@@ -26,6 +25,7 @@ from app.blueprints.staff.privacy_forms import (
     ConsentForm,
     WithdrawConsentForm,
     YearForm,
+    guardian_choices,
 )
 from app.extensions import db
 from app.inputs import page_number

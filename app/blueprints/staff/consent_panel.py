@@ -4,13 +4,13 @@ the forms to record them, and "Add a child". people.py's `person_page` adds
 
 from __future__ import annotations
 
-from app.blueprints.staff.forms import guardian_choices
 from app.blueprints.staff.privacy_forms import (
     CHANNEL_LABELS,
     CONSENT_LABELS,
     ChildForm,
     ConsentForm,
     WithdrawConsentForm,
+    guardian_choices,
 )
 from app.models import Person
 from app.services.privacy import consent
