@@ -15,7 +15,7 @@ REFRESH_SECONDS = 60
 @bp.get("/display")
 def show_board():
     moment = now()
-    entries = catalogue.week_entries(moment, catalogue.Filters(), days=1)
+    entries = catalogue.week_entries(moment, catalogue.Filters(), days=1, whole_terms=False)
     # Called-off sessions stay on the board, marked cancelled with staff's reason.
     rows = sorted(
         [(e.session, e) for e in entries]

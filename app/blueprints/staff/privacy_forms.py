@@ -62,7 +62,7 @@ CONSENT_LABELS = {
     "care_notes": _l("Care notes (allergies, medicines)"),
 }
 
-CHANNEL_LABELS = {"desk": _l("at the desk"), "online": _l("online")}
+CHANNEL_LABELS = {"desk": _l("at the desk"), "online": _l("online, on My family")}
 
 
 def guardian_choices(guardians) -> list[SelectChoice]:

@@ -94,9 +94,13 @@ def seats_left(session: Session) -> int:
     return Target(session.activity, session).seats_left()
 
 
-def week_entries(now: datetime, filters: Filters, days: int = 7, week: int = 0) -> list[Entry]:
+def week_entries(
+    now: datetime, filters: Filters, days: int = 7, week: int = 0, *, whole_terms: bool = True
+) -> list[Entry]:
     """Sessions for `days` days from the first day of week `week` (0: from today,
-    centre time), never beyond the booking horizon, with seats and queue lengths."""
+    centre time), never beyond the booking horizon, with seats and queue lengths.
+    `whole_terms`: a term class as one entry for booking it (`one_entry_per_term`);
+    without, each of its dates with that date's seats (the lobby's today)."""
     start, _ = local_day_bounds(horizon.week_start(now, week))
     end = min(start + timedelta(days=days), horizon.horizon_end(now))
     query = (
@@ -130,7 +134,7 @@ def week_entries(now: datetime, filters: Filters, days: int = 7, week: int = 0) 
         if filters.free_only and entry.is_full:
             continue
         entries.append(entry)
-    return one_entry_per_term(entries, now)
+    return one_entry_per_term(entries, now) if whole_terms else entries
 
 
 def one_entry_per_term(entries: list[Entry], now: datetime) -> list[Entry]:
