@@ -301,7 +301,9 @@ def booking_values(
 
 @cache
 def _insert_statement():
-    return insert(Booking).returning(Booking)
+    # render_nulls: a waitlisted row's empty confirmed_at stays in the statement, so
+    # confirmed and waitlisted rows go in one INSERT, not one per kind.
+    return insert(Booking).returning(Booking).execution_options(render_nulls=True)
 
 
 def insert_bookings(rows: list[dict]) -> list[Booking]:
