@@ -91,14 +91,20 @@ def people_for(user: User, person_ids: Iterable[int]) -> dict[int, Person]:
     wanted = {_id_or_404(i) for i in person_ids}
     if not wanted:
         return {}
-    staff, household_only = _scope(user, False)
-    query = select(Person).where(
-        Person.id.in_(wanted), acts_for_clause(staff, household_only=household_only)
-    )
-    people = {p.id: p for p in db.session.scalars(query, user.actor_params())}
+    query = _people_query(*_scope(user, False))
+    params = {"ids": sorted(wanted), **user.actor_params()}
+    people = {p.id: p for p in db.session.scalars(query, params)}
     if set(people) != wanted:
         abort(404)
     return people
+
+
+@cache
+def _people_query(staff: bool, household_only: bool) -> Select:
+    return select(Person).where(
+        Person.id.in_(bindparam("ids", expanding=True)),
+        acts_for_clause(staff, household_only=household_only),
+    )
 
 
 @cache
@@ -234,10 +240,20 @@ def row_or_404(model: type[M], object_id: int) -> M:
     return row
 
 
+@cache
+def _programme_query() -> Select:
+    # With its activity: the families' pages and the booking all read it.
+    return (
+        select(Programme)
+        .options(joinedload(Programme.activity))
+        .where(Programme.id == bindparam("object_id"))
+    )
+
+
 def programme_or_404(programme_id: int, *, published: bool = True) -> Programme:
     """The programme; 404 when missing, or (`published`, the families' pages) when
     its activity is not published."""
-    programme = db.session.get(Programme, _id_or_404(programme_id))
+    programme = db.session.scalar(_programme_query(), {"object_id": _id_or_404(programme_id)})
     if programme is None or (published and programme.activity.status != ActivityStatus.PUBLISHED):
         abort(404)
     return programme

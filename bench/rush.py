@@ -83,6 +83,7 @@ ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 USER_AGENT = "zhaoxi-bench/1"  # constant: Flask-Login "strong" protection hashes it
 PIN = "246810"
+STAFF_PASSWORD = "bench-staff-password"  # staff log in with a password, not a PIN
 HASH_METHOD = "pbkdf2:sha256:1000"
 PAIRS_WANTED = 4000  # distinct (user, person) pairs for the throughput phase
 
@@ -792,7 +793,7 @@ def seed_childcare(app, users: int, seats: int) -> ChildcareWorld:
         staff = create_user(
             add_person(office, "Bench staff", now=now, birth_date=date(1980, 1, 1)),
             phone="13700000000",
-            secret=PIN,
+            secret=STAFF_PASSWORD,
             role=Role.STAFF,
             now=now,
             hash_method=HASH_METHOD,
@@ -1067,6 +1068,22 @@ async def run_phases(args, world: World, port: int, proc: subprocess.Popen) -> d
     return {"base": base, "flow": flow, "rush": rush}
 
 
+def childcare_picks(world: ChildcareWorld) -> list[tuple[Resident, list[str], bool]]:
+    """Each household's submission, the same on every run: (guardian, the form's
+    `pick` values "child_id-session_id", together). Five consecutive days starting
+    on one of the first six for each child; together when there are two."""
+    rng = random.Random(CHILDCARE_SEED + 1)
+    days = min(CHILDCARE_DAYS, len(world.slot_ids))
+    starts = len(world.slot_ids) - days + 1  # 6 for 10 slots and 5 days
+    submissions = []
+    for r in world.residents:
+        first = rng.randrange(starts)
+        children = r.person_ids[1:]
+        picks = [f"{c}-{s}" for s in world.slot_ids[first : first + days] for c in children]
+        submissions.append((r, picks, len(children) > 1))
+    return submissions
+
+
 async def run_childcare_phases(
     args, world: ChildcareWorld, port: int, proc: subprocess.Popen
 ) -> dict:
@@ -1081,15 +1098,9 @@ async def run_childcare_phases(
     )
 
     # Submissions are built before the clock starts: the client only sends and reads.
-    rng = random.Random(CHILDCARE_SEED + 1)
-    days = min(CHILDCARE_DAYS, len(world.slot_ids))
-    starts = len(world.slot_ids) - days + 1  # 6 for 10 slots and 5 days
     jobs = []
-    for r in world.residents:
-        first = rng.randrange(starts)
-        children = r.person_ids[1:]
-        picks = [f"{c}-{s}" for s in world.slot_ids[first : first + days] for c in children]
-        raw = childcare_request(port, r, world.programme_id, picks, together=len(children) > 1)
+    for r, picks, together in childcare_picks(world):
+        raw = childcare_request(port, r, world.programme_id, picks, together=together)
         jobs.append(Submission(raw, len(picks)))
     attempts = sum(job.pairs for job in jobs)
 

@@ -3,12 +3,14 @@ the person's age and audience."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 
 from app.extensions import db
 from app.formatting import lazy_when
@@ -67,6 +69,30 @@ def active_suspension(person: Person, now: datetime) -> Suspension | None:
         .where(Suspension.person_id == person.id, suspension_in_force(now))
         .order_by(Suspension.ends_at.desc())
         .limit(1)
+    )
+
+
+def suspensions_in_force(person_ids: Iterable[int], now: datetime) -> dict[int, Suspension]:
+    """`active_suspension` of many people in one query, by person id (only those
+    with one)."""
+    ids = sorted(set(person_ids))
+    if not ids:
+        return {}
+    found: dict[int, Suspension] = {}
+    for suspension in db.session.scalars(_suspensions_query(), {"ids": ids, "now": now}):
+        found[suspension.person_id] = suspension  # the one ending last comes last
+    return found
+
+
+@cache
+def _suspensions_query():
+    return (
+        select(Suspension)
+        .where(
+            Suspension.person_id.in_(bindparam("ids", expanding=True)),
+            suspension_in_force(bindparam("now")),
+        )
+        .order_by(Suspension.ends_at)
     )
 
 

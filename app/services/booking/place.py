@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, bindparam, inspect, select
+from sqlalchemy import Select, and_, bindparam, insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -68,6 +69,36 @@ def _around_query() -> Select:
     )
 
 
+@cache
+def _around_many_query() -> Select:
+    return (
+        select(Booking, Session)
+        .join(Session, covers_session())
+        .where(
+            Booking.person_id.in_(bindparam("person_ids", expanding=True)),
+            Booking.status.in_(LIVE_STATUSES),
+            Session.status == SessionStatus.SCHEDULED,
+            Session.starts_at < bindparam("hi"),
+            Session.ends_at > bindparam("lo"),
+        )
+    )
+
+
+def live_bookings_around(
+    person_ids: Iterable[int], lo: datetime, hi: datetime
+) -> dict[int, list[tuple[Booking, Session]]]:
+    """`_bookings_around` for many people in one query: by person, their live
+    bookings with each scheduled session they cover between `lo` and `hi`, for
+    `same_and_clash` to read per target."""
+    ids = sorted(set(person_ids))
+    found: dict[int, list[tuple[Booking, Session]]] = {i: [] for i in ids}
+    if ids:
+        params = {"person_ids": ids, "lo": lo, "hi": hi}
+        for booking, session in db.session.execute(_around_many_query(), params):
+            found[booking.person_id].append((booking, session))
+    return found
+
+
 def _bookings_around(person: Person, target: Target) -> tuple[Booking | None, Booking | None]:
     """In one query: the person's live booking on this target, and another live
     booking of theirs whose sessions overlap the target's."""
@@ -77,6 +108,15 @@ def _bookings_around(person: Person, target: Target) -> tuple[Booking | None, Bo
     lo = min(start for start, _ in intervals)
     hi = max(end for _, end in intervals)
     rows = db.session.execute(_around_query(), {"person_id": person.id, "lo": lo, "hi": hi})
+    return same_and_clash(rows, target, intervals)
+
+
+def same_and_clash(
+    rows: Iterable[tuple[Booking, Session]], target: Target, intervals: list
+) -> tuple[Booking | None, Booking | None]:
+    """Of a person's live bookings with the sessions they cover (scheduled, around
+    the target): the one on this very target, and the first other one whose session
+    overlaps one of the target's `intervals` (start, end)."""
     same = clash = None
     for booking, session in rows:
         same_target = (
@@ -233,13 +273,18 @@ def check_free_to_book(person: Person, target: Target, now: datetime) -> None:
     if same is not None:
         raise AlreadyBooked()
     if clash is not None:
-        raise Conflict(
-            _l(
-                "%(name)s already has %(title)s at that time.",
-                name=person.name,
-                title=clash.activity.title,
-            )
+        raise clash_refusal(person, clash.activity)
+
+
+def clash_refusal(person: Person, busy_with: Activity) -> Conflict:
+    """The refusal for a person already booked on `busy_with` at that time."""
+    return Conflict(
+        _l(
+            "%(name)s already has %(title)s at that time.",
+            name=person.name,
+            title=busy_with.title,
         )
+    )
 
 
 def insert_booking(
@@ -248,16 +293,7 @@ def insert_booking(
     """Writes the booking row once its seat (if confirmed) is claimed. Raises
     AlreadyBooked when a second live booking was made at the same moment."""
     booking = Booking(
-        person_id=person.id,
-        household_id=person.household_id,
-        activity_id=target.activity.id,
-        session_id=target.session.id if target.session is not None else None,
-        status=BookingStatus.CONFIRMED if confirmed else BookingStatus.WAITLISTED,
-        channel=channel,
-        booked_by_id=by.id,
-        created_at=now,
-        queued_at=now,
-        confirmed_at=now if confirmed else None,
+        **booking_values(person, target, confirmed=confirmed, channel=channel, by=by, now=now)
     )
     db.session.add(booking)
     try:
@@ -266,3 +302,45 @@ def insert_booking(
         # The partial unique index caught a second live booking made at the same time.
         raise AlreadyBooked() from None
     return booking
+
+
+def booking_values(
+    person: Person, target: Target, *, confirmed: bool, channel: str, by: User, now: datetime
+) -> dict:
+    """The columns of a new booking row (`insert_booking`, `insert_bookings`)."""
+    return {
+        "person_id": person.id,
+        "household_id": person.household_id,
+        "activity_id": target.activity.id,
+        "session_id": target.session.id if target.session is not None else None,
+        "status": BookingStatus.CONFIRMED if confirmed else BookingStatus.WAITLISTED,
+        "channel": channel,
+        "booked_by_id": by.id,
+        "created_at": now,
+        "queued_at": now,
+        "confirmed_at": now if confirmed else None,
+    }
+
+
+@cache
+def _insert_statement():
+    # render_nulls: a waitlisted row's empty confirmed_at stays in the statement, so
+    # confirmed and waitlisted rows go in one INSERT, not one per kind.
+    return insert(Booking).returning(Booking).execution_options(render_nulls=True)
+
+
+def insert_bookings(rows: list[dict]) -> list[Booking]:
+    """Writes many booking rows (`booking_values`, seats claimed) in one INSERT and
+    returns them, in the same order. Raises AlreadyBooked when a second live booking
+    of one of them was made at the same moment: the caller's transaction then
+    rolls back."""
+    if not rows:
+        return []
+    try:
+        written = db.session.scalars(_insert_statement(), rows).all()
+    except IntegrityError:
+        raise AlreadyBooked() from None
+    # RETURNING's order is not the rows' order: each is one live booking of a person
+    # on a target, so that names it.
+    by_key = {(b.person_id, b.activity_id, b.session_id): b for b in written}
+    return [by_key[(r["person_id"], r["activity_id"], r["session_id"])] for r in rows]

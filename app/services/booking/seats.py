@@ -1,23 +1,29 @@
 """Claiming and releasing a seat.
 
 A seat is claimed with one conditional UPDATE (`taken < capacity`) inside the
-booking's transaction; no row updated means full. `taken` always equals the number
+booking's transaction; no row updated means full. A childcare submission claims
+the seats of all its slots at once: it locks them (`lock_sessions`), reads what
+is free (`seat_counts`), decides, then claims them in one UPDATE (`claim_seats`). `taken` always equals the number
 of bookings holding a seat (`SEAT_STATUSES`: confirmed, and offered while the offer
 stands; for household-unit activities: of households with one)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import and_, bindparam, select, update
+from sqlalchemy import Integer, and_, bindparam, case, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from app import database
 from app.extensions import db
 from app.models import (
     SEAT_STATUSES,
     Activity,
     Booking,
+    BookingStatus,
     Session,
     SessionStatus,
 )
@@ -110,6 +116,112 @@ def date_seat_still_free(session: Session) -> bool:
         ).where(Session.id == session.id)
     )
     return bool(free)
+
+
+@cache
+def _lock_query():
+    return (
+        select(Session.id)
+        .where(Session.id.in_(bindparam("ids", expanding=True)))
+        .order_by(Session.id)
+        .with_for_update()
+    )
+
+
+def lock_sessions(sessions: Iterable[Session]) -> None:
+    """On a database server, locks the sessions' rows in id order until the commit,
+    before anything about them is read: two transactions whose sessions overlap
+    cannot deadlock, and each reads the other's claims (`seat_counts`). SQLite's
+    write transaction holds the whole database from its BEGIN: nothing to lock."""
+    ids = sorted({s.id for s in sessions})
+    if ids and not database.reads_hold_the_write_lock(db.engine):
+        db.session.execute(_lock_query(), {"ids": ids})
+
+
+@dataclass(frozen=True)
+class SeatCount:
+    """A session's seats free now, and its waiting list up to `now` (whoever queues
+    now comes next)."""
+
+    free: int
+    waiting: int
+
+
+@cache
+def _counts_query():
+    waiting = (
+        select(func.count(Booking.id))
+        .where(
+            Booking.activity_id == Session.activity_id,
+            Booking.session_id == Session.id,
+            Booking.status == BookingStatus.WAITLISTED,
+            Booking.queued_at <= bindparam("now"),
+        )
+        .scalar_subquery()
+    )
+    return select(Session.id, Session.taken, Session.capacity, waiting).where(
+        Session.id.in_(bindparam("ids", expanding=True))
+    )
+
+
+def _keep_count(session: Session, taken: int) -> None:
+    """Sets the count this transaction holds on `session` (the page shows it without
+    asking again), or expires it inside a savepoint, which may yet roll back."""
+    if db.session().in_nested_transaction():
+        db.session.expire(session, ["taken"])
+    else:
+        set_committed_value(session, "taken", taken)
+
+
+def seat_counts(sessions: Iterable[Session], now: datetime) -> dict[int, SeatCount]:
+    """Each session's `SeatCount`, by id, in one query: what this transaction may
+    claim with `claim_seats`, once `lock_sessions` locked them."""
+    by_id = {s.id: s for s in sessions}
+    if not by_id:
+        return {}
+    rows = db.session.execute(_counts_query(), {"ids": sorted(by_id), "now": now})
+    counts = {}
+    for session_id, taken, capacity, waiting in rows:
+        _keep_count(by_id[session_id], taken)
+        counts[session_id] = SeatCount(max(capacity - taken, 0), waiting)
+    return counts
+
+
+@cache
+def _claim_seats_statement(rows: int):
+    """UPDATE … SET taken = taken + n_i WHERE id = id_i AND taken + n_i <= capacity,
+    for `rows` sessions in one statement, RETURNING id, taken."""
+    ids = [bindparam(f"id_{i}", type_=Integer) for i in range(rows)]
+    seats = case(
+        *((Session.id == ids[i], bindparam(f"n_{i}", type_=Integer)) for i in range(rows)),
+        else_=0,
+    )
+    return (
+        update(Session)
+        .where(Session.id.in_(ids), Session.taken + seats <= Session.capacity)
+        .values(taken=Session.taken + seats)
+        .returning(Session.id, Session.taken)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def claim_seats(claims: dict[Session, int]) -> None:
+    """Takes `n` seats on each session, all in one statement. The caller locked the
+    rows and read them (`lock_sessions`, `seat_counts`) in this transaction and
+    claims no more than was free, so every row is updated; if one were not, nothing is kept (RuntimeError:
+    a bug, never a full class) and the caller's transaction is rolled back."""
+    claims = {s: n for s, n in claims.items() if n > 0}
+    if not claims:
+        return
+    params = {}
+    for i, (session, n) in enumerate(sorted(claims.items(), key=lambda c: c[0].id)):
+        params[f"id_{i}"], params[f"n_{i}"] = session.id, n
+    by_id = {s.id: s for s in claims}
+    rows = db.session.execute(_claim_seats_statement(len(claims)), params).all()
+    if len(rows) != len(claims):
+        raise RuntimeError(f"seats claimed on {len(rows)} of {len(claims)} sessions")
+    for session_id, taken in rows:
+        _keep_count(by_id[session_id], taken)
 
 
 def release_seat(target: Target) -> None:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, time
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, inspect, select
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 from app.models import (
@@ -160,4 +163,25 @@ def programme_of(session: Session) -> Programme | None:
 
 def sessions_by_id(programme: Programme, ids: Iterable[int]) -> dict[int, Session]:
     wanted = set(ids)
-    return {s.session_id: s.session for s in programme.slots if s.session_id in wanted}
+    return {
+        s.session_id: s.session for s in slots_with_sessions(programme) if s.session_id in wanted
+    }
+
+
+def slots_with_sessions(programme: Programme) -> list[ProgrammeSlot]:
+    """`programme.slots` with each slot's session, in one query when not loaded yet
+    (a submission reads them all under the write lock: the rules look at every slot)."""
+    if "slots" in inspect(programme).unloaded:
+        slots = db.session.scalars(_slots_query(), {"programme_id": programme.id}).all()
+        set_committed_value(programme, "slots", list(slots))
+    return programme.slots
+
+
+@cache
+def _slots_query() -> Select:
+    return (
+        select(ProgrammeSlot)
+        .options(joinedload(ProgrammeSlot.session))
+        .where(ProgrammeSlot.programme_id == bindparam("programme_id"))
+        .order_by(ProgrammeSlot.day, ProgrammeSlot.kind)
+    )

@@ -1,16 +1,22 @@
 """One submission books many child-days, decided together: the per-child limit,
-siblings together and whole weeks."""
+siblings together and whole weeks.
+
+A holiday programme's submission locks its children, then its slots (reading the
+seats free), and is decided in one pass (`claims.decide_units`): a few statements
+whatever the number of pairs. An after-school term, or a class counting households,
+is decided pair by pair in savepoints (`_decide_unit`)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 
+from app import database
 from app.extensions import db
 from app.models import (
     LIVE_STATUSES,
@@ -22,9 +28,12 @@ from app.models import (
     User,
 )
 from app.services.booking.place import place_booking
+from app.services.booking.seats import lock_sessions, seat_counts
 from app.services.booking.targets import Target
 from app.services.booking.waitlist import waitlist_position
+from app.services.childcare.claims import decide_units
 from app.services.childcare.grades import check_grade
+from app.services.childcare.outcomes import Outcome, refused_outcome
 from app.services.refusals import (
     LimitReached,
     NotBookable,
@@ -32,61 +41,53 @@ from app.services.refusals import (
     WholeWeekNeeded,
 )
 
+__all__ = ["Outcome", "refused_outcome", "book_days", "book_day", "lock_people"]
+
 # --- booking several children onto several days ---------------------------------
 
 
-@dataclass
-class Outcome:
-    """What happened to one (child, slot) of a submission."""
-
-    person: Person
-    session: Session | None
-    status: str  # confirmed / waitlisted / applied / refused
-    position: int | None = None
-    message: str | None = None
-    booking: Booking | None = None
-    refusal: Refusal | None = None
-
-    @property
-    def sort_key(self):
-        start = self.session.starts_at if self.session is not None else datetime.min
-        return (start, self.person.id)
-
-
-def refused_outcome(person: Person, session: Session | None, refusal: Refusal) -> Outcome:
-    """A refused pair: the message for people and the refusal itself (which
-    `book_day` raises again for the one-pair callers)."""
-    return Outcome(person, session, "refused", message=str(refusal), refusal=refusal)
+@cache
+def _lock_people_query() -> Select:
+    return (
+        select(Person.id)
+        .where(Person.id.in_(bindparam("ids", expanding=True)))
+        .order_by(Person.id)
+        .with_for_update()
+    )
 
 
 def lock_people(people: Iterable[Person]) -> None:
     """Serialises submissions for the same children (PostgreSQL row locks, taken in
-    id order; SQLite's write transaction already serialises everything), so a
-    per-child limit cannot be passed by two submissions at once."""
+    id order before the slots'; SQLite's write transaction already serialises
+    everything), so a per-child limit cannot be passed by two submissions at once."""
     ids = sorted({p.id for p in people})
-    if ids:
-        db.session.execute(select(Person.id).where(Person.id.in_(ids)).with_for_update())
+    if ids and not database.reads_hold_the_write_lock(db.engine):
+        db.session.execute(_lock_people_query(), {"ids": ids})
 
 
-def lock_sessions(sessions: Iterable[Session]) -> None:
-    """Locks the slots in id order before any seat is claimed, so two submissions
-    whose slots overlap cannot deadlock on PostgreSQL."""
-    ids = sorted({s.id for s in sessions})
-    if ids:
-        db.session.execute(
-            select(Session.id).where(Session.id.in_(ids)).order_by(Session.id).with_for_update()
-        )
+def live_days_of(people: Iterable[Person]):
+    """`used_before` for `check_day_limit`: how many live bookings each child holds
+    on the programme's slots, read for all of `people` in one query when first asked."""
+    ids = sorted({p.id for p in people})
+    counts: dict[int, int] | None = None
 
+    def live_days(programme: Programme, person: Person) -> int:
+        nonlocal counts
+        if counts is None:
+            counts = dict(
+                db.session.execute(
+                    select(Booking.person_id, func.count(Booking.id))
+                    .where(
+                        Booking.activity_id == programme.activity_id,
+                        Booking.person_id.in_(ids),
+                        Booking.status.in_(LIVE_STATUSES),
+                    )
+                    .group_by(Booking.person_id)
+                ).all()
+            )
+        return counts.get(person.id, 0)
 
-def live_days(programme: Programme, person: Person) -> int:
-    """How many live bookings the child holds on the programme's slots."""
-    return db.session.scalar(
-        select(func.count(Booking.id)).where(
-            Booking.activity_id == programme.activity_id,
-            Booking.person_id == person.id,
-            Booking.status.in_(LIVE_STATUSES),
-        )
-    )
+    return live_days
 
 
 def check_day_limit(
@@ -193,7 +194,9 @@ class _MixedStatuses(Exception):
 
 
 def _decide_unit(programme, unit, *, by, channel, now) -> list[Outcome]:
-    """Books every pair of a unit; all confirmed, or all waitlisted together.
+    """Books every pair of a unit; all confirmed, or all waitlisted together. For an
+    after-school term or a class counting households; a holiday programme's units
+    are decided in one pass by `claims.decide_units`, with the same rules.
 
     Each try runs in a savepoint: leaving it by an exception (a pair refused, or mixed
     statuses) rolls back what the try booked, and the unit is decided again."""
@@ -239,6 +242,13 @@ def _decide_unit(programme, unit, *, by, channel, now) -> list[Outcome]:
     return outcomes
 
 
+def decided_in_one_pass(programme: Programme) -> bool:
+    """A holiday programme counting children is decided in one pass
+    (`claims.decide_units`); an after-school term, whose claim counts every date, or
+    a class counting households, pair by pair (`_decide_unit`), by the same rules."""
+    return not programme.is_afterschool and not programme.activity.counts_households
+
+
 def book_days(
     programme: Programme,
     pairs: list[tuple[Person, Session]],
@@ -254,7 +264,8 @@ def book_days(
     Refusals are outcomes, not exceptions, so one full or ineligible day never
     spoils the rest of a submission.
     """
-    lock_people(p for p, _ in pairs)
+    people = [p for p, _ in pairs]
+    lock_people(people)
     if programme.is_afterschool:
         # A term enrolment: one booking per child whatever slot was ticked.
         seen, unique = set(), []
@@ -265,11 +276,17 @@ def book_days(
         pairs = unique
     else:
         lock_sessions(s for _, s in pairs)
-    accepted, outcomes = _check_pairs(programme, pairs, {}, live_days)
+    one_pass = decided_in_one_pass(programme)
+    # Read after the locks: what the submissions before this one left.
+    seats = seat_counts((s for _, s in pairs), now) if one_pass else None
+    accepted, outcomes = _check_pairs(programme, pairs, {}, live_days_of(people))
     units, refused = _units(programme, accepted, together=together, now=now)
     outcomes.extend(refused)
-    for unit in units:
-        outcomes.extend(_decide_unit(programme, unit, by=by, channel=channel, now=now))
+    if one_pass:
+        outcomes += decide_units(programme, units, seats=seats, by=by, channel=channel, now=now)
+    else:
+        for unit in units:
+            outcomes += _decide_unit(programme, unit, by=by, channel=channel, now=now)
     return sorted(outcomes, key=lambda o: o.sort_key)
 
 

@@ -1,0 +1,81 @@
+"""The holiday-childcare booking answers at the 08:00 rush from what its one
+transaction holds: a fixed number of statements whatever the number of children
+and days, and not one after the commit (on SQLite every read before the commit
+holds the whole database; after it, the page needs none)."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from flask import has_request_context
+from sqlalchemy import event
+
+from app.extensions import db
+from tests.conftest import assert_seat_invariant
+from tests.programme_helpers import family, holiday, sessions
+
+HX = {"HX-Request": "true"}
+
+
+@contextmanager
+def _statements():
+    """The request's statements before its first COMMIT, and those after it."""
+    seen = {"before": [], "after": []}
+    phase = ["before"]
+
+    def statement(_conn, _cursor, sql, *_args):
+        if has_request_context():  # not the test's own session
+            seen[phase[0]].append(sql)
+
+    def committed(_conn):
+        if has_request_context():
+            phase[0] = "after"
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", statement)
+    event.listen(engine, "commit", committed)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+        event.remove(engine, "commit", committed)
+
+
+def _submit(client, programme, kids, days):
+    picks = [f"{k.id}-{s.id}" for k in kids for s in days]
+    data = {"pick": picks, "together": "y"} if len(kids) > 1 else {"pick": picks}
+    return client.post(f"/programmes/{programme.id}/book?lang=en", data=data, headers=HX)
+
+
+def test_a_submission_costs_the_same_statements_for_one_day_or_ten_and_none_after(
+    make, auth, client
+):
+    programme = holiday(make, capacity=2, days=5)
+    days = sessions(programme)
+    one, (only,) = family(make, children=1)
+    two, pair = family(make, children=2)
+    late, (late_kid,) = family(make, children=1)
+    make.commit()
+
+    auth.login(one)
+    with _statements() as small:
+        assert _submit(client, programme, [only], days[:1]).status_code == 200
+    auth.login(two)
+    with _statements() as big:
+        answer = _submit(client, programme, pair, days)
+    auth.login(late)
+    with _statements() as waiting:
+        queued = _submit(client, programme, [late_kid], days)
+
+    html = answer.get_data(as_text=True)
+    # Monday has one seat left for two children booked together: both wait.
+    assert html.count("result-confirmed") == 8 and html.count("result-waitlisted") == 2
+    assert "On the waiting list, number 2" in html
+    # The last child takes Monday's seat, and queues first for the other days.
+    html = queued.get_data(as_text=True)
+    assert html.count("result-confirmed") == 1
+    assert html.count("On the waiting list, number 1") == 4
+    assert len(big["before"]) == len(small["before"])
+    assert len(waiting["before"]) <= len(small["before"])
+    assert small["after"] == big["after"] == waiting["after"] == []
+    assert_seat_invariant()
