@@ -57,10 +57,9 @@ def _scenario(make, now, rng):
         from_local(datetime(day.year, day.month, day.day, 10)),
         from_local(datetime(day.year, day.month, day.day, 11)),
     )
-    guardian, kids = rng.choice(families)
-    place_booking(
-        rng.choice(kids), Target(other, clash), by=guardian, channel=Channel.PHONE, now=now
-    )
+    _, kids = rng.choice(families)
+    desk = make.user(role="staff", age=40)  # weeks ahead: beyond a resident's horizon
+    place_booking(rng.choice(kids), Target(other, clash), by=desk, channel=Channel.DESK, now=now)
     if rng.random() < 0.3:
         _, kids = rng.choice(families)
         db.session.add(

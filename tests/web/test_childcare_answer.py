@@ -47,9 +47,7 @@ def _submit(client, programme, kids, days):
     return client.post(f"/programmes/{programme.id}/book?lang=en", data=data, headers=HX)
 
 
-def test_a_submission_costs_the_same_statements_for_one_day_or_ten_and_none_after(
-    make, auth, client
-):
+def test_a_submission_costs_the_same_statements_for_one_day_or_ten(make, auth, client):
     programme = holiday(make, capacity=2, days=5)
     days = sessions(programme)
     one, (only,) = family(make, children=1)
@@ -77,5 +75,9 @@ def test_a_submission_costs_the_same_statements_for_one_day_or_ten_and_none_afte
     assert html.count("On the waiting list, number 1") == 4
     assert len(big["before"]) == len(small["before"])
     assert len(waiting["before"]) <= len(small["before"])
-    assert small["after"] == big["after"] == waiting["after"] == []
+    # The results come from what the transaction holds; after the commit (outside
+    # the write lock) only the refreshed calendar is read (issue 12: the parent sees
+    # the new seats), the same few statements for one day or ten.
+    assert len(small["after"]) == len(big["after"]) == len(waiting["after"]) <= 8
+    assert not any("booking.person_id = " in s and "INSERT" in s for s in big["after"])
     assert_seat_invariant()

@@ -220,12 +220,19 @@ def check_window(target: Target, by: User, now: datetime, person: Person | None 
         raise NotEligible(_l("Places for this class are drawn by lottery. Please apply instead."))
 
 
-def check_person(person: Person, target: Target, now: datetime) -> None:
+def check_person(
+    person: Person,
+    target: Target,
+    now: datetime,
+    *,
+    consents: dict[int, set[str]] | None = None,
+) -> None:
     """Raises NotEligible when the person's age does not fit the class, NoConsent
     for a child under 14 without a guardian's consent to booking records
     (`privacy.consent.check_consent`): every channel books through here (the
     class page, the kiosk, the desk, childcare days and lottery applications,
-    walk-ins and waitlist promotion)."""
+    walk-ins and waitlist promotion). `consents`: the consents in force of many
+    children, read once by a caller deciding many pairs (`check_consent`)."""
     activity = target.activity
     day = local_date(target.first_start() or now)
     age = person.age_on(day)
@@ -261,7 +268,7 @@ def check_person(person: Person, target: Target, now: datetime) -> None:
                 range=age_range(activity),
             )
         )
-    check_consent(person, now)
+    check_consent(person, now, in_force=consents)
 
 
 def age_bounds(activity: Activity) -> tuple[int | None, int | None]:

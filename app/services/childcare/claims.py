@@ -29,6 +29,7 @@ from app.services.booking.place import (
 from app.services.booking.seats import SeatCount, claim_seats
 from app.services.booking.targets import Target
 from app.services.childcare.outcomes import Outcome, refused_outcome
+from app.services.privacy.consent import consents_in_force, needs_consent
 from app.services.refusals import AlreadyBooked, Full, Refusal
 
 Pair = tuple[Person, Session]
@@ -80,6 +81,8 @@ class _Decider:
             sid: _first_refusal(lambda s=s: eligibility.check_bookable(self._target(s), now))
             for sid, s in sessions.items()
         }
+        # The children's consents to booking records, in one statement for all.
+        consents = consents_in_force(p.id for p in people.values() if needs_consent(p, now))
         self.refused_before: dict[tuple[int, int], Refusal | None] = {}
         for person, session in pairs:
             self.refused_before[(person.id, session.id)] = (
@@ -87,7 +90,9 @@ class _Decider:
                 or slot_says[session.id]
                 or window
                 or _first_refusal(
-                    lambda p=person, s=session: eligibility.check_person(p, self._target(s), now)
+                    lambda p=person, s=session: eligibility.check_person(
+                        p, self._target(s), now, consents=consents
+                    )
                 )
             )
 
