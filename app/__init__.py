@@ -202,7 +202,7 @@ def register_request_hooks(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from app import formatting
+    from app import formatting, sessions
     from app.notice_texts import notice_text
 
     app.jinja_env.globals.update(
@@ -210,6 +210,7 @@ def register_template_helpers(app: Flask) -> None:
         when=formatting.when,
         when_day=formatting.when_day,
         notice_text=notice_text,
+        at_kiosk=sessions.at_kiosk,
     )
     app.jinja_env.add_extension("jinja2.ext.do")
 

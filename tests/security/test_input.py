@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 from app.csv_export import safe_cell
 from app.extensions import db
 from app.inputs import MAX_ID, page_number, parse_id
-from app.models import Person, Role
+from app.models import Attendance, Person, Role
 
 HUGE = str(2**64)
 JUST_TOO_BIG = str(2**31)  # PostgreSQL INTEGER ends at 2^31 - 1
@@ -284,7 +284,13 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_escaped(make, auth, client):
     teacher = make.user(
         make.person(name='=HYPERLINK("http://evil.example","点我")', age=50), role=Role.TEACHER
     )
-    make.activity(teacher_id=teacher.id, start_in=-timedelta(days=1))
+    held = make.activity(teacher_id=teacher.id, start_in=-timedelta(days=1))
+    came = make.resident().person  # hours count a session someone came to
+    db.session.add(
+        Attendance(
+            session_id=held.sessions[0].id, person_id=came.id, status="present", marked_at=make.now
+        )
+    )
     make.commit()
     auth.login(staff)
     response = client.get("/welfare/hours.csv")
