@@ -80,6 +80,21 @@ def test_a_lunar_30th_in_a_short_month_is_kept_on_the_29th(make):
     assert lunar_birthday_in(2026, Lunar(12, 30)) == lunar_birthday_in(2026, Lunar(12, 29))
 
 
+def test_an_anonymised_elder_is_on_no_birthday_list(make, now):
+    """A deleted record keeps a birth year (1 January) for the figures: it must not
+    turn up on January's party list, nor on a lunar month's."""
+    from app.services.privacy.anonymise import anonymise_person
+
+    gone = _elder(make, date(1950, 1, 1), lunar=True, name="已删除老人")
+    kept = _elder(make, date(1950, 1, 15), name="一月老人")
+    anonymise_person(gone, now=now, by=None, why="request")
+    db.session.flush()
+    db.session.refresh(gone)
+    assert gone.birthday_lunar is False
+    assert _names(month_birthdays(2027, 1)) == [kept.name]
+    assert all(gone.id not in [r.person.id for r in month_birthdays(2027, m)] for m in range(1, 13))
+
+
 def test_the_list_flags_those_living_alone(make):
     alone = make.household(name="独居户", tags=("独居",))
     _elder(make, date(1948, 12, 8), household=alone, name="独居老人")

@@ -122,6 +122,22 @@ def test_another_households_step_is_not_found(make, auth, client, now):
     assert _status(enrolment) == BookingStatus.CONFIRMED
 
 
+def test_a_leave_step_for_a_session_the_booking_does_not_hold_is_not_found(make, auth, client, now):
+    """The second screen never asks to confirm what cannot happen: another class's
+    session, for my own booking, answers like a missing one."""
+    mine_class = make.activity(title="书法班")
+    other = make.activity(title="合唱团", start_in=timedelta(days=2))
+    elder = make.resident()
+    make.commit()
+    booking = _book(elder, mine_class, now, mine_class.sessions[0])
+    auth.login(elder)
+    assert (
+        client.get(f"/me/bookings/{booking.id}/leave/{mine_class.sessions[0].id}").status_code
+        == 200
+    )
+    assert client.get(f"/me/bookings/{booking.id}/leave/{other.sessions[0].id}").status_code == 404
+
+
 # --- at the kiosk --------------------------------------------------------------------
 
 

@@ -210,7 +210,7 @@ def test_a_breach_is_recorded_and_the_yearly_workbook_counts(client, auth, staff
     assert _count(Breach) == 0
     response = client.post(
         "/staff/privacy/breaches",
-        data={"happened_on": "2026-11-20", "what": "签到表遗失", "who_was_told": "家长"},
+        data={"happened_on": "2026-11-20", "what": "=签到表遗失", "who_was_told": "+家长"},
     )
     assert response.status_code == 303
     workbook = client.get("/staff/privacy/annual.xlsx?year=2026")
@@ -219,6 +219,8 @@ def test_a_breach_is_recorded_and_the_yearly_workbook_counts(client, auth, staff
     values = {row[0]: row[1] for row in book.worksheets[0].iter_rows(values_only=True)}
     assert 1 in values.values()  # one child's record, one breach
     assert book.worksheets[1].max_row == 2
+    # Typed text never runs as a formula in the spreadsheet.
+    assert [c.value for c in book.worksheets[1][2]][1:] == ["'=签到表遗失", "'+家长"]
     assert client.get("/staff/privacy/annual.xlsx?year=99999").status_code == 422
 
 

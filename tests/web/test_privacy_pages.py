@@ -105,6 +105,9 @@ def test_my_data_holds_my_household_and_nobody_elses(make, auth, client, now):
     assert [(r["child"], r["seen_by"], r["page"]) for r in data["access_records"]] == [
         (kid.name, "李老师", "roster")
     ]
+    # Everything else held about the family is in it too (empty sections say so).
+    for section in ("leave", "lottery_applications", "invitations", "suspensions", "links"):
+        assert data[section] == [], section
     # Not a trace of the neighbours, in either file.
     everything = json.dumps(data, ensure_ascii=False) + cells
     for theirs in ("邻居王", "邻居娃", "邻居的药", "邻居外婆", "13700000002", "邻居家"):

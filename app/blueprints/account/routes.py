@@ -24,7 +24,7 @@ from app.services.booking import catalogue
 from app.services.booking.book import book_on_card
 from app.services.booking.cancel import cancel_booking, cancel_effects
 from app.services.booking.place import Subjects
-from app.services.booking.targets import Target, matching_target
+from app.services.booking.targets import Target, booking_covers, matching_target
 from app.services.booking.terms import places_of
 from app.services.booking.waitlist import waitlist_position
 from app.services.feedback.ratings import RATING_LABELS, rate, rating_lines_for
@@ -245,6 +245,8 @@ def confirm_leave(booking_id: int, session_id: int):
     """Before 请假: what it will do, in words, and "yes" or "no, keep it"."""
     booking = booking_for(current_user, booking_id)
     session = row_or_404(Session, session_id)
+    if not booking_covers(booking, session):
+        abort(404)  # a session this booking does not hold: nothing to confirm
     return render_template(
         "account/confirm_leave.html",
         effects=attendance_leave.leave_effects(booking, session),

@@ -213,12 +213,18 @@ def skip_rating():
 def _classes_page() -> str:
     """The week's classes the visitor may book, paging by week up to the horizon."""
     # The week rides on the booking form too, so a refusal shows the same week.
-    week = week_number(request.values.get("week"), horizon.horizon_weeks())
+    week = _week_asked()
     page = horizon.week_page(now(), week)
     rows = attendance_kiosk.week_for(current_user.person, now(), week=page.week)
     return render_template(
         "kiosk/classes.html", rows=rows, page=page, args={}, form=EmptyForm(), idle=_idle_settings()
     )
+
+
+def _week_asked() -> int:
+    """The week the visitor was looking at (0: from today), from the page's query or
+    the booking form, within the horizon."""
+    return week_number(request.values.get("week"), horizon.horizon_weeks())
 
 
 @bp.get("/classes")
@@ -263,7 +269,7 @@ def book_class():
         then=lambda o: (
             url_for("kiosk.show_booked", booking_id=o.result.id)
             if o.ok
-            else url_for("kiosk.list_classes")
+            else url_for("kiosk.list_classes", week=_week_asked() or None)
         ),
     )
 

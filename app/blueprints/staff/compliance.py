@@ -27,6 +27,7 @@ from app.blueprints.staff.privacy_forms import (
     YearForm,
     guardian_choices,
 )
+from app.csv_export import safe_cell
 from app.extensions import db
 from app.inputs import page_number
 from app.loaders import person_for
@@ -213,7 +214,8 @@ def annual_workbook(figures: compliance.YearFigures) -> bytes:
     breaches = book.create_sheet(_("Breaches")[:31])
     breaches.append([_("When it happened"), _("What happened"), _("Who was told")])
     for b in figures.breaches:
-        breaches.append([b.happened_on, b.what, b.who_was_told])
+        # Typed by staff: a cell starting "=" must not run as a formula.
+        breaches.append([b.happened_on, safe_cell(b.what), safe_cell(b.who_was_told)])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -32,7 +32,7 @@ def _proposals(form: ScheduleForm) -> holidays.Proposals | None:
         return None
     if not 0 <= (form.last_day.data - form.first_day.data).days <= MAX_SPAN_DAYS:
         return None
-    weekdays = [int(d) for d in form.weekdays.data if d.isdigit()]
+    weekdays = [int(d) for d in form.weekdays.data if d in ("1", "2", "3", "4", "5", "6", "7")]
     return holidays.propose(form.first_day.data, form.last_day.data, weekdays, _lang())
 
 

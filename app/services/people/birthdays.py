@@ -104,6 +104,7 @@ def month_birthdays(year: int, month: int) -> list[BirthdayRow]:
         .join(Household, Household.id == Person.household_id)
         .where(
             Person.birth_date.is_not(None),
+            Person.anonymised_at.is_(None),  # a deleted record keeps only a birth year
             aged_at_least(last_day, ELDER_AGE),
             or_(Person.birthday_lunar.is_(True), extract("month", Person.birth_date) == month),
         )

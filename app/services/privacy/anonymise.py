@@ -96,6 +96,7 @@ def anonymise_person(person: Person, *, now: datetime, by: User | None, why: str
             member_no=None,
             care_notes=None,
             birth_date=date(born.year, 1, 1) if born else None,
+            birthday_lunar=False,
             anonymised_at=now,
         )
     ).rowcount

@@ -26,11 +26,16 @@ from app.models import (
     Booking,
     Consent,
     Household,
+    HouseholdLink,
+    Leave,
+    LotteryApplication,
     Notice,
     Person,
     PickupPerson,
     Rating,
     Session,
+    SessionInvitation,
+    Suspension,
     User,
 )
 from app.timeutil import to_local
@@ -78,6 +83,7 @@ def people_rows(household: Household) -> Rows:
             "phone": person.phone,
             "member_no": person.member_no,
             "care_notes": person.care_notes,
+            "lunar_birthday": person.birthday_lunar,
             "registered": _when(person.created_at),
             "login_phone": user.phone if user else None,
             "email": user.email if user else None,
@@ -239,6 +245,80 @@ def access_rows(household: Household) -> Rows:
     ]
 
 
+def _per_session(model, extra: Callable) -> Callable[[Household], Rows]:
+    """A section of `model`'s rows about the household's people, one per session
+    (leave, lottery applications, invitations): who, which class and date, and
+    `extra(row)`."""
+
+    def rows(household: Household) -> Rows:
+        query = (
+            select(model, Person.name, Activity.title, Session.starts_at)
+            .join(Person, Person.id == model.person_id)
+            .join(Session, Session.id == model.session_id)
+            .join(Activity, Activity.id == Session.activity_id)
+            .where(model.person_id.in_(_member_ids(household)))
+            .order_by(model.id)
+        )
+        return [
+            {"person": name, "class": title, "session": _when(starts), **extra(row)}
+            for row, name, title, starts in db.session.execute(query)
+        ]
+
+    return rows
+
+
+leave_rows = _per_session(Leave, lambda r: {"channel": r.channel, "taken": _when(r.created_at)})
+application_rows = _per_session(
+    LotteryApplication,
+    lambda a: {"status": a.status, "applied": _when(a.created_at), "draw_rank": a.draw_rank},
+)
+invitation_rows = _per_session(SessionInvitation, lambda i: {"invited": _when(i.invited_at)})
+
+
+def suspension_rows(household: Household) -> Rows:
+    """Pauses of online booking after missed classes, and when they were lifted."""
+    query = (
+        select(Suspension, Person.name)
+        .join(Person, Person.id == Suspension.person_id)
+        .where(Suspension.person_id.in_(_member_ids(household)))
+        .order_by(Suspension.id)
+    )
+    return [
+        {
+            "person": name,
+            "from": _when(pause.starts_at),
+            "until": _when(pause.ends_at),
+            "missed": pause.strikes,
+            "lifted": _when(pause.lifted_at),
+        }
+        for pause, name in db.session.execute(query)
+    ]
+
+
+def link_rows(household: Household) -> Rows:
+    """Who may book for the household's people from another household (代办)."""
+    helper = aliased(Person)
+    query = (
+        select(HouseholdLink, Person.name, helper.name)
+        .join(Person, Person.id == HouseholdLink.person_id)
+        .join(User, User.id == HouseholdLink.user_id)
+        .join(helper, helper.id == User.person_id)
+        .where(HouseholdLink.person_id.in_(_member_ids(household)))
+        .order_by(HouseholdLink.id)
+    )
+    return [
+        {
+            "person": name,
+            "helper": helper_name,
+            "status": link.status,
+            "asked": _when(link.created_at),
+            "confirmed": _when(link.confirmed_at),
+            "revoked": _when(link.revoked_at),
+        }
+        for link, name, helper_name in db.session.execute(query)
+    ]
+
+
 # THE list of what a household's copy holds, in order.
 SECTIONS: list[tuple[str, Callable[[Household], Rows]]] = [
     ("household", household_rows),
@@ -248,6 +328,11 @@ SECTIONS: list[tuple[str, Callable[[Household], Rows]]] = [
     ("pickup_lists", pickup_rows),
     ("ratings", rating_rows),
     ("notices", notice_rows),
+    ("leave", leave_rows),
+    ("lottery_applications", application_rows),
+    ("invitations", invitation_rows),
+    ("suspensions", suspension_rows),
+    ("links", link_rows),
     ("consents", consent_rows),
     ("access_records", access_rows),
 ]
