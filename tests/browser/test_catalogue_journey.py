@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from tests.browser.conftest import check_accessibility, screenshot
@@ -15,6 +16,7 @@ TEXT = {
         "mine": "我的预约",
         "title": "书法班",
         "cancel": "取消预约",
+        "yes_cancel": "是的，取消预约",
     },
     "en": {
         "login": "Log in",
@@ -23,6 +25,7 @@ TEXT = {
         "mine": "My bookings",
         "title": "Calligraphy",
         "cancel": "Cancel booking",
+        "yes_cancel": "Yes, cancel it",
     },
 }
 
@@ -69,6 +72,15 @@ def test_elder_books_calligraphy_and_finds_it_in_my_bookings(page, language, jav
         .filter(has=page.locator(".status-ok"))
     )
     booked.get_by_role("button", name=words["cancel"]).click()
+    # When someone waits for the seat, cancelling asks first (issue 12): say yes.
+    yes = page.get_by_role("button", name=words["yes_cancel"])
+    try:
+        yes.wait_for(timeout=5000)
+    except PlaywrightTimeout:
+        pass  # nobody waits: cancelled at once
+    else:
+        yes.click()
+    page.get_by_role("link", name=words["mine"]).click()
     expect(booked).to_have_count(0)
 
 
