@@ -141,7 +141,8 @@ def test_leave_on_my_bookings_follows_the_one_may_act_for_rule(make, auth, clien
     auth.login(helper)
     page = client.get("/me/bookings?lang=en").get_data(as_text=True)
     assert f'action="/me/bookings/{booking.id}/leave"' in page
-    assert client.post(leave_url, data={"session_id": first.id}).status_code == 303
+    confirmed = {"session_id": first.id, "confirmed": "y"}  # past the second screen
+    assert client.post(leave_url, data=confirmed).status_code == 303
     leave = db.session.query(Leave).one()
     assert (leave.person_id, leave.session_id, leave.created_by_id) == (
         elder.person.id,

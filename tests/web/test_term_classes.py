@@ -69,7 +69,7 @@ def test_the_kiosk_lists_a_term_once_and_its_slip_names_the_next_session(
     # One entry and one button for the whole term, not one per session this week.
     assert listing.count(f'name="activity_id" value="{activity.id}"') == 1
     assert pattern in listing
-    booked = client.post("/kiosk/book", data={"activity_id": activity.id})
+    booked = client.post("/kiosk/book", data={"activity_id": activity.id}, follow_redirects=True)
     html = booked.get_data(as_text=True)
     assert booked.status_code == 200 and number in html
     booking = db.session.query(Booking).one()
@@ -111,7 +111,8 @@ def test_a_seat_freed_on_a_term_is_announced_with_the_next_class(make, auth, cli
     _enrol(waiting, activity, now - DAY)
     make.commit()
     auth.login(holder)
-    assert client.post(f"/me/bookings/{mine.id}/cancel").status_code == 303
+    confirmed = {"confirmed": "y"}  # past the second screen (a waiting person gets the seat)
+    assert client.post(f"/me/bookings/{mine.id}/cancel", data=confirmed).status_code == 303
     auth.logout()
     auth.login(waiting)
     inbox = client.get("/me/inbox").get_data(as_text=True)
@@ -193,7 +194,9 @@ def test_the_kiosk_offers_a_freed_date_of_a_full_term_and_books_it_alone(make, c
     assert "排队等整学期的名额" in listing and "只约这一次" in listing
     assert f'name="session_id" value="{thursday.id}"' in listing
     booked = client.post(
-        "/kiosk/book", data={"activity_id": activity.id, "session_id": thursday.id}
+        "/kiosk/book",
+        data={"activity_id": activity.id, "session_id": thursday.id},
+        follow_redirects=True,
     )
     html = booked.get_data(as_text=True)
     assert booked.status_code == 200 and "只上这一次" in html and "第 10 次课，共 24 次" in html
