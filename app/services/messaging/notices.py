@@ -49,14 +49,7 @@ def notify_household(
     `session`: the session it is about (a reminder's, a missed or moved one); by
     default the booking's own, or its term's next one."""
     params = booking_params(booking, now, session) | extra
-    notices = [
-        Notice(user_id=user.id, kind=kind, params=params, booking_id=booking.id, created_at=now)
-        for user in household_users(booking.household_id)
-    ]
-    db.session.add_all(notices)
-
-    queue_notices(notices, now)
-    return notices
+    return notify_household_of(kind, booking.household_id, params, now, booking_id=booking.id)
 
 
 def tell_of_a_helpers_act(booking: Booking, *, by: User, now: datetime, cancelled: bool) -> None:
@@ -75,11 +68,14 @@ def tell_of_a_helpers_act(booking: Booking, *, by: User, now: datetime, cancelle
     notify_household(kind, booking, now, actor=by.person.name)
 
 
-def notify_household_of(kind: str, household_id: int, params: dict, now: datetime) -> list[Notice]:
-    """Puts one notice about no single booking (a lottery's results for the whole
-    family) in the inbox of every user of the household."""
+def notify_household_of(
+    kind: str, household_id: int, params: dict, now: datetime, *, booking_id: int | None = None
+) -> list[Notice]:
+    """Puts one notice in the inbox of every user of the household and queues its
+    messages: about `booking_id`, or about no single booking (a lottery's results for
+    the whole family, an invitation). THE way a household is told anything."""
     notices = [
-        Notice(user_id=user.id, kind=kind, params=params, created_at=now)
+        Notice(user_id=user.id, kind=kind, params=params, booking_id=booking_id, created_at=now)
         for user in household_users(household_id)
     ]
     db.session.add_all(notices)
