@@ -56,6 +56,12 @@ def main(argv: list[str] | None = None) -> int:
         "--childcare", action="store_true", help="a holiday-childcare submission instead"
     )
     parser.add_argument("--top", type=int, default=25, help="functions to list")
+    parser.add_argument(
+        "--sort",
+        default="tottime",
+        choices=("tottime", "cumulative"),
+        help="order of the profile: time in the function itself, or with what it calls",
+    )
     args = parser.parse_args(argv)
     seats = 40 if args.childcare else 50
     if args.users is None:
@@ -145,7 +151,7 @@ def run(args, db_url: str, seats: int) -> int:
         book(*entry)
     profiler.disable()
     out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(args.top)
+    pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(args.top)
     print(out.getvalue())
     return 0
 
@@ -273,7 +279,7 @@ def run_childcare(args, db_url: str, seats: int) -> int:
         profiler.disable()
     transactions.close()
     out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(args.top)
+    pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(args.top)
     print(out.getvalue())
     return 0
 
