@@ -68,12 +68,13 @@ def warn_if_limits_in_memory(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from app.i18n import select_locale
+    from app.i18n import install_template_gettext, select_locale
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    install_template_gettext(app)
     htmx.init_app(app)
     compress.init_app(app)
     app.config.setdefault("RATELIMIT_DEFAULT", None)

@@ -6,8 +6,10 @@ from datetime import date, datetime
 from functools import lru_cache
 
 from babel import Locale, dates
-from flask_babel import get_locale, get_timezone, gettext
+from flask_babel import gettext
 from flask_babel.speaklater import LazyString
+
+from app.i18n import current_locale, current_timezone
 
 _PATTERNS = {
     "zh": {
@@ -28,7 +30,8 @@ _PATTERNS = {
 def pattern_for(kind: str) -> str:
     """The Babel pattern for `kind` ("datetime", "date", "long_date", "time") in the
     reader's language."""
-    language = str(get_locale() or "zh").split("_")[0]
+    locale = current_locale()
+    language = locale.language if locale is not None else "zh"
     return _PATTERNS.get(language, _PATTERNS["en"])[kind]
 
 
@@ -36,7 +39,7 @@ def when(moment: datetime | None, kind: str = "datetime") -> str:
     """Format a naive-UTC moment as local time ("11月24日 周二 09:00")."""
     if moment is None:
         return ""
-    return _format(moment, pattern_for(kind), get_locale(), get_timezone())
+    return _format(moment, pattern_for(kind), current_locale(), current_timezone())
 
 
 @lru_cache(maxsize=4096)
@@ -50,7 +53,12 @@ def when_day(day: date | None, kind: str = "date") -> str:
     clock and no zone, so a page shows the day it is given."""
     if day is None:
         return ""
-    return dates.format_date(day, pattern_for(kind), locale=get_locale())
+    return _format_day(day, pattern_for(kind), current_locale())
+
+
+@lru_cache(maxsize=1024)
+def _format_day(day: date, pattern: str, locale: Locale) -> str:
+    return dates.format_date(day, pattern, locale=locale)
 
 
 def lazy_when(moment: datetime, kind: str = "datetime") -> LazyString:

@@ -79,7 +79,9 @@ def detail_context(programme: Programme, form: BookDaysForm | None = None) -> di
         else []
     )
     enrolments = childcare_calendar.enrolments(programme, children)
-    days = childcare_calendar.calendar(programme, children, moment)
+    days = childcare_calendar.calendar(
+        programme, children, moment, applications=applications, enrolled=enrolments
+    )
     return {
         "programme": programme,
         "activity": programme.activity,
@@ -89,7 +91,8 @@ def detail_context(programme: Programme, form: BookDaysForm | None = None) -> di
         # A term's enrolments, with their cancel and leave actions as in "My bookings".
         "enrolments": [(booking, waitlist_position(booking)) for booking in enrolments],
         "leave_dates": leave_choices(enrolments, moment),
-        "cancel_form": CancelForm(),
+        # Forms only where the zone shows them: a CSRF form costs its token's signing.
+        "cancel_form": CancelForm() if enrolments else None,
         "form": form or BookDaysForm(),
         "opening": opening(programme, moment),
         "ages": eligibility.age_range(programme.activity),
@@ -99,7 +102,7 @@ def detail_context(programme: Programme, form: BookDaysForm | None = None) -> di
         "slot_labels_by_session": {
             slot.session_id: childcare_grades.SLOT_LABELS[slot.kind] for slot in programme.slots
         },
-        "empty_form": EmptyForm(),
+        "empty_form": EmptyForm() if applications else None,
         "commitment": childcare_draw.commitment(programme),
     }
 

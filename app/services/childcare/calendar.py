@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import contains_eager
 
 from app.extensions import db
 from app.models import (
@@ -23,6 +22,7 @@ from app.models import (
     SessionStatus,
 )
 from app.services.childcare.grades import SLOT_LABELS
+from app.services.childcare.programmes import slots_with_sessions
 from app.services.childcare.submissions import slot_target
 
 # --- what a parent sees ---------------------------------------------------------
@@ -48,21 +48,26 @@ class DayView:
     slots: list[SlotView]
 
 
-def calendar(programme: Programme, members: list[Person], now: datetime) -> list[DayView]:
+def calendar(
+    programme: Programme,
+    members: list[Person],
+    now: datetime,
+    *,
+    applications: list[LotteryApplication] | None = None,
+    enrolled: list[Booking] | None = None,
+) -> list[DayView]:
     """The programme's coming slots by day, with seats left and the household's
-    bookings and applications on each."""
-    slots = list(
-        db.session.scalars(
-            select(ProgrammeSlot)
-            .join(Session, ProgrammeSlot.session_id == Session.id)
-            .options(contains_eager(ProgrammeSlot.session))
-            .where(
-                ProgrammeSlot.programme_id == programme.id,
-                Session.status == SessionStatus.SCHEDULED,
-                Session.ends_at > now,
-            )
-            .order_by(Session.starts_at, Session.id)
-        )
+    bookings and applications on each. The slots are the programme's own
+    (`slots_with_sessions`: after a submission, the ones its transaction read, with
+    the seats it claimed); `applications` and `enrolled` (`enrolments`), when the
+    caller has read the household's already, save reading them again."""
+    slots = sorted(
+        (
+            slot
+            for slot in slots_with_sessions(programme)
+            if slot.session.status == SessionStatus.SCHEDULED and slot.session.ends_at > now
+        ),
+        key=lambda slot: (slot.session.starts_at, slot.session.id),
     )
     session_ids = [s.session_id for s in slots]
     queues = dict(
@@ -72,30 +77,7 @@ def calendar(programme: Programme, members: list[Person], now: datetime) -> list
             .group_by(Booking.session_id)
         ).all()
     )
-    states: dict[int, dict[int, str]] = defaultdict(dict)
-    member_ids = [m.id for m in members]
-    if member_ids and programme.is_afterschool:
-        # A term enrolment holds every school day of the term.
-        for booking in enrolments(programme, members):
-            for session_id in session_ids:
-                states[session_id][booking.person_id] = booking.status
-    elif member_ids:
-        for booking in db.session.scalars(
-            select(Booking).where(
-                Booking.session_id.in_(session_ids),
-                Booking.person_id.in_(member_ids),
-                Booking.status.in_(LIVE_STATUSES),
-            )
-        ):
-            states[booking.session_id][booking.person_id] = booking.status
-        for application in db.session.scalars(
-            select(LotteryApplication).where(
-                LotteryApplication.programme_id == programme.id,
-                LotteryApplication.person_id.in_(member_ids),
-                LotteryApplication.status == ApplicationStatus.APPLIED,
-            )
-        ):
-            states[application.session_id].setdefault(application.person_id, "applied")
+    states = _states(programme, members, session_ids, applications, enrolled)
     days: dict[date, list[SlotView]] = {}
     for slot in slots:
         session = slot.session
@@ -104,6 +86,53 @@ def calendar(programme: Programme, members: list[Person], now: datetime) -> list
             SlotView(slot, session, seats, queues.get(session.id, 0), states.get(session.id, {}))
         )
     return [DayView(day, views) for day, views in days.items()]
+
+
+def _states(
+    programme: Programme,
+    members: list[Person],
+    session_ids: list[int],
+    applications: list[LotteryApplication] | None,
+    enrolled: list[Booking] | None,
+) -> dict[int, dict[int, str]]:
+    """session id -> {person id: what they hold there}: live bookings, then the
+    applications still waiting for the draw."""
+    states: dict[int, dict[int, str]] = defaultdict(dict)
+    member_ids = [m.id for m in members]
+    if not member_ids:
+        return states
+    if programme.is_afterschool:
+        # A term enrolment holds every school day of the term.
+        for booking in enrolled if enrolled is not None else enrolments(programme, members):
+            for session_id in session_ids:
+                states[session_id][booking.person_id] = booking.status
+        return states
+    for session_id, person_id, status in db.session.execute(
+        select(Booking.session_id, Booking.person_id, Booking.status).where(
+            Booking.session_id.in_(session_ids),
+            Booking.person_id.in_(member_ids),
+            Booking.status.in_(LIVE_STATUSES),
+        )
+    ):
+        states[session_id][person_id] = status
+    if applications is None:
+        applied = db.session.execute(
+            select(LotteryApplication.session_id, LotteryApplication.person_id).where(
+                LotteryApplication.programme_id == programme.id,
+                LotteryApplication.person_id.in_(member_ids),
+                LotteryApplication.status == ApplicationStatus.APPLIED,
+            )
+        ).all()
+    else:
+        wanted = set(member_ids)
+        applied = [
+            (a.session_id, a.person_id)
+            for a in applications
+            if a.status == ApplicationStatus.APPLIED and a.person_id in wanted
+        ]
+    for session_id, person_id in applied:
+        states[session_id].setdefault(person_id, "applied")
+    return states
 
 
 def enrolments(programme: Programme, members: list[Person]) -> list[Booking]:
