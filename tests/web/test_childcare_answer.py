@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
+import pytest
 from flask import has_request_context
 from sqlalchemy import event
 
@@ -85,4 +86,33 @@ def test_a_submission_costs_the_same_statements_for_one_day_or_ten(make, auth, c
     assert len(reads) <= 4, reads
     assert not any("FROM programme_slot" in s for s in big["after"])
     assert not any("booking.person_id = " in s and "INSERT" in s for s in big["after"])
+    assert_seat_invariant()
+
+
+def test_the_slots_everyone_queues_for_are_held_only_for_the_seats_and_the_writes(
+    make, auth, client
+):
+    """At the rush every family wants the same days, so on a database server the
+    submissions queue on the slots' row locks: from the lock to the commit there
+    are only the seat counts, the one UPDATE and the one INSERT. What is read about
+    the children (suspensions, their other bookings, consents) is read before,
+    under their own locks. (SQLite's write transaction holds the whole database:
+    there are no row locks to measure.)"""
+    if db.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite takes no row locks")
+    programme = holiday(make, capacity=2, days=5)
+    guardian, kids = family(make, children=2)
+    make.commit()
+    auth.login(guardian)
+    with _statements() as seen:
+        answer = _submit(client, programme, kids, sessions(programme))
+    assert answer.status_code == 200
+    locked = next(
+        i
+        for i, sql in enumerate(seen["before"])
+        if "FOR UPDATE" in sql and "FROM activity_session" in sql
+    )
+    held = [" ".join(sql.split())[:40] for sql in seen["before"][locked + 1 :]]
+    assert len(held) == 3, held
+    assert held[1].startswith("UPDATE activity_session") and held[2].startswith("INSERT")
     assert_seat_invariant()

@@ -15,6 +15,7 @@ with the number of pairs, and neither does the time the write lock is held."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 
 from app.models import BookingStatus, Person, Programme, Session, User
@@ -35,14 +36,33 @@ from app.services.refusals import AlreadyBooked, Full, Refusal
 Pair = tuple[Person, Session]
 
 
-def _read_children(people: dict[int, Person], sessions, now: datetime):
-    """Each child's suspension in force (or None), and their live bookings around the
-    submission's slots as (booking, session) pairs: two queries for all of them."""
+@dataclass(frozen=True)
+class Children:
+    """What the rules read about the submission's children, for all of them at once:
+    each one's suspension in force (or None), their live bookings around the
+    submission's slots as (booking, session) pairs, and the consents in force of
+    those who need one."""
+
+    suspensions: dict[int, object]
+    around: dict[int, list]
+    consents: dict[int, set]
+
+
+def read_children(pairs: list[Pair], now: datetime) -> Children:
+    """Three statements for every child of the submission. Read under the children's
+    locks (`lock_people`: nobody else books them meanwhile) and before the slots'
+    (`lock_sessions`), so the locks everyone queues for at the rush are held for the
+    seats and the writes only."""
+    people = {p.id: p for p, _ in pairs}
+    sessions = [s for _, s in pairs]
+    if not sessions:
+        return Children({}, {}, {})
     suspensions = eligibility.suspensions_in_force(people, now)
     around = live_bookings_around(
         people, min(s.starts_at for s in sessions), max(s.ends_at for s in sessions)
     )
-    return {pid: suspensions.get(pid) for pid in people}, around
+    consents = consents_in_force(p.id for p in people.values() if needs_consent(p, now))
+    return Children({pid: suspensions.get(pid) for pid in people}, around, consents)
 
 
 def _first_refusal(*checks) -> Refusal | None:
@@ -58,13 +78,13 @@ class _Decider:
     """The submission's state while its units are decided: seats still free, and
     each child's slots taken so far (confirmed or waiting) in this submission."""
 
-    def __init__(self, programme, pairs, *, seats, by, now):
+    def __init__(self, programme, pairs, *, seats, children: Children, by, now):
         self.activity = programme.activity
         self.free = {session_id: count.free for session_id, count in seats.items()}
         self.mine: dict[int, list[Session]] = defaultdict(list)
         people = {p.id: p for p, _ in pairs}
         sessions = {s.id: s for _, s in pairs}
-        suspensions, self.around = _read_children(people, sessions.values(), now)
+        suspensions, self.around = children.suspensions, children.around
         # What depends on the person, the slot, or neither, checked once each, in
         # place_booking's order: actor, suspension; bookable; window; age.
         window = _first_refusal(
@@ -81,8 +101,7 @@ class _Decider:
             sid: _first_refusal(lambda s=s: eligibility.check_bookable(self._target(s), now))
             for sid, s in sessions.items()
         }
-        # The children's consents to booking records, in one statement for all.
-        consents = consents_in_force(p.id for p in people.values() if needs_consent(p, now))
+        consents = children.consents
         self.refused_before: dict[tuple[int, int], Refusal | None] = {}
         for person, session in pairs:
             self.refused_before[(person.id, session.id)] = (
@@ -161,19 +180,20 @@ def decide_units(
     units: list[list[Pair]],
     *,
     seats: dict[int, SeatCount],
+    children: Children,
     by: User,
     channel: str,
     now: datetime,
 ) -> list[Outcome]:
     """Decides a holiday submission's units in order and writes what they booked.
     `seats`: each slot's seats free and waiting list, read under the lock
-    (`seat_counts`). Raises AlreadyBooked only when a row made at the same moment by
+    (`seat_counts`); `children`: `read_children`, read before it. Raises AlreadyBooked only when a row made at the same moment by
     a way of booking that does not lock the children slips past the checks (the
     whole submission rolls back)."""
     pairs = [pair for unit in units for pair in unit]
     if not pairs:
         return []
-    decider = _Decider(programme, pairs, seats=seats, by=by, now=now)
+    decider = _Decider(programme, pairs, seats=seats, children=children, by=by, now=now)
     # In the order `_decide_unit` gives them: each unit's refusals, then its bookings
     # (an int: the pair's place in `booked`, whose row is not written yet).
     answers: list[Outcome | int] = []

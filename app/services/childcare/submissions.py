@@ -31,7 +31,7 @@ from app.services.booking.place import place_booking
 from app.services.booking.seats import lock_sessions, seat_counts
 from app.services.booking.targets import Target
 from app.services.booking.waitlist import waitlist_position
-from app.services.childcare.claims import decide_units
+from app.services.childcare.claims import decide_units, read_children
 from app.services.childcare.grades import check_grade
 from app.services.childcare.outcomes import Outcome, refused_outcome
 from app.services.refusals import (
@@ -274,16 +274,19 @@ def book_days(
                 seen.add(person.id)
                 unique.append((person, session))
         pairs = unique
-    else:
-        lock_sessions(s for _, s in pairs)
     one_pass = decided_in_one_pass(programme)
+    children = read_children(pairs, now) if one_pass else None
+    if not programme.is_afterschool:
+        lock_sessions(s for _, s in pairs)
     # Read after the locks: what the submissions before this one left.
     seats = seat_counts((s for _, s in pairs), now) if one_pass else None
     accepted, outcomes = _check_pairs(programme, pairs, {}, live_days_of(people))
     units, refused = _units(programme, accepted, together=together, now=now)
     outcomes.extend(refused)
     if one_pass:
-        outcomes += decide_units(programme, units, seats=seats, by=by, channel=channel, now=now)
+        outcomes += decide_units(
+            programme, units, seats=seats, children=children, by=by, channel=channel, now=now
+        )
     else:
         for unit in units:
             outcomes += _decide_unit(programme, unit, by=by, channel=channel, now=now)
