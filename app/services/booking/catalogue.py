@@ -25,10 +25,10 @@ from app.models import (
     User,
 )
 from app.models.people import acts_for_ids
-from app.services.booking import horizon
+from app.services.booking import history, horizon
 from app.services.booking.targets import Target, bookings_on_target
 from app.services.booking.terms import TermPattern, term_patterns
-from app.services.booking.waitlist import queue_figures, waitlist_position
+from app.services.booking.waitlist import queue_figures, waitlist_positions
 from app.services.people.links import acts_for_query
 from app.timeutil import local_date, local_day_bounds
 
@@ -290,25 +290,12 @@ def upcoming_sessions(activity: Activity, now: datetime, limit: int = 12) -> lis
 def household_bookings(user: User, now: datetime) -> list[tuple[Booking, int | None]]:
     """The live bookings, not over yet, of the household and of people linked to
     the user (代办), soonest first, with waitlist positions."""
+    bookings = history.coming(household_owner(), user.actor_params(), now)
+    positions = waitlist_positions(bookings)
+    return [(booking, positions.get(booking.id)) for booking in bookings]
 
-    bookings = list(
-        db.session.scalars(
-            select(Booking)
-            .options(
-                selectinload(Booking.activity),
-                selectinload(Booking.session),
-                selectinload(Booking.person),
-            )
-            .where(Booking.person_id.in_(acts_for_ids()), Booking.status.in_(LIVE_STATUSES)),
-            user.actor_params(),
-        )
-    )
-    result = []
-    for booking in bookings:
-        target = Target.of_booking(booking)
-        end = target.last_end()
-        if end is None or end <= now:
-            continue
-        result.append((booking, waitlist_position(booking)))
-    result.sort(key=lambda pair: Target.of_booking(pair[0]).first_start_after(now) or now)
-    return result
+
+def household_owner():
+    """SQL condition: a booking of someone `user` books for as a resident (their
+    household, confirmed 代办 links), with `User.actor_params()`."""
+    return Booking.person_id.in_(acts_for_ids())
