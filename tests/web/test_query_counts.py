@@ -14,10 +14,12 @@ import pytest
 from sqlalchemy import event
 
 from app.extensions import db
-from app.models import Channel, Role
+from app.models import Channel, Role, WaitlistPolicy
 from app.services.booking.book import book
+from app.services.booking.cancel import cancel_booking
 from app.services.booking.targets import Target
 from tests.programme_helpers import family, holiday
+from tests.web.test_earlier_bookings import _past
 
 LIMIT = 20
 FEW = 2
@@ -205,3 +207,52 @@ def test_the_resident_search_reads_the_households_at_once(make, client, staff):
     grow(FEW)
     make.commit()
     assert_flat(client, "/staff/residents?q=王", grow)
+
+
+def _waitlisted_and_offered(make, person, by, now):
+    """A full class `person` waits for, and one whose freed seat is offered to them."""
+    full = make.activity(capacity=1, start_in=_later())
+    _book(_booker(make), full, now)
+    _book(by, full, now, person=person)
+    offered = make.activity(capacity=1, start_in=_later(), waitlist_policy=WaitlistPolicy.OFFER)
+    first = _booker(make)
+    seated = _book(first, offered, now)
+    _book(by, offered, now, person=person)
+    cancel_booking(seated, by=first, now=now)
+
+
+def _past_of(make, person, n):
+    for _ in range(n):
+        _past(make, person, days_ago=next(_hours), series=next(_hours) % 2 == 0)
+
+
+def test_my_bookings_reads_the_coming_at_once_and_never_the_past(make, client, auth, now):
+    mother = make.person(age=80)
+    daughter = make.user(make.person(household=mother.household, age=50))
+
+    def grow(n):
+        for _ in range(n):
+            _book(daughter, make.activity(capacity=5, start_in=_later()), now, person=mother)
+            series = make.activity(series=True, sessions=2, capacity=5, start_in=_later())
+            _book(daughter, series, now)
+            _waitlisted_and_offered(make, mother, daughter, now)
+            _past_of(make, mother, 10)
+
+    grow(FEW)
+    make.commit()
+    auth.login(daughter)
+    assert_flat(client, "/me/bookings", grow)
+
+
+def test_the_earlier_pages_read_one_page_at_once(make, client, auth, staff):
+    elder = make.resident()
+
+    def grow(n):
+        _past_of(make, elder.person, n)
+
+    grow(FEW)
+    make.commit()
+    assert_flat(client, f"/staff/people/{elder.person_id}/earlier", grow)
+    auth.logout()
+    auth.login(elder)
+    assert_flat(client, "/me/bookings/earlier", grow)
