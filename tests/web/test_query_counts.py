@@ -125,14 +125,6 @@ def test_the_teachers_roster_reads_each_person_with_the_rest(make, client, auth,
     assert_flat(client, f"/teach/sessions/{activity.sessions[0].id}", grow)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Known N+1, left for issue 18: since one 'seats left' (issue 12) a term class's "
-        "date counts its seats with Target.seats_left, three statements per date "
-        "(the session, the term's taken, the day's leaves); to be read for all dates at once"
-    ),
-)
 def test_the_class_list_reads_teachers_and_queues_at_once(make, client, now):
     def grow(n):
         for _ in range(n):
@@ -256,3 +248,4 @@ def test_the_earlier_pages_read_one_page_at_once(make, client, auth, staff):
     auth.logout()
     auth.login(elder)
     assert_flat(client, "/me/bookings/earlier", grow)
+

@@ -26,7 +26,12 @@ from app.models import (
 )
 from app.models.people import acts_for_ids
 from app.services.booking import history, horizon
-from app.services.booking.targets import Target, bookings_on_target
+from app.services.booking.targets import (
+    Target,
+    bookings_on_target,
+    date_seats_left,
+    series_date_capacities,
+)
 from app.services.booking.terms import TermPattern, term_patterns
 from app.services.booking.waitlist import queue_figures, waitlist_positions
 from app.services.people.links import acts_for_query
@@ -91,7 +96,17 @@ def seats_left(session: Session) -> int:
     room less the term's enrolments and that day's drop-ins, plus enrolled people
     on leave that day (`Target.seats_left` of the date, what a drop-in may claim);
     the term itself is the class page's "whole term" card."""
-    return Target(session.activity, session).seats_left()
+    return seats_left_of([session])[session.id]
+
+
+def seats_left_of(sessions: list[Session]) -> dict[int, int]:
+    """`seats_left` of each session (by id): one statement for the dates of term
+    classes among them, however many, and none for the others."""
+    dates = series_date_capacities([s for s in sessions if s.activity.is_series])
+    return {
+        s.id: date_seats_left(s, dates[s.id]) if s.id in dates else max(s.capacity - s.taken, 0)
+        for s in sessions
+    }
 
 
 def week_entries(
@@ -127,10 +142,11 @@ def week_entries(
         sessions = [s for s in sessions if local_date(s.starts_at).isoweekday() == filters.weekday]
     keys = {(s.activity_id, None if s.activity.is_series else s.id) for s in sessions}
     queues = _waitlist_lengths(keys)
+    seats = seats_left_of(sessions)
     entries = []
     for s in sessions:
         key = (s.activity_id, None if s.activity.is_series else s.id)
-        entry = Entry(s.activity, s, seats_left(s), queues.get(key, 0))
+        entry = Entry(s.activity, s, seats[s.id], queues.get(key, 0))
         if filters.free_only and entry.is_full:
             continue
         entries.append(entry)
