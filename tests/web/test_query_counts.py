@@ -11,10 +11,18 @@ from datetime import timedelta
 from itertools import count
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from app.extensions import db
-from app.models import Channel, Role, WaitlistPolicy
+from app.models import (
+    Attendance,
+    AttendanceStatus,
+    Channel,
+    Role,
+    SessionHelper,
+    WaitlistPolicy,
+)
+from app.services import audit
 from app.services.booking.book import book
 from app.services.booking.cancel import cancel_booking
 from app.services.booking.targets import Target
@@ -249,3 +257,52 @@ def test_the_earlier_pages_read_one_page_at_once(make, client, auth, staff):
     auth.login(elder)
     assert_flat(client, "/me/bookings/earlier", grow)
 
+
+def _held(make, teacher, now):
+    """A session `teacher` ran last week, someone came to, with a helper."""
+    activity = make.activity(teacher_id=teacher.id, start_in=-timedelta(days=7, hours=next(_hours)))
+    session = activity.sessions[0]
+    came = make.person()
+    db.session.add(
+        Attendance(
+            session_id=session.id,
+            person_id=came.id,
+            status=AttendanceStatus.PRESENT,
+            marked_at=session.starts_at,
+        )
+    )
+    helper = make.user(age=60)
+    db.session.add(SessionHelper(session_id=session.id, user_id=helper.id, created_at=now))
+    return session
+
+
+def test_the_volunteer_hours_are_summed_at_once(make, client, staff, now):
+    def grow(n):
+        for _ in range(n):
+            teacher = make.user(role=Role.TEACHER, age=40)
+            _held(make, teacher, now)
+            _held(make, teacher, now)
+
+    grow(FEW)
+    make.commit()
+    assert_flat(client, "/welfare/hours", grow)
+
+
+def test_the_audit_log_names_its_subjects_at_once(make, client, staff, now):
+    """Entries by several people about bookings, sessions and marks: named in a
+    statement per kind of subject, not per entry; the action filter is no scan."""
+
+    def grow(n):
+        for _ in range(n):
+            desk = make.user(role=Role.STAFF, age=40)
+            booking = _book_for_other(make, make.activity(start_in=_later()), now)
+            session = _held(make, desk, now)
+            mark = db.session.scalar(select(Attendance).where(Attendance.session_id == session.id))
+            audit.record(desk, "booking.cancel_on_behalf", booking, now)
+            audit.record(desk, "session.move", session, now)
+            audit.record(desk, "walk_in_added", mark, now)
+            audit.record(desk, "person.create", booking.person, now)
+
+    grow(FEW)
+    make.commit()
+    assert_flat(client, "/staff/audit", grow)
