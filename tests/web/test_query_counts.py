@@ -306,3 +306,30 @@ def test_the_audit_log_names_its_subjects_at_once(make, client, staff, now):
     grow(FEW)
     make.commit()
     assert_flat(client, "/staff/audit", grow)
+
+
+@pytest.mark.parametrize("full", [False, True], ids=["places", "full term"])
+def test_a_term_class_page_reads_its_dates_seats_at_once(make, client, auth, now, full):
+    """The dates listed with their seats; a full term's dates each with a card, here
+    for a visitor whose household waits for every date (both of its people)."""
+    visitor = make.resident()
+    partner = make.person(household=visitor.person.household)
+    make.commit()
+    auth.login(visitor)
+
+    def term_of(sessions):
+        activity = make.activity(series=True, sessions=sessions, capacity=1, start_in=_later())
+        if full:
+            _book(_booker(make), activity, now)
+            for date in activity.sessions:
+                for person in (visitor.person, partner):
+                    book(
+                        person, Target(activity, date), by=visitor, channel=Channel.ONLINE, now=now
+                    )
+        make.commit()
+        return activity
+
+    few = len(statements(client, f"/classes/{term_of(FEW).id}"))
+    seen = statements(client, f"/classes/{term_of(3 * FEW).id}")
+    assert len(seen) == few, f"{few} then {len(seen)}, repeated: {_repeated(seen)}"
+    assert len(seen) <= LIMIT

@@ -272,14 +272,48 @@ def date_cards(term: Card, viewer: User | None, now: datetime) -> list[Card]:
         if m.booking is not None and m.booking.status != BookingStatus.WAITLISTED
     }
     cards = []
-    for session in upcoming_sessions(activity, now):
-        if session.starts_at <= now:
-            continue
-        card = card_for(Target(activity, session), viewer)
+    dates = [s for s in upcoming_sessions(activity, now) if s.starts_at > now]
+    for card in _cards_of_dates(activity, dates, viewer):
         card.members = [m for m in card.members if m.booking or m.person.id not in holders]
         if term.seats_left <= 0 or any(m.booking for m in card.members):
             cards.append(card)
     return cards
+
+
+def _cards_of_dates(activity: Activity, dates: list[Session], viewer: User | None) -> list[Card]:
+    """`card_for` of each date of a term class, in five statements however many."""
+    members = _members_of_dates(viewer, dates)
+    seats = seats_left_of(dates)
+    lengths = _waitlist_lengths({(activity.id, s.id) for s in dates if seats[s.id] <= 0})
+    positions = waitlist_positions([b for pairs in members.values() for _, b in pairs if b])
+    cards = []
+    for date in dates:
+        card = Card(Target(activity, date), seats[date.id], lengths.get((activity.id, date.id), 0))
+        card.members = [
+            MemberState(person, booking, positions.get(booking.id) if booking else None)
+            for person, booking in members[date.id]
+        ]
+        cards.append(card)
+    return cards
+
+
+def _members_of_dates(
+    viewer: User | None, dates: list[Session]
+) -> dict[int, list[tuple[Person, Booking | None]]]:
+    """`members_with_bookings` of each date (by id): the viewer's people, each with
+    their live booking of that date."""
+    if viewer is None or not dates:
+        return {s.id: [] for s in dates}
+    people = list(db.session.scalars(acts_for_query(), viewer.actor_params()))
+    bookings = db.session.scalars(
+        select(Booking).where(
+            Booking.person_id.in_([p.id for p in people]),
+            Booking.session_id.in_([s.id for s in dates]),
+            Booking.status.in_(LIVE_STATUSES),
+        )
+    )
+    held = {(b.session_id, b.person_id): b for b in bookings}
+    return {s.id: [(p, held.get((s.id, p.id))) for p in people] for s in dates}
 
 
 def upcoming_sessions(activity: Activity, now: datetime, limit: int = 12) -> list[Session]:
