@@ -16,7 +16,7 @@ from app.services.booking.history import Cursor
 OLDER = re.compile(r'href="([^"]*before=[^"]*)"')
 
 
-def _past(make, person, *, days_ago=7, series=False, status=BookingStatus.CONFIRMED, title=None):
+def past_booking(make, person, *, days_ago=7, series=False, status=BookingStatus.CONFIRMED, title=None):
     """A booking of `person` on a class held `days_ago` days ago (a whole term whose
     last session was then, with `series`)."""
     activity = make.activity(
@@ -70,7 +70,7 @@ def test_my_bookings_lists_the_coming_and_links_to_the_earlier(make, client, aut
             queued_at=now,
         )
     )
-    _past(make, elder.person, title="去年的书法")
+    past_booking(make, elder.person, title="去年的书法")
     make.commit()
     auth.login(elder)
     page = client.get("/me/bookings").get_data(as_text=True)
@@ -91,7 +91,7 @@ def test_a_term_is_coming_while_it_has_coming_sessions(make, client, auth, elder
             queued_at=now - timedelta(days=30),
         )
     )
-    _past(make, elder.person, series=True, title="五禽戏")
+    past_booking(make, elder.person, series=True, title="五禽戏")
     make.commit()
     auth.login(elder)
     page = client.get("/me/bookings").get_data(as_text=True)
@@ -101,8 +101,8 @@ def test_a_term_is_coming_while_it_has_coming_sessions(make, client, auth, elder
 
 
 def test_the_earlier_pages_hold_every_past_booking_once_newest_first(make, client, auth, elder):
-    made = [_past(make, elder.person, days_ago=d, title=f"课{d:02d}") for d in range(1, 46)]
-    _past(make, elder.person, days_ago=50, status=BookingStatus.CANCELLED, title="取消的课")
+    made = [past_booking(make, elder.person, days_ago=d, title=f"课{d:02d}") for d in range(1, 46)]
+    past_booking(make, elder.person, days_ago=50, status=BookingStatus.CANCELLED, title="取消的课")
     make.commit()
     auth.login(elder)
     bodies = _pages(client, "/me/bookings/earlier")
@@ -115,7 +115,7 @@ def test_the_earlier_pages_hold_every_past_booking_once_newest_first(make, clien
 
 
 def test_another_household_sees_none_of_it_even_with_its_cursor(make, client, auth, elder):
-    mine = [_past(make, elder.person, days_ago=d, title="别人家的课") for d in range(1, 25)]
+    mine = [past_booking(make, elder.person, days_ago=d, title="别人家的课") for d in range(1, 25)]
     stranger = make.resident()
     make.commit()
     auth.login(stranger)
@@ -133,7 +133,7 @@ def test_another_household_sees_none_of_it_even_with_its_cursor(make, client, au
 )
 def test_a_malformed_cursor_is_the_first_page(make, client, auth, elder, before):
     """Or refused as a bad request (the app refuses a NUL in any input), never a 5xx."""
-    _past(make, elder.person, title="旧的太极")
+    past_booking(make, elder.person, title="旧的太极")
     make.commit()
     auth.login(elder)
     response = client.get("/me/bookings/earlier", query_string={"before": before})
@@ -146,7 +146,7 @@ def test_a_malformed_cursor_is_the_first_page(make, client, auth, elder, before)
 
 def test_the_desk_pages_a_persons_past(make, client, auth, elder):
     for d in range(1, 26):
-        _past(make, elder.person, days_ago=d, title=f"课{d:02d}")
+        past_booking(make, elder.person, days_ago=d, title=f"课{d:02d}")
     staff = make.user(role=Role.STAFF, age=40)
     make.commit()
     auth.login(staff)
@@ -159,7 +159,7 @@ def test_the_desk_pages_a_persons_past(make, client, auth, elder):
 
 @pytest.mark.parametrize("role", [Role.TEACHER, Role.RESIDENT])
 def test_only_the_desk_sees_a_persons_past(make, client, auth, elder, role):
-    _past(make, elder.person, title="旧的太极")
+    past_booking(make, elder.person, title="旧的太极")
     other = make.user(role=role, age=40)
     make.commit()
     auth.login(other)

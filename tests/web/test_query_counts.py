@@ -27,7 +27,7 @@ from app.services.booking.book import book
 from app.services.booking.cancel import cancel_booking
 from app.services.booking.targets import Target
 from tests.programme_helpers import family, holiday
-from tests.web.test_earlier_bookings import _past
+from tests.web.test_earlier_bookings import past_booking
 
 LIMIT = 20
 FEW = 2
@@ -223,7 +223,7 @@ def _waitlisted_and_offered(make, person, by, now):
 
 def _past_of(make, person, n):
     for _ in range(n):
-        _past(make, person, days_ago=next(_hours), series=next(_hours) % 2 == 0)
+        past_booking(make, person, days_ago=next(_hours), series=next(_hours) % 2 == 0)
 
 
 def test_my_bookings_reads_the_coming_at_once_and_never_the_past(make, client, auth, now):
