@@ -16,7 +16,9 @@ from app.services.booking.history import Cursor
 OLDER = re.compile(r'href="([^"]*before=[^"]*)"')
 
 
-def past_booking(make, person, *, days_ago=7, series=False, status=BookingStatus.CONFIRMED, title=None):
+def past_booking(
+    make, person, *, days_ago=7, series=False, status=BookingStatus.CONFIRMED, title=None
+):
     """A booking of `person` on a class held `days_ago` days ago (a whole term whose
     last session was then, with `series`)."""
     activity = make.activity(
