@@ -16,6 +16,22 @@ from app.services.booking.history import Cursor
 OLDER = re.compile(r'href="([^"]*before=[^"]*)"')
 
 
+def held_booking(person, activity, session=None, status=BookingStatus.CONFIRMED, queued_at=None):
+    """A booking written as it stands, whenever its class is (no booking rule asked)."""
+    booking = Booking(
+        person_id=person.id,
+        household_id=person.household_id,
+        activity_id=activity.id,
+        session_id=session.id if session is not None else None,
+        status=status,
+        channel=Channel.ONLINE,
+        queued_at=queued_at or activity.sessions[0].starts_at - timedelta(days=30),
+    )
+    db.session.add(booking)
+    db.session.flush()
+    return booking
+
+
 def past_booking(
     make, person, *, days_ago=7, series=False, status=BookingStatus.CONFIRMED, title=None
 ):
@@ -27,18 +43,7 @@ def past_booking(
         sessions=2 if series else 1,
         start_in=-timedelta(days=days_ago + (7 if series else 0)),
     )
-    booking = Booking(
-        person_id=person.id,
-        household_id=person.household_id,
-        activity_id=activity.id,
-        session_id=None if series else activity.sessions[0].id,
-        status=status,
-        channel=Channel.ONLINE,
-        queued_at=make.now - timedelta(days=days_ago + 30),
-    )
-    db.session.add(booking)
-    db.session.flush()
-    return booking
+    return held_booking(person, activity, None if series else activity.sessions[0], status)
 
 
 def _pages(client, url):
@@ -62,16 +67,7 @@ def elder(make):
 
 def test_my_bookings_lists_the_coming_and_links_to_the_earlier(make, client, auth, elder, now):
     coming = make.activity(title="太极拳")
-    db.session.add(
-        Booking(
-            person_id=elder.person_id,
-            household_id=elder.household_id,
-            activity_id=coming.id,
-            session_id=coming.sessions[0].id,
-            status=BookingStatus.CONFIRMED,
-            queued_at=now,
-        )
-    )
+    held_booking(elder.person, coming, coming.sessions[0])
     past_booking(make, elder.person, title="去年的书法")
     make.commit()
     auth.login(elder)
@@ -84,15 +80,7 @@ def test_my_bookings_lists_the_coming_and_links_to_the_earlier(make, client, aut
 
 def test_a_term_is_coming_while_it_has_coming_sessions(make, client, auth, elder, now):
     running = make.activity(title="八段锦", series=True, sessions=3, start_in=-timedelta(days=7))
-    db.session.add(
-        Booking(
-            person_id=elder.person_id,
-            household_id=elder.household_id,
-            activity_id=running.id,
-            status=BookingStatus.CONFIRMED,
-            queued_at=now - timedelta(days=30),
-        )
-    )
+    held_booking(elder.person, running)
     past_booking(make, elder.person, series=True, title="五禽戏")
     make.commit()
     auth.login(elder)

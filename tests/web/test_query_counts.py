@@ -182,15 +182,25 @@ def test_a_programme_page_reads_its_days_at_once(make, client, auth):
     assert len(seen) <= LIMIT
 
 
-def test_the_staff_person_page_reads_the_bookings_classes_at_once(make, client, staff, now):
+def _mother_and_daughter(make):
     mother = make.person(age=80)
-    daughter = make.user(make.person(household=mother.household, age=50))
+    return mother, make.user(make.person(household=mother.household, age=50))
+
+
+def _class_and_term(make, mother, daughter, now):
+    """The daughter books a class for her mother; the term class, for either, is returned."""
+    _book(daughter, make.activity(capacity=5, start_in=_later()), now, person=mother)
+    series = make.activity(series=True, sessions=2, capacity=5, start_in=_later())
+    return series
+
+
+def test_the_staff_person_page_reads_the_bookings_classes_at_once(make, client, staff, now):
+    mother, daughter = _mother_and_daughter(make)
 
     def grow(n):
         for _ in range(n):
-            _book(daughter, make.activity(capacity=5, start_in=_later()), now, person=mother)
-            series = make.activity(series=True, sessions=2, capacity=5, start_in=_later())
-            _book(daughter, series, now, person=mother)
+            _book(daughter, _class_and_term(make, mother, daughter, now), now, person=mother)
+            past_booking(make, mother, days_ago=next(_hours))
 
     grow(FEW)
     make.commit()
@@ -227,14 +237,11 @@ def _past_of(make, person, n):
 
 
 def test_my_bookings_reads_the_coming_at_once_and_never_the_past(make, client, auth, now):
-    mother = make.person(age=80)
-    daughter = make.user(make.person(household=mother.household, age=50))
+    mother, daughter = _mother_and_daughter(make)
 
     def grow(n):
         for _ in range(n):
-            _book(daughter, make.activity(capacity=5, start_in=_later()), now, person=mother)
-            series = make.activity(series=True, sessions=2, capacity=5, start_in=_later())
-            _book(daughter, series, now)
+            _book(daughter, _class_and_term(make, mother, daughter, now), now)
             _waitlisted_and_offered(make, mother, daughter, now)
             _past_of(make, mother, 10)
 
