@@ -340,3 +340,18 @@ def test_a_term_class_page_reads_its_dates_seats_at_once(make, client, auth, now
     seen = statements(client, f"/classes/{term_of(3 * FEW).id}")
     assert len(seen) == few, f"{few} then {len(seen)}, repeated: {_repeated(seen)}"
     assert len(seen) <= LIMIT
+
+
+def test_the_kiosks_bookings_read_the_coming_at_once(make, client, now):
+    mother, daughter = _mother_and_daughter(make)
+
+    def grow(n):
+        for _ in range(n):
+            _book(daughter, _class_and_term(make, mother, daughter, now), now)
+            _waitlisted_and_offered(make, mother, daughter, now)
+            _past_of(make, mother, 10)
+
+    grow(FEW)
+    make.commit()
+    client.post("/kiosk/login", data={"who": daughter.phone, "pin": "123456"})
+    assert_flat(client, "/kiosk/bookings", grow)
