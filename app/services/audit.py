@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.formatting import when
@@ -94,7 +94,7 @@ class AuditPage:
 
 
 def _filtered(filters: AuditFilter):
-    query = select(AuditEntry).options(selectinload(AuditEntry.actor).selectinload(User.person))
+    query = select(AuditEntry).options(joinedload(AuditEntry.actor).joinedload(User.person))
     if filters.action:
         query = query.where(AuditEntry.action.startswith(filters.action))
     if filters.actor_id:
@@ -145,30 +145,52 @@ def _session_label(session: Session) -> str:
     return f"{session.activity.title} ({when(session.starts_at)})"
 
 
-def _names(model, ids, label) -> dict[int, str]:
-    rows = db.session.scalars(select(model).where(model.id.in_(ids))) if ids else []
+def _names(model, ids, label, options=()) -> dict[int, str]:
+    query = select(model).where(model.id.in_(ids)).options(*options)
+    rows = db.session.scalars(query) if ids else []
     return {row.id: label(row) for row in rows}
 
 
-# subject_type (the model's name, lower case) -> how to name one such row.
+def _session_with_activity(relationship):
+    return joinedload(relationship).joinedload(Session.activity)
+
+
+# subject_type (the model's name, lower case) -> how to name one such row, and what
+# to load with the rows for it, joined (the names of a page: a statement per kind).
 _LABELS = {
-    "person": (Person, lambda p: p.name),
-    "user": (User, lambda u: u.person.name),
-    "household": (Household, lambda h: h.name),
-    "activity": (Activity, lambda a: a.title),
-    "session": (Session, _session_label),
-    "programme": (Programme, lambda p: p.activity.title),
+    "person": (Person, lambda p: p.name, ()),
+    "user": (User, lambda u: u.person.name, (joinedload(User.person),)),
+    "household": (Household, lambda h: h.name, ()),
+    "activity": (Activity, lambda a: a.title, ()),
+    "session": (Session, _session_label, (joinedload(Session.activity),)),
+    "programme": (Programme, lambda p: p.activity.title, (joinedload(Programme.activity),)),
     "booking": (
         Booking,
         lambda b: (
             f"{b.person.name} · " + (_session_label(b.session) if b.session else b.activity.title)
         ),
+        (
+            joinedload(Booking.person),
+            joinedload(Booking.activity),
+            _session_with_activity(Booking.session),
+        ),
     ),
-    "attendance": (Attendance, lambda a: f"{a.person.name} · {_session_label(a.session)}"),
-    "suspension": (Suspension, lambda s: s.person.name),
-    "welfarecall": (WelfareCall, lambda c: c.person.name),
-    "offercall": (OfferCall, lambda c: c.person.name),
-    "householdlink": (HouseholdLink, lambda k: f"{k.user.person.name} → {k.person.name}"),
+    "attendance": (
+        Attendance,
+        lambda a: f"{a.person.name} · {_session_label(a.session)}",
+        (joinedload(Attendance.person), _session_with_activity(Attendance.session)),
+    ),
+    "suspension": (Suspension, lambda s: s.person.name, (joinedload(Suspension.person),)),
+    "welfarecall": (WelfareCall, lambda c: c.person.name, (joinedload(WelfareCall.person),)),
+    "offercall": (OfferCall, lambda c: c.person.name, (joinedload(OfferCall.person),)),
+    "householdlink": (
+        HouseholdLink,
+        lambda k: f"{k.user.person.name} → {k.person.name}",
+        (
+            joinedload(HouseholdLink.user).joinedload(User.person),
+            joinedload(HouseholdLink.person),
+        ),
+    ),
 }
 
 
@@ -180,8 +202,8 @@ def subject_names(entries: list[AuditEntry]) -> dict[tuple[str, int], str]:
             wanted.setdefault(entry.subject_type, set()).add(entry.subject_id)
     names = {}
     for kind, ids in wanted.items():
-        model, label = _LABELS[kind]
-        for row_id, name in _names(model, ids, label).items():
+        model, label, options = _LABELS[kind]
+        for row_id, name in _names(model, ids, label, options).items():
             names[(kind, row_id)] = name
     return names
 
@@ -190,6 +212,7 @@ def staff_users() -> list[User]:
     return list(
         db.session.scalars(
             select(User)
+            .options(joinedload(User.person))
             .where(User.role.in_([Role.STAFF, Role.ADMIN, Role.TEACHER]))
             .order_by(User.id)
         )

@@ -165,6 +165,7 @@ OBJECT_MATRIX = {
     "staff.remove_booking": ("POST", "/staff/bookings/{booking_id}/remove", {}, ALL),
     "staff.cancel_booking": ("POST", "/staff/bookings/{booking_id}/cancel", {}, ALL),
     "staff.show_person": ("GET", "/staff/people/{person_id}", {}, ALL),
+    "staff.earlier_bookings": ("GET", "/staff/people/{person_id}/earlier", {}, ALL),
     "staff.set_lunar_birthday": ("POST", "/staff/people/{person_id}/lunar-birthday", {}, ALL),
     "staff.book_for_person": ("POST", "/staff/people/{person_id}/book", {}, ALL),
     "staff.set_tags": ("POST", "/staff/households/{household_id}/tags", {}, ALL),

@@ -30,6 +30,7 @@ from app.models.people import (
 from app.services.attendance import kiosk as attendance_kiosk
 from app.services.attendance import leave as attendance_leave
 from app.services.attendance import roster, walk_ins
+from app.services.booking import catalogue
 from app.services.booking.book import book
 from app.services.booking.cancel import cancel_booking
 from app.services.booking.place import insert_booking
@@ -352,3 +353,41 @@ def test_a_for_suffix_in_the_services_never_names_an_act_on_someones_behalf():
                 )
                 checked.append(name)
     assert "card_for" in checked
+
+
+def _card_figures(card):
+    members = [(m.person.id, m.booking.id if m.booking else None, m.position) for m in card.members]
+    return card.seats_left, card.waitlist_length, members
+
+
+def test_a_term_dates_cards_read_together_agree_with_each_card_alone(make, now):
+    """The class page reads its dates' cards at once (seats, queues, the viewer's
+    people with their bookings and places in line); each must be the card of the
+    date alone (`card_for`), taken leave and waiting lists included."""
+    activity = make.activity(series=True, sessions=3, capacity=2)
+    enrolled = [make.resident() for _ in range(2)]
+    for user in enrolled:
+        book(user.person, Target(activity, None), by=user, channel=Channel.ONLINE, now=now)
+    first, second = activity.sessions[0], activity.sessions[1]
+    attendance_leave.take_leave(
+        db.session.scalar(select(Booking).where(Booking.person_id == enrolled[0].person_id)),
+        first,
+        by=enrolled[0],
+        now=now,
+    )
+    viewer = make.resident()
+    partner = make.person(household=viewer.person.household)
+    someone = make.resident()
+    book(someone.person, Target(activity, second), by=someone, channel=Channel.ONLINE, now=now)
+    for day in (first, second):
+        for person in (partner, viewer.person):
+            book(person, Target(activity, day), by=viewer, channel=Channel.ONLINE, now=now)
+    db.session.flush()
+    term = catalogue.card_for(Target(activity, None), viewer)
+    together = catalogue.date_cards(term, viewer, now)
+    alone = [catalogue.card_for(Target(activity, s), viewer) for s in activity.sessions]
+    assert [_card_figures(c) for c in together] == [_card_figures(c) for c in alone]
+    assert {m.booking.status for c in together for m in c.members if m.booking} == {
+        BookingStatus.CONFIRMED,
+        BookingStatus.WAITLISTED,
+    }

@@ -11,13 +11,23 @@ from datetime import timedelta
 from itertools import count
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from app.extensions import db
-from app.models import Channel, Role
+from app.models import (
+    Attendance,
+    AttendanceStatus,
+    Channel,
+    Role,
+    SessionHelper,
+    WaitlistPolicy,
+)
+from app.services import audit
 from app.services.booking.book import book
+from app.services.booking.cancel import cancel_booking
 from app.services.booking.targets import Target
 from tests.programme_helpers import family, holiday
+from tests.web.test_earlier_bookings import past_booking
 
 LIMIT = 20
 FEW = 2
@@ -123,14 +133,6 @@ def test_the_teachers_roster_reads_each_person_with_the_rest(make, client, auth,
     assert_flat(client, f"/teach/sessions/{activity.sessions[0].id}", grow)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Known N+1, left for issue 18: since one 'seats left' (issue 12) a term class's "
-        "date counts its seats with Target.seats_left, three statements per date "
-        "(the session, the term's taken, the day's leaves); to be read for all dates at once"
-    ),
-)
 def test_the_class_list_reads_teachers_and_queues_at_once(make, client, now):
     def grow(n):
         for _ in range(n):
@@ -180,15 +182,25 @@ def test_a_programme_page_reads_its_days_at_once(make, client, auth):
     assert len(seen) <= LIMIT
 
 
-def test_the_staff_person_page_reads_the_bookings_classes_at_once(make, client, staff, now):
+def _mother_and_daughter(make):
     mother = make.person(age=80)
-    daughter = make.user(make.person(household=mother.household, age=50))
+    return mother, make.user(make.person(household=mother.household, age=50))
+
+
+def _class_and_term(make, mother, daughter, now):
+    """The daughter books a class for her mother; the term class, for either, is returned."""
+    _book(daughter, make.activity(capacity=5, start_in=_later()), now, person=mother)
+    series = make.activity(series=True, sessions=2, capacity=5, start_in=_later())
+    return series
+
+
+def test_the_staff_person_page_reads_the_bookings_classes_at_once(make, client, staff, now):
+    mother, daughter = _mother_and_daughter(make)
 
     def grow(n):
         for _ in range(n):
-            _book(daughter, make.activity(capacity=5, start_in=_later()), now, person=mother)
-            series = make.activity(series=True, sessions=2, capacity=5, start_in=_later())
-            _book(daughter, series, now, person=mother)
+            _book(daughter, _class_and_term(make, mother, daughter, now), now, person=mother)
+            past_booking(make, mother, days_ago=next(_hours))
 
     grow(FEW)
     make.commit()
@@ -205,3 +217,141 @@ def test_the_resident_search_reads_the_households_at_once(make, client, staff):
     grow(FEW)
     make.commit()
     assert_flat(client, "/staff/residents?q=王", grow)
+
+
+def _waitlisted_and_offered(make, person, by, now):
+    """A full class `person` waits for, and one whose freed seat is offered to them."""
+    full = make.activity(capacity=1, start_in=_later())
+    _book(_booker(make), full, now)
+    _book(by, full, now, person=person)
+    offered = make.activity(capacity=1, start_in=_later(), waitlist_policy=WaitlistPolicy.OFFER)
+    first = _booker(make)
+    seated = _book(first, offered, now)
+    _book(by, offered, now, person=person)
+    cancel_booking(seated, by=first, now=now)
+
+
+def _past_of(make, person, n):
+    for _ in range(n):
+        past_booking(make, person, days_ago=next(_hours), series=next(_hours) % 2 == 0)
+
+
+def test_my_bookings_reads_the_coming_at_once_and_never_the_past(make, client, auth, now):
+    mother, daughter = _mother_and_daughter(make)
+
+    def grow(n):
+        for _ in range(n):
+            _book(daughter, _class_and_term(make, mother, daughter, now), now)
+            _waitlisted_and_offered(make, mother, daughter, now)
+            _past_of(make, mother, 10)
+
+    grow(FEW)
+    make.commit()
+    auth.login(daughter)
+    assert_flat(client, "/me/bookings", grow)
+
+
+def test_the_earlier_pages_read_one_page_at_once(make, client, auth, staff):
+    elder = make.resident()
+
+    def grow(n):
+        _past_of(make, elder.person, n)
+
+    grow(FEW)
+    make.commit()
+    assert_flat(client, f"/staff/people/{elder.person_id}/earlier", grow)
+    auth.logout()
+    auth.login(elder)
+    assert_flat(client, "/me/bookings/earlier", grow)
+
+
+def _held(make, teacher, now):
+    """A session `teacher` ran last week, someone came to, with a helper."""
+    activity = make.activity(teacher_id=teacher.id, start_in=-timedelta(days=7, hours=next(_hours)))
+    session = activity.sessions[0]
+    came = make.person()
+    db.session.add(
+        Attendance(
+            session_id=session.id,
+            person_id=came.id,
+            status=AttendanceStatus.PRESENT,
+            marked_at=session.starts_at,
+        )
+    )
+    helper = make.user(age=60)
+    db.session.add(SessionHelper(session_id=session.id, user_id=helper.id, created_at=now))
+    return session
+
+
+def test_the_volunteer_hours_are_summed_at_once(make, client, staff, now):
+    def grow(n):
+        for _ in range(n):
+            teacher = make.user(role=Role.TEACHER, age=40)
+            _held(make, teacher, now)
+            _held(make, teacher, now)
+
+    grow(FEW)
+    make.commit()
+    assert_flat(client, "/welfare/hours", grow)
+
+
+def test_the_audit_log_names_its_subjects_at_once(make, client, staff, now):
+    """Entries by several people about bookings, sessions and marks: named in a
+    statement per kind of subject, not per entry; the action filter is no scan."""
+
+    def grow(n):
+        for _ in range(n):
+            desk = make.user(role=Role.STAFF, age=40)
+            booking = _book_for_other(make, make.activity(start_in=_later()), now)
+            session = _held(make, desk, now)
+            mark = db.session.scalar(select(Attendance).where(Attendance.session_id == session.id))
+            audit.record(desk, "booking.cancel_on_behalf", booking, now)
+            audit.record(desk, "session.move", session, now)
+            audit.record(desk, "walk_in_added", mark, now)
+            audit.record(desk, "person.create", booking.person, now)
+
+    grow(FEW)
+    make.commit()
+    assert_flat(client, "/staff/audit", grow)
+
+
+@pytest.mark.parametrize("full", [False, True], ids=["places", "full term"])
+def test_a_term_class_page_reads_its_dates_seats_at_once(make, client, auth, now, full):
+    """The dates listed with their seats; a full term's dates each with a card, here
+    for a visitor whose household waits for every date (both of its people)."""
+    visitor = make.resident()
+    partner = make.person(household=visitor.person.household)
+    make.commit()
+    auth.login(visitor)
+
+    def term_of(sessions):
+        activity = make.activity(series=True, sessions=sessions, capacity=1, start_in=_later())
+        if full:
+            _book(_booker(make), activity, now)
+            for date in activity.sessions:
+                for person in (visitor.person, partner):
+                    book(
+                        person, Target(activity, date), by=visitor, channel=Channel.ONLINE, now=now
+                    )
+        make.commit()
+        return activity
+
+    few = len(statements(client, f"/classes/{term_of(FEW).id}"))
+    seen = statements(client, f"/classes/{term_of(3 * FEW).id}")
+    assert len(seen) == few, f"{few} then {len(seen)}, repeated: {_repeated(seen)}"
+    assert len(seen) <= LIMIT
+
+
+def test_the_kiosks_bookings_read_the_coming_at_once(make, client, now):
+    mother, daughter = _mother_and_daughter(make)
+
+    def grow(n):
+        for _ in range(n):
+            _book(daughter, _class_and_term(make, mother, daughter, now), now)
+            _waitlisted_and_offered(make, mother, daughter, now)
+            _past_of(make, mother, 10)
+
+    grow(FEW)
+    make.commit()
+    client.post("/kiosk/login", data={"who": daughter.phone, "pin": "123456"})
+    assert_flat(client, "/kiosk/bookings", grow)

@@ -8,9 +8,9 @@ from flask_login import current_user, login_required
 
 from app.actions import Done, Outcome, answer, attempt, confirm_first
 
-# data.py (/me/data) and calendar.py (the calendar feed and files): importing them
-# registers their views on `bp`.
-from app.blueprints.account import bp, calendar, data  # noqa: F401
+# data.py (/me/data), calendar.py (the calendar feed and files) and history.py (the
+# earlier bookings): importing them registers their views on `bp`.
+from app.blueprints.account import bp, calendar, data, history  # noqa: F401
 from app.blueprints.account.forms import BookForm, CancelForm, LeaveForm, RateForm
 from app.blueprints.account.privacy import consent_panel
 from app.blueprints.public.routes import class_page

@@ -10,7 +10,7 @@ from app.blueprints.public.forms import CatalogueFilterForm
 from app.extensions import htmx
 from app.inputs import week_number
 from app.loaders import published_activity
-from app.models import Activity
+from app.models import Activity, Session
 from app.services.booking import catalogue, eligibility, horizon
 from app.services.booking.targets import Target
 from app.timeutil import now
@@ -64,12 +64,17 @@ def cards_for(activity: Activity) -> list[catalogue.Card]:
     ]
 
 
+def _dates_with_seats(sessions: list[Session]) -> list[tuple[Session, int]]:
+    seats = catalogue.seats_left_of(sessions)
+    return [(s, seats[s.id]) for s in sessions]
+
+
 def class_page(activity: Activity) -> str:
     """A class's page: its upcoming sessions and a card for each (or for the term)."""
     return render_template(
         "public/detail.html",
         activity=activity,
-        dates=[(s, catalogue.seats_left(s)) for s in catalogue.upcoming_sessions(activity, now())],
+        dates=_dates_with_seats(catalogue.upcoming_sessions(activity, now())),
         cards=cards_for(activity),
         window=eligibility.window_state(activity, now()),
         ages=eligibility.age_range(activity),

@@ -31,9 +31,9 @@ from app.extensions import db, htmx
 from app.forms import EmptyForm
 from app.inputs import parse_id
 from app.loaders import person_for
-from app.models import Household, HouseholdLink, Person
+from app.models import Booking, Household, HouseholdLink, Person
 from app.services.attendance import leave as attendance_leave
-from app.services.booking import lists
+from app.services.booking import history, lists
 from app.services.people import links, residents
 from app.services.people.login import find_user_by_phone, login_lock_state, unlock_login
 from app.services.people.sessions import log_out_everywhere
@@ -158,6 +158,25 @@ def _back_person(default: Person) -> Person:
 @bp.get("/people/<int:person_id>")
 def show_person(person_id: int):
     return person_page(person_for(current_user, person_id))
+
+
+@bp.get("/people/<int:person_id>/earlier")
+def earlier_bookings(person_id: int):
+    """The person's past bookings, newest first, twenty a page (`?before=`, as
+    "My bookings" pages them)."""
+    person = person_for(current_user, person_id)
+    before = history.Cursor.parse(request.args.get("before"))
+    page = history.earlier(Booking.person_id == person.id, {}, now(), before)
+    older = page.older and url_for(
+        "staff.earlier_bookings", person_id=person.id, before=page.older.token
+    )
+    return render_template(
+        "staff/person_earlier.html",
+        person=person,
+        page=page,
+        older=older,
+        first=before is not None and url_for("staff.earlier_bookings", person_id=person.id),
+    )
 
 
 @bp.post("/households/<int:household_id>/tags")

@@ -25,10 +25,15 @@ from app.models import (
     User,
 )
 from app.models.people import acts_for_ids
-from app.services.booking import horizon
-from app.services.booking.targets import Target, bookings_on_target
+from app.services.booking import history, horizon
+from app.services.booking.targets import (
+    Target,
+    bookings_on_target,
+    date_seats_left,
+    series_date_capacities,
+)
 from app.services.booking.terms import TermPattern, term_patterns
-from app.services.booking.waitlist import queue_figures, waitlist_position
+from app.services.booking.waitlist import queue_figures, waitlist_positions
 from app.services.people.links import acts_for_query
 from app.timeutil import local_date, local_day_bounds
 
@@ -91,7 +96,17 @@ def seats_left(session: Session) -> int:
     room less the term's enrolments and that day's drop-ins, plus enrolled people
     on leave that day (`Target.seats_left` of the date, what a drop-in may claim);
     the term itself is the class page's "whole term" card."""
-    return Target(session.activity, session).seats_left()
+    return seats_left_of([session])[session.id]
+
+
+def seats_left_of(sessions: list[Session]) -> dict[int, int]:
+    """`seats_left` of each session (by id): one statement for the dates of term
+    classes among them, however many, and none for the others."""
+    dates = series_date_capacities([s for s in sessions if s.activity.is_series])
+    return {
+        s.id: date_seats_left(s, dates[s.id]) if s.id in dates else max(s.capacity - s.taken, 0)
+        for s in sessions
+    }
 
 
 def week_entries(
@@ -127,10 +142,11 @@ def week_entries(
         sessions = [s for s in sessions if local_date(s.starts_at).isoweekday() == filters.weekday]
     keys = {(s.activity_id, None if s.activity.is_series else s.id) for s in sessions}
     queues = _waitlist_lengths(keys)
+    seats = seats_left_of(sessions)
     entries = []
     for s in sessions:
         key = (s.activity_id, None if s.activity.is_series else s.id)
-        entry = Entry(s.activity, s, seats_left(s), queues.get(key, 0))
+        entry = Entry(s.activity, s, seats[s.id], queues.get(key, 0))
         if filters.free_only and entry.is_full:
             continue
         entries.append(entry)
@@ -256,14 +272,48 @@ def date_cards(term: Card, viewer: User | None, now: datetime) -> list[Card]:
         if m.booking is not None and m.booking.status != BookingStatus.WAITLISTED
     }
     cards = []
-    for session in upcoming_sessions(activity, now):
-        if session.starts_at <= now:
-            continue
-        card = card_for(Target(activity, session), viewer)
+    dates = [s for s in upcoming_sessions(activity, now) if s.starts_at > now]
+    for card in _cards_of_dates(activity, dates, viewer):
         card.members = [m for m in card.members if m.booking or m.person.id not in holders]
         if term.seats_left <= 0 or any(m.booking for m in card.members):
             cards.append(card)
     return cards
+
+
+def _cards_of_dates(activity: Activity, dates: list[Session], viewer: User | None) -> list[Card]:
+    """`card_for` of each date of a term class, in five statements however many."""
+    members = _members_of_dates(viewer, dates)
+    seats = seats_left_of(dates)
+    lengths = _waitlist_lengths({(activity.id, s.id) for s in dates if seats[s.id] <= 0})
+    positions = waitlist_positions([b for pairs in members.values() for _, b in pairs if b])
+    cards = []
+    for date in dates:
+        card = Card(Target(activity, date), seats[date.id], lengths.get((activity.id, date.id), 0))
+        card.members = [
+            MemberState(person, booking, positions.get(booking.id) if booking else None)
+            for person, booking in members[date.id]
+        ]
+        cards.append(card)
+    return cards
+
+
+def _members_of_dates(
+    viewer: User | None, dates: list[Session]
+) -> dict[int, list[tuple[Person, Booking | None]]]:
+    """`members_with_bookings` of each date (by id): the viewer's people, each with
+    their live booking of that date."""
+    if viewer is None or not dates:
+        return {s.id: [] for s in dates}
+    people = list(db.session.scalars(acts_for_query(), viewer.actor_params()))
+    bookings = db.session.scalars(
+        select(Booking).where(
+            Booking.person_id.in_([p.id for p in people]),
+            Booking.session_id.in_([s.id for s in dates]),
+            Booking.status.in_(LIVE_STATUSES),
+        )
+    )
+    held = {(b.session_id, b.person_id): b for b in bookings}
+    return {s.id: [(p, held.get((s.id, p.id))) for p in people] for s in dates}
 
 
 def upcoming_sessions(activity: Activity, now: datetime, limit: int = 12) -> list[Session]:
@@ -290,25 +340,12 @@ def upcoming_sessions(activity: Activity, now: datetime, limit: int = 12) -> lis
 def household_bookings(user: User, now: datetime) -> list[tuple[Booking, int | None]]:
     """The live bookings, not over yet, of the household and of people linked to
     the user (代办), soonest first, with waitlist positions."""
+    bookings = history.coming(household_owner(), user.actor_params(), now)
+    positions = waitlist_positions(bookings)
+    return [(booking, positions.get(booking.id)) for booking in bookings]
 
-    bookings = list(
-        db.session.scalars(
-            select(Booking)
-            .options(
-                selectinload(Booking.activity),
-                selectinload(Booking.session),
-                selectinload(Booking.person),
-            )
-            .where(Booking.person_id.in_(acts_for_ids()), Booking.status.in_(LIVE_STATUSES)),
-            user.actor_params(),
-        )
-    )
-    result = []
-    for booking in bookings:
-        target = Target.of_booking(booking)
-        end = target.last_end()
-        if end is None or end <= now:
-            continue
-        result.append((booking, waitlist_position(booking)))
-    result.sort(key=lambda pair: Target.of_booking(pair[0]).first_start_after(now) or now)
-    return result
+
+def household_owner():
+    """SQL condition: a booking of someone `user` books for as a resident (their
+    household, confirmed 代办 links), with `User.actor_params()`."""
+    return Booking.person_id.in_(acts_for_ids())

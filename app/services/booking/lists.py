@@ -21,8 +21,9 @@ from app.models import (
     SessionStatus,
     User,
 )
+from app.services.booking import history
 from app.services.booking.targets import Target
-from app.services.booking.waitlist import waitlist_position
+from app.services.booking.waitlist import waitlist_positions
 
 
 @dataclass
@@ -50,24 +51,10 @@ def bookings_of(target: Target) -> tuple[list[Row], list[Row]]:
 
 
 def person_bookings(person: Person, now: datetime) -> list[Row]:
-    bookings = list(
-        db.session.scalars(
-            select(Booking)
-            .options(
-                selectinload(Booking.activity).selectinload(Activity.sessions),
-                selectinload(Booking.session),
-                selectinload(Booking.booked_by).selectinload(User.person),
-            )
-            .where(Booking.person_id == person.id, Booking.status.in_(LIVE_STATUSES))
-            .order_by(Booking.created_at.desc())
-        )
-    )
-    rows = []
-    for booking in bookings:
-        end = Target.of_booking(booking).last_end()
-        if end is not None and end > now:
-            rows.append(Row(booking, waitlist_position(booking)))
-    return rows
+    """The person's live bookings not over yet, soonest first, with waitlist positions."""
+    bookings = history.coming(Booking.person_id == person.id, {}, now)
+    positions = waitlist_positions(bookings)
+    return [Row(booking, positions.get(booking.id)) for booking in bookings]
 
 
 def bookable_targets(now: datetime, limit: int = 60) -> list[Target]:

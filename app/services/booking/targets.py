@@ -88,9 +88,7 @@ class Target:
     def seats_left(self) -> int:
         row = self.seat_row
         if self.is_series_date:
-            return max(
-                min(series_date_capacity(self.session) - row.taken, row.capacity - row.taken), 0
-            )
+            return date_seats_left(self.session, series_date_capacity(self.session))
         return max(row.capacity - row.taken, 0)
 
 
@@ -165,6 +163,26 @@ def live_leaves_clause(session_id_column):
         )
         .scalar_subquery()
     )
+
+
+def date_seats_left(session: Session, date_capacity: int) -> int:
+    """Seats a drop-in may still claim on one date of a term class, whose
+    `series_date_capacity` is `date_capacity`: never more than the room has left."""
+    return max(min(date_capacity - session.taken, session.capacity - session.taken), 0)
+
+
+def series_date_capacities(sessions: list[Session]) -> dict[int, int]:
+    """`series_date_capacity` of several dates of term classes (by id), in one
+    statement however many."""
+    if not sessions:
+        return {}
+    rows = db.session.execute(
+        select(Session.id, Activity.taken, live_leaves_clause(Session.id))
+        .join(Activity, Activity.id == Session.activity_id)
+        .where(Session.id.in_({s.id for s in sessions}))
+    )
+    figures = {session_id: (enrolled, leaves) for session_id, enrolled, leaves in rows}
+    return {s.id: s.capacity - figures[s.id][0] + figures[s.id][1] for s in sessions}
 
 
 def series_date_capacity(session: Session) -> int:
