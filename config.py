@@ -167,6 +167,7 @@ class Config:
         "image/svg+xml",
     ]
 
+
 class DevelopmentConfig(Config):
     DEBUG = True
     SECRET_KEY = Config.SECRET_KEY or "dev-only-not-secret"
