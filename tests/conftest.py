@@ -11,12 +11,13 @@ from __future__ import annotations
 import contextvars
 import os
 from datetime import date, datetime, timedelta
+from functools import cache
 from itertools import count
 
 import pytest
 from flask import has_app_context
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 
 from app import create_app, database
 from app.extensions import db
@@ -73,14 +74,29 @@ def _normalise(url: str) -> str:
 
 
 def _empty_tables() -> None:
+    """Every table emptied, children first. On PostgreSQL the ids start again at 1
+    (tests name rows by id), as RESTART IDENTITY would: but TRUNCATE of every table
+    gives each one new files and took 0.5-0.9 s a test on this machine, where
+    deleting the few rows a test wrote and resetting the sequences takes ~25 ms."""
     tables = list(reversed(db.metadata.sorted_tables))
+    for table in tables:
+        db.session.execute(table.delete())
     if db.engine.dialect.name == "postgresql":
-        names = ", ".join(f'"{t.name}"' for t in tables)
-        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    else:
-        for table in tables:
-            db.session.execute(table.delete())
+        db.session.execute(_restart_sequences(tuple(tables)))
     db.session.commit()
+
+
+@cache
+def _restart_sequences(tables: tuple) -> TextClause:
+    """One SELECT restarting the id sequence of every table that has one
+    (setval of NULL, for a table without, is NULL and does nothing)."""
+    calls = [
+        f"setval(pg_get_serial_sequence('\"{t.name}\"', '{c.name}'), 1, false)"
+        for t in tables
+        for c in t.primary_key.columns
+        if c.autoincrement in (True, "auto") and len(t.primary_key.columns) == 1
+    ]
+    return text("SELECT " + ", ".join(calls))
 
 
 class IsolatedClient(FlaskClient):
