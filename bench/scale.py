@@ -70,6 +70,7 @@ from datetime import UTC, datetime, timedelta
 from html import unescape
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import rush  # noqa: E402
@@ -126,6 +127,7 @@ def kept_build(url: str, size: str) -> dict | None:
     """The marker of a database built before by this seeder's version, for `size`,
     recently enough; None when it must be built (again)."""
     from sqlalchemy import inspect, text
+    from sqlalchemy.exc import OperationalError
 
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
         return None
@@ -137,7 +139,7 @@ def kept_build(url: str, size: str) -> dict | None:
             row = conn.execute(text(f"SELECT version, size, built_at, build_s FROM {MARKER}"))
             row = row.first()
         engine.dispose()
-    except Exception as exc:  # no such database, or not ours
+    except OperationalError as exc:  # no such database
         log(f"{url}: {type(exc).__name__}, building it")
         return None
     if row is None or row.version != scale_data.SEED_VERSION or row.size != size:
