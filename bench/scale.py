@@ -94,6 +94,8 @@ ROLES = (
     ("staff", "13900000009", PASSWORD, "/login", ("/staff/", "/welfare/")),
     ("kiosk", "13800000001", PIN, "/kiosk/login", ()),
 )
+LOGINS = {role: login for role, *login in ROLES}
+IDLE_S = 60  # a visitor idle this long logs in again (the kiosk ends a visit after 110 s)
 # Pages measured for each role that reaches them (the rest once, for the first role).
 PER_ROLE = re.compile(r"^/(me|teach|door)/")
 SKIP = re.compile(
@@ -311,9 +313,11 @@ class Visitor:
     who: Resident
     homes: list[str] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
+    last: float = 0.0  # when it last sent a request (perf_counter)
 
 
 async def get(port: int, visitor: Visitor, path: str):
+    visitor.last = time.perf_counter()
     answer = await send(port, build_request(port, "GET", path, cookies=visitor.who.cookie_header))
     visitor.who.take_cookies(answer)
     return answer
@@ -461,8 +465,8 @@ async def cancel(port: int, visitor: Visitor, engine, person: int, session: int)
 async def measure_size(port: int, url: str, args) -> dict:
     targets = find_targets(url)
     visitors = {}
-    for role, phone, secret, where, homes in ROLES:
-        visitor = visitors[role] = await log_in(port, role, phone, secret, where, homes)
+    for role, *login in ROLES:
+        visitor = visitors[role] = await log_in(port, role, *login)
         log(f"  {role} logged in, homes {visitor.homes}, {len(visitor.links)} links")
     wanted = re.compile(args.pages) if args.pages else None
     plan = [(role, label, u) for role, label, u in fixed_pages(targets)]
@@ -479,6 +483,8 @@ async def measure_size(port: int, url: str, args) -> dict:
         key = f"{role} {label}"
         if key in pages or (wanted and not wanted.search(key)):
             continue
+        if time.perf_counter() - visitors[role].last > IDLE_S:  # the kiosk's idle limit
+            visitors[role] = await log_in(port, role, *LOGINS[role])
         pages[key] = await measure_page(port, visitors[role], link, args)
         log(f"  {key}: {_said(pages[key])}")
     key = "resident POST /me/bookings"

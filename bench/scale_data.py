@@ -120,58 +120,29 @@ class _Grower:
         )
 
         db = self.db
-        models = (Household, HouseholdTag, Person, User, Activity, Session, Booking)
-        self.ids = next_ids(db, models + (Attendance, Notice, AuditEntry))
-        self.rows = Rows(
-            db,
-            (
-                Household,
-                HouseholdTag,
-                Person,
-                User,
-                Activity,
-                Session,
-                Booking,
-                Attendance,
-                Notice,
-                AuditEntry,
-                SessionHelper,
-            ),
+        # Parents first: the order rows are written in.
+        models = (
+            Household,
+            HouseholdTag,
+            Person,
+            User,
+            Activity,
+            Session,
+            Booking,
+            Attendance,
+            Notice,
+            AuditEntry,
+            SessionHelper,
         )
-        self.m = {
-            "Household": Household,
-            "HouseholdTag": HouseholdTag,
-            "Person": Person,
-            "User": User,
-            "Activity": Activity,
-            "Session": Session,
-            "Booking": Booking,
-            "Attendance": Attendance,
-            "Notice": Notice,
-            "AuditEntry": AuditEntry,
-            "SessionHelper": SessionHelper,
-        }
+        self.m = {model.__name__: model for model in models}
+        self.ids = next_ids(db, models)
+        self.rows = Rows(db, models)
         self._demo_people()
         self._residents()
         self._timetable()
         self._bookings()
         self.rows.flush()
-        reset_sequences(
-            db,
-            (
-                "household",
-                "household_tag",
-                "person",
-                "user",
-                "activity",
-                "activity_session",
-                "booking",
-                "attendance",
-                "notice",
-                "audit_entry",
-                "session_helper",
-            ),
-        )
+        reset_sequences(db, [model.__tablename__ for model in models])
         db.session.commit()
         return {k: v for k, v in self.rows.counts.items() if v}
 
@@ -282,16 +253,8 @@ class _Grower:
                     "audience": "all",
                     "teacher_id": teacher,
                     "room": f"活动室{k % 4 + 1}",
-                    "capacity": size.capacity,
-                    "taken": 0,
-                    "enrolment_unit": "session",
-                    "capacity_unit": "person",
-                    "allocation": "fcfs",
-                    "waitlist_enabled": True,
-                    "waitlist_policy": "auto",
-                    "cancel_hours": 2,
-                    "status": "published",
-                    "created_at": created,
+                    "capacity": size.capacity,  # the rest as the model's defaults:
+                    "created_at": created,  # one session at a time, first come first served
                 },
             )
         today = local_date(now)

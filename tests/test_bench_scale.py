@@ -6,16 +6,18 @@ free, marks for every confirmed booking of a session that is over."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from app import create_app
 from app.extensions import db
 from config import TestingConfig
+from tests.conftest import private_schema
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
@@ -28,29 +30,17 @@ NOW = datetime(2026, 11, 23, 2, 0)
 def centre(tmp_path_factory, database_url):
     """The demo grown to scale_data.TINY in an empty database: a SQLite file, or a
     private schema on the suite's PostgreSQL database."""
-    engine = None
-    if database_url.startswith("postgresql"):
-        engine = create_engine(database_url)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA IF EXISTS scale_check CASCADE"))
-            conn.execute(text("CREATE SCHEMA scale_check"))
-        url = (
-            database_url
-            + ("&" if "?" in database_url else "?")
-            + "options=-csearch_path%3Dscale_check"
-        )
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('scale') / 'tiny.db'}"
-    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url)
-    added = scale_data.build(app, scale_data.TINY, NOW)
-    yield app, added
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    if engine is not None:
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA IF EXISTS scale_check CASCADE"))
-        engine.dispose()
+    with contextlib.ExitStack() as stack:
+        if database_url.startswith("postgresql"):
+            url = stack.enter_context(private_schema(database_url, "scale_check"))
+        else:
+            url = f"sqlite:///{tmp_path_factory.mktemp('scale') / 'tiny.db'}"
+        app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url)
+        added = scale_data.build(app, scale_data.TINY, NOW)
+        yield app, added
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 def scalar(app, sql: str, **params):
