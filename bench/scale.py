@@ -36,7 +36,8 @@ session with free places, cancelled again between the timed requests), plus ever
 page linked from each role's home page (same-site GET links, one level; a route
 pattern, numbers replaced by <id>, is measured `--per-pattern` times, once by
 default). Per page: `--warmup` requests, then `--requests` sequential ones (30;
-5 when the warm-up took over a second), each on a new connection: median and p95
+5 when a warm-up request took over a second, 2 after a single warm-up when it took
+over 5 s), each on a new connection: median and p95
 (nearest rank) of the wall-clock time, the most statements one request sent, and
 the rows the page shows (`<tr` and `<li` elements). A page that does not answer
 200 is reported with its status, not measured.
@@ -82,7 +83,8 @@ INSTANCE = ROOT / "instance"
 BUILD_KEPT_DAYS = 7
 PIN, PASSWORD = "123456", "zhaoxi-demo"  # the demo's (app/demo.py)
 TARGET_MEDIAN, TARGET_P95, TARGET_ROWS, TARGET_RATIO, TARGET_QUERIES = 50, 100, 150, 1.3, 20
-SLOW_WARMUP_S = 1.0
+SLOW_S, VERY_SLOW_S = 1.0, 5.0  # a page this slow is requested fewer times
+TIMEOUT_S = 300.0  # one request (rush's 30 s is too short for some pages at L)
 MARKER = "bench_scale_seed"
 
 # role, phone, secret, where it logs in, its home pages (besides where login sends it)
@@ -318,7 +320,8 @@ class Visitor:
 
 async def get(port: int, visitor: Visitor, path: str):
     visitor.last = time.perf_counter()
-    answer = await send(port, build_request(port, "GET", path, cookies=visitor.who.cookie_header))
+    raw = build_request(port, "GET", path, cookies=visitor.who.cookie_header)
+    answer = await send(port, raw, timeout=TIMEOUT_S)
     visitor.who.take_cookies(answer)
     return answer
 
@@ -369,13 +372,23 @@ def count_rows(body: bytes) -> int:
 
 
 async def measure_page(port: int, visitor: Visitor, url: str, args) -> dict:
-    started = time.perf_counter()
+    """Warm-up, then the timed requests: `--requests`, fewer for a slow page (its
+    first answer took over SLOW_S: 5; over VERY_SLOW_S: 2, and one warm-up)."""
+    took = 0.0
     for _ in range(args.warmup):
+        t0 = time.perf_counter()
         answer = await get(port, visitor, url)
+        took = max(took, time.perf_counter() - t0)
+        if answer.status != 200 or took > VERY_SLOW_S:
+            break
     if answer.status != 200:
-        return {"status": answer.status, "url": url, "location": answer.header("Location")}
-    slow = (time.perf_counter() - started) / max(1, args.warmup) > SLOW_WARMUP_S
-    requests = 5 if slow else args.requests
+        return {
+            "status": answer.status,
+            "url": url,
+            "location": answer.header("Location"),
+            "error": answer.error,
+        }
+    requests = 2 if took > VERY_SLOW_S else 5 if took > SLOW_S else args.requests
     times, sent = [], []
     for _ in range(requests):
         t0 = time.perf_counter()
