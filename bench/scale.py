@@ -40,7 +40,11 @@ default). Per page: `--warmup` requests, then `--requests` sequential ones (30;
 over 5 s), each on a new connection: median and p95
 (nearest rank) of the wall-clock time, the most statements one request sent, and
 the rows the page shows (`<tr` and `<li` elements). A page that does not answer
-200 is reported with its status, not measured.
+200 is reported with its status, not measured; status 0 is no answer at all (a
+page that takes over 30 s has its worker killed by gunicorn's timeout, as in
+deploy/systemd). Measuring writes what those requests write: the access records
+of the children a roster shows, and the bookings POSTed (cancelled again), so a
+kept database carries them into the next run.
 
 Output: progress on stderr; on stdout one JSON line per run, size and database:
 {"size", "db", "run", "built", "rows", "load1", "pages": {"<role> <page>":
