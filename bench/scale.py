@@ -52,7 +52,9 @@ Output: progress on stderr; on stdout one JSON line per run, size and database:
 per run a summary line {"summary": true, "db", "run", "pages": {page: {"L/M",
 "missed"}}, "missed": {page: [...]}, "met"} against the issue's targets at the
 largest size measured: median < 50 ms and p95 < 100 ms (a page that shows more
-rows at L than at M: both < 150 ms, and no L/M target); L/M ≤ 1.3 for the median;
+rows at L than at M: both < 150 ms, and no L/M target); L/M ≤ 1.3 for the median
+(not held against a page whose median grew by less than 5 ms: noise on a shared
+machine);
 at most 20 statements at every size, and no more at L than at M (no query per row
 shown). The exit status is 1 when a page answered neither 200 nor a measured
 redirect, 0 otherwise; targets missed never fail the run.
@@ -87,6 +89,9 @@ INSTANCE = ROOT / "instance"
 BUILD_KEPT_DAYS = 7
 PIN, PASSWORD = "123456", "zhaoxi-demo"  # the demo's (app/demo.py)
 TARGET_MEDIAN, TARGET_P95, TARGET_ROWS, TARGET_RATIO, TARGET_QUERIES = 50, 100, 150, 1.3, 20
+# L/M is not held against a page whose median grew by less than this: on a shared
+# 2-core machine a 6 ms page is 8 ms now and then.
+RATIO_FLOOR_MS = 5
 SLOW_S, VERY_SLOW_S = 1.0, 5.0  # a page this slow is requested fewer times
 TIMEOUT_S = 300.0  # one request (rush's 30 s is too short for some pages at L)
 MARKER = "bench_scale_seed"
@@ -572,7 +577,12 @@ def summary(lines: dict[str, dict], db: str, run: int) -> dict:
             misses.append(f"median {at_big['median_ms']} ms ≥ {limit_median}")
         if at_big["p95_ms"] >= limit_p95:
             misses.append(f"p95 {at_big['p95_ms']} ms ≥ {limit_p95}")
-        if ratio is not None and not grows and ratio > TARGET_RATIO:
+        if (
+            ratio is not None
+            and not grows
+            and ratio > TARGET_RATIO
+            and at_big["median_ms"] - at_mid["median_ms"] >= RATIO_FLOOR_MS
+        ):
             misses.append(f"L/M {ratio} > {TARGET_RATIO}")
         most = max((lines[s]["pages"].get(key, {}).get("queries") or 0 for s in order), default=0)
         if most > TARGET_QUERIES:
