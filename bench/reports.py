@@ -46,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import rush  # noqa: E402
+from seeding import insert_rows, reset_sequences  # noqa: E402
 
 PASSWORD = "bench-reports-1"
 NOW = datetime(2026, 12, 15, 2, 0)  # 10:00 in Shanghai: the whole year 2026 is past
@@ -81,7 +82,7 @@ def _local(day: date, hour: int, minute: int = 0) -> datetime:
 def seed(app, *, residents: int, activities: int, per_month: int, seed_value: int) -> dict:
     """Bulk inserts, in the order the foreign keys need. Returns the counts."""
     from flask_migrate import upgrade
-    from sqlalchemy import insert, select, text
+    from sqlalchemy import select, text
     from werkzeug.security import generate_password_hash
 
     from app.extensions import db
@@ -111,9 +112,7 @@ def seed(app, *, residents: int, activities: int, per_month: int, seed_value: in
         created = NOW - timedelta(days=400)
 
         def bulk(model, rows):
-            for start in range(0, len(rows), 5000):
-                db.session.execute(insert(model), rows[start : start + 5000])
-            counts[model.__tablename__] = len(rows)
+            counts[model.__tablename__] = insert_rows(db, model, rows)
 
         households = residents * 2 // 3
         bulk(
@@ -457,21 +456,10 @@ def seed(app, *, residents: int, activities: int, per_month: int, seed_value: in
                 for a, s, p, ends in slot_marks
             ],
         )
-        if db.engine.dialect.name == "postgresql":
-            for table in (
-                "household",
-                "person",
-                "user",
-                "activity",
-                "activity_session",
-                "booking",
-                "programme",
-            ):
-                db.session.execute(
-                    text(
-                        f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), (SELECT max(id) FROM \"{table}\"))"
-                    )
-                )
+        reset_sequences(
+            db,
+            ("household", "person", "user", "activity", "activity_session", "booking", "programme"),
+        )
         db.session.commit()
         db.session.execute(text("ANALYZE"))
         db.session.commit()

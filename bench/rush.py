@@ -921,7 +921,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(db_url: str, workers: int, port: int, log_path: Path) -> subprocess.Popen:
+def start_server(
+    db_url: str, workers: int, port: int, log_path: Path, entry: str = "wsgi:app"
+) -> subprocess.Popen:
+    """gunicorn serving `entry` (module:callable) on `db_url`; bench/scale.py gives
+    its own entry, which counts statements per request."""
     env = dict(os.environ)
     env.update(
         ZHAOXI_ENV="production",
@@ -941,7 +945,7 @@ def start_server(db_url: str, workers: int, port: int, log_path: Path) -> subpro
                 str(THREADS),
                 "-b",
                 f"{HOST}:{port}",
-                "wsgi:app",
+                entry,
             ],
             cwd=ROOT,
             env=env,

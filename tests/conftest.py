@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextvars
 import os
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from functools import cache
 from itertools import count
@@ -17,7 +18,7 @@ from itertools import count
 import pytest
 from flask import has_app_context
 from flask.testing import FlaskClient
-from sqlalchemy import TextClause, text
+from sqlalchemy import TextClause, create_engine, text
 
 from app import create_app, database
 from app.extensions import db
@@ -65,6 +66,25 @@ def stamp_migration_head(app) -> None:
     script = ScriptDirectory(app.extensions["migrate"].directory)
     with db.engine.begin() as conn:
         MigrationContext.configure(conn).stamp(script, "heads")
+
+
+@contextmanager
+def private_schema(database_url: str, name: str):
+    """A schema of its own on the suite's PostgreSQL database, for a test that builds
+    a database from nothing (the migrations): yields the URL that uses it, and drops
+    it afterwards."""
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {name} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {name}"))
+    try:
+        yield (
+            database_url + ("&" if "?" in database_url else "?") + f"options=-csearch_path%3D{name}"
+        )
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {name} CASCADE"))
+        engine.dispose()
 
 
 def _normalise(url: str) -> str:

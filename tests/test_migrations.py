@@ -6,30 +6,18 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
 
 from app import create_app
 from app.extensions import db
 from config import TestingConfig
+from tests.conftest import private_schema
 
 
 @pytest.fixture
 def empty_database_url(tmp_path, database_url):
     if database_url.startswith("postgresql"):
-        # A private schema on the suite's PostgreSQL database, dropped afterwards.
-        engine = create_engine(database_url)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA IF EXISTS migration_check CASCADE"))
-            conn.execute(text("CREATE SCHEMA migration_check"))
-        url = (
-            database_url
-            + ("&" if "?" in database_url else "?")
-            + "options=-csearch_path%3Dmigration_check"
-        )
-        yield url
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA IF EXISTS migration_check CASCADE"))
-        engine.dispose()
+        with private_schema(database_url, "migration_check") as url:
+            yield url
     else:
         yield f"sqlite:///{tmp_path / 'migrated.db'}"
 
