@@ -213,30 +213,41 @@ class Unmet:
         return ceil(self.people / self.capacity) if self.capacity > 0 else 0
 
 
-def _waited_in_vain(frame: Frame) -> list:
-    """Conditions on Booking (outer-joined to its Session): it never held a seat, its
-    session was held in the period (or, for a term, its class had a session held in
-    the period), and the person never got a seat there by another booking."""
-    dated = aliased(Session)
-    term_ran = exists().where(dated.activity_id == Booking.activity_id, *held(frame, dated))
+def _waits(frame: Frame):
+    """(person_id, activity_id) of every booking that never held a seat, for a
+    session held in the period or a term whose class had a session held in it, where
+    the person never got a seat there by another booking. Two halves, each found
+    through an index: a session's bookings from the period's sessions
+    (`ix_booking_session_status`), a term's from its class; one OR over both, with
+    the "got in" test ORed too, made the planner read every booking ever made."""
     other = Booking.__table__.alias("got_in")
-    got_in = exists().where(
+    got_a_session = exists().where(
+        other.c.session_id == Booking.session_id,
         other.c.person_id == Booking.person_id,
-        other.c.activity_id == Booking.activity_id,
-        or_(
-            other.c.session_id == Booking.session_id,
-            and_(other.c.session_id.is_(None), Booking.session_id.is_(None)),
-        ),
         other.c.confirmed_at.is_not(None),
     )
-    return [
+    for_sessions = (
+        select(Booking.person_id, Booking.activity_id)
+        .select_from(Session)
+        .join(Booking, Booking.session_id == Session.id)
+        .where(*held(frame), Booking.confirmed_at.is_(None), ~got_a_session)
+    )
+    dated = aliased(Session)
+    term_ran = exists().where(dated.activity_id == Booking.activity_id, *held(frame, dated))
+    got_the_term = exists().where(
+        other.c.activity_id == Booking.activity_id,
+        other.c.session_id.is_(None),
+        other.c.person_id == Booking.person_id,
+        other.c.confirmed_at.is_not(None),
+    )
+    for_terms = select(Booking.person_id, Booking.activity_id).where(
+        Booking.session_id.is_(None),
         Booking.confirmed_at.is_(None),
-        or_(
-            and_(Booking.session_id.is_not(None), *held(frame)),
-            and_(Booking.session_id.is_(None), term_ran),
-        ),
-        ~got_in,
-    ]
+        *frame.scope.activities(Booking.activity_id),
+        term_ran,
+        ~got_the_term,
+    )
+    return union_all(for_sessions, for_terms)
 
 
 def unmet_demand(frame: Frame) -> tuple[int, list[Unmet]]:
@@ -244,14 +255,7 @@ def unmet_demand(frame: Frame) -> tuple[int, list[Unmet]]:
     all, and per activity (most first) with the sessions that would have served them.
     One statement: the waits are found once (a materialized CTE), then counted per
     activity and in all (activity NULL)."""
-    waited = (
-        select(Booking.person_id, Booking.activity_id)
-        .select_from(Booking)
-        .outerjoin(Session, Session.id == Booking.session_id)
-        .where(*_waited_in_vain(frame))
-        .cte("waited")
-        .prefix_with("MATERIALIZED")
-    )
+    waited = _waits(frame).cte("waited").prefix_with("MATERIALIZED")
     people = func.count(distinct(waited.c.person_id))
     rows = db.session.execute(
         union_all(
