@@ -205,6 +205,7 @@ def register_request_hooks(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     from app import formatting, sessions
     from app.notice_texts import notice_text
+    from app.row_urls import row_url
 
     app.jinja_env.globals.update(
         get_locale=get_locale,
@@ -212,6 +213,7 @@ def register_template_helpers(app: Flask) -> None:
         when_day=formatting.when_day,
         notice_text=notice_text,
         at_kiosk=sessions.at_kiosk,
+        row_url=row_url,
     )
     app.jinja_env.add_extension("jinja2.ext.do")
 
