@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import flask_babel
 from babel import Locale, support
 from flask import current_app, g, request
 from flask_babel import get_locale
@@ -103,53 +102,11 @@ def preload_wtforms_translations() -> None:
     request.wtforms_translations = _wtforms_catalog(str(get_locale()))
 
 
-# --- the request's locale and catalogue, cheaply ------------------------------------
-# Flask-Babel finds the locale and the catalogue anew on every gettext call (a chain of
-# context lookups, ~12 µs); a page calls it a few hundred times. The fast path below
-# reads what Flask-Babel already chose for this request (or what `force_locale` set:
-# notices in the recipient's language) from its own per-request namespace, and falls
-# back to Flask-Babel whenever that is not there yet.
-
-
-def _babel_context():
-    try:
-        return g._flask_babel  # Flask-Babel's per-request namespace
-    except (AttributeError, RuntimeError):  # not chosen yet, or no app context
-        return None
-
-
-def current_locale() -> Locale | None:
-    """`flask_babel.get_locale()`, without the lookups once it is known."""
-    context = _babel_context()
-    locale = getattr(context, "babel_locale", None) if context is not None else None
-    return locale if locale is not None else get_locale()
-
-
-def current_timezone():
-    """`flask_babel.get_timezone()`, likewise."""
-    context = _babel_context()
-    zone = getattr(context, "babel_tzinfo", None) if context is not None else None
-    return zone if zone is not None else flask_babel.get_timezone()
-
-
-def current_translations():
-    """The catalogue of the request's locale: Flask-Babel's, kept beside the locale
-    it belongs to, so a `force_locale` (another Locale object) gets its own."""
-    context = _babel_context()
-    locale = getattr(context, "babel_locale", None) if context is not None else None
-    if locale is not None:
-        kept = getattr(context, "zhaoxi_translations", None)
-        if kept is not None and kept[0] is locale:
-            return kept[1]
-    translations = flask_babel.get_translations()
-    context = _babel_context()
-    if context is not None and getattr(context, "babel_locale", None) is not None:
-        context.zhaoxi_translations = (context.babel_locale, translations)
-    return translations
-
-
 def install_template_gettext(app) -> None:
-    """Templates' `_()`, `ngettext()`: Flask-Babel's, through the fast catalogue."""
+    """Templates' `_()`, `ngettext()`: Flask-Babel's, through the request's catalogue
+    (`formatting.current_translations`)."""
+    from app.formatting import current_translations
+
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: current_translations().ugettext(s),
         ngettext=lambda s, p, n: current_translations().ungettext(s, p, n),
