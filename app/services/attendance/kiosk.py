@@ -34,7 +34,6 @@ from app.services.booking.book import book
 from app.services.booking.place import check_free_to_book, insert_booking
 from app.services.booking.seats import claim_seat, needs_seat
 from app.services.booking.targets import Target, booking_covers
-from app.services.booking.waitlist import waitlist_queue
 from app.services.people.login import normalise_phone
 from app.services.refusals import (
     Full,
@@ -273,34 +272,52 @@ def week_for(person, now: datetime, week: int = 0):
             )
         )
     }
-    rows = []
-    for entry in catalogue.week_entries(now, catalogue.Filters(), week=week):
+    entries = catalogue.week_entries(now, catalogue.Filters(), week=week)
+    _load_sessions_of({e.activity.id for e in entries if e.activity.is_series})
+    listed = []
+    for entry in entries:
         target = Target.of(entry.activity, entry.session)
         try:
             eligibility.check_person(person, target, now)
         except Refusal:
             continue
-        key = (entry.activity.id, target.session.id if target.session else None)
-        rows.append((entry, key in mine))
-        if (
-            entry.term is not None
+        listed.append((entry, (entry.activity.id, target.session.id if target.session else None)))
+    dates = _dates(
+        [
+            entry
+            for entry, key in listed
+            if entry.term is not None
             and entry.is_full
             and mine.get(key) in (None, BookingStatus.WAITLISTED)
-        ):
-            rows.extend(
-                (date, (entry.activity.id, date.session.id) in mine) for date in _dates(entry, now)
-            )
+        ],
+        now,
+    )
+    rows = []
+    for entry, key in listed:
+        rows.append((entry, key in mine))
+        rows.extend(
+            (date, (entry.activity.id, date.session.id) in mine)
+            for date in dates.get(entry.activity.id, [])
+        )
     return rows
 
 
-def _dates(entry: catalogue.Entry, now: datetime) -> list[catalogue.Entry]:
-    """A term class's dates listed with it, each as an entry of its own (one date)."""
-    dates = []
-    for session in entry.term_dates:
-        if session.starts_at <= now:
-            continue
-        date = Target(entry.activity, session)
-        seats = date.seats_left()
-        length = len(waitlist_queue(date)) if seats <= 0 else 0
-        dates.append(catalogue.Entry(entry.activity, session, seats, length))
+def _load_sessions_of(activity_ids: set[int]) -> None:
+    """The sessions of the term classes listed, in one statement: the eligibility
+    check reads a term's first date (`Target.first_start`), one class at a time."""
+    if activity_ids:
+        db.session.execute(
+            select(Activity)
+            .where(Activity.id.in_(activity_ids))
+            .options(selectinload(Activity.sessions))
+        ).all()
+
+
+def _dates(terms: list[catalogue.Entry], now: datetime) -> dict[int, list[catalogue.Entry]]:
+    """The coming dates of the term classes listed with them (by activity id), each
+    as an entry of its own (one date), read together."""
+    dates: dict[int, list[catalogue.Entry]] = {}
+    coming = [s for entry in terms for s in entry.term_dates if s.starts_at > now]
+    for date in catalogue.date_entries(coming):
+        dates.setdefault(date.activity.id, []).append(date)
     return dates

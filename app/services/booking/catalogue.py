@@ -109,6 +109,14 @@ def seats_left_of(sessions: list[Session]) -> dict[int, int]:
     }
 
 
+def date_entries(dates: list[Session]) -> list[Entry]:
+    """Dates of term classes, each as an entry of its own (booked alone) with that
+    date's seats and, when full, its queue: two statements however many."""
+    seats = seats_left_of(dates)
+    lengths = _waitlist_lengths({(s.activity_id, s.id) for s in dates if seats[s.id] <= 0})
+    return [Entry(s.activity, s, seats[s.id], lengths.get((s.activity_id, s.id), 0)) for s in dates]
+
+
 def week_entries(
     now: datetime, filters: Filters, days: int = 7, week: int = 0, *, whole_terms: bool = True
 ) -> list[Entry]:
