@@ -27,7 +27,9 @@ from app.services.attendance.leave import take_leave_on
 from app.services.booking.book import book
 from app.services.booking.cancel import cancel_booking
 from app.services.booking.targets import Target
-from tests.programme_helpers import family, holiday
+from app.services.childcare.pickup_list import add_pickup_person
+from app.services.childcare.submissions import book_days
+from tests.programme_helpers import afterschool, family, holiday, sessions
 from tests.web.test_earlier_bookings import past_booking
 
 LIMIT = 20
@@ -434,3 +436,23 @@ def test_the_kiosk_class_list_reads_terms_and_dates_at_once(make, client, now):
     make.commit()
     _kiosk_login(client, elder)
     assert_flat(client, "/kiosk/classes", grow)
+
+
+def test_the_door_roster_reads_who_may_collect_at_once(make, client, staff, now):
+    """Families' children on today's after-school roll, each with a grandmother who
+    may collect them."""
+    programme = afterschool(make)
+    today = sessions(programme)[0]
+
+    def grow(n):
+        for _ in range(n):
+            guardian, kids = family(make)
+            book_days(programme, [(k, today) for k in kids], by=guardian, channel="phone", now=now)
+            for kid in kids:
+                add_pickup_person(
+                    kid, name="外婆", phone="13700000001", relation="外婆", by=guardian, now=now
+                )
+
+    grow(FEW)
+    make.commit()
+    assert_flat(client, f"/door/sessions/{today.id}", grow)
