@@ -23,15 +23,20 @@ from app.models import (
     WaitlistPolicy,
 )
 from app.services import audit
+from app.services.attendance.leave import take_leave_on
 from app.services.booking.book import book
 from app.services.booking.cancel import cancel_booking
 from app.services.booking.targets import Target
-from tests.programme_helpers import family, holiday
+from app.services.childcare.pickup_list import add_pickup_person
+from app.services.childcare.submissions import book_days
+from tests.programme_helpers import afterschool, family, holiday, sessions
 from tests.web.test_earlier_bookings import past_booking
 
 LIMIT = 20
 FEW = 2
 _hours = count(1)
+_minutes = count(1)
+_days = count(1)
 
 
 def _later() -> timedelta:
@@ -355,3 +360,99 @@ def test_the_kiosks_bookings_read_the_coming_at_once(make, client, now):
     make.commit()
     client.post("/kiosk/login", data={"who": daughter.phone, "pin": "123456"})
     assert_flat(client, "/kiosk/bookings", grow)
+
+
+def _kiosk_login(client, user):
+    client.post("/kiosk/login", data={"who": user.phone, "pin": "123456"})
+
+
+def _today(make):
+    """A short class later today, at a time no other class of the test has."""
+    return make.activity(
+        capacity=5, start_in=timedelta(minutes=15 * next(_minutes)), duration=timedelta(minutes=10)
+    )
+
+
+def _a_day_of(make, elder, partner, now):
+    """Today's classes of a household: one the elder booked, a term the partner is
+    enrolled for and takes leave from today, one the elder came to without booking,
+    and one with seats the elder may drop in to."""
+    _book(elder, _today(make), now)
+    term = make.activity(
+        series=True,
+        capacity=5,
+        start_in=timedelta(minutes=15 * next(_minutes)),
+        duration=timedelta(minutes=10),
+    )
+    _book(elder, term, now, person=partner)
+    take_leave_on(partner, term.sessions[0], by=elder, now=now)
+    came = _today(make).sessions[0]
+    db.session.add(
+        Attendance(
+            session_id=came.id,
+            person_id=elder.person_id,
+            status=AttendanceStatus.PRESENT,
+            checked_in_at=now,
+            marked_at=now,
+        )
+    )
+    _today(make)
+
+
+def test_the_kiosk_home_reads_the_households_day_at_once(make, client, now):
+    elder = make.resident()
+    partner = make.person(household=elder.person.household)
+
+    def grow(n):
+        for _ in range(n):
+            _a_day_of(make, elder, partner, now)
+
+    grow(FEW)
+    make.commit()
+    _kiosk_login(client, elder)
+    assert_flat(client, "/kiosk/me", grow)
+
+
+def _this_week(make, **fields):
+    return make.activity(
+        start_in=timedelta(days=1, hours=next(_days)), duration=timedelta(minutes=30), **fields
+    )
+
+
+def test_the_kiosk_class_list_reads_terms_and_dates_at_once(make, client, now):
+    """Classes with seats, one the elder booked, a children's class (not listed), and
+    a full term class whose dates are listed each with its seats and queue."""
+    elder = make.resident()
+
+    def grow(n):
+        for _ in range(n):
+            _this_week(make, teacher_id=make.user(role=Role.TEACHER, age=40).id)
+            _book(elder, _this_week(make), now)
+            _this_week(make, audience="child", max_age=12)
+            full = _this_week(make, series=True, sessions=2, capacity=1, every=timedelta(days=1))
+            _book(_booker(make), full, now)
+
+    grow(FEW)
+    make.commit()
+    _kiosk_login(client, elder)
+    assert_flat(client, "/kiosk/classes", grow)
+
+
+def test_the_door_roster_reads_who_may_collect_at_once(make, client, staff, now):
+    """Families' children on today's after-school roll, each with a grandmother who
+    may collect them."""
+    programme = afterschool(make)
+    today = sessions(programme)[0]
+
+    def grow(n):
+        for _ in range(n):
+            guardian, kids = family(make)
+            book_days(programme, [(k, today) for k in kids], by=guardian, channel="phone", now=now)
+            for kid in kids:
+                add_pickup_person(
+                    kid, name="外婆", phone="13700000001", relation="外婆", by=guardian, now=now
+                )
+
+    grow(FEW)
+    make.commit()
+    assert_flat(client, f"/door/sessions/{today.id}", grow)

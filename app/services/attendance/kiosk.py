@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -28,13 +28,12 @@ from app.models import (
 )
 from app.services.attendance.leave import leave_session_ids, leave_still_open
 from app.services.attendance.marking import PRESENT_STATUSES, attendance_of, set_status
-from app.services.attendance.roster import covering_booking, covering_bookings, int_setting
+from app.services.attendance.roster import covering_booking, int_setting
 from app.services.booking import catalogue, eligibility
 from app.services.booking.book import book
 from app.services.booking.place import check_free_to_book, insert_booking
 from app.services.booking.seats import claim_seat, needs_seat
-from app.services.booking.targets import Target
-from app.services.booking.waitlist import waitlist_queue
+from app.services.booking.targets import Target, booking_covers
 from app.services.people.login import normalise_phone
 from app.services.refusals import (
     Full,
@@ -85,30 +84,30 @@ def _today_sessions(now: datetime) -> list[Session]:
 
 
 def kiosk_today(user: User, now: datetime) -> tuple[list[KioskEntry], list[KioskEntry]]:
-    """Today's sessions of the kiosk user's household: (booked, open for drop-in)."""
+    """Today's sessions of the kiosk user's household: (booked, open for drop-in).
+    The household's bookings, marks and leaves on all of them are read at once."""
     members = list(
         db.session.scalars(
             select(Person).where(Person.household_id == user.household_id).order_by(Person.id)
         )
     )
+    sessions = _today_sessions(now)
+    member_ids = [m.id for m in members]
+    bookings = _household_bookings_on(member_ids, sessions)
+    marks = _household_marks_on(member_ids, sessions)
+    leaves = leave_session_ids(member_ids, [s.id for s in sessions])
+    seats_of = catalogue.seats_left_of(sessions)
     booked: list[KioskEntry] = []
     drop_ins: list[KioskEntry] = []
-    for session in _today_sessions(now):
-        expected = {b.person_id: b for b in covering_bookings(session)}
-        marks = {
-            a.person_id: a
-            for a in db.session.scalars(
-                select(Attendance).where(Attendance.session_id == session.id)
-            )
-        }
-        leaves = leave_session_ids([m.id for m in members], [session.id])
-        seats = catalogue.seats_left(session)
+    for session in sessions:
+        expected = {b.person_id: b for b in bookings if _holds_place(b, session)}
+        seats = seats_of[session.id]
         for person in members:
             entry = KioskEntry(
                 session,
                 person,
                 expected.get(person.id),
-                marks.get(person.id),
+                marks.get((person.id, session.id)),
                 (person.id, session.id) in leaves,
                 seats,
                 leave_open=person.id in expected and leave_still_open(session, now),
@@ -119,6 +118,50 @@ def kiosk_today(user: User, now: datetime) -> tuple[list[KioskEntry], list[Kiosk
             elif seats > 0 and person.id == user.person_id and _may_join(person, session, now):
                 drop_ins.append(entry)
     return booked, drop_ins
+
+
+def _household_bookings_on(person_ids: list[int], sessions: list[Session]) -> list[Booking]:
+    """The people's confirmed bookings of any of the sessions or of their terms."""
+    if not person_ids or not sessions:
+        return []
+    return list(
+        db.session.scalars(
+            select(Booking).where(
+                Booking.person_id.in_(person_ids),
+                Booking.status == BookingStatus.CONFIRMED,
+                or_(
+                    Booking.session_id.in_([s.id for s in sessions]),
+                    and_(
+                        Booking.session_id.is_(None),
+                        Booking.activity_id.in_({s.activity_id for s in sessions}),
+                    ),
+                ),
+            )
+        )
+    )
+
+
+def _holds_place(booking: Booking, session: Session) -> bool:
+    """`roster.holds_place_on` for a confirmed booking already loaded: no statement."""
+    if not booking_covers(booking, session):
+        return False
+    return booking.session_id is not None or (
+        booking.confirmed_at is not None and booking.confirmed_at < session.ends_at
+    )
+
+
+def _household_marks_on(
+    person_ids: list[int], sessions: list[Session]
+) -> dict[tuple[int, int], Attendance]:
+    if not person_ids or not sessions:
+        return {}
+    rows = db.session.scalars(
+        select(Attendance).where(
+            Attendance.person_id.in_(person_ids),
+            Attendance.session_id.in_([s.id for s in sessions]),
+        )
+    )
+    return {(a.person_id, a.session_id): a for a in rows}
 
 
 def _may_join(person: Person, session: Session, now: datetime) -> bool:
@@ -229,34 +272,52 @@ def week_for(person, now: datetime, week: int = 0):
             )
         )
     }
-    rows = []
-    for entry in catalogue.week_entries(now, catalogue.Filters(), week=week):
+    entries = catalogue.week_entries(now, catalogue.Filters(), week=week)
+    _load_sessions_of({e.activity.id for e in entries if e.activity.is_series})
+    listed = []
+    for entry in entries:
         target = Target.of(entry.activity, entry.session)
         try:
             eligibility.check_person(person, target, now)
         except Refusal:
             continue
-        key = (entry.activity.id, target.session.id if target.session else None)
-        rows.append((entry, key in mine))
-        if (
-            entry.term is not None
+        listed.append((entry, (entry.activity.id, target.session.id if target.session else None)))
+    dates = _dates(
+        [
+            entry
+            for entry, key in listed
+            if entry.term is not None
             and entry.is_full
             and mine.get(key) in (None, BookingStatus.WAITLISTED)
-        ):
-            rows.extend(
-                (date, (entry.activity.id, date.session.id) in mine) for date in _dates(entry, now)
-            )
+        ],
+        now,
+    )
+    rows = []
+    for entry, key in listed:
+        rows.append((entry, key in mine))
+        rows.extend(
+            (date, (entry.activity.id, date.session.id) in mine)
+            for date in dates.get(entry.activity.id, [])
+        )
     return rows
 
 
-def _dates(entry: catalogue.Entry, now: datetime) -> list[catalogue.Entry]:
-    """A term class's dates listed with it, each as an entry of its own (one date)."""
-    dates = []
-    for session in entry.term_dates:
-        if session.starts_at <= now:
-            continue
-        date = Target(entry.activity, session)
-        seats = date.seats_left()
-        length = len(waitlist_queue(date)) if seats <= 0 else 0
-        dates.append(catalogue.Entry(entry.activity, session, seats, length))
+def _load_sessions_of(activity_ids: set[int]) -> None:
+    """The sessions of the term classes listed, in one statement: the eligibility
+    check reads a term's first date (`Target.first_start`), one class at a time."""
+    if activity_ids:
+        db.session.execute(
+            select(Activity)
+            .where(Activity.id.in_(activity_ids))
+            .options(selectinload(Activity.sessions))
+        ).all()
+
+
+def _dates(terms: list[catalogue.Entry], now: datetime) -> dict[int, list[catalogue.Entry]]:
+    """The coming dates of the term classes listed with them (by activity id), each
+    as an entry of its own (one date), read together."""
+    dates: dict[int, list[catalogue.Entry]] = {}
+    coming = [s for entry in terms for s in entry.term_dates if s.starts_at > now]
+    for date in catalogue.date_entries(coming):
+        dates.setdefault(date.activity.id, []).append(date)
     return dates

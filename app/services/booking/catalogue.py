@@ -109,6 +109,14 @@ def seats_left_of(sessions: list[Session]) -> dict[int, int]:
     }
 
 
+def date_entries(dates: list[Session]) -> list[Entry]:
+    """Dates of term classes, each as an entry of its own (booked alone) with that
+    date's seats and, when full, its queue: two statements however many."""
+    seats = seats_left_of(dates)
+    lengths = _waitlist_lengths({(s.activity_id, s.id) for s in dates if seats[s.id] <= 0})
+    return [Entry(s.activity, s, seats[s.id], lengths.get((s.activity_id, s.id), 0)) for s in dates]
+
+
 def week_entries(
     now: datetime, filters: Filters, days: int = 7, week: int = 0, *, whole_terms: bool = True
 ) -> list[Entry]:
@@ -283,15 +291,13 @@ def date_cards(term: Card, viewer: User | None, now: datetime) -> list[Card]:
 def _cards_of_dates(activity: Activity, dates: list[Session], viewer: User | None) -> list[Card]:
     """`card_for` of each date of a term class, in five statements however many."""
     members = _members_of_dates(viewer, dates)
-    seats = seats_left_of(dates)
-    lengths = _waitlist_lengths({(activity.id, s.id) for s in dates if seats[s.id] <= 0})
     positions = waitlist_positions([b for pairs in members.values() for _, b in pairs if b])
     cards = []
-    for date in dates:
-        card = Card(Target(activity, date), seats[date.id], lengths.get((activity.id, date.id), 0))
+    for date in date_entries(dates):
+        card = Card(Target(activity, date.session), date.seats_left, date.waitlist_length)
         card.members = [
             MemberState(person, booking, positions.get(booking.id) if booking else None)
-            for person, booking in members[date.id]
+            for person, booking in members[date.session.id]
         ]
         cards.append(card)
     return cards

@@ -26,7 +26,7 @@ from app.models import (
 from app.services.attendance import roster as attendance_roster
 from app.services.attendance.marking import attendance_of
 from app.services.booking.targets import holds_place_on
-from app.services.childcare.pickup_list import pickup_list
+from app.services.childcare.pickup_list import pickup_lists
 from app.services.childcare.programmes import programme_of
 from app.services.people.guardians import guardian_phones
 from app.services.refusals import (
@@ -113,6 +113,8 @@ def door_roster(session: Session, viewer: User, now: datetime) -> list[DoorLine]
     """The door roster as `viewer` may see it. Care notes follow the teach roster's
     rule (`attendance.roster(viewer=)`), not a second one."""
     notes = {line.person.id: line.care_notes for line in attendance_roster.roster(session, viewer)}
+    children = roster(session)
+    pickup_people = pickup_lists([child for child, _ in children], now, today_only=True)
     return [
         DoorLine(
             child=child,
@@ -120,10 +122,10 @@ def door_roster(session: Session, viewer: User, now: datetime) -> list[DoorLine]
             here=attendance is not None
             and attendance.checked_in_at is not None
             and attendance.checked_out_at is None,
-            pickup_people=pickup_list(child, now, today_only=True),
+            pickup_people=pickup_people[child.id],
             care_notes=notes.get(child.id),
         )
-        for child, attendance in roster(session)
+        for child, attendance in children
     ]
 
 

@@ -212,14 +212,26 @@ def pickup_list(child: Person, now: datetime, *, today_only: bool = False) -> li
     """The child's authorised people, every-day ones first. One-day authorisations
     whose day has passed are never listed (the job deletes them); with `today_only`,
     only those who may collect today."""
+    return pickup_lists([child], now, today_only=today_only)[child.id]
+
+
+def pickup_lists(
+    children: list[Person], now: datetime, *, today_only: bool = False
+) -> dict[int, list[PickupPerson]]:
+    """`pickup_list` of each child (by id), in one statement however many."""
+    lists: dict[int, list[PickupPerson]] = {child.id: [] for child in children}
+    if not lists:
+        return lists
     today = local_date(now)
     day = PickupPerson.valid_on == today if today_only else PickupPerson.valid_on >= today
     query = select(PickupPerson).where(
-        PickupPerson.child_id == child.id, or_(PickupPerson.valid_on.is_(None), day)
+        PickupPerson.child_id.in_(lists), or_(PickupPerson.valid_on.is_(None), day)
     )
-    return list(
-        db.session.scalars(query.order_by(PickupPerson.valid_on.is_not(None), PickupPerson.id))
-    )
+    for person in db.session.scalars(
+        query.order_by(PickupPerson.valid_on.is_not(None), PickupPerson.id)
+    ):
+        lists[person.child_id].append(person)
+    return lists
 
 
 @dataclass
