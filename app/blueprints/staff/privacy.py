@@ -31,11 +31,12 @@ PREVIEW_LIMIT = 200
 def privacy_page(_outcome=None, **forms) -> str:
     """Reads the stored preview (preview.py): computing it is the daily job's, or
     the "compute again" button's, never a view's."""
-    moment, settings = now(), current_app.config
+    settings, preview = current_app.config, stored_preview(PREVIEW_LIMIT)
+    as_of = preview.computed_at if preview is not None else now()
     return render_template(
         "staff/privacy.html",
-        preview=stored_preview(PREVIEW_LIMIT),
-        inactive_since=inactive_since(moment, settings),
+        preview=preview,
+        inactive_since=inactive_since(as_of, settings),
         holds=holds.holds(),
         waiting=requests.waiting_requests(),
         settings=settings,
