@@ -48,7 +48,13 @@ from app.models.people import (
     Role,
     User,
 )
-from app.models.privacy import DeletionRequest, DeletionStatus, PrivacyHold
+from app.models.privacy import (
+    DeletionRequest,
+    DeletionStatus,
+    PrivacyHold,
+    RetentionPreview,
+    RetentionPreviewPerson,
+)
 from app.models.programmes import (
     SLOT_KINDS,
     ApplicationStatus,
@@ -130,6 +136,8 @@ __all__ = [
     "PickupLock",
     "PickupPerson",
     "PrivacyHold",
+    "RetentionPreview",
+    "RetentionPreviewPerson",
     "Programme",
     "ProgrammeKind",
     "ProgrammeSlot",

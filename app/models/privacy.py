@@ -61,3 +61,28 @@ class DeletionRequest(db.Model):
 
     household = relationship("Household")
     requested_by = relationship("User", foreign_keys=[requested_by_id])
+
+
+class RetentionPreview(db.Model):
+    """When the stored preview of the next retention run was computed (issue 18):
+    one row, replaced by each computation. Its people are `RetentionPreviewPerson`."""
+
+    __tablename__ = "retention_preview"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    computed_at: Mapped[datetime]
+
+
+class RetentionPreviewPerson(db.Model):
+    """One person the retention run would have anonymised when the preview was
+    computed, and when they were last active (NULL: never). The staff page reads
+    these instead of every person's whole history; the run itself never does."""
+
+    __tablename__ = "retention_preview_person"
+
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), primary_key=True
+    )
+    last_active: Mapped[datetime | None]
+
+    person = relationship("Person")

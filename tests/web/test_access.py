@@ -321,6 +321,7 @@ MATRIX = {
     "staff.audit_log": ("GET", "/staff/audit", DESK),
     # Privacy (issue 14): the desk's page, holds and deletion requests.
     "staff.privacy_overview": ("GET", "/staff/privacy", DESK),
+    "staff.recompute_preview": ("POST", "/staff/privacy/preview", DESK),
     "staff.hold_person": ("POST", "/staff/privacy/holds", DESK),
     "staff.release_hold": ("POST", "/staff/privacy/holds/{person_id}/release", DESK),
     "staff.record_desk_request": ("POST", "/staff/privacy/requests", DESK),

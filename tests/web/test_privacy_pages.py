@@ -22,6 +22,7 @@ from app.models import (
     PickupPerson,
     PrivacyHold,
     Rating,
+    RetentionPreview,
     Role,
     User,
 )
@@ -29,6 +30,7 @@ from app.services.childcare.pickup_list import add_pickup_person
 from tests.privacy_helpers import came, past_session, seed_history
 from tests.programme_helpers import family
 from tests.report_helpers import seed_october
+from tests.web.test_query_counts import counted
 
 
 def _unzip(response) -> tuple[dict, str]:
@@ -204,8 +206,13 @@ def test_staff_see_the_next_run_and_hold_someone_with_a_reason(make, auth, clien
     staff = make.user(role=Role.STAFF, age=40)
     make.commit()
     auth.login(staff)
+    fresh = client.get("/staff/privacy").get_data(as_text=True)
+    assert "尚未计算" in fresh and "张老汉" not in fresh  # a fresh install: not computed yet
+    computed = client.post("/staff/privacy/preview")
+    assert computed.status_code == 303
     page = client.get("/staff/privacy").get_data(as_text=True)
     assert "张老汉" in page and "李奶奶" in page and "王小明" not in page
+    assert "截至 11月23日 周一 10:00" in page  # when it was computed
     old = history.people["old"].id
     refused = client.post("/staff/privacy/holds", data={"person_id": old, "reason": ""})
     assert refused.status_code == 422
@@ -215,9 +222,58 @@ def test_staff_see_the_next_run_and_hold_someone_with_a_reason(make, auth, clien
     assert db.session.scalar(select(PrivacyHold.reason).where(PrivacyHold.person_id == old)) == (
         "家属投诉"
     )
+    # Held: off the stored list at once (it shows among the held records instead).
+    page = client.get("/staff/privacy").get_data(as_text=True)
+    assert f'id="due-{old}"' not in page and f'id="hold-{old}"' in page
     released = client.post(f"/staff/privacy/holds/{old}/release")
     assert released.status_code == 303
     assert db.session.scalar(select(PrivacyHold).where(PrivacyHold.person_id == old)) is None
+
+
+def test_the_nightly_job_stores_the_preview_the_page_reads(make, auth, client, app, runner):
+    history = seed_history(make)
+    staff = make.user(role=Role.STAFF, age=40)
+    make.commit()
+    # The run anonymises whoever is due now; the stored list is of the next run.
+    app.config["FROZEN_NOW"] = datetime(2027, 6, 1, 2)
+    result = runner.invoke(args=["run-jobs", "--only", "retention"])
+    assert result.exit_code == 0
+    stored = db.session.scalar(select(RetentionPreview.computed_at))
+    assert stored == datetime(2027, 6, 1, 2)
+    assert db.session.get(Person, history.people["old"].id).anonymised_at is not None
+    auth.login(staff)
+    page = client.get("/staff/privacy").get_data(as_text=True)
+    assert "截至 6月1日" in page and "张老汉" not in page
+
+
+def test_the_privacy_page_does_not_compute_everyones_activity(make, auth, client):
+    seed_history(make)
+    staff = make.user(role=Role.STAFF, age=40)
+    make.commit()
+    auth.login(staff)
+    assert client.post("/staff/privacy/preview").status_code == 303
+    with counted() as seen:
+        page = client.get("/staff/privacy")
+    assert page.status_code == 200 and "张老汉" in page.get_data(as_text=True)
+    assert not [sql for sql in seen if "UNION" in sql.upper()], seen
+
+
+def test_only_staff_compute_the_preview_and_only_with_the_form_token(make, auth, client, app):
+    seed_history(make)
+    teacher = make.user(role=Role.TEACHER, age=40)
+    resident = make.resident()
+    make.commit()
+    for user in (teacher, resident):
+        auth.login(user)
+        assert client.post("/staff/privacy/preview").status_code in (403, 404)
+        auth.logout()
+    assert db.session.scalar(select(RetentionPreview)) is None
+    staff = make.user(role=Role.STAFF, age=40)
+    make.commit()
+    auth.login(staff)
+    app.config["WTF_CSRF_ENABLED"] = True
+    assert client.post("/staff/privacy/preview").status_code == 400
+    assert db.session.scalar(select(RetentionPreview)) is None
 
 
 def test_the_report_of_a_past_year_counts_the_same_after_the_job(make, auth, client, app, runner):

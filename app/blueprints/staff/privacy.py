@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import abort, current_app, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from app.actions import answer, attempt
@@ -19,7 +20,8 @@ from app.forms import EmptyForm
 from app.loaders import person_for
 from app.models import DeletionRequest, DeletionStatus, Household
 from app.services.privacy import holds, requests
-from app.services.privacy.activity import due_for_anonymisation, inactive_since
+from app.services.privacy.activity import inactive_since
+from app.services.privacy.preview import compute_preview, stored_preview
 from app.timeutil import now
 
 # The preview lists this many; the count says how many there are in all.
@@ -27,13 +29,14 @@ PREVIEW_LIMIT = 200
 
 
 def privacy_page(_outcome=None, **forms) -> str:
-    moment, settings = now(), current_app.config
-    due = due_for_anonymisation(moment, settings)
+    """Reads the stored preview (preview.py): computing it is the daily job's, or
+    the "compute again" button's, never a view's."""
+    settings, preview = current_app.config, stored_preview(PREVIEW_LIMIT)
+    as_of = preview.computed_at if preview is not None else now()
     return render_template(
         "staff/privacy.html",
-        due=due[:PREVIEW_LIMIT],
-        due_count=len(due),
-        inactive_since=inactive_since(moment, settings),
+        preview=preview,
+        inactive_since=inactive_since(as_of, settings),
         holds=holds.holds(),
         waiting=requests.waiting_requests(),
         settings=settings,
@@ -48,6 +51,23 @@ OVERVIEW = "staff.privacy_overview"
 @bp.get("/privacy")
 def privacy_overview():
     return privacy_page()
+
+
+@bp.post("/privacy/preview")
+def recompute_preview():
+    """Staff compute the preview again now (after holds, or on a fresh install).
+    Not audited: it reads the records and changes none of them."""
+    if not EmptyForm().validate():
+        abort(422)
+    outcome = attempt(
+        lambda: compute_preview(now(), current_app.config),
+        lambda count: ngettext(
+            "Computed again: the next run would anonymise %(num)d person.",
+            "Computed again: the next run would anonymise %(num)d people.",
+            count,
+        ),
+    )
+    return answer(outcome, **on_page(privacy_page, url_for(OVERVIEW)))
 
 
 @bp.post("/privacy/holds")

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from app.database import add_if_new
 from app.extensions import db
@@ -32,7 +33,8 @@ from app.services.refusals import NotBookable
 
 def invitable_sessions(now: datetime, limit: int = 60) -> list[Session]:
     """Sessions the desk may invite to: coming, scheduled, of published classes
-    booked per session and first come, first served."""
+    booked per session and first come, first served; their classes read with them
+    (the chooser names each)."""
     return list(
         db.session.scalars(
             select(Session)
@@ -44,6 +46,7 @@ def invitable_sessions(now: datetime, limit: int = 60) -> list[Session]:
                 Activity.enrolment_unit == EnrolmentUnit.SESSION,
                 Activity.allocation == Allocation.FCFS,
             )
+            .options(contains_eager(Session.activity))
             .order_by(Session.starts_at, Session.id)
             .limit(limit)
         )

@@ -130,23 +130,40 @@ def inactive_since(now: datetime, settings) -> datetime:
     return months_before(now, settings["RETENTION_INACTIVE_MONTHS"])
 
 
-def _due_query(now: datetime, settings, *, held: bool):
-    last = last_activity(local_date(now))
-    staff_account = (
-        select(literal(1)).where(User.person_id == Person.id, User.role != Role.RESIDENT).exists()
-    )
-    hold = select(literal(1)).where(PrivacyHold.person_id == Person.id).exists()
+def staff_account(person_id):
+    """Whether the person (an id column) has a teacher's or staff account."""
     return (
-        select(Person, last.c.last)
+        select(literal(1)).where(User.person_id == person_id, User.role != Role.RESIDENT).exists()
+    )
+
+
+def on_hold(person_id):
+    """Whether the person (an id column) is held out of the retention job."""
+    return select(literal(1)).where(PrivacyHold.person_id == person_id).exists()
+
+
+def _due_query(now: datetime, settings, *, held: bool, person=Person):
+    """(person, last) of the people due (`held`: of the held who would be), longest
+    inactive first; `person` is what to select of them (the entity, or its id)."""
+    last = last_activity(local_date(now))
+    hold = on_hold(Person.id)
+    return (
+        select(person, last.c.last)
         .outerjoin(last, last.c.person_id == Person.id)
         .where(
             Person.anonymised_at.is_(None),
-            ~staff_account,
+            ~staff_account(Person.id),
             hold if held else ~hold,
             or_(last.c.last.is_(None), last.c.last < inactive_since(now, settings)),
         )
         .order_by(last.c.last, Person.id)
     )
+
+
+def due_ids(now: datetime, settings):
+    """The statement of `due_for_anonymisation` as (person_id, last) rows, for the
+    stored preview to insert from."""
+    return _due_query(now, settings, held=False, person=Person.id)
 
 
 @dataclass

@@ -15,7 +15,8 @@ periods"):
 - audit entries: deleted after RETENTION_AUDIT_YEARS.
 
 People on hold (holds.py) keep their care notes and are not anonymised.
-The job runs once a local day: later runs of the day return 0 at once.
+The job runs once a local day: later runs of the day return 0 at once. After its
+run it stores the preview of the next one (preview.py), which the staff page reads.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from app.models import (
 from app.services.jobs import job
 from app.services.privacy.activity import due_for_anonymisation, months_before
 from app.services.privacy.anonymise import anonymise_person
+from app.services.privacy.preview import compute_preview
 from app.timeutil import local_date
 
 Step = Callable[[datetime, dict], int]
@@ -152,7 +154,10 @@ def ran_today(now: datetime) -> bool:
 
 @job("retention")
 def retention(now: datetime) -> int:
-    """Once a local day: every step of `run_retention`; how many rows changed."""
+    """Once a local day: every step of `run_retention`, then the stored preview of
+    the next run; how many rows the steps changed."""
     if ran_today(now):
         return 0
-    return sum(run_retention(now).values())
+    changed = sum(run_retention(now).values())
+    compute_preview(now, current_app.config)
+    return changed

@@ -1,0 +1,72 @@
+"""The stored preview of the next retention run (issue 18): whom it would anonymise
+and when they were last active, computed by the daily `retention` job (after its
+run) or by staff on demand, and read by the staff page, which would otherwise
+compute every person's last activity over the whole history on each view.
+
+The run itself never reads this: it computes live (activity.py), so nobody is
+anonymised from a stale list. Reading filters out whoever was held, anonymised or
+given a staff account since, so a hold shows at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import contains_eager
+
+from app.extensions import db
+from app.models import Person, RetentionPreview, RetentionPreviewPerson
+from app.services.privacy.activity import Due, due_ids, on_hold, staff_account
+
+
+def compute_preview(now: datetime, settings) -> int:
+    """Replaces the stored preview with whom a run at `now` would anonymise; how
+    many. Flushes, never commits."""
+    db.session.execute(delete(RetentionPreviewPerson))
+    db.session.execute(delete(RetentionPreview))
+    db.session.execute(
+        insert(RetentionPreviewPerson).from_select(
+            ["person_id", "last_active"], due_ids(now, settings)
+        )
+    )
+    db.session.add(RetentionPreview(computed_at=now))
+    db.session.flush()
+    return db.session.scalar(select(func.count()).select_from(RetentionPreviewPerson))
+
+
+@dataclass
+class StoredPreview:
+    """The first `limit` people of the stored preview still due, how many in all,
+    and when it was computed."""
+
+    due: list[Due]
+    count: int
+    computed_at: datetime
+
+
+def _still_due():
+    return (
+        Person.anonymised_at.is_(None),
+        ~on_hold(RetentionPreviewPerson.person_id),
+        ~staff_account(RetentionPreviewPerson.person_id),
+    )
+
+
+def stored_preview(limit: int) -> StoredPreview | None:
+    """The stored preview (None: never computed), less whoever is no longer due."""
+    computed_at = db.session.scalar(select(RetentionPreview.computed_at))
+    if computed_at is None:
+        return None
+    rows = (
+        select(RetentionPreviewPerson)
+        .join(Person, Person.id == RetentionPreviewPerson.person_id)
+        .where(*_still_due())
+    )
+    count = db.session.scalar(select(func.count()).select_from(rows.subquery()))
+    first = db.session.scalars(
+        rows.options(contains_eager(RetentionPreviewPerson.person))
+        .order_by(RetentionPreviewPerson.last_active, RetentionPreviewPerson.person_id)
+        .limit(limit)
+    )
+    return StoredPreview([Due(r.person, r.last_active) for r in first], count, computed_at)
