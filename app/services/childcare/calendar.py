@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, case, func, null, or_, select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import (
@@ -70,9 +70,14 @@ def calendar(
         key=lambda slot: (slot.session.starts_at, slot.session.id),
     )
     session_ids = [s.session_id for s in slots]
-    holiday_members = [] if programme.is_afterschool else [m.id for m in members]
-    queues, held = _queues_and_holdings(session_ids, holiday_members)
-    states = _states(programme, members, session_ids, held, applications, enrolled)
+    queues = dict(
+        db.session.execute(
+            select(Booking.session_id, func.count(Booking.id))
+            .where(Booking.session_id.in_(session_ids), Booking.status == BookingStatus.WAITLISTED)
+            .group_by(Booking.session_id)
+        ).all()
+    )
+    states = _states(programme, members, session_ids, applications, enrolled)
     days: dict[date, list[SlotView]] = {}
     for slot in slots:
         session = slot.session
@@ -83,51 +88,15 @@ def calendar(
     return [DayView(day, views) for day, views in days.items()]
 
 
-def _queues_and_holdings(
-    session_ids: list[int], member_ids: list[int]
-) -> tuple[dict[int, int], list[tuple[int, int, str]]]:
-    """In one statement: each session's waiting list length, and the live bookings
-    the household's `member_ids` hold on them as (session, person, status)."""
-    queues: dict[int, int] = defaultdict(int)
-    held = []
-    if not session_ids:
-        return queues, held
-    waiting = Booking.status == BookingStatus.WAITLISTED
-    if member_ids:
-        mine = Booking.person_id.in_(member_ids)
-        who = case((mine, Booking.person_id), else_=None)
-        wanted = or_(waiting, and_(mine, Booking.status.in_(LIVE_STATUSES)))
-    else:
-        who, wanted = null(), waiting
-    # Grouped outside: the CASE, with its own parameters, is grouped by its name.
-    rows = (
-        select(Booking.session_id, who.label("person_id"), Booking.status)
-        .where(Booking.session_id.in_(session_ids), wanted)
-        .subquery()
-    )
-    rows = db.session.execute(
-        select(rows.c.session_id, rows.c.person_id, rows.c.status, func.count()).group_by(
-            rows.c.session_id, rows.c.person_id, rows.c.status
-        )
-    )
-    for session_id, person_id, status, n in rows:
-        if status == BookingStatus.WAITLISTED:
-            queues[session_id] += n
-        if person_id is not None:
-            held.append((session_id, person_id, status))
-    return queues, held
-
-
 def _states(
     programme: Programme,
     members: list[Person],
     session_ids: list[int],
-    held: list[tuple[int, int, str]],
     applications: list[LotteryApplication] | None,
     enrolled: list[Booking] | None,
 ) -> dict[int, dict[int, str]]:
-    """session id -> {person id: what they hold there}: live bookings (`held`, or a
-    term's enrolments), then the applications still waiting for the draw."""
+    """session id -> {person id: what they hold there}: live bookings, then the
+    applications still waiting for the draw."""
     states: dict[int, dict[int, str]] = defaultdict(dict)
     member_ids = [m.id for m in members]
     if not member_ids:
@@ -138,7 +107,13 @@ def _states(
             for session_id in session_ids:
                 states[session_id][booking.person_id] = booking.status
         return states
-    for session_id, person_id, status in held:
+    for session_id, person_id, status in db.session.execute(
+        select(Booking.session_id, Booking.person_id, Booking.status).where(
+            Booking.session_id.in_(session_ids),
+            Booking.person_id.in_(member_ids),
+            Booking.status.in_(LIVE_STATUSES),
+        )
+    ):
         states[session_id][person_id] = status
     if applications is None:
         applied = db.session.execute(
