@@ -23,6 +23,7 @@ from app.models import (
     PrivacyHold,
     Rating,
     RetentionPreview,
+    RetentionPreviewPerson,
     Role,
     User,
 )
@@ -310,3 +311,27 @@ def test_a_login_is_noted_once_a_day_as_activity(make, auth, client, app, now):
     auth.login(resident)
     db.session.expire_all()
     assert db.session.get(User, resident.id).last_login_at == now  # same day: not rewritten
+
+
+def test_after_the_nightly_run_the_preview_lists_who_the_next_run_will_anonymise(
+    make, auth, client, app, runner
+):
+    """The run anonymises everyone due at its moment, so a preview computed as of
+    that moment would list nobody. It is of the next run (the start of the next local
+    day): whoever crosses the line before then is listed today, while staff can still
+    hold the record."""
+    seed_history(make)
+    staff = make.user(role=Role.STAFF, age=40)
+    # Last here on 1 June 2025 at 20:00 in the centre (12:00 UTC): on 1 June 2027 at
+    # 10:00 local, 24 months have not passed yet; at the next local midnight they have.
+    household = make.household(name="赵家")
+    crossing = make.person(household=household, name="赵奶奶", age=80)
+    household.created_at = crossing.created_at = datetime(2025, 6, 1, 12)
+    make.commit()
+    app.config["FROZEN_NOW"] = datetime(2027, 6, 1, 2)
+    assert runner.invoke(args=["run-jobs", "--only", "retention"]).exit_code == 0
+    assert db.session.get(Person, crossing.id).anonymised_at is None
+    assert db.session.get(RetentionPreviewPerson, crossing.id) is not None
+    auth.login(staff)
+    page = client.get("/staff/privacy").get_data(as_text=True)
+    assert f'id="due-{crossing.id}"' in page and "赵奶奶" in page

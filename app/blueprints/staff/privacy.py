@@ -21,7 +21,7 @@ from app.loaders import person_for
 from app.models import DeletionRequest, DeletionStatus, Household
 from app.services.privacy import holds, requests
 from app.services.privacy.activity import inactive_since
-from app.services.privacy.preview import compute_preview, stored_preview
+from app.services.privacy.preview import compute_preview, next_run_at, stored_preview
 from app.timeutil import now
 
 # The preview lists this many; the count says how many there are in all.
@@ -32,7 +32,7 @@ def privacy_page(_outcome=None, **forms) -> str:
     """Reads the stored preview (preview.py): computing it is the daily job's, or
     the "compute again" button's, never a view's."""
     settings, preview = current_app.config, stored_preview(PREVIEW_LIMIT)
-    as_of = preview.computed_at if preview is not None else now()
+    as_of = next_run_at(preview.computed_at if preview is not None else now())
     return render_template(
         "staff/privacy.html",
         preview=preview,

@@ -10,7 +10,7 @@ given a staff account since, so a hold shows at once."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import contains_eager
@@ -18,16 +18,26 @@ from sqlalchemy.orm import contains_eager
 from app.extensions import db
 from app.models import Person, RetentionPreview, RetentionPreviewPerson
 from app.services.privacy.activity import Due, due_ids, on_hold, staff_account
+from app.timeutil import from_local, local_date
+
+
+def next_run_at(now: datetime) -> datetime:
+    """When the next daily run is due after `now`: the start of the next local day
+    (the job runs once a local day, in its first minute). The preview is of that run:
+    computed as of now, right after a run, it would list nobody (that run has just
+    anonymised everyone due now), and it would miss whoever crosses the line before
+    the next one."""
+    return from_local(datetime.combine(local_date(now) + timedelta(days=1), time()))
 
 
 def compute_preview(now: datetime, settings) -> int:
-    """Replaces the stored preview with whom a run at `now` would anonymise; how
-    many. Flushes, never commits."""
+    """Replaces the stored preview with whom the next run after `now` would anonymise
+    (`next_run_at`); how many. Flushes, never commits."""
     db.session.execute(delete(RetentionPreviewPerson))
     db.session.execute(delete(RetentionPreview))
     db.session.execute(
         insert(RetentionPreviewPerson).from_select(
-            ["person_id", "last_active"], due_ids(now, settings)
+            ["person_id", "last_active"], due_ids(next_run_at(now), settings)
         )
     )
     db.session.add(RetentionPreview(computed_at=now))
