@@ -8,7 +8,14 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.jobs import run_all
-from app.models import AuditEntry, OutboxMessage, Person
+from app.models import (
+    AuditEntry,
+    OutboxMessage,
+    Person,
+    RetentionPreview,
+    RetentionPreviewPerson,
+)
+from app.services.privacy.preview import compute_preview
 from app.services.privacy.retention import run_retention
 from tests.privacy_helpers import seed_history
 
@@ -55,3 +62,23 @@ def test_two_unguarded_runs_at_once_change_each_row_once(app, make, fire, now):
     assert sum(result["anonymised"] for result in results) == 2
     assert (_anonymised(), _entries()) == (2, 2)
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
+
+
+def test_two_computations_of_the_preview_at_once_leave_one_whole_list(app, make, fire, now):
+    """A double click on "compute again", or the click while the nightly job computes:
+    both finish, and the stored list is one whole list (on PostgreSQL the second
+    inserted beside the first's uncommitted rows and failed on the key)."""
+    seed_history(make)
+    make.commit()
+
+    def compute():
+        n = compute_preview(now, app.config)
+        db.session.commit()
+        return n
+
+    results = fire([compute, compute])
+    for result in results:
+        assert not isinstance(result, BaseException), result
+    stored = db.session.scalar(select(func.count()).select_from(RetentionPreviewPerson))
+    assert stored == results[0] == results[1] > 0
+    assert db.session.scalar(select(func.count()).select_from(RetentionPreview)) == 1

@@ -9,16 +9,20 @@ given a staff account since, so a hold shows at once."""
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import contains_eager
 
 from app.extensions import db
 from app.models import Person, RetentionPreview, RetentionPreviewPerson
 from app.services.privacy.activity import Due, due_ids, on_hold, staff_account
 from app.timeutil import from_local, local_date
+
+# The advisory lock's key on PostgreSQL, made as the jobs' keys are (app/job_locks.py).
+_LOCK_KEY = zlib.crc32(b"zhaoxi:retention-preview")
 
 
 def next_run_at(now: datetime) -> datetime:
@@ -32,7 +36,12 @@ def next_run_at(now: datetime) -> datetime:
 
 def compute_preview(now: datetime, settings) -> int:
     """Replaces the stored preview with whom the next run after `now` would anonymise
-    (`next_run_at`); how many. Flushes, never commits."""
+    (`next_run_at`); how many. Flushes, never commits. Two at once (a double click,
+    the nightly job) take turns: on PostgreSQL a transaction-scoped advisory lock (the
+    second would otherwise insert beside the first's uncommitted rows and fail on the
+    key); SQLite's write transaction already excludes the other."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
     db.session.execute(delete(RetentionPreviewPerson))
     db.session.execute(delete(RetentionPreview))
     db.session.execute(
