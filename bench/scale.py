@@ -183,6 +183,11 @@ def build(args, size: str) -> dict:
     kept = None if args.rebuild else kept_build(url, size)
     if kept:
         log(f"{size}: kept database {url} (built {kept['built_at']} in {kept['build_s']:.0f} s)")
+        # Migrations that landed since it was built (new tables, new indexes): the
+        # pages are measured on the schema the code expects, as a deploy upgrades.
+        app = rush.make_app(url)
+        with app.app_context():
+            rush._migrate(app)
         return kept | {"url": url}
     log(f"{size}: building {url} …")
     fresh_database(args, url, size)
