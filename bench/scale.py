@@ -187,7 +187,11 @@ def build(args, size: str) -> dict:
         # pages are measured on the schema the code expects, as a deploy upgrades.
         app = rush.make_app(url)
         with app.app_context():
+            from app.extensions import db
+
             rush._migrate(app)
+            db.session.remove()
+            db.engine.dispose()
         return kept | {"url": url}
     log(f"{size}: building {url} …")
     fresh_database(args, url, size)
