@@ -21,7 +21,7 @@ from app.loaders import person_for
 from app.models import DeletionRequest, DeletionStatus, Household
 from app.services.privacy import holds, requests
 from app.services.privacy.activity import inactive_since
-from app.services.privacy.preview import compute_preview, next_run_at, stored_preview
+from app.services.privacy.preview import compute_preview_aside, next_run_at, stored_preview
 from app.timeutil import now
 
 # The preview lists this many; the count says how many there are in all.
@@ -60,7 +60,7 @@ def recompute_preview():
     if not EmptyForm().validate():
         abort(422)
     outcome = attempt(
-        lambda: compute_preview(now(), current_app.config),
+        lambda: compute_preview_aside(now(), current_app.config),
         lambda count: ngettext(
             "Computed again: the next run would anonymise %(num)d person.",
             "Computed again: the next run would anonymise %(num)d people.",

@@ -16,9 +16,11 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import contains_eager
 
+from app import database
 from app.extensions import db
 from app.models import Person, RetentionPreview, RetentionPreviewPerson
 from app.services.privacy.activity import Due, due_ids, on_hold, staff_account
+from app.services.transactions import commit_step
 from app.timeutil import from_local, local_date
 
 # The advisory lock's key on PostgreSQL, made as the jobs' keys are (app/job_locks.py).
@@ -36,22 +38,41 @@ def next_run_at(now: datetime) -> datetime:
 
 def compute_preview(now: datetime, settings) -> int:
     """Replaces the stored preview with whom the next run after `now` would anonymise
-    (`next_run_at`); how many. Flushes, never commits. Two at once (a double click,
-    the nightly job) take turns: on PostgreSQL a transaction-scoped advisory lock (the
-    second would otherwise insert beside the first's uncommitted rows and fail on the
-    key); SQLite's write transaction already excludes the other."""
+    (`next_run_at`); how many. Flushes, never commits: for the nightly job, whose
+    transaction it joins. Two at once (a double click, the nightly job) take turns: on
+    PostgreSQL a transaction-scoped advisory lock (the second would otherwise insert
+    beside the first's uncommitted rows and fail on the key); SQLite's write
+    transaction already excludes the other."""
+    return _store(db.session.execute(due_ids(next_run_at(now), settings)).all(), now)
+
+
+def compute_preview_aside(now: datetime, settings) -> int:
+    """`compute_preview` for the desk's button: the whole history is read in a read
+    transaction of its own, and only the list is written, in a short write
+    transaction (the caller commits it). On SQLite a write transaction holds the whole
+    database from its BEGIN, and at two years' size the read takes seconds: every
+    booking would wait for it (as `people.login.log_in` keeps the hash check out)."""
+    commit_step()  # whatever the request did before, it is done
+    with database.read_only_transactions():
+        rows = db.session.execute(due_ids(next_run_at(now), settings)).all()
+        commit_step()  # ends the read transaction
+    with database.write_transactions():
+        return _store(rows, now)
+
+
+def _store(rows, now: datetime) -> int:
     if db.engine.dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
     db.session.execute(delete(RetentionPreviewPerson))
     db.session.execute(delete(RetentionPreview))
-    db.session.execute(
-        insert(RetentionPreviewPerson).from_select(
-            ["person_id", "last_active"], due_ids(next_run_at(now), settings)
+    if rows:
+        db.session.execute(
+            insert(RetentionPreviewPerson),
+            [{"person_id": person_id, "last_active": last} for person_id, last in rows],
         )
-    )
     db.session.add(RetentionPreview(computed_at=now))
     db.session.flush()
-    return db.session.scalar(select(func.count()).select_from(RetentionPreviewPerson))
+    return len(rows)
 
 
 @dataclass
