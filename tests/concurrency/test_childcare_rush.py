@@ -80,6 +80,18 @@ def _confirmed_per_session(programme):
     )
 
 
+def _rush_answered(app, jobs):
+    """`_rush`, and every submission answered with one outcome per (child, day), each
+    a seat or a place in line."""
+    results, errors = _rush(app, jobs)
+    assert errors == []
+    assert all(r is not None for r in results), "every submission gets its answer"
+    for (_, kids, days, _, _), outcomes in zip(jobs, results, strict=True):
+        assert len(outcomes) == len(kids) * len(days)
+        assert {o[0] for o in outcomes} <= {"confirmed", "waitlisted"}
+    return results
+
+
 def test_overlapping_multi_slot_submissions_never_overbook(app, make):
     programme = holiday(make, capacity=8, days=5)
     slot_ids = [s.id for s in sessions(programme)]
@@ -90,12 +102,7 @@ def test_overlapping_multi_slot_submissions_never_overbook(app, make):
         days = sorted(rng.sample(slot_ids, 3))
         jobs.append((guardian.id, [k.id for k in kids], days, rng.random() < 0.5, programme.id))
     make.commit()
-    results, errors = _rush(app, jobs)
-    assert errors == []
-    assert all(r is not None for r in results), "every submission gets its answer"
-    for (_, kids, days, _, _), outcomes in zip(jobs, results, strict=True):
-        assert len(outcomes) == len(kids) * len(days)
-        assert {o[0] for o in outcomes} <= {"confirmed", "waitlisted"}
+    _rush_answered(app, jobs)
     db.session.expire_all()
     for session in sessions(programme):
         assert session.taken <= session.capacity
@@ -161,12 +168,7 @@ def test_fifty_households_naming_overlapping_days_in_opposite_orders_never_deadl
             days = days[::-1]
         jobs.append((guardian.id, [k.id for k in kids], days, len(kids) > 1, programme.id))
     make.commit()
-    results, errors = _rush(app, jobs)
-    assert errors == []
-    assert all(r is not None for r in results), "every submission gets its answer"
-    for (_, kids, days, _, _), outcomes in zip(jobs, results, strict=True):
-        assert len(outcomes) == len(kids) * len(days)
-        assert {o[0] for o in outcomes} <= {"confirmed", "waitlisted"}
+    results = _rush_answered(app, jobs)
     db.session.expire_all()
     assert max(_confirmed_per_session(programme).values()) == 10
     assert all(n <= 10 for n in _confirmed_per_session(programme).values())

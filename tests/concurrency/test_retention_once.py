@@ -32,6 +32,17 @@ def _entries() -> int:
     )
 
 
+def _committed(call):
+    """`call`, then its thread's commit: what a runner does with the job's work."""
+
+    def run():
+        done = call()
+        db.session.commit()
+        return done
+
+    return run
+
+
 def test_two_runners_at_once_run_the_retention_job_once(make, fire, now):
     seed_history(make)
     make.commit()
@@ -49,11 +60,7 @@ def test_two_unguarded_runs_at_once_change_each_row_once(app, make, fire, now):
     seed_history(make)
     make.commit()
 
-    def run():
-        done = run_retention(now, app.config)
-        db.session.commit()
-        return done
-
+    run = _committed(lambda: run_retention(now, app.config))
     results = fire([run, run])
     for result in results:
         assert not isinstance(result, BaseException), result
@@ -71,11 +78,7 @@ def test_two_computations_of_the_preview_at_once_leave_one_whole_list(app, make,
     seed_history(make)
     make.commit()
 
-    def compute():
-        n = compute_preview(now, app.config)
-        db.session.commit()
-        return n
-
+    compute = _committed(lambda: compute_preview(now, app.config))
     results = fire([compute, compute])
     for result in results:
         assert not isinstance(result, BaseException), result

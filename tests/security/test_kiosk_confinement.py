@@ -60,6 +60,7 @@ def guardian_and_child(make):
 PLACES_OUTSIDE_THE_KIOSK = [
     "/me/",
     "/me/bookings",
+    "/me/bookings/earlier",
     "/me/data",
     "/me/data/download",
     "/programmes/children/{kid}/pickup",

@@ -242,14 +242,20 @@ def _past_of(make, person, n):
         past_booking(make, person, days_ago=next(_hours), series=next(_hours) % 2 == 0)
 
 
+def _grow_bookings(make, mother, daughter, now, n):
+    """`n` more of each kind of row a family's list shows (a class and a term booked,
+    waiting and offered places) and ten past bookings each, which it must not read."""
+    for _ in range(n):
+        _book(daughter, _class_and_term(make, mother, daughter, now), now)
+        _waitlisted_and_offered(make, mother, daughter, now)
+        _past_of(make, mother, 10)
+
+
 def test_my_bookings_reads_the_coming_at_once_and_never_the_past(make, client, auth, now):
     mother, daughter = _mother_and_daughter(make)
 
     def grow(n):
-        for _ in range(n):
-            _book(daughter, _class_and_term(make, mother, daughter, now), now)
-            _waitlisted_and_offered(make, mother, daughter, now)
-            _past_of(make, mother, 10)
+        _grow_bookings(make, mother, daughter, now, n)
 
     grow(FEW)
     make.commit()
@@ -352,10 +358,7 @@ def test_the_kiosks_bookings_read_the_coming_at_once(make, client, now):
     mother, daughter = _mother_and_daughter(make)
 
     def grow(n):
-        for _ in range(n):
-            _book(daughter, _class_and_term(make, mother, daughter, now), now)
-            _waitlisted_and_offered(make, mother, daughter, now)
-            _past_of(make, mother, 10)
+        _grow_bookings(make, mother, daughter, now, n)
 
     grow(FEW)
     make.commit()

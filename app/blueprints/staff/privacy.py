@@ -20,8 +20,11 @@ from app.forms import EmptyForm
 from app.loaders import person_for
 from app.models import DeletionRequest, DeletionStatus, Household
 from app.services.privacy import holds, requests
-from app.services.privacy.activity import inactive_since
-from app.services.privacy.preview import compute_preview_aside, next_run_at, stored_preview
+from app.services.privacy.preview import (
+    compute_preview_aside,
+    preview_inactive_since,
+    stored_preview,
+)
 from app.timeutil import now
 
 # The preview lists this many; the count says how many there are in all.
@@ -32,11 +35,10 @@ def privacy_page(_outcome=None, **forms) -> str:
     """Reads the stored preview (preview.py): computing it is the daily job's, or
     the "compute again" button's, never a view's."""
     settings, preview = current_app.config, stored_preview(PREVIEW_LIMIT)
-    as_of = next_run_at(preview.computed_at if preview is not None else now())
     return render_template(
         "staff/privacy.html",
         preview=preview,
-        inactive_since=inactive_since(as_of, settings),
+        inactive_since=preview_inactive_since(preview, now(), settings),
         holds=holds.holds(),
         waiting=requests.waiting_requests(),
         settings=settings,

@@ -142,8 +142,8 @@ def on_hold(person_id):
     return select(literal(1)).where(PrivacyHold.person_id == person_id).exists()
 
 
-def _due_query(now: datetime, settings, *, held: bool, person=Person):
-    """(person, last) of the people due (`held`: of the held who would be), longest
+def _due_query(now: datetime, settings, *, person=Person):
+    """(person, last) of the people due (not held), longest
     inactive first; `person` is what to select of them (the entity, or its id)."""
     last = last_activity(local_date(now))
     hold = on_hold(Person.id)
@@ -153,7 +153,7 @@ def _due_query(now: datetime, settings, *, held: bool, person=Person):
         .where(
             Person.anonymised_at.is_(None),
             ~staff_account(Person.id),
-            hold if held else ~hold,
+            ~hold,
             or_(last.c.last.is_(None), last.c.last < inactive_since(now, settings)),
         )
         .order_by(last.c.last, Person.id)
@@ -163,7 +163,7 @@ def _due_query(now: datetime, settings, *, held: bool, person=Person):
 def due_ids(now: datetime, settings):
     """The statement of `due_for_anonymisation` as (person_id, last) rows, for the
     stored preview to insert from."""
-    return _due_query(now, settings, held=False, person=Person.id)
+    return _due_query(now, settings, person=Person.id)
 
 
 @dataclass
@@ -176,13 +176,7 @@ class Due:
 
 def due_for_anonymisation(now: datetime, settings, *, limit: int | None = None) -> list[Due]:
     """The people the next retention run would anonymise, longest inactive first."""
-    query = _due_query(now, settings, held=False)
+    query = _due_query(now, settings)
     if limit is not None:
         query = query.limit(limit)
     return [Due(person, last) for person, last in db.session.execute(query)]
-
-
-def held_but_due(now: datetime, settings) -> set[int]:
-    """Ids of held people who would otherwise be due (the staff page marks them)."""
-    query = _due_query(now, settings, held=True)
-    return {person.id for person, _last in db.session.execute(query)}

@@ -19,7 +19,7 @@ from sqlalchemy.orm import contains_eager
 from app import database
 from app.extensions import db
 from app.models import Person, RetentionPreview, RetentionPreviewPerson
-from app.services.privacy.activity import Due, due_ids, on_hold, staff_account
+from app.services.privacy.activity import Due, due_ids, inactive_since, on_hold, staff_account
 from app.services.transactions import commit_step
 from app.timeutil import from_local, local_date
 
@@ -110,3 +110,9 @@ def stored_preview(limit: int) -> StoredPreview | None:
         .limit(limit)
     )
     return StoredPreview([Due(r.person, r.last_active) for r in first], count, computed_at)
+
+
+def preview_inactive_since(preview: StoredPreview | None, now: datetime, settings) -> datetime:
+    """The day the preview's people have had no activity since: counted from the run
+    it is of (`next_run_at` its computation), or, never computed, from the next run."""
+    return inactive_since(next_run_at(preview.computed_at if preview else now), settings)
