@@ -1,4 +1,4 @@
-"""gunicorn's entry for bench/scale.py: the app exactly as wsgi.py builds it, plus a
+"""gunicorn's entry for bench/scale.py: the app wsgi.py builds, plus a
 count of the SQL statements each request sends, returned in the response header
 `X-Statements` (the app's code is unchanged; sync workers run one request at a
 time, so one counter per process is enough). The count is of statements sent to
@@ -15,9 +15,8 @@ from sqlalchemy.engine import Engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app import create_app  # noqa: E402
+from wsgi import app as flask_app  # noqa: E402
 
-flask_app = create_app()
 _sent = [0]
 
 

@@ -146,3 +146,51 @@ def test_residents_cannot_see_the_birthdays_or_invite(client, auth, make, now):
     ).status_code in (403, 404)
     assert db.session.scalar(select(func.count(SessionInvitation.id))) == 0
     assert db.session.scalar(select(func.count(Notice.id))) == 0
+
+
+def _december_elders(make, count):
+    """`count` elders born on 1..count December 1950 (the list's order), named by day."""
+    return [
+        _elder(make, date(1950, 12, day), name=f"十二月{day:02d}") for day in range(1, count + 1)
+    ]
+
+
+def test_a_long_month_is_shown_a_page_at_a_time_with_its_total(client, staff, make, monkeypatch):
+    monkeypatch.setattr("app.blueprints.staff.birthdays.PAGE_SIZE", 2)
+    _december_elders(make, 5)
+    _elder(make, date(1950, 11, 3), name="十一月03")
+    db.session.commit()
+    first = client.get("/staff/birthdays?month=2026-12").text
+    assert "本月共有 5 位长者过生日" in first and "第 1 页，共 3 页" in first
+    assert "十二月01" in first and "十二月02" in first and "十二月03" not in first
+    assert "page=2" in first and "上一页" not in first
+    second = client.get("/staff/birthdays?month=2026-12&page=2").text
+    assert "十二月03" in second and "十二月04" in second and "十二月01" not in second
+    # Past the last page, or no page at all: the last page, the first.
+    assert "十二月05" in client.get("/staff/birthdays?month=2026-12&page=99").text
+    assert "十二月01" in client.get("/staff/birthdays?month=2026-12&page=x").text
+    assert "十一月03" not in first + second
+
+
+def test_invite_all_covers_every_page_and_the_ticks_only_theirs(
+    client, staff, make, now, monkeypatch
+):
+    monkeypatch.setattr("app.blueprints.staff.birthdays.PAGE_SIZE", 2)
+    session = _party(make, now).sessions[0]
+    elders = _december_elders(make, 5)
+    november = _elder(make, date(1950, 11, 3), name="十一月03")
+    db.session.commit()
+
+    def invited():
+        return set(db.session.scalars(select(SessionInvitation.person_id)))
+
+    form = {"month": "2026-12", "session_id": str(session.id), "page": "2"}
+    ticked = client.post("/staff/birthdays/invite", data={**form, "person_ids": [elders[2].id]})
+    assert ticked.status_code == 303 and "page=2" in ticked.headers["Location"]
+    assert invited() == {elders[2].id}
+    # Nothing ticked (an unticked page), "invite all": the whole month, nobody twice.
+    assert client.post("/staff/birthdays/invite", data={**form, "everyone": "y"}).status_code == 303
+    assert invited() == {e.id for e in elders} and november.id not in invited()
+    assert db.session.scalar(select(func.count(Notice.id))) == 0  # no accounts: phone them
+    said = client.get(f"/staff/birthdays?month=2026-12&session_id={session.id}&page=3").text
+    assert "十二月05" in said and "已邀请" in said and "邀请本月全部 5 位" in said

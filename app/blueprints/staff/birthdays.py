@@ -1,10 +1,15 @@
 """The month's birthdays (集体生日会): the elders who celebrate in a month (solar or
 lunar birthday), their household tags (独居: a volunteer brings them), and the
-invitation that offers them the party's session before it opens to everyone."""
+invitation that offers them the party's session before it opens to everyone.
+
+A district's month is 2,000 elders: the list shows them PAGE_SIZE at a time, with
+how many there are in all; "invite the ticked people" covers the page's ticks, and
+"invite all" everyone of the month's list."""
 
 from __future__ import annotations
 
 from datetime import date
+from math import ceil
 
 from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
@@ -20,24 +25,36 @@ from app.blueprints.staff.forms import (
 from app.blueprints.staff.pages import back_or, invalid, notice, on_page
 from app.extensions import db
 from app.formatting import when
+from app.inputs import page_number
 from app.loaders import person_for
 from app.models import Session
+from app.row_urls import row_url
 from app.services.booking import eligibility, invitations
 from app.services.people import birthdays
 from app.timeutil import local_date, now
 
 # Staff only (routes.py: every desk page): the role authorises.
 
+# Rows a page of the month's list shows.
+PAGE_SIZE = 100
+
 
 def _session_label(session: Session) -> str:
     return f"{session.activity.title} · {when(session.starts_at)}"
 
 
-def birthday_page(month: date, session: Session | None, form: InviteForm | None = None) -> str:
-    """The month's list, the sessions one may invite to, and for the chosen one who
-    is invited or booked and when it opens to everyone."""
+def birthday_page(
+    month: date, session: Session | None, form: InviteForm | None = None, page: int = 1
+) -> str:
+    """A page of the month's list (the last one when `page` is past it), the sessions
+    one may invite to, and for the chosen one who is invited or booked and when it
+    opens to everyone."""
     moment = now()
-    rows = birthdays.month_birthdays(month.year, month.month)
+    everyone = birthdays.month_celebrants(month.year, month.month)
+    pages = max(1, ceil(len(everyone) / PAGE_SIZE))
+    page = min(page, pages)
+    first = (page - 1) * PAGE_SIZE
+    rows = birthdays.birthday_rows(everyone[first : first + PAGE_SIZE])
     sessions = invitations.invitable_sessions(moment)
     if session is not None and session not in sessions:
         sessions.insert(0, session)
@@ -47,10 +64,21 @@ def birthday_page(month: date, session: Session | None, form: InviteForm | None 
         form.session_id.data = session.id
     states = invitations.invitation_states(session, [r.person.id for r in rows]) if session else {}
     window = eligibility.window_state(session.activity, moment) if session else None
+    page_url = row_url(
+        "staff.list_birthdays",
+        "page",
+        month=month.strftime("%Y-%m"),
+        session_id=session.id if session else None,
+    )
     return render_template(
         "staff/birthdays.html",
         month=month,
         rows=rows,
+        total=len(everyone),
+        page=page,
+        pages=pages,
+        first_shown=first + 1,
+        page_url=page_url,
         form=form,
         session=session,
         states=states,
@@ -80,31 +108,37 @@ def list_birthdays():
     if not choice.validate():
         choice = BirthdayMonthForm(formdata=None)
     session = db.session.get(Session, choice.session_id.data) if choice.session_id.data else None
-    return birthday_page(choice.month.data or _this_month(), session)
+    return birthday_page(
+        choice.month.data or _this_month(), session, page=page_number(request.args.get("page"))
+    )
 
 
 @bp.post("/birthdays/invite")
 def invite_birthdays():
     form = InviteForm()
+    shown = page_number(request.form.get("page"))
     if not form.validate():
         form.session_id.choices = []
-        return invalid(lambda _o: birthday_page(form.month.data or _this_month(), None, form))
+        return invalid(
+            lambda _o: birthday_page(form.month.data or _this_month(), None, form, shown)
+        )
     session = db.get_or_404(Session, form.session_id.data)
     month = form.month.data
-    chosen = form.chosen_ids()
-    people = [
-        row.person
-        for row in birthdays.month_birthdays(month.year, month.month)
-        if row.person.id in chosen
-    ]
-    page = lambda _o: birthday_page(month, session, form)  # noqa: E731
+    everyone = birthdays.month_celebrants(month.year, month.month)
+    if not form.everyone.data:
+        chosen = form.chosen_ids()
+        everyone = [c for c in everyone if c.person_id in chosen]
+    people = [row.person for row in birthdays.birthday_rows(everyone)]
+    page = lambda _o: birthday_page(month, session, form, shown)  # noqa: E731
     if not people:
         return answer(refused(_("Please tick the people to invite.")), fragment=notice, page=page)
     outcome = attempt(
         lambda: invitations.invite(session, people, by=current_user, now=now()),
         lambda new: _invited_message(len(new), len(people)),
     )
-    then = url_for("staff.list_birthdays", month=month.strftime("%Y-%m"), session_id=session.id)
+    then = url_for(
+        "staff.list_birthdays", month=month.strftime("%Y-%m"), session_id=session.id, page=shown
+    )
     return answer(outcome, **on_page(page, then))
 
 

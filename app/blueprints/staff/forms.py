@@ -211,6 +211,8 @@ class InviteForm(FlaskForm):
     month = MonthField(_l("Month"), validators=[InputRequired()])
     session_id = SelectField(_l("The party"), coerce=form_id, validate_choice=False)
     person_ids = MultiCheckboxField(_l("Invite"), choices=[], validate_choice=False)
+    # The "invite all" button: everyone of the month's list, ticked or not, on any page.
+    everyone = BooleanField()
 
     def chosen_ids(self) -> set[int]:
         """The ticked people's ids (anything else is ignored)."""

@@ -62,10 +62,14 @@ def birthday_in_month(person: Person, year: int, month: int) -> date | None:
     birthday, or for a lunar keeper the lunar birthday of the lunar year that
     falls then (lunar years start in January or February, so last lunar year's
     birthday may fall in this January)."""
-    born = person.birth_date
+    return _celebrates(person.birth_date, bool(person.birthday_lunar), year, month)
+
+
+def _celebrates(born: date | None, lunar_keeper: bool, year: int, month: int) -> date | None:
+    """`birthday_in_month` of a birth date (kept lunar or not)."""
     if born is None:
         return None
-    if person.birthday_lunar:
+    if lunar_keeper:
         lunar = lunar_of(born)
         if lunar is not None:
             for lunar_year in (year - 1, year):
@@ -95,37 +99,71 @@ class BirthdayRow:
         return self.person.user.phone if self.person.user is not None else self.person.phone
 
 
-def month_birthdays(year: int, month: int) -> list[BirthdayRow]:
+@dataclass(frozen=True)
+class Celebrant:
+    """Who is on a month's list, and when they celebrate: what orders and counts the
+    list, without their household or account (`birthday_rows` adds those)."""
+
+    person_id: int
+    name: str
+    birthday: date
+    age: int
+    lunar: Lunar | None
+
+
+def month_celebrants(year: int, month: int) -> list[Celebrant]:
     """The elders (ELDER_AGE or older on their birthday) who celebrate in the month,
-    by date then name. One statement: the candidates (solar birthdays of the month
-    chosen in SQL, lunar keepers all) with their household, its tags and their
-    account joined in, since a "select in" load reads 500 ids a statement and a
-    month of 2,000 elders took a dozen; the lunar dates in Python."""
+    by date then name: one statement of plain columns (the candidates: solar
+    birthdays of the month chosen in SQL, lunar keepers all), the lunar dates in
+    Python. A district's month is 2,000 elders: the page shows them a page at a time
+    (`birthday_rows`), and loading all 2,000 with their households took ~250 ms."""
     last_day = date(year, month, calendar.monthrange(year, month)[1])
-    candidates = db.session.scalars(
-        select(Person)
-        .join(Household, Household.id == Person.household_id)
-        .where(
+    candidates = db.session.execute(
+        select(Person.id, Person.name, Person.birth_date, Person.birthday_lunar).where(
             Person.birth_date.is_not(None),
             Person.anonymised_at.is_(None),  # a deleted record keeps only a birth year
             aged_at_least(last_day, ELDER_AGE),
             or_(Person.birthday_lunar.is_(True), extract("month", Person.birth_date) == month),
         )
-        .options(contains_eager(Person.household).joinedload(Household.tags))
-        .options(joinedload(Person.user))
-    ).unique()
-    rows = []
-    for person in candidates:
-        day = birthday_in_month(person, year, month)
+    )
+    found = []
+    for person_id, name, born, lunar_keeper in candidates:
+        day = _celebrates(born, bool(lunar_keeper), year, month)
         if day is None:
             continue
-        age = person.age_on(day)
-        if age is None or age < ELDER_AGE:
+        age = day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+        if age < ELDER_AGE:
             continue
-        lunar = lunar_of(person.birth_date) if person.birthday_lunar else None
-        rows.append(BirthdayRow(person, day, age, lunar, person.household.tag_names))
-    rows.sort(key=lambda r: (r.birthday, r.person.name, r.person.id))
-    return rows
+        found.append(Celebrant(person_id, name, day, age, lunar_of(born) if lunar_keeper else None))
+    found.sort(key=lambda c: (c.birthday, c.name, c.person_id))
+    return found
+
+
+def birthday_rows(celebrants: list[Celebrant]) -> list[BirthdayRow]:
+    """The list's rows for `celebrants` (a page of them), in their order, each person
+    with their household's tags and their account: one statement."""
+    people = {
+        person.id: person
+        for person in db.session.scalars(
+            select(Person)
+            .join(Household, Household.id == Person.household_id)
+            .where(Person.id.in_([c.person_id for c in celebrants]))
+            .options(contains_eager(Person.household).joinedload(Household.tags))
+            .options(joinedload(Person.user))
+        ).unique()
+    }
+    return [
+        BirthdayRow(
+            people[c.person_id], c.birthday, c.age, c.lunar, people[c.person_id].household.tag_names
+        )
+        for c in celebrants
+        if c.person_id in people
+    ]
+
+
+def month_birthdays(year: int, month: int) -> list[BirthdayRow]:
+    """The whole month's list (`month_celebrants`) as rows."""
+    return birthday_rows(month_celebrants(year, month))
 
 
 def set_lunar_birthday(person: Person, keeps: bool, *, by: User, now: datetime) -> None:

@@ -49,12 +49,12 @@ def booked_per_session(frame: Frame) -> Subquery:
     """Per held session with any booking: `booked` (people who held a place, those on
     leave included), `on_leave`, and `households` (households of the people expected,
     i.e. not on leave: what a household-unit class's seats count)."""
+    # A session's bookings are of its class: joined by session alone, so that
+    # `ix_booking_session_status` finds them (with the class in the join too, SQLite
+    # read them through `ix_booking_queue` and every booking row: twice the time).
     single = (
         select(Session.id.label("session_id"), Booking.person_id, Booking.household_id)
-        .join(
-            Booking,
-            and_(Booking.activity_id == Session.activity_id, Booking.session_id == Session.id),
-        )
+        .join(Booking, Booking.session_id == Session.id)
         .where(*held(frame), *held_a_place())
     )
     term = (
@@ -214,38 +214,35 @@ class Unmet:
 
 
 def _waits(frame: Frame):
-    """(person_id, activity_id) of every booking that never held a seat, for a
-    session held in the period or a term whose class had a session held in it, where
-    the person never got a seat there by another booking. Two halves, each found
-    through an index: a session's bookings from the period's sessions
-    (`ix_booking_session_status`), a term's from its class; one OR over both, with
-    the "got in" test ORed too, made the planner read every booking ever made."""
-    other = Booking.__table__.alias("got_in")
-    got_a_session = exists().where(
-        other.c.session_id == Booking.session_id,
-        other.c.person_id == Booking.person_id,
-        other.c.confirmed_at.is_not(None),
-    )
+    """(person_id, activity_id) of everyone who booked a session held in the period,
+    or a term whose class had a session held in it, and never got a seat there: no
+    booking of theirs for it was ever confirmed. Two halves, each found through an
+    index: a session's bookings from the period's sessions
+    (`ix_booking_session_status`), a term's from its class; one OR over both made
+    the planner read every booking ever made. Each half groups a person's bookings
+    (no seat: none confirmed) in one pass; a "was any other booking confirmed" test
+    per waiting booking read the session's whole list again for each (at 400
+    bookings a session, ~200 ms of a month)."""
+    never_seated = func.count(Booking.confirmed_at) == 0
     for_sessions = (
         select(Booking.person_id, Booking.activity_id)
         .select_from(Session)
         .join(Booking, Booking.session_id == Session.id)
-        .where(*held(frame), Booking.confirmed_at.is_(None), ~got_a_session)
+        .where(*held(frame))
+        .group_by(Booking.session_id, Booking.person_id, Booking.activity_id)
+        .having(never_seated)
     )
     dated = aliased(Session)
     term_ran = exists().where(dated.activity_id == Booking.activity_id, *held(frame, dated))
-    got_the_term = exists().where(
-        other.c.activity_id == Booking.activity_id,
-        other.c.session_id.is_(None),
-        other.c.person_id == Booking.person_id,
-        other.c.confirmed_at.is_not(None),
-    )
-    for_terms = select(Booking.person_id, Booking.activity_id).where(
-        Booking.session_id.is_(None),
-        Booking.confirmed_at.is_(None),
-        *frame.scope.activities(Booking.activity_id),
-        term_ran,
-        ~got_the_term,
+    for_terms = (
+        select(Booking.person_id, Booking.activity_id)
+        .where(
+            Booking.session_id.is_(None),
+            *frame.scope.activities(Booking.activity_id),
+            term_ran,
+        )
+        .group_by(Booking.activity_id, Booking.person_id)
+        .having(never_seated)
     )
     return union_all(for_sessions, for_terms)
 
