@@ -19,7 +19,9 @@ from app.models import Person, Programme
 from app.services.booking.place import channel_for
 from app.services.childcare import applications as childcare_applications
 from app.services.childcare import programmes, submissions
-from app.timeutil import now
+from app.services.childcare.calendar import eligible_children
+from app.services.people.login import household_members
+from app.timeutil import local_date, now
 
 
 @bp.get("/")
@@ -36,13 +38,18 @@ def show_programme(programme_id: int):
     return detail_page(programme_or_404(programme_id))
 
 
-def _pairs(programme: Programme, form: BookDaysForm) -> list[tuple[Person, object]]:
+def _pairs(
+    programme: Programme, form: BookDaysForm, members: list[Person]
+) -> list[tuple[Person, object]]:
     """The ticked (child, slot) pairs as objects. 404 for the whole submission when
     one child is someone the user may not act for (checked first, before anything
     about them is read) or does not exist (an id out of range included), or a slot
-    is not the programme's."""
+    is not the programme's. `members`: the user's household, which the answer shows
+    too; children of a linked household (代办) are loaded with `people_for`."""
     pairs = form.pick.pairs
-    people = people_for(current_user, {p for p, _ in pairs})
+    wanted = {p for p, _ in pairs}
+    own = {m.id: m for m in members}
+    people = own if wanted <= own.keys() else people_for(current_user, wanted)
     slots = programmes.sessions_by_id(programme, {s for _, s in pairs})
     result = []
     for person_id, session_id in dict.fromkeys(pairs):
@@ -52,18 +59,23 @@ def _pairs(programme: Programme, form: BookDaysForm) -> list[tuple[Person, objec
     return result
 
 
-def _book_or_apply(programme: Programme, pairs, *, together: bool, applying: bool, at: datetime):
+def _book_or_apply(
+    programme: Programme, pairs, *, together: bool, applying: bool, at: datetime, children
+) -> submissions.Submitted:
     if applying:
-        return childcare_applications.apply_days(
-            programme, pairs, together=together, by=current_user, now=at
+        return submissions.Submitted(
+            childcare_applications.apply_days(
+                programme, pairs, together=together, by=current_user, now=at
+            )
         )
-    return submissions.book_days(
+    return submissions.submit_days(
         programme,
         pairs,
         together=together,
         by=current_user,
         channel=channel_for(current_user),
         now=at,
+        shown_to=children,
     )
 
 
@@ -78,15 +90,24 @@ def _submit(programme_id: int, *, applying: bool):
             "Something in the form was not right. Please check and try again."
         )
         return booking_zone(programme, message=message, form=form, status=422)
-    pairs = _pairs(programme, form)
+    members = household_members(current_user)
+    pairs = _pairs(programme, form, members)
     moment = now()
+    # The children the answer's calendar shows, as `detail_context` finds them.
+    children = eligible_children(members, programme, local_date(moment))
     outcome = attempt(
         lambda: _book_or_apply(
-            programme, pairs, together=form.together.data, applying=applying, at=moment
+            programme,
+            pairs,
+            together=form.together.data,
+            applying=applying,
+            at=moment,
+            children=children,
         )
     )
 
     def turned_down(o) -> str:
+        # Read again: a refusal rolled back, and a rollback expires what was read.
         return booking_zone(programme, message=o.message, applying=applying, status=o.status)[0]
 
     return answer(
@@ -94,7 +115,13 @@ def _submit(programme_id: int, *, applying: bool):
         fragment=turned_down,
         page=turned_down,
         in_place=True,
-        shown=lambda o: booking_zone(programme, outcomes=o.result, applying=applying),
+        shown=lambda o: booking_zone(
+            programme,
+            outcomes=o.result.outcomes,
+            seen=o.result.seen,
+            applying=applying,
+            members=members,
+        ),
     )
 
 

@@ -25,6 +25,7 @@ from app.services.childcare import calendar as childcare_calendar
 from app.services.childcare import draw as childcare_draw
 from app.services.childcare import grades as childcare_grades
 from app.services.childcare import pickup
+from app.services.childcare.outcomes import Seen
 from app.services.people.login import household_members
 from app.services.refusals import AlreadyApplied, AlreadyBooked
 from app.timeutil import local_date, now
@@ -69,9 +70,18 @@ def _anything_to_tick(programme: Programme, days: list, children: list[Person]) 
     return any(child.id not in view.states for view in views for child in children)
 
 
-def detail_context(programme: Programme, form: BookDaysForm | None = None) -> dict:
+def detail_context(
+    programme: Programme,
+    form: BookDaysForm | None = None,
+    *,
+    members: list[Person] | None = None,
+    seen: Seen | None = None,
+) -> dict:
+    """`members`: the user's household, when the request has read it already;
+    `seen`: what a submission's transaction saw (`submit_days`), for the calendar."""
     moment = now()
-    members = household_members(current_user) if current_user.is_authenticated else []
+    if members is None:
+        members = household_members(current_user) if current_user.is_authenticated else []
     children = childcare_calendar.eligible_children(members, programme, local_date(moment))
     applications = (
         childcare_applications.household_applications(programme, current_user.household_id)
@@ -80,7 +90,7 @@ def detail_context(programme: Programme, form: BookDaysForm | None = None) -> di
     )
     enrolments = childcare_calendar.enrolments(programme, children)
     days = childcare_calendar.calendar(
-        programme, children, moment, applications=applications, enrolled=enrolments
+        programme, children, moment, applications=applications, enrolled=enrolments, seen=seen
     )
     return {
         "programme": programme,
@@ -183,13 +193,15 @@ def booking_zone(
     message: str | None = None,
     form: BookDaysForm | None = None,
     status: int | None = None,
+    members: list[Person] | None = None,
+    seen: Seen | None = None,
 ):
     """The answer to a booking or application form: the day-by-day results (or the
     one message that turned the whole form down) above the refreshed calendar,
     seats and states as they are now. htmx swaps it for the form's zone and moves
     focus and scroll to the results; without JavaScript it is a page of its own,
     the results at its top. Status 409 when nothing went through."""
-    context = detail_context(programme, form)
+    context = detail_context(programme, form, members=members, seen=seen)
     lines = result_lines(outcomes, context["days"]) if outcomes is not None else None
     if status is None:
         status = 200 if any(line.state != "refused" for line in lines or []) else 409

@@ -19,10 +19,10 @@ from app.models import (
     Programme,
     ProgrammeSlot,
     Session,
-    SessionStatus,
 )
 from app.services.childcare.grades import SLOT_LABELS
-from app.services.childcare.programmes import slots_with_sessions
+from app.services.childcare.outcomes import Seen
+from app.services.childcare.programmes import coming_slots
 from app.services.childcare.submissions import slot_target
 
 # --- what a parent sees ---------------------------------------------------------
@@ -55,29 +55,33 @@ def calendar(
     *,
     applications: list[LotteryApplication] | None = None,
     enrolled: list[Booking] | None = None,
+    seen: Seen | None = None,
 ) -> list[DayView]:
     """The programme's coming slots by day, with seats left and the household's
     bookings and applications on each. The slots are the programme's own
     (`slots_with_sessions`: after a submission, the ones its transaction read, with
     the seats it claimed); `applications` and `enrolled` (`enrolments`), when the
-    caller has read the household's already, save reading them again."""
-    slots = sorted(
-        (
-            slot
-            for slot in slots_with_sessions(programme)
-            if slot.session.status == SessionStatus.SCHEDULED and slot.session.ends_at > now
-        ),
-        key=lambda slot: (slot.session.starts_at, slot.session.id),
-    )
+    caller has read the household's already, save reading them again, and `seen`
+    (`submit_days`: the submission's waiting lists and the children's bookings)
+    saves reading the rest."""
+    slots = coming_slots(programme, now)
     session_ids = [s.session_id for s in slots]
-    queues = dict(
-        db.session.execute(
-            select(Booking.session_id, func.count(Booking.id))
-            .where(Booking.session_id.in_(session_ids), Booking.status == BookingStatus.WAITLISTED)
-            .group_by(Booking.session_id)
-        ).all()
-    )
-    states = _states(programme, members, session_ids, applications, enrolled)
+    if seen is not None:
+        queues = seen.queues
+        held = seen.held
+    else:
+        queues = dict(
+            db.session.execute(
+                select(Booking.session_id, func.count(Booking.id))
+                .where(
+                    Booking.session_id.in_(session_ids),
+                    Booking.status == BookingStatus.WAITLISTED,
+                )
+                .group_by(Booking.session_id)
+            ).all()
+        )
+        held = None
+    states = _states(programme, members, session_ids, applications, enrolled, held)
     days: dict[date, list[SlotView]] = {}
     for slot in slots:
         session = slot.session
@@ -94,11 +98,13 @@ def _states(
     session_ids: list[int],
     applications: list[LotteryApplication] | None,
     enrolled: list[Booking] | None,
+    held: dict[int, dict[int, str]] | None = None,
 ) -> dict[int, dict[int, str]]:
-    """session id -> {person id: what they hold there}: live bookings, then the
-    applications still waiting for the draw."""
+    """session id -> {person id: what they hold there}: live bookings (`held`, when
+    the caller knows them), then the applications still waiting for the draw."""
     states: dict[int, dict[int, str]] = defaultdict(dict)
     member_ids = [m.id for m in members]
+    wanted = set(member_ids)
     if not member_ids:
         return states
     if programme.is_afterschool:
@@ -107,14 +113,18 @@ def _states(
             for session_id in session_ids:
                 states[session_id][booking.person_id] = booking.status
         return states
-    for session_id, person_id, status in db.session.execute(
-        select(Booking.session_id, Booking.person_id, Booking.status).where(
-            Booking.session_id.in_(session_ids),
-            Booking.person_id.in_(member_ids),
-            Booking.status.in_(LIVE_STATUSES),
-        )
-    ):
-        states[session_id][person_id] = status
+    if held is not None:
+        for session_id, holders in held.items():
+            states[session_id].update((p, s) for p, s in holders.items() if p in wanted)
+    else:
+        for session_id, person_id, status in db.session.execute(
+            select(Booking.session_id, Booking.person_id, Booking.status).where(
+                Booking.session_id.in_(session_ids),
+                Booking.person_id.in_(member_ids),
+                Booking.status.in_(LIVE_STATUSES),
+            )
+        ):
+            states[session_id][person_id] = status
     if applications is None:
         applied = db.session.execute(
             select(LotteryApplication.session_id, LotteryApplication.person_id).where(
@@ -124,7 +134,6 @@ def _states(
             )
         ).all()
     else:
-        wanted = set(member_ids)
         applied = [
             (a.session_id, a.person_id)
             for a in applications

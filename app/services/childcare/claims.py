@@ -15,6 +15,7 @@ with the number of pairs, and neither does the time the write lock is held."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -48,18 +49,25 @@ class Children:
     consents: dict[int, set]
 
 
-def read_children(pairs: list[Pair], now: datetime) -> Children:
+def read_children(
+    pairs: list[Pair], now: datetime, *, also: Iterable[Person] = (), shown: Iterable[Session] = ()
+) -> Children:
     """Three statements for every child of the submission. Read under the children's
     locks (`lock_people`: nobody else books them meanwhile) and before the slots'
     (`lock_sessions`), so the locks everyone queues for at the rush are held for the
-    seats and the writes only."""
+    seats and the writes only. The live bookings are read for the children `also`
+    named too (the household's others) and over the sessions `shown` as well (the
+    programme's coming slots), for the answer's calendar (`Seen`)."""
     people = {p.id: p for p, _ in pairs}
     sessions = [s for _, s in pairs]
     if not sessions:
         return Children({}, {}, {})
+    spans = [*sessions, *shown]
     suspensions = eligibility.suspensions_in_force(people, now)
     around = live_bookings_around(
-        people, min(s.starts_at for s in sessions), max(s.ends_at for s in sessions)
+        {*people, *(p.id for p in also)},
+        min(s.starts_at for s in spans),
+        max(s.ends_at for s in spans),
     )
     consents = consents_in_force(p.id for p in people.values() if needs_consent(p, now))
     return Children({pid: suspensions.get(pid) for pid in people}, around, consents)

@@ -27,6 +27,27 @@ class Outcome:
         return (start, self.person.id)
 
 
+@dataclass(frozen=True)
+class Seen:
+    """What a holiday submission's transaction read and wrote about the programme's
+    coming slots, enough to draw the family's calendar after the commit without
+    reading again: each slot's waiting list (`queues`, session id -> people waiting)
+    and what each of the household's children holds there (`held`, session id ->
+    {person id: booking status}). Lottery applications are not in it."""
+
+    queues: dict[int, int]
+    held: dict[int, dict[int, str]]
+
+
+@dataclass
+class Submitted:
+    """A submission's outcomes, sorted, and (holiday programmes decided in one pass)
+    what its transaction saw, for the answer's calendar."""
+
+    outcomes: list[Outcome]
+    seen: Seen | None = None
+
+
 def refused_outcome(person: Person, session: Session | None, refusal: Refusal) -> Outcome:
     """A refused pair: the message for people and the refusal itself (which
     `book_day` raises again for the one-pair callers)."""

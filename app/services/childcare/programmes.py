@@ -177,6 +177,18 @@ def slots_with_sessions(programme: Programme) -> list[ProgrammeSlot]:
     return programme.slots
 
 
+def coming_slots(programme: Programme, now: datetime) -> list[ProgrammeSlot]:
+    """The slots a family's calendar shows: scheduled and not over, in time order."""
+    return sorted(
+        (
+            slot
+            for slot in slots_with_sessions(programme)
+            if slot.session.status == SessionStatus.SCHEDULED and slot.session.ends_at > now
+        ),
+        key=lambda slot: (slot.session.starts_at, slot.session.id),
+    )
+
+
 @cache
 def _slots_query() -> Select:
     return (

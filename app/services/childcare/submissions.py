@@ -21,6 +21,7 @@ from app.extensions import db
 from app.models import (
     LIVE_STATUSES,
     Booking,
+    BookingStatus,
     Person,
     Programme,
     Session,
@@ -33,7 +34,8 @@ from app.services.booking.targets import Target
 from app.services.booking.waitlist import waitlist_position
 from app.services.childcare.claims import decide_units, read_children
 from app.services.childcare.grades import check_grade
-from app.services.childcare.outcomes import Outcome, refused_outcome
+from app.services.childcare.outcomes import Outcome, Seen, Submitted, refused_outcome
+from app.services.childcare.programmes import coming_slots
 from app.services.refusals import (
     LimitReached,
     NotBookable,
@@ -41,7 +43,15 @@ from app.services.refusals import (
     WholeWeekNeeded,
 )
 
-__all__ = ["Outcome", "refused_outcome", "book_days", "book_day", "lock_people"]
+__all__ = [
+    "Outcome",
+    "Submitted",
+    "refused_outcome",
+    "book_days",
+    "submit_days",
+    "book_day",
+    "lock_people",
+]
 
 # --- booking several children onto several days ---------------------------------
 
@@ -250,6 +260,19 @@ def decided_in_one_pass(programme: Programme) -> bool:
 
 
 def book_days(
+    programme: Programme, pairs: list[tuple[Person, Session]], **options
+) -> list[Outcome]:
+    """Books each (child, slot) on its own and returns one outcome per pair:
+    confirmed, waitlisted (with position) or refused with the reason; `options` are
+    `submit_days`'s (together, by, channel, now).
+
+    Refusals are outcomes, not exceptions, so one full or ineligible day never
+    spoils the rest of a submission.
+    """
+    return submit_days(programme, pairs, **options).outcomes
+
+
+def submit_days(
     programme: Programme,
     pairs: list[tuple[Person, Session]],
     *,
@@ -257,13 +280,12 @@ def book_days(
     by: User,
     channel: str,
     now: datetime,
-) -> list[Outcome]:
-    """Books each (child, slot) on its own and returns one outcome per pair:
-    confirmed, waitlisted (with position) or refused with the reason.
-
-    Refusals are outcomes, not exceptions, so one full or ineligible day never
-    spoils the rest of a submission.
-    """
+    shown_to: list[Person] | None = None,
+) -> Submitted:
+    """`book_days`, and for the family's page: given the children its calendar shows
+    (`shown_to`), a holiday programme's submission also returns what its transaction
+    read and wrote about every coming slot (`Seen`), so that the answer draws the
+    calendar without reading the seats, waiting lists and bookings again."""
     people = [p for p, _ in pairs]
     lock_people(people)
     if programme.is_afterschool:
@@ -275,11 +297,16 @@ def book_days(
                 unique.append((person, session))
         pairs = unique
     one_pass = decided_in_one_pass(programme)
-    children = read_children(pairs, now) if one_pass else None
+    shown = (
+        [slot.session for slot in coming_slots(programme, now)]
+        if one_pass and shown_to is not None
+        else []
+    )
+    children = read_children(pairs, now, also=shown_to or (), shown=shown) if one_pass else None
     if not programme.is_afterschool:
         lock_sessions(s for _, s in pairs)
     # Read after the locks: what the submissions before this one left.
-    seats = seat_counts((s for _, s in pairs), now) if one_pass else None
+    seats = seat_counts([*(s for _, s in pairs), *shown], now) if one_pass else None
     accepted, outcomes = _check_pairs(programme, pairs, {}, live_days_of(people))
     units, refused = _units(programme, accepted, together=together, now=now)
     outcomes.extend(refused)
@@ -290,7 +317,29 @@ def book_days(
     else:
         for unit in units:
             outcomes += _decide_unit(programme, unit, by=by, channel=channel, now=now)
-    return sorted(outcomes, key=lambda o: o.sort_key)
+    outcomes.sort(key=lambda o: o.sort_key)
+    if not shown:
+        return Submitted(outcomes)
+    return Submitted(outcomes, _seen(shown, seats, children, outcomes))
+
+
+def _seen(shown: list[Session], seats, children, outcomes: list[Outcome]) -> Seen:
+    """The waiting lists and the children's bookings on the `shown` slots after this
+    submission: as read under the locks, plus what it wrote. (The waiting lists are
+    counted up to `now`, as the submission queued its own.)"""
+    ids = {s.id for s in shown}
+    queues = {session_id: seats[session_id].waiting for session_id in ids}
+    held: dict[int, dict[int, str]] = defaultdict(dict)
+    for person_id, rows in children.around.items():
+        for booking, session in rows:
+            if booking.session_id == session.id and session.id in ids:
+                held[session.id][person_id] = booking.status
+    for o in outcomes:
+        if o.booking is not None and o.session is not None and o.session.id in ids:
+            held[o.session.id][o.person.id] = o.booking.status
+            if o.booking.status == BookingStatus.WAITLISTED:
+                queues[o.session.id] += 1
+    return Seen(queues, dict(held))
 
 
 def book_day(
