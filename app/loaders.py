@@ -33,6 +33,7 @@ from app.models import (
     Person,
     PickupPerson,
     Programme,
+    ProgrammeSlot,
     Session,
     SessionHelper,
     User,
@@ -241,19 +242,24 @@ def row_or_404(model: type[M], object_id: int) -> M:
 
 
 @cache
-def _programme_query() -> Select:
-    # With its activity: the families' pages and the booking all read it.
-    return (
-        select(Programme)
-        .options(joinedload(Programme.activity))
-        .where(Programme.id == bindparam("object_id"))
-    )
+def _programme_query(with_slots: bool) -> Select:
+    # With its activity: the families' pages and the booking all read it; and with
+    # its slots and their sessions, for the pages that show or book them.
+    query = select(Programme).options(joinedload(Programme.activity))
+    if with_slots:
+        query = query.options(joinedload(Programme.slots).joinedload(ProgrammeSlot.session))
+    return query.where(Programme.id == bindparam("object_id"))
 
 
-def programme_or_404(programme_id: int, *, published: bool = True) -> Programme:
+def programme_or_404(
+    programme_id: int, *, published: bool = True, with_slots: bool = False
+) -> Programme:
     """The programme; 404 when missing, or (`published`, the families' pages) when
-    its activity is not published."""
-    programme = db.session.scalar(_programme_query(), {"object_id": _id_or_404(programme_id)})
+    its activity is not published. `with_slots`: its slots and their sessions are
+    read in the same statement (the calendar and a submission need them all)."""
+    params = {"object_id": _id_or_404(programme_id)}
+    result = db.session.execute(_programme_query(with_slots), params)
+    programme = result.unique().scalar_one_or_none()
     if programme is None or (published and programme.activity.status != ActivityStatus.PUBLISHED):
         abort(404)
     return programme

@@ -1,4 +1,4 @@
-"""A holiday submission is decided in one pass (claims.decide_units) by exactly the
+"""A holiday submission is decided in one pass (claims.Decider) by exactly the
 rules the pair-by-pair booking applies (`_decide_unit`, kept for after-school
 terms): the same answers, seats, waiting lists and rows, on random programmes,
 families and submissions (siblings together, whole weeks, day limits, full days,

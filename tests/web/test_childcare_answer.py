@@ -80,11 +80,14 @@ def test_a_submission_costs_the_same_statements_for_one_day_or_ten(make, auth, c
     # The results and the refreshed calendar (issue 12: the parent sees the new
     # seats) come from what the transaction read and wrote (issue 15): the slots
     # and their seats, the waiting lists and what the household's children hold.
-    # After the commit only the household's lottery applications are read, the
-    # same for one day or ten.
+    # The household's lottery applications are read after the commit on SQLite
+    # (outside the write lock), before it on a server (a transaction of their own
+    # would cost three round trips): the same for one day or ten.
     reads = [s for s in big["after"] if s.startswith("SELECT")]
     assert len(small["after"]) == len(big["after"]) == len(waiting["after"])
-    assert len(reads) == 1 and "FROM lottery_application" in reads[0], reads
+    after = 1 if db.engine.dialect.name == "sqlite" else 0
+    assert len(reads) == after, reads
+    assert all("FROM lottery_application" in s for s in reads)
     assert_seat_invariant()
 
 

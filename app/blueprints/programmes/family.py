@@ -9,10 +9,12 @@ from flask import abort, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app import database
 from app.actions import answer, attempt
 from app.blueprints.programmes import bp
 from app.blueprints.programmes.forms import BookDaysForm
 from app.blueprints.programmes.pages import booking_zone, detail_page
+from app.extensions import db
 from app.forms import EmptyForm
 from app.loaders import application_for, people_for, programme_or_404
 from app.models import Person, Programme
@@ -35,7 +37,7 @@ def list_programmes():
 def show_programme(programme_id: int):
     # Only shows the seed's state: the job fixes it when applications close (and a
     # draw without a published commitment publishes one), so a look never writes.
-    return detail_page(programme_or_404(programme_id))
+    return detail_page(programme_or_404(programme_id, with_slots=True))
 
 
 def _pairs(
@@ -68,7 +70,16 @@ def _book_or_apply(
                 programme, pairs, together=together, by=current_user, now=at
             )
         )
-    return submissions.submit_days(
+    applications = None
+    if not database.reads_hold_the_write_lock(db.engine):
+        # On a database server the answer's last read joins the submission's
+        # transaction, before the slots are locked (a booking makes no application):
+        # after the commit it would cost a transaction of its own (BEGIN, SELECT,
+        # ROLLBACK). On SQLite it waits until the write lock is let go.
+        applications = childcare_applications.household_applications(
+            programme, current_user.household_id
+        )
+    submitted = submissions.submit_days(
         programme,
         pairs,
         together=together,
@@ -77,13 +88,15 @@ def _book_or_apply(
         now=at,
         shown_to=children,
     )
+    submitted.applications = applications
+    return submitted
 
 
 def _submit(programme_id: int, *, applying: bool):
     """Books or applies, and answers where the parent is looking (`booking_zone`):
     the results for every child and day, or what turned the form down, in place of
     the form (htmx) or at the top of a page (without JavaScript)."""
-    programme = programme_or_404(programme_id)
+    programme = programme_or_404(programme_id, with_slots=True)
     form = BookDaysForm()
     if not form.validate():
         message = " ".join(map(str, form.pick.errors)) or _(
@@ -119,6 +132,7 @@ def _submit(programme_id: int, *, applying: bool):
             programme,
             outcomes=o.result.outcomes,
             seen=o.result.seen,
+            applications=o.result.applications,
             applying=applying,
             members=members,
         ),

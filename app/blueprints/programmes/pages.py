@@ -76,18 +76,21 @@ def detail_context(
     *,
     members: list[Person] | None = None,
     seen: Seen | None = None,
+    applications: list | None = None,
 ) -> dict:
     """`members`: the user's household, when the request has read it already;
-    `seen`: what a submission's transaction saw (`submit_days`), for the calendar."""
+    `seen`: what a submission's transaction saw (`submit_days`), for the calendar;
+    `applications`: the household's, when read already."""
     moment = now()
     if members is None:
         members = household_members(current_user) if current_user.is_authenticated else []
     children = childcare_calendar.eligible_children(members, programme, local_date(moment))
-    applications = (
-        childcare_applications.household_applications(programme, current_user.household_id)
-        if current_user.is_authenticated
-        else []
-    )
+    if applications is None:
+        applications = (
+            childcare_applications.household_applications(programme, current_user.household_id)
+            if current_user.is_authenticated
+            else []
+        )
     enrolments = childcare_calendar.enrolments(programme, children)
     days = childcare_calendar.calendar(
         programme, children, moment, applications=applications, enrolled=enrolments, seen=seen
@@ -195,13 +198,14 @@ def booking_zone(
     status: int | None = None,
     members: list[Person] | None = None,
     seen: Seen | None = None,
+    applications: list | None = None,
 ):
     """The answer to a booking or application form: the day-by-day results (or the
     one message that turned the whole form down) above the refreshed calendar,
     seats and states as they are now. htmx swaps it for the form's zone and moves
     focus and scroll to the results; without JavaScript it is a page of its own,
     the results at its top. Status 409 when nothing went through."""
-    context = detail_context(programme, form, members=members, seen=seen)
+    context = detail_context(programme, form, members=members, seen=seen, applications=applications)
     lines = result_lines(outcomes, context["days"]) if outcomes is not None else None
     if status is None:
         status = 200 if any(line.state != "refused" for line in lines or []) else 409

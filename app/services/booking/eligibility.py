@@ -12,6 +12,7 @@ from functools import cache
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, bindparam, select
 
+from app import database
 from app.extensions import db
 from app.formatting import lazy_when
 from app.models import (
@@ -72,16 +73,41 @@ def active_suspension(person: Person, now: datetime) -> Suspension | None:
     )
 
 
-def suspensions_in_force(person_ids: Iterable[int], now: datetime) -> dict[int, Suspension]:
+def suspensions_in_force(
+    person_ids: Iterable[int], now: datetime, *, lock: bool = False
+) -> dict[int, Suspension]:
     """`active_suspension` of many people in one query, by person id (only those
-    with one)."""
+    with one). `lock`: on a database server the people's rows are locked in the
+    same statement, in id order, until the commit (what `lock_people` of
+    childcare submissions does; no submission writes a suspension, so reading them
+    with the lock reads them as after it)."""
     ids = sorted(set(person_ids))
     if not ids:
         return {}
     found: dict[int, Suspension] = {}
-    for suspension in db.session.scalars(_suspensions_query(), {"ids": ids, "now": now}):
+    params = {"ids": ids, "now": now}
+    if lock and not database.reads_hold_the_write_lock(db.engine):
+        rows = db.session.execute(_locking_suspensions_query(), params)
+        suspensions = (suspension for _, suspension in rows if suspension is not None)
+    else:
+        suspensions = db.session.scalars(_suspensions_query(), params)
+    for suspension in suspensions:
         found[suspension.person_id] = suspension  # the one ending last comes last
     return found
+
+
+@cache
+def _locking_suspensions_query():
+    return (
+        select(Person.id, Suspension)
+        .outerjoin(
+            Suspension,
+            and_(Suspension.person_id == Person.id, suspension_in_force(bindparam("now"))),
+        )
+        .where(Person.id.in_(bindparam("ids", expanding=True)))
+        .order_by(Person.id, Suspension.ends_at)
+        .with_for_update(of=Person)
+    )
 
 
 @cache

@@ -1,8 +1,10 @@
-"""A holiday submission decided in one pass, under the locks `book_days` took.
+"""A holiday submission decided in one pass, under the locks `submit_days` took.
 
-Each slot's free seats and waiting list were read once (`seats.seat_counts`, after
-`lock_sessions` locked the rows in id order); each child's suspension and
-bookings around the submission are read for all of them at once. Each unit is then decided
+Each child's suspension and bookings around the submission are read for all of
+them at once (`read_children`, under the children's locks), and what does not
+depend on the seats is checked then (`Decider`, before the slots are locked). Each
+slot's free seats and waiting list are read once (`seats.seat_counts`, after
+`lock_sessions` locked the rows in id order). Each unit is then decided
 in memory by exactly the rules `place_booking` applies one pair at a time (actor,
 suspension, bookable, window, age, already booked, busy then, a seat or the
 waiting list, `Full` without one), with the unit's rules on top: all its pairs
@@ -52,10 +54,10 @@ class Children:
 def read_children(
     pairs: list[Pair], now: datetime, *, also: Iterable[Person] = (), shown: Iterable[Session] = ()
 ) -> Children:
-    """Three statements for every child of the submission. Read under the children's
-    locks (`lock_people`: nobody else books them meanwhile) and before the slots'
-    (`lock_sessions`), so the locks everyone queues for at the rush are held for the
-    seats and the writes only. The live bookings are read for the children `also`
+    """Three statements for every child of the submission. The first locks the
+    children on a database server (as `lock_people`: nobody else books them
+    meanwhile), and all come before the slots' locks (`lock_sessions`), so the locks
+    everyone queues for at the rush are held for the seats and the writes only. The live bookings are read for the children `also`
     named too (the household's others) and over the sessions `shown` as well (the
     programme's coming slots), for the answer's calendar (`Seen`)."""
     people = {p.id: p for p, _ in pairs}
@@ -63,7 +65,7 @@ def read_children(
     if not sessions:
         return Children({}, {}, {})
     spans = [*sessions, *shown]
-    suspensions = eligibility.suspensions_in_force(people, now)
+    suspensions = eligibility.suspensions_in_force(people, now, lock=True)
     around = live_bookings_around(
         {*people, *(p.id for p in also)},
         min(s.starts_at for s in spans),
@@ -82,14 +84,30 @@ def _first_refusal(*checks) -> Refusal | None:
     return None
 
 
-class _Decider:
-    """The submission's state while its units are decided: seats still free, and
-    each child's slots taken so far (confirmed or waiting) in this submission."""
+class Decider:
+    """A holiday submission's units, decided in order (`decide`) once the slots are
+    locked and their seats read. Built before the lock: what does not depend on
+    the seats (each pair's checks of person, slot and window, `refused_before`) is
+    worked out while nobody waits for it. While deciding it keeps the seats still
+    free and each child's slots taken so far (confirmed or waiting)."""
 
-    def __init__(self, programme, pairs, *, seats, children: Children, by, now):
+    def __init__(
+        self,
+        programme: Programme,
+        units: list[list[Pair]],
+        *,
+        children: Children,
+        by: User,
+        now: datetime,
+    ):
+        self.programme, self.units, self.by, self.now = programme, units, by, now
         self.activity = programme.activity
-        self.free = {session_id: count.free for session_id, count in seats.items()}
+        self.free: dict[int, int] = {}
         self.mine: dict[int, list[Session]] = defaultdict(list)
+        pairs = [pair for unit in units for pair in unit]
+        self.refused_before: dict[tuple[int, int], Refusal | None] = {}
+        if not pairs:
+            return
         people = {p.id: p for p, _ in pairs}
         sessions = {s.id: s for _, s in pairs}
         suspensions, self.around = children.suspensions, children.around
@@ -110,7 +128,6 @@ class _Decider:
             for sid, s in sessions.items()
         }
         consents = children.consents
-        self.refused_before: dict[tuple[int, int], Refusal | None] = {}
         for person, session in pairs:
             self.refused_before[(person.id, session.id)] = (
                 person_says[person.id]
@@ -146,7 +163,7 @@ class _Decider:
             return clash_refusal(person, self.activity)
         return None
 
-    def decide(self, unit: list[Pair]) -> tuple[list[Outcome], list[tuple[Person, Session, bool]]]:
+    def _decide(self, unit: list[Pair]) -> tuple[list[Outcome], list[tuple[Person, Session, bool]]]:
         """`_decide_unit` of submissions.py, in memory: (refused outcomes, the pairs
         booked as (person, session, with a seat))."""
         refused: list[Outcome] = []
@@ -182,59 +199,46 @@ class _Decider:
             return refused, tried
         return refused, []
 
-
-def decide_units(
-    programme: Programme,
-    units: list[list[Pair]],
-    *,
-    seats: dict[int, SeatCount],
-    children: Children,
-    by: User,
-    channel: str,
-    now: datetime,
-) -> list[Outcome]:
-    """Decides a holiday submission's units in order and writes what they booked.
-    `seats`: each slot's seats free and waiting list, read under the lock
-    (`seat_counts`); `children`: `read_children`, read before it. Raises AlreadyBooked only when a row made at the same moment by
-    a way of booking that does not lock the children slips past the checks (the
-    whole submission rolls back)."""
-    pairs = [pair for unit in units for pair in unit]
-    if not pairs:
-        return []
-    decider = _Decider(programme, pairs, seats=seats, children=children, by=by, now=now)
-    # In the order `_decide_unit` gives them: each unit's refusals, then its bookings
-    # (an int: the pair's place in `booked`, whose row is not written yet).
-    answers: list[Outcome | int] = []
-    booked: list[tuple[Person, Session, bool]] = []
-    for unit in units:
-        refused, decided = decider.decide(unit)
-        answers.extend(refused)
-        answers.extend(range(len(booked), len(booked) + len(decided)))
-        booked.extend(decided)
-    if not booked:
-        return answers
-    claim_seats(Counter(session for _, session, seat in booked if seat))
-    bookings = insert_bookings(
-        [
-            booking_values(
-                person,
-                Target(programme.activity, session),
-                confirmed=seat,
-                channel=channel,
-                by=by,
-                now=now,
-            )
-            for person, session, seat in booked
-        ]
-    )
-    # Everyone queued on the slot up to now is ahead of this submission's waiters,
-    # who queue in the order they were decided (their ids rise with it).
-    queued = {session_id: count.waiting for session_id, count in seats.items()}
-    made = []
-    for (person, session, _), booking in zip(booked, bookings, strict=True):
-        position = None
-        if booking.status == BookingStatus.WAITLISTED:
-            queued[session.id] += 1
-            position = queued[session.id]
-        made.append(Outcome(person, session, booking.status, position, booking=booking))
-    return [made[a] if isinstance(a, int) else a for a in answers]
+    def decide(self, *, seats: dict[int, SeatCount], channel: str) -> list[Outcome]:
+        """Decides the units in order and writes what they booked. `seats`: each
+        slot's seats free and waiting list, read under the lock (`seat_counts`).
+        Raises AlreadyBooked only when a row made at the same moment by a way of
+        booking that does not lock the children slips past the checks (the whole
+        submission rolls back)."""
+        self.free = {session_id: count.free for session_id, count in seats.items()}
+        # In the order `_decide_unit` gives them: each unit's refusals, then its
+        # bookings (an int: the pair's place in `booked`, whose row is not written yet).
+        answers: list[Outcome | int] = []
+        booked: list[tuple[Person, Session, bool]] = []
+        for unit in self.units:
+            refused, decided = self._decide(unit)
+            answers.extend(refused)
+            answers.extend(range(len(booked), len(booked) + len(decided)))
+            booked.extend(decided)
+        if not booked:
+            return answers
+        claim_seats(Counter(session for _, session, seat in booked if seat))
+        bookings = insert_bookings(
+            [
+                booking_values(
+                    person,
+                    self._target(session),
+                    confirmed=seat,
+                    channel=channel,
+                    by=self.by,
+                    now=self.now,
+                )
+                for person, session, seat in booked
+            ]
+        )
+        # Everyone queued on the slot up to now is ahead of this submission's waiters,
+        # who queue in the order they were decided (their ids rise with it).
+        queued = {session_id: count.waiting for session_id, count in seats.items()}
+        made = []
+        for (person, session, _), booking in zip(booked, bookings, strict=True):
+            position = None
+            if booking.status == BookingStatus.WAITLISTED:
+                queued[session.id] += 1
+                position = queued[session.id]
+            made.append(Outcome(person, session, booking.status, position, booking=booking))
+        return [made[a] if isinstance(a, int) else a for a in answers]

@@ -42,10 +42,12 @@ class Seen:
 @dataclass
 class Submitted:
     """A submission's outcomes, sorted, and (holiday programmes decided in one pass)
-    what its transaction saw, for the answer's calendar."""
+    what its transaction saw, for the answer's calendar; `applications`: the
+    household's lottery applications, when read in the same transaction."""
 
     outcomes: list[Outcome]
     seen: Seen | None = None
+    applications: list | None = None
 
 
 def refused_outcome(person: Person, session: Session | None, refusal: Refusal) -> Outcome:

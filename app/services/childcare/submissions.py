@@ -2,7 +2,7 @@
 siblings together and whole weeks.
 
 A holiday programme's submission locks its children, then its slots (reading the
-seats free), and is decided in one pass (`claims.decide_units`): a few statements
+seats free), and is decided in one pass (`claims.Decider`): a few statements
 whatever the number of pairs. An after-school term, or a class counting households,
 is decided pair by pair in savepoints (`_decide_unit`)."""
 
@@ -32,7 +32,7 @@ from app.services.booking.place import place_booking
 from app.services.booking.seats import lock_sessions, seat_counts
 from app.services.booking.targets import Target
 from app.services.booking.waitlist import waitlist_position
-from app.services.childcare.claims import decide_units, read_children
+from app.services.childcare.claims import Decider, read_children
 from app.services.childcare.grades import check_grade
 from app.services.childcare.outcomes import Outcome, Seen, Submitted, refused_outcome
 from app.services.childcare.programmes import coming_slots
@@ -206,7 +206,7 @@ class _MixedStatuses(Exception):
 def _decide_unit(programme, unit, *, by, channel, now) -> list[Outcome]:
     """Books every pair of a unit; all confirmed, or all waitlisted together. For an
     after-school term or a class counting households; a holiday programme's units
-    are decided in one pass by `claims.decide_units`, with the same rules.
+    are decided in one pass by `claims.Decider`, with the same rules.
 
     Each try runs in a savepoint: leaving it by an exception (a pair refused, or mixed
     statuses) rolls back what the try booked, and the unit is decided again."""
@@ -254,7 +254,7 @@ def _decide_unit(programme, unit, *, by, channel, now) -> list[Outcome]:
 
 def decided_in_one_pass(programme: Programme) -> bool:
     """A holiday programme counting children is decided in one pass
-    (`claims.decide_units`); an after-school term, whose claim counts every date, or
+    (`claims.Decider`); an after-school term, whose claim counts every date, or
     a class counting households, pair by pair (`_decide_unit`), by the same rules."""
     return not programme.is_afterschool and not programme.activity.counts_households
 
@@ -287,7 +287,9 @@ def submit_days(
     read and wrote about every coming slot (`Seen`), so that the answer draws the
     calendar without reading the seats, waiting lists and bookings again."""
     people = [p for p, _ in pairs]
-    lock_people(people)
+    one_pass = decided_in_one_pass(programme)
+    if not one_pass:
+        lock_people(people)  # one pass: with the suspensions (`read_children`)
     if programme.is_afterschool:
         # A term enrolment: one booking per child whatever slot was ticked.
         seen, unique = set(), []
@@ -296,24 +298,23 @@ def submit_days(
                 seen.add(person.id)
                 unique.append((person, session))
         pairs = unique
-    one_pass = decided_in_one_pass(programme)
     shown = (
         [slot.session for slot in coming_slots(programme, now)]
         if one_pass and shown_to is not None
         else []
     )
     children = read_children(pairs, now, also=shown_to or (), shown=shown) if one_pass else None
-    if not programme.is_afterschool:
-        lock_sessions(s for _, s in pairs)
-    # Read after the locks: what the submissions before this one left.
-    seats = seat_counts([*(s for _, s in pairs), *shown], now) if one_pass else None
+    # What the seats do not decide, decided before the slots are locked.
     accepted, outcomes = _check_pairs(programme, pairs, {}, live_days_of(people))
     units, refused = _units(programme, accepted, together=together, now=now)
     outcomes.extend(refused)
-    if one_pass:
-        outcomes += decide_units(
-            programme, units, seats=seats, children=children, by=by, channel=channel, now=now
-        )
+    decider = Decider(programme, units, children=children, by=by, now=now) if one_pass else None
+    if not programme.is_afterschool:
+        lock_sessions(s for _, s in pairs)
+    if decider is not None:
+        # Read after the locks: what the submissions before this one left.
+        seats = seat_counts([*(s for _, s in pairs), *shown], now)
+        outcomes += decider.decide(seats=seats, channel=channel)
     else:
         for unit in units:
             outcomes += _decide_unit(programme, unit, by=by, channel=channel, now=now)
