@@ -354,6 +354,33 @@ def test_a_term_class_page_reads_its_dates_seats_at_once(make, client, auth, now
     assert len(seen) <= LIMIT
 
 
+@pytest.mark.parametrize("full", [False, True], ids=["places", "full"])
+def test_a_class_page_reads_its_sessions_cards_at_once(make, client, auth, now, full):
+    """A class booked session by session: a card for each coming session, with the
+    visitor's household's bookings (here waiting on every full one, both people)
+    read for all of them together, not per card."""
+    visitor = make.resident()
+    partner = make.person(household=visitor.person.household)
+    make.commit()
+    auth.login(visitor)
+
+    def class_of(sessions):
+        activity = make.activity(sessions=sessions, capacity=1, start_in=_later())
+        for date in activity.sessions:
+            if full:
+                other = _booker(make)
+                book(other.person, Target(activity, date), by=other, channel=Channel.PHONE, now=now)
+            for person in (visitor.person, partner):
+                book(person, Target(activity, date), by=visitor, channel=Channel.ONLINE, now=now)
+        make.commit()
+        return activity
+
+    few = len(statements(client, f"/classes/{class_of(FEW).id}"))
+    seen = statements(client, f"/classes/{class_of(3 * FEW).id}")
+    assert len(seen) == few, f"{few} then {len(seen)}, repeated: {_repeated(seen)}"
+    assert len(seen) <= LIMIT
+
+
 def test_the_kiosks_bookings_read_the_coming_at_once(make, client, now):
     mother, daughter = _mother_and_daughter(make)
 

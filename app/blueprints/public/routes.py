@@ -53,15 +53,14 @@ def coming_events():
     )
 
 
-def cards_for(activity: Activity) -> list[catalogue.Card]:
+def cards_for(activity: Activity, sessions: list[Session]) -> list[catalogue.Card]:
+    """The booking cards of a class page: the term and its dates, or each of its
+    coming `sessions`, read together however many (a busy class has a dozen)."""
     viewer = current_user if current_user.is_authenticated else None
     if activity.is_series:
         term = catalogue.card_for(Target(activity, None), viewer)
         return [term, *catalogue.date_cards(term, viewer, now())]
-    return [
-        catalogue.card_for(Target(activity, s), viewer)
-        for s in catalogue.upcoming_sessions(activity, now())
-    ]
+    return catalogue.cards_of_dates(activity, sessions, viewer)
 
 
 def _dates_with_seats(sessions: list[Session]) -> list[tuple[Session, int]]:
@@ -71,11 +70,12 @@ def _dates_with_seats(sessions: list[Session]) -> list[tuple[Session, int]]:
 
 def class_page(activity: Activity) -> str:
     """A class's page: its upcoming sessions and a card for each (or for the term)."""
+    sessions = catalogue.upcoming_sessions(activity, now())
     return render_template(
         "public/detail.html",
         activity=activity,
-        dates=_dates_with_seats(catalogue.upcoming_sessions(activity, now())),
-        cards=cards_for(activity),
+        dates=_dates_with_seats(sessions),
+        cards=cards_for(activity, sessions),
         window=eligibility.window_state(activity, now()),
         ages=eligibility.age_range(activity),
     )

@@ -281,15 +281,16 @@ def date_cards(term: Card, viewer: User | None, now: datetime) -> list[Card]:
     }
     cards = []
     dates = [s for s in upcoming_sessions(activity, now) if s.starts_at > now]
-    for card in _cards_of_dates(activity, dates, viewer):
+    for card in cards_of_dates(activity, dates, viewer):
         card.members = [m for m in card.members if m.booking or m.person.id not in holders]
         if term.seats_left <= 0 or any(m.booking for m in card.members):
             cards.append(card)
     return cards
 
 
-def _cards_of_dates(activity: Activity, dates: list[Session], viewer: User | None) -> list[Card]:
-    """`card_for` of each date of a term class, in five statements however many."""
+def cards_of_dates(activity: Activity, dates: list[Session], viewer: User | None) -> list[Card]:
+    """`card_for` of each date of a term class, or each session of a class booked
+    session by session, in five statements however many."""
     members = _members_of_dates(viewer, dates)
     positions = waitlist_positions([b for pairs in members.values() for _, b in pairs if b])
     cards = []
