@@ -84,6 +84,15 @@ def assert_flat(client, url: str, grow, few: int = FEW) -> None:
     assert after <= LIMIT, f"{url}: {after} statements"
 
 
+def assert_flat_classes(client, class_of) -> None:
+    """The page of a class of `FEW` sessions (`class_of(n)` builds one) costs the
+    same statements as one of three times as many, no more than LIMIT."""
+    few = len(statements(client, f"/classes/{class_of(FEW).id}"))
+    seen = statements(client, f"/classes/{class_of(3 * FEW).id}")
+    assert len(seen) == few, f"{few} then {len(seen)}, repeated: {_repeated(seen)}"
+    assert len(seen) <= LIMIT
+
+
 def _booker(make):
     """A resident with an account of their own, who books for themselves."""
     return make.resident()
@@ -348,10 +357,7 @@ def test_a_term_class_page_reads_its_dates_seats_at_once(make, client, auth, now
         make.commit()
         return activity
 
-    few = len(statements(client, f"/classes/{term_of(FEW).id}"))
-    seen = statements(client, f"/classes/{term_of(3 * FEW).id}")
-    assert len(seen) == few, f"{few} then {len(seen)}, repeated: {_repeated(seen)}"
-    assert len(seen) <= LIMIT
+    assert_flat_classes(client, term_of)
 
 
 @pytest.mark.parametrize("full", [False, True], ids=["places", "full"])
@@ -366,19 +372,17 @@ def test_a_class_page_reads_its_sessions_cards_at_once(make, client, auth, now, 
 
     def class_of(sessions):
         activity = make.activity(sessions=sessions, capacity=1, start_in=_later())
-        for date in activity.sessions:
+        for session in activity.sessions:
+            target = Target(activity, session)
             if full:
                 other = _booker(make)
-                book(other.person, Target(activity, date), by=other, channel=Channel.PHONE, now=now)
+                book(other.person, target, by=other, channel=Channel.PHONE, now=now)
             for person in (visitor.person, partner):
-                book(person, Target(activity, date), by=visitor, channel=Channel.ONLINE, now=now)
+                book(person, target, by=visitor, channel=Channel.ONLINE, now=now)
         make.commit()
         return activity
 
-    few = len(statements(client, f"/classes/{class_of(FEW).id}"))
-    seen = statements(client, f"/classes/{class_of(3 * FEW).id}")
-    assert len(seen) == few, f"{few} then {len(seen)}, repeated: {_repeated(seen)}"
-    assert len(seen) <= LIMIT
+    assert_flat_classes(client, class_of)
 
 
 def test_the_kiosks_bookings_read_the_coming_at_once(make, client, now):
