@@ -13,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 
 from app.extensions import db
-from app.models import Role
+from app.models import Attendance, Role
 from tests.conftest import PIN
 from tests.report_helpers import seed_october
 
@@ -268,3 +268,51 @@ def test_last_months_report_from_the_demo(app, client, now):
     )
     assert book["场次台账"].max_row > 10
     assert "审核人" in _page(client, "/staff/reports/print")
+
+
+def _walk_in(october, make):
+    """A new walk-in (a visit) on October's first calligraphy session."""
+    session = october.sessions["s1"]
+    db.session.add(
+        Attendance(
+            session_id=session.id,
+            person_id=make.person(age=70).id,
+            status="present",
+            marked_at=session.starts_at,
+        )
+    )
+    make.commit()
+
+
+def test_the_page_keeps_a_counted_month_a_few_minutes_and_counts_again_when_asked(
+    app, client, auth, october, make
+):
+    """At a district's size a month takes a noticeable time to count: the page keeps
+    the figures a few minutes, says when it counted them, and counts again on
+    request. What goes to the district (the printout) is counted when made."""
+    app.config["REPORT_KEEP_SECONDS"] = 300
+    auth.login(october.staff)
+    first = _page(client, f"/staff/reports?{OCTOBER}")
+    assert _figures(first)["服务人次"] == "16"
+    assert "计算于" in first or "Counted at" in first
+    _walk_in(october, make)
+    assert _figures(_page(client, f"/staff/reports?{OCTOBER}"))["服务人次"] == "16"  # kept
+    printout = _page(client, f"/staff/reports/print?{OCTOBER}")
+    assert "17" in re.findall(r"服务人次.*?(\d+)", printout, re.S)[:1]
+    again = _page(client, f"/staff/reports?{OCTOBER}&fresh=1")
+    assert _figures(again)["服务人次"] == "17"
+
+
+def test_a_teachers_kept_report_is_their_own(app, client, auth, october):
+    """Kept by period and by whose classes it counts: staff's whole-centre figures
+    are never what a teacher is shown, nor one teacher's what another is."""
+    app.config["REPORT_KEEP_SECONDS"] = 300
+    auth.login(october.staff)
+    assert _figures(_page(client, f"/staff/reports?{OCTOBER}"))["服务人次"] == "16"
+    auth.logout()
+    auth.login(october.teacher_a)
+    assert _figures(_page(client, f"/staff/reports?{OCTOBER}"))["服务人次"] == "10"
+    auth.logout()
+    auth.login(october.teacher_b)
+    html = _page(client, f"/staff/reports?{OCTOBER}")
+    assert _figures(html)["服务人次"] not in ("16", "10")

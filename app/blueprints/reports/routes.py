@@ -30,7 +30,7 @@ from app.blueprints.reports.workbook import workbook
 from app.csv_export import csv_response
 from app.services.reports.base import Frame, scope_for
 from app.services.reports.period import Period, last_month
-from app.services.reports.report import Report, build_report
+from app.services.reports.report import KeptReports, Report, build_report
 from app.timeutil import now
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -70,6 +70,17 @@ def _report(period: Period, **options) -> Report:
     return build_report(period, scope_for(current_user), now(), **options)
 
 
+def _kept_report(period: Period) -> Report:
+    """The page's report: kept a few minutes by this worker (`KeptReports`), counted
+    now when asked (`?fresh=1`, the page's "count again")."""
+    kept = current_app.extensions.get("kept_reports")
+    if kept is None:
+        kept = KeptReports(current_app.config["REPORT_KEEP_SECONDS"])
+        current_app.extensions["kept_reports"] = kept
+    fresh = request.args.get("fresh") == "1"
+    return kept.report(period, scope_for(current_user), now(), fresh=fresh)
+
+
 def centre_name() -> str:
     return current_app.config["CENTRE_NAME"] or _("Zhaoxi community centre")
 
@@ -97,22 +108,24 @@ def _page(template: str, form: PeriodForm, report: Report | None):
     )
 
 
-def _shown_in(template: str, chosen: tuple[PeriodForm, Period | None]):
+def _shown_in(template: str, chosen: tuple[PeriodForm, Period | None], *, kept: bool = False):
     """The report of the chosen period (`_chosen_period()`) in `template`, or the page
-    with the form's messages (422) when the period cannot be."""
+    with the form's messages (422) when the period cannot be. `kept`: a report
+    counted a few minutes ago may do (`_kept_report`)."""
     form, period = chosen
     if period is None:
         return _page("reports/index.html", form, None), 422
-    return _page(template, form, _report(period))
+    return _page(template, form, _kept_report(period) if kept else _report(period))
 
 
 @bp.get("")
 def index():
-    return _shown_in("reports/index.html", _chosen_period())
+    return _shown_in("reports/index.html", _chosen_period(), kept=True)
 
 
 @bp.get("/print")
 def print_report():
+    # What goes to the district is counted when printed.
     return _shown_in("reports/print.html", _chosen_period())
 
 
