@@ -20,8 +20,6 @@ from flask_babel import gettext as _
 from pygal.style import Style
 
 from app.blueprints.reports.labels import key_label
-from app.services.reports import breakdowns
-from app.services.reports.base import Frame
 from app.services.reports.breakdowns import Line
 
 # pygal appends an old-style import hook to sys.meta_path (for map plugins, unused
@@ -58,10 +56,8 @@ def chart_title(name: str) -> str:
     }[name]
 
 
-def chart_lines(name: str, frame: Frame) -> tuple[str, list[Line]]:
-    """The breakdown a chart draws: (its table's name, its lines)."""
-    table = {"months": "month", "categories": "category", "ages": "age_fine"}[name]
-    return table, breakdowns.breakdown(frame, table)
+# The breakdown each chart draws (a report's `breakdowns[...]`).
+CHART_TABLES = {"months": "month", "categories": "category", "ages": "age_fine"}
 
 
 def summary(name: str, table: str, lines: list[Line]) -> str:

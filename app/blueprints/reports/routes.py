@@ -2,9 +2,11 @@
 
 Staff and admin see the whole centre; a teacher sees the same report limited to
 the classes they teach (`scope_for`). Every view reads the period from the query
-(last month when it names none: `PeriodForm`), builds the report with one service
-call and shows it; nothing here writes. A period that cannot be (a bad date, the
-last day before the first) answers 422.
+(last month when it names none: `PeriodForm`) and shows the report of one service
+call; nothing here writes. The page, its charts, its printout and its tables' CSV
+show the same report, kept a few minutes by the worker (`_kept_report`, "count
+again now" counts at once); the workbook and the ledger are counted when made. A
+period that cannot be (a bad date, the last day before the first) answers 422.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from app.blueprints.reports.tables import (
 )
 from app.blueprints.reports.workbook import workbook
 from app.csv_export import csv_response
-from app.services.reports.base import Frame, scope_for
+from app.services.reports.base import scope_for
 from app.services.reports.period import Period, last_month
 from app.services.reports.report import KeptReports, Report, build_report
 from app.timeutil import now
@@ -96,7 +98,8 @@ def _page(template: str, form: PeriodForm, report: Report | None):
         figure_groups=FIGURES,
         chart_names=charts.CHARTS,
         chart_title=charts.chart_title,
-        chart_table={"months": "month", "categories": "category", "ages": "age_fine"},
+        chart_table=charts.CHART_TABLES,
+        kept_seconds=current_app.config["REPORT_KEEP_SECONDS"],
         chart_summary=lambda name, t: charts.summary(name, t, report.breakdowns[t]),
         show=show,
         figure_value=lambda key: figure_value(report, key),
@@ -108,31 +111,31 @@ def _page(template: str, form: PeriodForm, report: Report | None):
     )
 
 
-def _shown_in(template: str, chosen: tuple[PeriodForm, Period | None], *, kept: bool = False):
+def _shown_in(template: str, chosen: tuple[PeriodForm, Period | None]):
     """The report of the chosen period (`_chosen_period()`) in `template`, or the page
-    with the form's messages (422) when the period cannot be. `kept`: a report
-    counted a few minutes ago may do (`_kept_report`)."""
+    with the form's messages (422) when the period cannot be."""
     form, period = chosen
     if period is None:
         return _page("reports/index.html", form, None), 422
-    return _page(template, form, _kept_report(period) if kept else _report(period))
+    return _page(template, form, _kept_report(period))
 
 
 @bp.get("")
 def index():
-    return _shown_in("reports/index.html", _chosen_period(), kept=True)
+    return _shown_in("reports/index.html", _chosen_period())
 
 
 @bp.get("/print")
 def print_report():
-    # What goes to the district is counted when printed.
     return _shown_in("reports/print.html", _chosen_period())
 
 
 @bp.get("/chart/<any(months, categories, ages):name>.svg")
 def chart(name: str):
-    frame = Frame(_period_or_422(_chosen_period()), scope_for(current_user), now())
-    table_name, lines = charts.chart_lines(name, frame)
+    # The figures of the page beside it, not counted again (three charts a page).
+    report = _kept_report(_period_or_422(_chosen_period()))
+    table_name = charts.CHART_TABLES[name]
+    lines = report.breakdowns[table_name]
     response = Response(charts.render(name, table_name, lines), mimetype="image/svg+xml")
     response.headers["Content-Security-Policy"] = charts.CSP
     return response
@@ -162,5 +165,6 @@ def export_xlsx():
 )
 def export_csv(name: str):
     period = _period_or_422(_chosen_period())
-    chosen = table(_report(period, with_ledger=name == "ledger"), name)
+    report = _report(period, with_ledger=True) if name == "ledger" else _kept_report(period)
+    chosen = table(report, name)
     return csv_response(chosen.header, csv_rows(chosen), _filename(period, name, "csv"))
