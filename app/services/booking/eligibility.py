@@ -79,8 +79,10 @@ def suspensions_in_force(
     """`active_suspension` of many people in one query, by person id (only those
     with one). `lock`: on a database server the people's rows are locked in the
     same statement, in id order, until the commit (what `lock_people` of
-    childcare submissions does; no submission writes a suspension, so reading them
-    with the lock reads them as after it)."""
+    childcare submissions does). The suspensions are then read as they were when
+    the statement began, before any wait for the lock: no booking transaction
+    writes one, so what another submission did is not missed; one that staff
+    record during that moment is, as it would be a moment earlier."""
     ids = sorted(set(person_ids))
     if not ids:
         return {}

@@ -140,26 +140,32 @@ def lock_sessions(sessions: Iterable[Session]) -> None:
 
 @dataclass(frozen=True)
 class SeatCount:
-    """A session's seats free now, and its waiting list up to `now` (whoever queues
-    now comes next)."""
+    """A session's seats free now, its waiting list up to `now` (whoever queues now
+    comes next: the places of this transaction's new waiters), and the whole list's
+    length (`queue`, which counts also those who queued after `now` but committed
+    first: what a look at the session shows)."""
 
     free: int
     waiting: int
+    queue: int
 
 
 @cache
 def _counts_query():
-    waiting = (
-        select(func.count(Booking.id))
-        .where(
-            Booking.activity_id == Session.activity_id,
-            Booking.session_id == Session.id,
-            Booking.status == BookingStatus.WAITLISTED,
-            Booking.queued_at <= bindparam("now"),
+    def waitlisted(*also):
+        return (
+            select(func.count(Booking.id))
+            .where(
+                Booking.activity_id == Session.activity_id,
+                Booking.session_id == Session.id,
+                Booking.status == BookingStatus.WAITLISTED,
+                *also,
+            )
+            .scalar_subquery()
         )
-        .scalar_subquery()
-    )
-    return select(Session.id, Session.taken, Session.capacity, waiting).where(
+
+    up_to_now = waitlisted(Booking.queued_at <= bindparam("now"))
+    return select(Session.id, Session.taken, Session.capacity, up_to_now, waitlisted()).where(
         Session.id.in_(bindparam("ids", expanding=True))
     )
 
@@ -181,9 +187,9 @@ def seat_counts(sessions: Iterable[Session], now: datetime) -> dict[int, SeatCou
         return {}
     rows = db.session.execute(_counts_query(), {"ids": sorted(by_id), "now": now})
     counts = {}
-    for session_id, taken, capacity, waiting in rows:
+    for session_id, taken, capacity, waiting, queue in rows:
         _keep_count(by_id[session_id], taken)
-        counts[session_id] = SeatCount(max(capacity - taken, 0), waiting)
+        counts[session_id] = SeatCount(max(capacity - taken, 0), waiting, queue)
     return counts
 
 

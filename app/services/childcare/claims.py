@@ -61,10 +61,9 @@ def read_children(
     named too (the household's others) and over the sessions `shown` as well (the
     programme's coming slots), for the answer's calendar (`Seen`)."""
     people = {p.id: p for p, _ in pairs}
-    sessions = [s for _, s in pairs]
-    if not sessions:
+    spans = [*(s for _, s in pairs), *shown]
+    if not spans:
         return Children({}, {}, {})
-    spans = [*sessions, *shown]
     suspensions = eligibility.suspensions_in_force(people, now, lock=True)
     around = live_bookings_around(
         {*people, *(p.id for p in also)},

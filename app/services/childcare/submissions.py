@@ -326,10 +326,9 @@ def submit_days(
 
 def _seen(shown: list[Session], seats, children, outcomes: list[Outcome]) -> Seen:
     """The waiting lists and the children's bookings on the `shown` slots after this
-    submission: as read under the locks, plus what it wrote. (The waiting lists are
-    counted up to `now`, as the submission queued its own.)"""
+    submission: as read under the locks, plus what it wrote."""
     ids = {s.id for s in shown}
-    queues = {session_id: seats[session_id].waiting for session_id in ids}
+    queues = {session_id: seats[session_id].queue for session_id in ids}
     held: dict[int, dict[int, str]] = defaultdict(dict)
     for person_id, rows in children.around.items():
         for booking, session in rows:
