@@ -59,7 +59,7 @@ def cards_for(activity: Activity, sessions: list[Session]) -> list[catalogue.Car
     viewer = current_user if current_user.is_authenticated else None
     if activity.is_series:
         term = catalogue.card_for(Target(activity, None), viewer)
-        return [term, *catalogue.date_cards(term, viewer, now())]
+        return [term, *catalogue.date_cards(term, viewer, now(), sessions)]
     return catalogue.cards_of_dates(activity, sessions, viewer)
 
 

@@ -268,7 +268,9 @@ def _members_query(series: bool) -> Select:
     return acts_for_query().add_columns(Booking).outerjoin(Booking, live)
 
 
-def date_cards(term: Card, viewer: User | None, now: datetime) -> list[Card]:
+def date_cards(
+    term: Card, viewer: User | None, now: datetime, coming: list[Session] | None = None
+) -> list[Card]:
     """A term class's coming dates, each on its own card (booked alone: a seat freed
     by leave, or that date's waiting list). Offered while the term is full, to the
     viewer's people who hold no place for the term; otherwise only the dates where
@@ -280,7 +282,9 @@ def date_cards(term: Card, viewer: User | None, now: datetime) -> list[Card]:
         if m.booking is not None and m.booking.status != BookingStatus.WAITLISTED
     }
     cards = []
-    dates = [s for s in upcoming_sessions(activity, now) if s.starts_at > now]
+    if coming is None:  # `upcoming_sessions`, when the caller has read them already
+        coming = upcoming_sessions(activity, now)
+    dates = [s for s in coming if s.starts_at > now]
     for card in cards_of_dates(activity, dates, viewer):
         card.members = [m for m in card.members if m.booking or m.person.id not in holders]
         if term.seats_left <= 0 or any(m.booking for m in card.members):
