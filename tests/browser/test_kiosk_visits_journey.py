@@ -294,10 +294,20 @@ def _lang(page) -> str:
     return page.locator("html").get_attribute("lang")
 
 
+def _page_lang_is(page, condition: str) -> None:
+    """Waits until the page's language meets `condition` (JavaScript on `lang`). A
+    form posted without JavaScript navigates: between two documents there is none,
+    so the check waits for one rather than failing on it."""
+    page.wait_for_function(
+        f"(() => {{ const e = document.documentElement; if (!e) return false;"
+        f" const lang = e.lang; return {condition}; }})()"
+    )
+
+
 def _switch_language(page) -> None:
     before = _lang(page)
     page.locator(".lang-switch button").click()
-    page.wait_for_function(f"document.documentElement.lang !== '{before}'")
+    _page_lang_is(page, f"lang !== '{before}'")
 
 
 def test_after_done_the_next_visitor_starts_afresh_and_back_meets_no_resubmission(
@@ -354,7 +364,7 @@ def test_after_the_idle_limit_the_next_visitor_starts_in_the_kiosks_language(
         monkeypatch.setattr(kiosk_visitor, "IDLE_LIMIT", timedelta(seconds=1))
         time.sleep(1.5)
         page.reload()
-    page.wait_for_function(f"document.documentElement.lang === '{kiosk_language}'")
+    _page_lang_is(page, f"lang === '{kiosk_language}'")
     # After login: the idle limit logs out and the language goes with the visitor.
     monkeypatch.undo()
     _switch_language(page)
@@ -373,7 +383,7 @@ def test_after_the_idle_limit_the_next_visitor_starts_in_the_kiosks_language(
         time.sleep(2.5)
         page.reload()
     page.wait_for_url("**/kiosk/", timeout=15_000)
-    page.wait_for_function(f"document.documentElement.lang === '{kiosk_language}'")
+    _page_lang_is(page, f"lang === '{kiosk_language}'")
     page.goto("/kiosk/bookings")
     assert page.url.endswith("/kiosk/login")
 
