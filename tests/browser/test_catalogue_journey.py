@@ -44,6 +44,10 @@ def test_elder_books_calligraphy_and_finds_it_in_my_bookings(page, language, jav
     words = TEXT[language]
     folder = f"catalogue-{language}-{'js' if javascript else 'nojs'}"
     page.goto("/classes?audience=elder")
+    if page.get_by_role("link", name=words["title"]).count() == 0:
+        # The demo's class meets on Wednesday mornings: from then until Thursday it
+        # is in next week's list (the list shows seven days from today).
+        page.goto("/classes?audience=elder&week=1")
     screenshot(page, folder, "1-classes")
     if javascript:
         check_accessibility(page, "class list")
