@@ -7,7 +7,15 @@ import pytest
 from sqlalchemy import select
 
 from tests.browser.conftest import check_accessibility, screenshot
-from tests.browser.helpers import GRANDMOTHER, PARENT, PIN, in_app, login, person_id
+from tests.browser.helpers import (
+    GRANDMOTHER,
+    PARENT,
+    PIN,
+    in_app,
+    in_next_week_if_over,
+    login,
+    person_id,
+)
 
 
 @pytest.fixture
@@ -76,7 +84,9 @@ def test_kiosk_login_and_booking_with_the_keyboard_only(page, undo_calligraphy):
     tab_to(page, 'a[href$="/kiosk/classes"]')
     page.keyboard.press("Enter")
     page.wait_for_url("**/kiosk/classes")
-    entry = page.locator(".kiosk-entry").filter(has_text="Calligraphy").first
+    entries = page.locator(".kiosk-entry").filter(has_text="Calligraphy")
+    in_next_week_if_over(page, entries, "/kiosk/classes")
+    entry = entries.first
     button_id = "keyboard-target"
     entry.locator("button[type=submit]").evaluate(f"(b) => b.id = '{button_id}'")
     tab_to(page, f"#{button_id}")
