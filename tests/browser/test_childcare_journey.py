@@ -4,6 +4,7 @@ gets it and the other is put on the waiting list; the result page says so plainl
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -154,12 +155,25 @@ def test_parent_books_two_children_and_one_is_waitlisted(page, language, javascr
     assert words["tick"] in page.locator("#results").inner_text()
 
 
-def assert_in_viewport(page, locator) -> None:
-    box = locator.bounding_box()
+def assert_in_viewport(page, locator, wait_s: float = 3.0) -> None:
+    """The element is inside the screen, within `wait_s`: htmx swaps the answer in,
+    then settles it and only then scrolls to it (`show:`), so the first look may
+    come between the two."""
     size = page.viewport_size
-    assert box is not None
-    assert box["y"] >= 0 and box["y"] + box["height"] <= size["height"], (box, size)
-    assert box["x"] >= 0 and box["x"] + box["width"] <= size["width"], (box, size)
+    deadline = time.monotonic() + wait_s
+    while True:
+        box = locator.bounding_box()
+        assert box is not None
+        inside = (
+            box["y"] >= 0
+            and box["y"] + box["height"] <= size["height"]
+            and box["x"] >= 0
+            and box["x"] + box["width"] <= size["width"]
+        )
+        if inside or time.monotonic() > deadline:
+            break
+        page.wait_for_timeout(50)
+    assert inside, (box, size)
 
 
 def test_the_after_school_club_shows_enrolled_children_as_enrolled(
