@@ -154,6 +154,26 @@ def test_bookings_are_counted_when_committed(app, make, now):
     assert _sample("zhaoxi_bookings_total", status="waitlisted") == before["waitlisted"] + 1
 
 
+def test_a_holiday_submissions_bookings_are_counted_when_committed(app, make, now):
+    """A family's days are written in one INSERT, not flushed one by one: counted
+    all the same, once committed."""
+    from app.services.childcare.submissions import book_days
+    from tests.programme_helpers import family, holiday, sessions
+
+    programme = holiday(make, capacity=1, days=2)
+    first, (kid,) = family(make, children=1)
+    second, (other,) = family(make, children=1)
+    make.commit()
+    before = {s: _sample("zhaoxi_bookings_total", status=s) for s in ("confirmed", "waitlisted")}
+    days = sessions(programme)
+    book_days(programme, [(kid, d) for d in days], by=first, channel=Channel.PHONE, now=now)
+    db.session.commit()
+    book_days(programme, [(other, d) for d in days], by=second, channel=Channel.PHONE, now=now)
+    db.session.rollback()  # never happened: not counted
+    assert _sample("zhaoxi_bookings_total", status="confirmed") == before["confirmed"] + 2
+    assert _sample("zhaoxi_bookings_total", status="waitlisted") == before["waitlisted"]
+
+
 def test_refusals_are_counted_by_code(app):
     before = _sample("zhaoxi_refusals_total", code="full")
 

@@ -369,4 +369,7 @@ def insert_bookings(rows: list[dict]) -> list[Booking]:
         make_transient_to_detached(booking)
         db.session.add(booking)
         bookings.append(booking)
+    # Written without the ORM's flush, so noted for the bookings metric here, which
+    # counts them at the commit as it does the flushed ones (app/observability.py).
+    db.session.info.setdefault("zhaoxi_new_bookings", []).extend(str(b.status) for b in bookings)
     return bookings
